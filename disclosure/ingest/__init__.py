@@ -1,0 +1,1 @@
+"""Reading an inventory: the input contract, file readers, value parsers, the loader."""

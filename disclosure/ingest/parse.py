@@ -1,0 +1,168 @@
+"""Vectorised parsers from the text users type to typed columns.
+
+Each parser takes a Series (text, or already typed when the file was Parquet or Excel) and returns
+``(values, bad)``: the typed values and a boolean mask of non-empty cells that could not be read.
+Empty cells are never "bad" here; whether a value is required is the loader's concern. Parsers that
+face few distinct values (dates, yes/no, enumerations, units) parse each distinct value once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+
+def is_empty(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+        return s.isna() | (s.astype("str").str.strip() == "")
+    return s.isna()
+
+
+def _by_distinct(s: pd.Series, fn: Callable[[str], object], dtype: str) -> pd.Series:
+    """Apply ``fn`` once per distinct value; ``fn`` returns None for an unreadable value."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    parsed = pd.Series([fn(u) for u in uniques], dtype=dtype)
+    out = parsed.take(np.where(codes < 0, 0, codes)) if len(parsed) else pd.Series([], dtype=dtype)
+    out = pd.Series(out.to_numpy(), index=s.index, dtype=dtype)
+    out[codes < 0] = None
+    return out
+
+
+# --- numbers ---------------------------------------------------------------------------------------
+
+_NUM_JUNK = re.compile(r"[,\s，_']")
+
+
+def clean_number_text(t: str) -> str:
+    return _NUM_JUNK.sub("", unicodedata.normalize("NFKC", t))
+
+
+def number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Real numbers; thousands separators (1,234.5 and full-width digits) accepted."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        v = s.astype("float64")
+        return v, pd.Series(False, index=s.index)
+    empty = is_empty(s)
+    v = pd.to_numeric(s.where(~empty), errors="coerce").astype("float64")
+    retry = v.isna() & ~empty
+    if retry.any():
+        cleaned = s[retry].astype("str").map(clean_number_text)
+        v.loc[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    bad = v.isna() & ~empty
+    return v, bad
+
+
+def fraction(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A share: 0-1, or a percentage (``51%`` or ``51``: values above 1 are read as percent).
+    Range checking (0-1 after scaling) is left to the caller, which knows the code to report."""
+    text = s.astype("str") if not pd.api.types.is_numeric_dtype(s.dtype) else None
+    if text is None:
+        v, bad = number(s)
+        pct = pd.Series(False, index=s.index)
+    else:
+        stripped = text.str.strip()
+        pct = stripped.str.endswith("%") | stripped.str.endswith("％")
+        v, bad = number(stripped.str.rstrip("%％"))
+    v = v.where(~(pct | (v > 1)), v / 100.0)
+    return v, bad
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+_DATE_FORMS = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+
+
+def _one_date(text: str) -> pd.Timestamp | None:
+    t = unicodedata.normalize("NFKC", str(text)).strip()
+    for form in _DATE_FORMS:
+        m = form.match(t)
+        if m:
+            try:
+                return pd.Timestamp(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                return None
+    # Excel serial day numbers (1900 system), as some exports leave them
+    if re.fullmatch(r"\d{5}(\.0+)?", t):
+        return pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(float(t)))
+    return None
+
+
+def date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Calendar dates: ISO, 2025/1/31, 2025.1.31, 2025年1月31日, 20250131, Excel serials."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.astype("datetime64[ns]").dt.normalize(), pd.Series(False, index=s.index)
+    empty = is_empty(s)
+    v = _by_distinct(s.where(~empty).astype("object"), _one_date, "datetime64[ns]")
+    return v, v.isna() & ~empty
+
+
+# --- yes/no and enumerations -------------------------------------------------------------------------
+
+_TRUE = {"yes", "y", "true", "t", "1", "是", "对", "√", "✓", "有"}
+_FALSE = {"no", "n", "false", "f", "0", "否", "不", "×", "✗", "无"}
+
+
+def _one_bool(text: object) -> object:
+    if isinstance(text, bool | np.bool_):
+        return bool(text)
+    t = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    if t.endswith(".0"):
+        t = t[:-2]
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    return None
+
+
+def boolean(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    empty = is_empty(s)
+    v = _by_distinct(s.where(~empty).astype("object"), _one_bool, "boolean")
+    return v, v.isna() & ~empty
+
+
+def enum(s: pd.Series, values: tuple[str, ...], aliases: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
+    lookup = {v.lower(): v for v in values}
+    lookup.update({unicodedata.normalize("NFKC", k).strip().lower(): v for k, v in aliases.items()})
+
+    def one(text: object) -> object:
+        t = unicodedata.normalize("NFKC", str(text)).strip().lower().replace("-", "_").replace(" ", "_")
+        return lookup.get(t, lookup.get(unicodedata.normalize("NFKC", str(text)).strip().lower()))
+
+    empty = is_empty(s)
+    v = _by_distinct(s.where(~empty).astype("object"), one, "str")
+    return v, v.isna() & ~empty
+
+
+def category(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Scope 3 category 1-15; also accepts ``C3``, ``类别3``, ``3.0``. Returns values, unreadable
+    mask, out-of-range mask."""
+    empty = is_empty(s)
+
+    def one(text: object) -> object:
+        t = unicodedata.normalize("NFKC", str(text)).strip().lower()
+        t = re.sub(r"^(c|cat|category|类别|第)", "", t).rstrip("类").strip()
+        try:
+            f = float(t)
+        except ValueError:
+            return None
+        return f if f == int(f) else None
+
+    v = _by_distinct(s.where(~empty).astype("object"), one, "float64")
+    bad = v.isna() & ~empty
+    out_of_range = ~bad & ~empty & ((v < 1) | (v > 15))
+    return v.astype("Int64"), bad, out_of_range
+
+
+def text(s: pd.Series) -> pd.Series:
+    """Free text and ids: stripped, NFKC-normalised only for ids (the caller decides); empty → NA."""
+    t = s.astype("str").str.strip()
+    return t.where(t != "", None)

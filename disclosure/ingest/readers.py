@@ -1,0 +1,149 @@
+"""Readers: CSV (UTF-8 with or without BOM, GB18030), XLSX (calamine) and Parquet.
+
+A reader returns a :class:`RawTable`: the cells as text (or typed, for Parquet), the headers as
+written, and for every row the row number the user sees (header = row 1 in a CSV; the sheet's own
+row number in a workbook). Reading never raises for bad content: it returns an issue instead.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core.issues import Issue, Location, issue
+
+EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".parquet")
+
+
+@dataclass
+class RawTable:
+    frame: pd.DataFrame      # columns as the headers were written (deduplicated by suffix)
+    headers: list[str]       # the headers as written
+    rows: np.ndarray         # user-visible row number of each frame row
+    file: str
+    sheet: str | None
+
+
+def detect_encoding(path: Path, probe_bytes: int = 1 << 22) -> str:
+    """UTF-8 (BOM or not) if the first few MB decode as UTF-8, else GB18030 (a superset of GBK
+    and GB2312, the usual encodings of Chinese ERP exports)."""
+    with open(path, "rb") as fh:
+        head = fh.read(probe_bytes)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)  # a character cut at the probe's end is not an error
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def read_csv(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
+    enc = detect_encoding(path)
+    for attempt in (enc, "gb18030"):
+        try:
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding=attempt, skip_blank_lines=False,
+                engine="c", header=0,
+            )
+            break
+        except UnicodeDecodeError as e:
+            if attempt == "gb18030":
+                return None, [issue("unreadable-file", Location(display), reason=f"encoding: {e}")]
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as e:
+            return None, [issue("unreadable-file", Location(display), reason=str(e).strip())]
+    headers = [str(h) for h in frame.columns]
+    # pandas renames duplicated headers to "x.1"; keep what the user wrote for reporting
+    with open(path, encoding=attempt, errors="replace") as fh:
+        first = fh.readline().rstrip("\r\n")
+    written = next(iter(pd.read_csv(pd.io.common.StringIO(first), header=None, dtype=str,
+                                    keep_default_na=False).itertuples(index=False)), None)
+    if written is not None and len(written) == len(headers):
+        headers = [str(h) for h in written]
+    rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+    return _drop_blank(RawTable(frame, headers, rows, display, None)), []
+
+
+def _cell_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def sheet_names(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+def read_sheet(path: Path, sheet: str, display: str) -> tuple[RawTable | None, list[Issue]]:
+    from python_calamine import CalamineWorkbook
+
+    loc = Location(display, sheet)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        data = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as e:  # calamine raises its own error types for corrupt files
+        return None, [issue("unreadable-file", loc, reason=str(e).strip() or type(e).__name__)]
+    # the header is the first row with any content; the user's row numbers are 1-based
+    start = next((i for i, r in enumerate(data) if any(_cell_text(c).strip() for c in r)), None)
+    if start is None:
+        empty = pd.DataFrame()
+        return RawTable(empty, [], np.array([], dtype=np.int64), display, sheet), []
+    headers = [_cell_text(c).strip() for c in data[start]]
+    body = [[_cell_text(c) for c in r] for r in data[start + 1:]]
+    width = len(headers)
+    body = [(r + [""] * width)[:width] for r in body]
+    frame = pd.DataFrame(body, columns=_unique(headers), dtype=str)
+    rows = np.arange(start + 2, start + 2 + len(frame), dtype=np.int64)
+    return _drop_blank(RawTable(frame, headers, rows, display, sheet)), []
+
+
+def read_parquet(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as e:  # pyarrow raises many error types for a corrupt file
+        return None, [issue("unreadable-file", Location(display), reason=str(e).strip())]
+    headers = [str(c) for c in frame.columns]
+    frame.columns = _unique(headers)
+    # Parquet has no user-visible rows: number them as a spreadsheet would (header = row 1)
+    rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+    return RawTable(frame.reset_index(drop=True), headers, rows, display, None), []
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        n = seen.get(h, 0)
+        out.append(h if n == 0 else f"{h}.{n}")
+        seen[h] = n + 1
+    return out
+
+
+def _drop_blank(raw: RawTable) -> RawTable:
+    """Rows with no content at all are not data (a spreadsheet's trailing rows)."""
+    if raw.frame.empty:
+        return raw
+    blank = np.ones(len(raw.frame), dtype=bool)
+    for c in raw.frame.columns:
+        blank &= (raw.frame[c] == "").to_numpy()
+    if blank.any():
+        keep = ~blank
+        raw.frame = raw.frame.loc[keep].reset_index(drop=True)
+        raw.rows = raw.rows[keep]
+    return raw

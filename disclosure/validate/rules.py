@@ -1,0 +1,225 @@
+"""The cross-row and cross-table checks of an inventory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..core import geo, units
+from ..core.issues import Issue, issue
+from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS
+
+if TYPE_CHECKING:
+    from ..ingest.inventory import Inventory, TableData
+
+ROW = "_row"
+
+
+def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | None,
+          values: pd.Series | None = None, **params: object) -> list[Issue]:
+    m = np.asarray(mask, dtype=bool)
+    out: list[Issue] = []
+    if not m.any():
+        return out
+    rows = t.frame[ROW].to_numpy()[m]
+    vals = None if values is None else values.to_numpy(dtype=object)[m]
+    for k, r in enumerate(rows):
+        extra = dict(params)
+        if vals is not None:
+            v = vals[k]
+            extra["value"] = v.date().isoformat() if isinstance(v, pd.Timestamp) else v
+        out.append(issue(code, t.location(int(r), where), table=t.name, **extra))
+    return out
+
+
+def unique_ids(inv: Inventory) -> list[Issue]:
+    from ..ingest.contract import TABLES
+
+    out: list[Issue] = []
+    for name, t in inv.tables.items():
+        key = TABLES[name].key
+        if not key or key not in t.frame:
+            continue
+        ids = t.frame[key]
+        dup = ids.duplicated(keep="first") & ids.notna()
+        if dup.any():
+            first_row = t.frame.loc[~ids.duplicated(keep="first") & ids.notna()].set_index(key)[ROW]
+            for idx in np.flatnonzero(dup.to_numpy()):
+                v = ids.iloc[idx]
+                out.append(issue("duplicate-id", t.location(int(t.frame[ROW].iloc[idx]), key), table=name,
+                                 value=v, first_row=int(first_row.loc[v])))
+    return out
+
+
+def entity_tree(inv: Inventory) -> list[Issue]:
+    t = inv.tables.get("entities")
+    if t is None or t.frame.empty:
+        return []
+    f = t.frame
+    ids = set(f["entity_id"].dropna())
+    out = _flag(t, "unknown-entity", f["parent_id"].notna() & ~f["parent_id"].isin(ids), "parent_id",
+                f["parent_id"])
+    if not f["parent_id"].isna().any():
+        out.append(issue("no-root-entity", t.location(None, "parent_id"), table=t.name))
+    parent = dict(zip(f["entity_id"], f["parent_id"], strict=True))
+    row_of = dict(zip(f["entity_id"], f[ROW], strict=True))
+    seen_cycles: set[frozenset[str]] = set()
+    for start in parent:  # the entity table is small: walking it is fine
+        path, cur = [], start
+        while cur is not None and isinstance(cur, str) and cur in parent and cur not in path:
+            path.append(cur)
+            cur = parent[cur]
+        if cur is not None and isinstance(cur, str) and cur in path:
+            cycle = path[path.index(cur):]
+            key = frozenset(cycle)
+            if key not in seen_cycles:
+                seen_cycles.add(key)
+                first = min(cycle, key=lambda e: row_of[e])
+                i = cycle.index(first)
+                ordered = cycle[i:] + cycle[:i] + [first]
+                out.append(issue("entity-cycle", t.location(int(row_of[first]), "parent_id"), table=t.name,
+                                 path=" → ".join(ordered)))
+    return out
+
+
+def facility_refs(inv: Inventory) -> list[Issue]:
+    out: list[Issue] = []
+    ent = inv.tables.get("entities")
+    fac = inv.tables.get("facilities")
+    if fac is not None and ent is not None:
+        f = fac.frame
+        out += _flag(fac, "unknown-entity", f["entity_id"].notna() & ~f["entity_id"].isin(ent.frame["entity_id"]),
+                     "entity_id", f["entity_id"])
+    fac_ids = fac.frame["facility_id"] if fac is not None else pd.Series([], dtype="str")
+    act = inv.tables.get("activities")
+    if act is not None and fac is not None:
+        a = act.frame
+        out += _flag(act, "unknown-facility", a["facility_id"].notna() & ~a["facility_id"].isin(fac_ids),
+                     "facility_id", a["facility_id"])
+    ins = inv.tables.get("instruments")
+    if ins is not None and fac is not None:
+        i = ins.frame
+        out += _flag(ins, "instrument-unknown-facility",
+                     i["facility_id"].notna() & ~i["facility_id"].isin(fac_ids), "facility_id", i["facility_id"])
+    return out
+
+
+def provinces(inv: Inventory) -> list[Issue]:
+    """Resolve each facility's province to its short Chinese name and grid region (added as the
+    columns ``province_name`` and ``grid_region``)."""
+    fac = inv.tables.get("facilities")
+    if fac is None:
+        return []
+    f = fac.frame
+    codes, uniques = pd.factorize(f["province"], use_na_sentinel=True)
+    names = np.array([geo.province_name(u) for u in uniques] + [None], dtype=object)
+    resolved = names[np.where(codes < 0, len(uniques), codes)]
+    f["province_name"] = pd.Series(resolved, index=f.index, dtype="str")
+    f["grid_region"] = f["province_name"].map(lambda n: geo.grid_region(n) if isinstance(n, str) else None)
+    return _flag(fac, "unknown-province", f["province"].notna() & f["province_name"].isna(), "province",
+                 f["province"])
+
+
+def scope3_categories(inv: Inventory) -> list[Issue]:
+    act = inv.tables.get("activities")
+    if act is None:
+        return []
+    a = act.frame
+    s3 = a["source"] == "scope3"
+    out = _flag(act, "scope3-category-missing", s3 & a["scope3_category"].isna(), "scope3_category")
+    other = a["source"].notna() & ~s3 & a["scope3_category"].notna()
+    for src in a.loc[other, "source"].unique():
+        m = other & (a["source"] == src)
+        out += _flag(act, "scope3-category-ignored", m, "scope3_category", a["scope3_category"], source=src)
+    return out
+
+
+def periods(inv: Inventory) -> list[Issue]:
+    s = inv.settings
+    out: list[Issue] = []
+    for name in ("activities", "instruments"):
+        t = inv.tables.get(name)
+        if t is None:
+            continue
+        f = t.frame
+        start, end = f["period_start"], f["period_end"]
+        reversed_ = (end < start).fillna(False).to_numpy(dtype=bool)
+        out += _period_issues(t, "period-reversed", reversed_, start, end)
+        if name == "activities" and s.period_start and s.period_end:
+            rs, re = pd.Timestamp(s.period_start), pd.Timestamp(s.period_end)
+            ok = ~reversed_ & start.notna().to_numpy() & end.notna().to_numpy()
+            outside = ok & ((end < rs) | (start > re)).to_numpy(dtype=bool)
+            partial = ok & ~outside & ((start < rs) | (end > re)).to_numpy(dtype=bool)
+            extra = {"report_start": s.period_start.isoformat(), "report_end": s.period_end.isoformat()}
+            out += _period_issues(t, "period-outside", outside, start, end, **extra)
+            out += _period_issues(t, "period-partial", partial, start, end, **extra)
+    return out
+
+
+def _period_issues(t: TableData, code: str, mask: np.ndarray, start: pd.Series, end: pd.Series,
+                   **params: object) -> list[Issue]:
+    out = []
+    rows = t.frame[ROW].to_numpy()
+    for i in np.flatnonzero(mask):
+        out.append(issue(code, t.location(int(rows[i]), "period_end" if code == "period-reversed" else "period_start"),
+                         table=t.name, start=start.iloc[i].date().isoformat(),
+                         end=end.iloc[i].date().isoformat(), **params))
+    return out
+
+
+_DIM_ZH = {"mass": "质量", "energy": "能量", "volume": "体积", "currency": "货币金额",
+           "mass_distance": "吨公里", "passenger_distance": "人公里", "distance": "距离", "count": "人次"}
+
+
+def unit_dimensions(inv: Inventory) -> list[Issue]:
+    out: list[Issue] = []
+    act = inv.tables.get("activities")
+    if act is not None:
+        a = act.frame
+        pairs = a[["source", "unit"]].dropna()
+        for (src, unit), idx in pairs.groupby(["source", "unit"], sort=False).groups.items():
+            info = units.lookup(unit)
+            if info is None:
+                continue  # reported as unknown-unit by the loader
+            allowed = SOURCE_DIMENSIONS[src]
+            if info.dimension not in allowed:
+                mask = a.index.isin(idx)
+                out += _flag(act, "wrong-dimension", mask, "unit", unit=unit, source=src,
+                             expected=" | ".join(f"{d} {_DIM_ZH.get(d, '')}".strip() for d in allowed))
+        out += _paired(act, "ncv", "ncv_unit") + _paired(act, "ef_value", "ef_unit")
+        ef = a["ef_unit"]
+        known = ef.map(lambda u: units.lookup(u) is not None if isinstance(u, str) else True)
+        out += _flag(act, "unknown-unit", ~known.astype(bool), "ef_unit", ef)
+    ins = inv.tables.get("instruments")
+    if ins is not None:
+        i = ins.frame
+        for unit, idx in i[["unit"]].dropna().groupby("unit", sort=False).groups.items():
+            info = units.lookup(unit)
+            if unit in CERTIFICATE_UNITS or info is None:
+                continue
+            if info.dimension != "energy":
+                out += _flag(ins, "wrong-dimension", i.index.isin(idx), "unit", unit=unit, source="instrument",
+                             expected="energy 能量 (MWh, kWh) | 张")
+    return out
+
+
+def _paired(t: TableData, value: str, unit: str) -> list[Issue]:
+    f = t.frame
+    out = _flag(t, "unit-without-value", f[value].notna() & f[unit].isna(), value, column=value, missing=unit)
+    out += _flag(t, "unit-without-value", f[unit].notna() & f[value].isna(), unit, column=unit, missing=value)
+    return out
+
+
+RULES: list[Callable[[Inventory], list[Issue]]] = [
+    unique_ids, entity_tree, facility_refs, provinces, scope3_categories, periods, unit_dimensions,
+]
+
+
+def validate(inv: Inventory) -> list[Issue]:
+    out: list[Issue] = []
+    for rule in RULES:
+        out += rule(inv)
+    return out
