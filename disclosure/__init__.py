@@ -1,3 +1,29 @@
-"""disclosure: a facility-level GHG inventory in, a CSDS No. 1 / IFRS S2 climate disclosure out."""
+"""disclosure: a facility-level GHG inventory in, a CSDS No. 1 / IFRS S2 climate disclosure out.
+
+The public API is re-exported here from :mod:`disclosure.api`.
+"""
 
 __version__ = "0.1.0"
+
+from .api import (
+    Computation,
+    FactorLibrary,
+    Inventory,
+    Issue,
+    Location,
+    Severity,
+    compute,
+    inventory_from_frames,
+    load_inventory,
+    load_library,
+    render_json,
+    render_text,
+    results_json,
+    write_outputs,
+)
+
+__all__ = [
+    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "__version__", "compute",
+    "inventory_from_frames", "load_inventory", "load_library", "render_json", "render_text",
+    "results_json", "write_outputs",
+]

@@ -30,6 +30,10 @@ class Lang(StrEnum):
 _T = {
     "summary": {"zh-CN": "{file}：读取 {read} 行 = 接受 {accepted} 行 + 拒绝 {rejected} 行",
                 "en": "{file}: {read} rows read = {accepted} accepted + {rejected} rejected"},
+    "stopped": {"zh-CN": "清单有错误，未计算（用 --force 强制计算，有错误的行不计入）",
+                "en": "the inventory has errors; nothing computed (--force computes without the rejected rows)"},
+    "computed": {"zh-CN": "范围一 {s1:,.1f} tCO2e；范围二 位置法 {s2l:,.1f} / 市场法 {s2m:,.1f} tCO2e；范围三 {s3:,.1f} tCO2e",
+                 "en": "Scope 1 {s1:,.1f} tCO2e; Scope 2 location-based {s2l:,.1f} / market-based {s2m:,.1f} tCO2e; Scope 3 {s3:,.1f} tCO2e"},
     "totals": {"zh-CN": "错误 {error} 个，警告 {warning} 个，提示 {notice} 个",
                "en": "{error} errors, {warning} warnings, {notice} notices"},
 }
@@ -72,11 +76,46 @@ def check(
 
 
 @app.command()
-def template(out: Path = typer.Argument(..., help="输出的 .xlsx 文件 / the .xlsx file to write")) -> None:
+def compute(
+    inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
+    out: Path = typer.Option(..., "--out", help="输出文件夹 / output folder"),
+    lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en"),
+    force: bool = typer.Option(False, "--force", help="清单有错误时仍然计算 / compute even when the inventory has errors"),
+) -> None:
+    """计算排放并写出 results.json 与逐行追溯表 / Compute emissions; write results.json and the trace."""
+    from .compute import compute as run
+    from .compute.write import write_outputs
+    from .ingest.inventory import load_inventory
+
+    inv, issues = load_inventory(inventory)
+    language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
+    if any(i.severity is Severity.ERROR for i in issues) and not force:
+        typer.echo(render_text(issues, language))
+        typer.echo(_t("stopped", language), err=True)
+        raise typer.Exit(1)
+    comp = run(inv)
+    all_issues = issues + comp.issues
+    text = render_text(all_issues, language)
+    if text:
+        typer.echo(text, err=True)
+    paths = write_outputs(comp, out)
+    t = comp.results["totals"]
+    typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
+                  s3=t["scope3"]))
+    for p in paths:
+        typer.echo(f"  {p}")
+    raise typer.Exit(1 if any(i.severity is Severity.ERROR for i in all_issues) else 0)
+
+
+@app.command()
+def template(
+    out: Path = typer.Argument(..., help="输出的 .xlsx 文件 / the .xlsx file to write"),
+    lang: Lang = typer.Option(Lang.zh, "--lang", help="zh-CN | en: which language comes first"),
+) -> None:
     """生成空白输入工作簿 / Write a blank input workbook (bilingual headers, drop-downs, instructions)."""
     from .ingest.template import write_template
 
-    write_template(out)
+    write_template(out, lang.value)
     typer.echo(str(out))
 
 

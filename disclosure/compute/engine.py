@@ -1,0 +1,169 @@
+"""From a loaded inventory to results and trace: the pipeline, short and in order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .. import __version__
+from ..core import units
+from ..core.issues import Issue, Severity
+from ..factors import FactorLibrary, load_library
+from ..ingest.inventory import Inventory
+from . import aggregate, derive, lines, market
+from .context import Context, build_context
+
+RESULTS_SCHEMA = "disclosure.results/1"
+
+
+@dataclass
+class Computation:
+    results: dict[str, Any]
+    trace: pd.DataFrame
+    instruments: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+    context: Context | None = None
+
+
+def electricity_mwh(acts: pd.DataFrame) -> pd.Series:
+    """MWh of purchased electricity per facility (the first, additive pass of the market method)."""
+    e = acts.loc[acts["source"] == "purchased_electricity"]
+    if e.empty:
+        return pd.Series(dtype="float64")
+    mwh = units.convert(e["quantity"], e["unit"], "MWh")
+    return mwh.groupby(e["facility_id"]).sum()
+
+
+def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation:
+    issues: list[Issue] = []
+    if library is None:
+        dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
+        library, lib_issues = load_library(dirs)
+        issues += lib_issues
+    ctx, ctx_issues = build_context(inv.settings, inv.table("entities"), inv.table("facilities"),
+                                    inv.table("factors"), library)
+    issues += ctx_issues
+    acts = inv.table("activities")
+    act_t = inv.tables.get("activities")
+    ins_t = inv.tables.get("instruments")
+    consumption = electricity_mwh(acts)
+    mb, instruments, m_issues = market.allocate(
+        consumption, inv.table("instruments"), ctx,
+        ins_t.file if ins_t else "instruments", ins_t.sheet if ins_t else None)
+    issues += m_issues
+    ctx.mb_factor = mb
+    trace, l_issues = lines.calculate(acts, ctx, act_t.file if act_t else "activities",
+                                      act_t.sheet if act_t else None)
+    issues += l_issues
+    issues += _fallback_notices(trace, ctx)
+    derived = [d for d in (derive.category3_electricity(trace, ctx), derive.category15_investees(trace, ctx))
+               if not d.empty]
+    if derived:
+        trace = pd.concat([trace, *derived], ignore_index=True)
+    trace = trace.sort_values(["row", "line_id"], kind="stable").reset_index(drop=True)
+    trace = _rejected_lines(inv, trace)
+
+    summary = aggregate.summarise(trace, ctx)
+    results: dict[str, Any] = {
+        "schema": RESULTS_SCHEMA,
+        "tool": {"name": "disclosure", "version": __version__},
+        "unit": "tCO2e",
+        "entity": {"name_zh": inv.settings.name_zh, "name_en": inv.settings.name_en,
+                   "identifier": inv.settings.identifier, "identifier_scheme": inv.settings.identifier_scheme},
+        "period": {"start": _iso(inv.settings.period_start), "end": _iso(inv.settings.period_end)},
+        "settings": _settings(ctx),
+        **summary,
+        "intensity": aggregate.intensity(summary["totals"], ctx),
+        "scope2_instruments": _records(instruments.drop(columns=["row"], errors="ignore")),
+        "factor_datasets": _datasets(trace, ctx, library),
+        "inputs": {name: {"file": t.file, "sheet": t.sheet, "read": c.read, "accepted": c.accepted,
+                          "rejected": c.rejected}
+                   for (name, t), c in zip(inv.tables.items(), inv.counts.values(), strict=True)},
+        "issues": {s.value: sum(1 for i in issues if i.severity is s) for s in Severity},
+    }
+    return Computation(results, trace, instruments, issues, ctx)
+
+
+def _fallback_notices(trace: pd.DataFrame, ctx: Context) -> list[Issue]:
+    """One notice per facility whose electricity took a grid factor of a wider area than asked."""
+    from ..core.issues import Location, issue
+
+    f = trace.loc[trace["grid_fallback"].eq(True)].drop_duplicates("facility_id")
+    names = {"province": "省份 province", "region": "区域电网 regional grid", "national": "全国 national"}
+    return [issue("grid-fallback", Location(r.file, r.sheet, int(r.row), "facility_id"), table="activities",
+                  level=names[ctx.settings.grid_factor_level], year=ctx.grid_year, used=names.get(r.grid_level, r.grid_level))
+            for r in f.itertuples(index=False)]
+
+
+def _rejected_lines(inv: Inventory, trace: pd.DataFrame) -> pd.DataFrame:
+    """Activity rows rejected at ingest appear in the trace too, excluded, with their reason, so the
+    trace accounts for every row read."""
+    t = inv.tables.get("activities")
+    if t is None or t.rejected is None or not t.rejected.any():
+        return trace
+    f = t.frame.loc[t.rejected]
+    rej = pd.DataFrame({c: pd.Series([None] * len(f), dtype="object") for c in lines.TRACE_COLUMNS})
+    rej["line_id"] = f["record_id"].astype("str").to_numpy()
+    rej["record_id"] = rej["line_id"]
+    rej["file"], rej["sheet"], rej["row"] = t.file, t.sheet, f["_row"].to_numpy()
+    for c in ("facility_id", "source", "activity", "quantity", "unit", "scope3_category"):
+        rej[c] = f[c].to_numpy()
+    rej["status"] = "rejected"
+    rej["reason"] = "input error (see check)"
+    for c in lines.TRACE_COLUMNS:
+        if c.startswith("co2e") or c in ("biogenic_co2",):
+            rej[c] = 0.0 if c in ("co2e", "co2e_market") or c.startswith("co2e_") else float("nan")
+    out = pd.concat([trace, rej.astype({c: trace[c].dtype for c in ("co2e", "co2e_market")})], ignore_index=True)
+    return out.sort_values(["row", "line_id"], kind="stable").reset_index(drop=True)
+
+
+def _iso(d: Any) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _settings(ctx: Context) -> dict[str, Any]:
+    s = ctx.settings
+    return {
+        "consolidation": s.consolidation, "gwp": s.gwp, "grid_factor_level": s.grid_factor_level,
+        "grid_year": ctx.grid_year, "residual_factor": ctx.residual_factor,
+        "residual_factor_basis": "MEE national average excluding market-traded non-fossil electricity",
+        "default_fuel_basis": ctx.default_basis, "combustion_non_co2": ctx.non_co2 is not None,
+        "currency": s.currency, "language": s.language, "reporting_year": ctx.reporting_year,
+        "category3_electricity": ctx.upstream_note or None,
+        "category15_investees": bool(s.options.get("category15_investees", False)),
+        "factor_pins": dict(sorted(s.factor_pins.items())),
+        "precedence": list(lines.PRECEDENCE),
+    }
+
+
+_REF = re.compile(r"([A-Za-z0-9_.\-]+)@([A-Za-z0-9_.\-]+)")
+
+
+def _datasets(trace: pd.DataFrame, ctx: Context, lib: FactorLibrary) -> list[dict[str, Any]]:
+    used: set[tuple[str, str]] = set()
+    for text in trace["factor_dataset"].dropna().astype(str).unique():
+        used.update(_REF.findall(text))
+    if ctx.settings.grid_factor_level and ctx.residual_factor is not None:
+        used.update(_REF.findall(" ".join(ctx.grid["dataset"].astype(str).unique())))
+    used.update((r.id, r.version) for r in ctx.refs.values() if r.kind in ("gwp", "blends", "footprint"))
+    out = []
+    for ident, version in sorted(used):
+        ds = lib.get(ident, version)
+        if ds is None:
+            continue
+        meta = ds.meta.model_dump(mode="json")
+        meta.pop("columns", None)
+        out.append({**meta, "sha256": ds.sha256, "file": ds.path.split("/")[-1]})
+    return out
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in frame.to_dict(orient="records"):
+        out.append({k: (None if (not isinstance(v, str | list | dict) and pd.isna(v)) else
+                        (v.date().isoformat() if isinstance(v, pd.Timestamp) else v))
+                    for k, v in rec.items()})
+    return out
