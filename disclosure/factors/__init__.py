@@ -1,0 +1,19 @@
+"""Emission factors and GWPs as versioned data files with their sources (see datasets/README.md)."""
+
+from disclosure.factors.library import (
+    Dataset,
+    DatasetMeta,
+    FactorLibrary,
+    load_library,
+    load_provinces,
+    normalise_gas,
+)
+
+__all__ = [
+    "Dataset",
+    "DatasetMeta",
+    "FactorLibrary",
+    "load_library",
+    "load_provinces",
+    "normalise_gas",
+]

@@ -1,0 +1,463 @@
+"""The factor library: versioned datasets of emission factors and GWPs, loaded from data files.
+
+Every factor is data with its source, never a constant in code. A dataset is one YAML file
+``<id>@<version>.yaml`` (metadata + a table of rows, see ``datasets/README.md``); the package ships
+its own in ``datasets/`` and a user adds one by dropping a file into a folder passed as
+``extra_dirs``. An errata is a new version, the old file stays, so a result that names
+``cn-grid-2022@1`` can always be recomputed.
+
+Loading never raises on bad data: each problem becomes an :class:`~disclosure.core.issues.Issue`
+(file = the dataset's file name, row = the 1-based index in ``rows``), and a dataset with any
+error is left out of the library rather than used half-checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import pint
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from disclosure.core.issues import Issue, Location, issue
+from disclosure.core.units import lookup, normalise, registry
+
+Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint"]
+
+GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
+GWP_GROUPS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
+GRID_LEVELS = ("national", "region", "province")
+GRID_VARIANTS = ("average", "excl_market_nonfossil", "fossil")
+NATIONAL = "全国"
+BLEND_TOLERANCE = 1e-9
+
+# Cell types of a row schema.
+TEXT, OPTIONAL_TEXT, NUMBER, OPTIONAL_NUMBER, FRACTION, UNIT = (
+    "text", "text?", "number", "number?", "fraction", "unit")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What a dataset of one kind holds: its columns (in order) with their cell types, the columns
+    that identify a row, and the values some text columns are limited to."""
+
+    columns: dict[str, str]
+    key: tuple[str, ...]
+    allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+SCHEMAS: dict[str, Schema] = {
+    "gwp": Schema(
+        {"gas": TEXT, "group": TEXT, **dict.fromkeys(GWP_SETS, OPTIONAL_NUMBER)},
+        ("gas",), {"group": GWP_GROUPS}),
+    "blends": Schema({"blend": TEXT, "component": TEXT, "mass_fraction": FRACTION},
+                     ("blend", "component")),
+    "fuel": Schema(
+        {"fuel": TEXT, "name_zh": TEXT, "aliases": OPTIONAL_TEXT, "ncv": NUMBER, "ncv_unit": UNIT,
+         "carbon_content": NUMBER, "carbon_content_unit": UNIT, "oxidation_rate": FRACTION},
+        ("fuel",)),
+    "combustion_non_co2": Schema(
+        {"use": TEXT, "fuel": TEXT, "gas": TEXT, "value": NUMBER, "unit": UNIT},
+        ("use", "fuel", "gas"), {"use": ("stationary", "mobile"), "gas": ("CH4", "N2O")}),
+    "grid": Schema(
+        {"level": TEXT, "region": TEXT, "variant": TEXT, "value": NUMBER, "unit": UNIT},
+        ("level", "region", "variant"), {"level": GRID_LEVELS, "variant": GRID_VARIANTS}),
+    "heat": Schema({"activity": TEXT, "value": NUMBER, "unit": UNIT}, ("activity",),
+                   {"activity": ("heat", "steam")}),
+    "process": Schema(
+        {"activity": TEXT, "name_zh": TEXT, "aliases": OPTIONAL_TEXT, "gas": TEXT, "value": NUMBER,
+         "unit": UNIT},
+        ("activity", "gas")),
+    "footprint": Schema({"level": TEXT, "region": TEXT, "value": NUMBER, "unit": UNIT},
+                        ("level", "region"), {"level": GRID_LEVELS}),
+}
+
+# Other names of single gases: the ASHRAE 34 refrigerant numbers of the PFCs and their "PFC-n"
+# names (the HFCs' R-numbers are derived from their names, R-134a = HFC-134a). Names only, no values.
+PFC_ALIASES = {
+    "PFC14": "CF4", "R14": "CF4", "PFC116": "C2F6", "R116": "C2F6", "PFC218": "C3F8",
+    "R218": "C3F8", "PFC318": "CC4F8", "RC318": "CC4F8", "PFC3110": "C4F10", "PFC4112": "C5F12",
+    "PFC5114": "C6F14",
+}
+# Where a GWP set has no value for a gas, the value of this one is used (CH4_fossil in SAR/AR4).
+GWP_FALLBACK = {"CH4_FOSSIL": "CH4"}
+
+
+class DatasetMeta(BaseModel):
+    """A dataset file's metadata: everything but ``rows``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True,
+                              str_strip_whitespace=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    kind: Kind
+    title_zh: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    document: str = Field(min_length=1)
+    announcement: str | None = None
+    year: int = Field(ge=1900, le=2200)
+    published: date | None = None
+    region: str = Field(min_length=1)
+    licence: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    notes: str = ""
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    meta: DatasetMeta
+    rows: pd.DataFrame  # the declared columns; number columns float64 (null → NaN)
+    path: str
+    sha256: str  # of the file's bytes
+
+    @property
+    def ref(self) -> str:
+        """``id@version``, the name a result records."""
+        return f"{self.meta.id}@{self.meta.version}"
+
+
+def normalise_gas(name: str) -> str:
+    """The form a gas or blend name is matched in: NFKC (full-width → ASCII, ₂ → 2), upper case,
+    without '-' and whitespace. ``"HFC-134a"`` → ``"HFC134A"``, ``"R-410a"`` → ``"R410A"``."""
+    text = unicodedata.normalize("NFKC", str(name)).upper()
+    return re.sub(r"[\s\-]+", "", text)
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Order of versions: dot/dash separated parts, numeric parts compared as numbers."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-]", version))
+
+
+@dataclass(frozen=True)
+class FactorLibrary:
+    datasets: dict[tuple[str, str], Dataset] = field(default_factory=dict)
+
+    def versions(self, id: str) -> list[str]:
+        """The versions held of dataset ``id``, oldest first."""
+        return sorted((v for i, v in self.datasets if i == id), key=version_key)
+
+    def get(self, id: str, version: str | None = None) -> Dataset | None:
+        """Dataset ``id`` at ``version``, or at its highest version when ``version`` is None;
+        None when there is no such dataset."""
+        if version is None:
+            held = self.versions(id)
+            if not held:
+                return None
+            version = held[-1]
+        return self.datasets.get((id, str(version)))
+
+    def of_kind(self, kind: str, pins: Mapping[str, str] | None = None) -> list[Dataset]:
+        """One dataset per id of this kind: the pinned version where ``pins`` names one, else the
+        latest. A pin to a version that is not held raises KeyError (never a silent substitute)."""
+        ids = sorted({i for (i, _), d in self.datasets.items() if d.meta.kind == kind})
+        return [self._pick(i, pins) for i in ids]
+
+    def gwp_table(self, gwp_set: str, *, gwp: str = "ghgp-gwp100",
+                  blends: str = "refrigerant-blends",
+                  pins: Mapping[str, str] | None = None) -> pd.Series:
+        """GWP100 in ``gwp_set`` (SAR, AR4, AR5, AR6) by normalised name, for every single gas and
+        every blend (Σ mass fraction × component GWP, computed here). Names also resolve under the
+        refrigerant numbers of single HFCs (R134A) and PFCs (R14, PFC14 …). NaN where the set has
+        no value (for a blend: where any component has none); CH4_fossil falls back to CH4."""
+        if gwp_set not in GWP_SETS:
+            raise ValueError(f"unknown GWP set {gwp_set!r}; choose one of {', '.join(GWP_SETS)}")
+        gases = self._gases(gwp, pins)
+        values = gases[gwp_set].astype("float64")
+        for gas, fallback in GWP_FALLBACK.items():
+            if gas in values.index and fallback in values.index and pd.isna(values[gas]):
+                values[gas] = values[fallback]
+        parts = self._blend_parts(blends, pins)
+        contribution = parts["mass_fraction"] * parts["component"].map(values)
+        by_blend = contribution.groupby(parts["blend"], sort=True)
+        blend_values = by_blend.sum().where(~contribution.isna().groupby(parts["blend"]).any())
+        aliases = {a: c for a, c in self._aliases(gases).items() if a not in values.index}
+        alias_values = pd.Series({a: values[c] for a, c in aliases.items()}, dtype="float64")
+        table = pd.concat([values, blend_values[~blend_values.index.isin(values.index)],
+                           alias_values])
+        table.index.name = "gas"
+        table.name = gwp_set
+        return table
+
+    def gwp_group(self, gas: str, *, gwp: str = "ghgp-gwp100",
+                  blends: str = "refrigerant-blends",
+                  pins: Mapping[str, str] | None = None) -> str:
+        """The gas group (CO2, CH4, N2O, HFCs, PFCs, SF6, NF3) of a gas or blend; a blend whose
+        components fall in one group is in that group, one that mixes groups is ``"mixed"``
+        (split it by component). KeyError for a name that is neither."""
+        gases = self._gases(gwp, pins)
+        key = normalise_gas(gas)
+        key = self._aliases(gases).get(key, key) if key not in gases.index else key
+        if key in gases.index:
+            return str(gases.at[key, "group"])
+        parts = self._blend_parts(blends, pins)
+        components = parts.loc[parts["blend"] == key, "component"]
+        if components.empty:
+            raise KeyError(f"unknown gas or blend {gas!r}")
+        groups = set(components.map(gases["group"]).dropna())
+        return groups.pop() if len(groups) == 1 else "mixed"
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _pick(self, id: str, pins: Mapping[str, str] | None) -> Dataset:
+        version = (pins or {}).get(id)
+        found = self.get(id, version)
+        if found is None:
+            raise KeyError(f"no factor dataset {id}@{version or 'latest'}")
+        return found
+
+    def _gases(self, gwp: str, pins: Mapping[str, str] | None) -> pd.DataFrame:
+        rows = self._pick(gwp, pins).rows
+        return rows.set_index(rows["gas"].map(normalise_gas).rename("key"))
+
+    def _blend_parts(self, blends: str, pins: Mapping[str, str] | None) -> pd.DataFrame:
+        rows = self._pick(blends, pins).rows
+        return pd.DataFrame({"blend": rows["blend"].map(normalise_gas),
+                             "component": rows["component"].map(normalise_gas),
+                             "mass_fraction": rows["mass_fraction"]})
+
+    @staticmethod
+    def _aliases(gases: pd.DataFrame) -> dict[str, str]:
+        hfcs = [k for k in gases.index if k.startswith("HFC")]
+        return {**{"R" + k[3:]: k for k in hfcs},
+                **{a: c for a, c in PFC_ALIASES.items() if c in gases.index}}
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_library(extra_dirs: Sequence[str | Path] = ()) -> tuple[FactorLibrary, list[Issue]]:
+    """Load the shipped datasets, then every ``*.yaml`` of each folder in ``extra_dirs``."""
+    issues: list[Issue] = []
+    loaded: list[Dataset] = []
+    for name, data, path in _files(extra_dirs, issues):
+        dataset, found = read_dataset(name, data, path)
+        issues += found
+        if dataset is not None:
+            loaded.append(dataset)
+
+    datasets: dict[tuple[str, str], Dataset] = {}
+    for d in loaded:
+        key = (d.meta.id, d.meta.version)
+        if key in datasets:
+            issues.append(issue("factor-dataset-duplicate", Location(file=Path(d.path).name),
+                                id=d.meta.id, version=d.meta.version))
+        else:
+            datasets[key] = d
+
+    gas_names = {normalise_gas(g) for d in datasets.values() if d.meta.kind == "gwp"
+                 for g in d.rows["gas"]}
+    for key, d in list(datasets.items()):
+        if d.meta.kind == "blends":
+            found = _check_blend_components(d, gas_names)
+            if found:
+                issues += found
+                del datasets[key]
+    return FactorLibrary(datasets), issues
+
+
+def _files(extra_dirs: Sequence[str | Path],
+           issues: list[Issue]) -> Iterable[tuple[str, bytes, str]]:
+    shipped = resources.files(__package__).joinpath("datasets")
+    for entry in sorted(shipped.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            yield entry.name, entry.read_bytes(), str(entry)
+    for folder in map(Path, extra_dirs):
+        if not folder.is_dir():
+            issues.append(_invalid(Location(file=str(folder)), "the folder does not exist"))
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                issues.append(_invalid(Location(file=path.name), f"the file cannot be read: {e}"))
+                continue
+            yield path.name, data, str(path)
+
+
+def read_dataset(name: str, data: bytes, path: str = "") -> tuple[Dataset | None, list[Issue]]:
+    """Parse and check one dataset file; None with the issues found when it is not usable."""
+    where = Location(file=name)
+    try:
+        doc = yaml.safe_load(data.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as e:
+        return None, [_invalid(where, f"not a UTF-8 YAML file: {' '.join(str(e).split())}")]
+    if not isinstance(doc, dict):
+        return None, [_invalid(where, "the file is not a mapping of metadata fields and rows")]
+    rows = doc.pop("rows", None)
+    try:
+        meta = DatasetMeta.model_validate(doc)
+    except ValidationError as e:
+        return None, [_invalid(where, f"{'.'.join(map(str, err['loc'])) or 'metadata'}: {err['msg']}")
+                      for err in e.errors()]
+    schema = SCHEMAS[meta.kind]
+    issues: list[Issue] = []
+    if name != f"{meta.id}@{meta.version}.yaml":
+        issues.append(_invalid(where, f"the file name must be {meta.id}@{meta.version}.yaml"))
+    if list(meta.columns) != list(schema.columns):
+        issues.append(_invalid(where, f"columns must be [{', '.join(schema.columns)}] for kind "
+                                      f"{meta.kind}, not [{', '.join(meta.columns)}]"))
+        return None, issues
+    if not isinstance(rows, list) or not rows:
+        return None, [*issues, _invalid(where, "'rows' must be a non-empty list")]
+
+    cells: dict[str, list[Any]] = {c: [] for c in schema.columns}
+    for n, row in enumerate(rows, start=1):
+        if not isinstance(row, list) or len(row) != len(schema.columns):
+            issues.append(_invalid(Location(file=name, row=n),
+                                   f"a row must be a list of {len(schema.columns)} values"))
+            continue
+        for (column, kind), value in zip(schema.columns.items(), row, strict=True):
+            problem = _check_cell(kind, value, schema.allowed.get(column))
+            if problem is not None:
+                issues.append(problem.at(Location(file=name, row=n, column=column)))
+            cells[column].append(value)
+    if issues:
+        return None, issues
+
+    frame = _frame(schema, cells)
+    issues += _check_rows(meta.kind, schema, frame, name)
+    if issues:
+        return None, issues
+    return Dataset(meta, frame, path, hashlib.sha256(data).hexdigest()), []
+
+
+@dataclass(frozen=True)
+class _Problem:
+    code: str
+    params: dict[str, Any]
+
+    def at(self, location: Location) -> Issue:
+        return issue(self.code, location, **self.params)
+
+
+def _check_cell(kind: str, value: Any, allowed: tuple[str, ...] | None) -> _Problem | None:
+    if value is None or value == "":
+        if kind in (OPTIONAL_TEXT, OPTIONAL_NUMBER):
+            return None
+        return _Problem("factor-dataset-invalid", {"reason": "the value is missing"})
+    if kind in (NUMBER, OPTIONAL_NUMBER, FRACTION):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            hint = " (write numbers unquoted; an exponent needs a dot: 1.0e-3)" if isinstance(value, str) else ""
+            return _Problem("factor-dataset-invalid", {"reason": f"{value!r} is not a number{hint}"})
+        if value < 0:
+            return _Problem("factor-dataset-invalid", {"reason": f"{value} is negative"})
+        if kind == FRACTION and value > 1:
+            return _Problem("factor-dataset-invalid", {"reason": f"fraction {value} is above 1"})
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return _Problem("factor-dataset-invalid", {"reason": f"{value!r} is not a text value"})
+    if kind == UNIT and not unit_known(str(value)):
+        return _Problem("factor-unit-unknown", {"value": str(value)})
+    if allowed is not None and str(value) not in allowed:
+        return _Problem("factor-dataset-invalid",
+                        {"reason": f"{value!r} is not one of {', '.join(allowed)}"})
+    return None
+
+
+@cache
+def unit_known(text: str) -> bool:
+    """A unit the project's registry parses. ``units.lookup`` first; it refuses dimensionless
+    ratios (tCO2/t), which a factor may be, so those are parsed by the registry itself."""
+    if lookup(text) is not None:
+        return True
+    norm = normalise(text)
+    if not norm:
+        return False
+    try:
+        registry().parse_units(norm)
+    except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
+        return False
+    return True
+
+
+def _frame(schema: Schema, cells: dict[str, list[Any]]) -> pd.DataFrame:
+    data: dict[str, pd.Series] = {}
+    for column, kind in schema.columns.items():
+        values = cells[column]
+        if kind in (NUMBER, OPTIONAL_NUMBER, FRACTION):
+            data[column] = pd.Series([math.nan if v is None else v for v in values], dtype="float64")
+        else:
+            data[column] = pd.Series(["" if v is None else str(v) for v in values], dtype="str")
+    return pd.DataFrame(data)
+
+
+def _check_rows(kind: str, schema: Schema, frame: pd.DataFrame, name: str) -> list[Issue]:
+    """Checks across rows: duplicate keys, and what each kind needs."""
+    issues = [_invalid(Location(file=name, row=int(i) + 1),
+                       f"the row repeats {', '.join(schema.key)} of an earlier row")
+              for i in frame.index[frame.duplicated(list(schema.key))]]
+    if kind == "blends":
+        totals = frame.groupby("blend", sort=False)["mass_fraction"].sum()
+        for blend, total in totals[(totals - 1).abs() > BLEND_TOLERANCE].items():
+            first = int(frame.index[frame["blend"] == blend][0]) + 1
+            issues.append(_invalid(Location(file=name, row=first, column="mass_fraction"),
+                                   f"the mass fractions of {blend} sum to {total:.12g}, not 1"))
+    if kind in ("grid", "footprint"):
+        issues += _check_regions(frame, name)
+    return issues
+
+
+def _check_regions(frame: pd.DataFrame, name: str) -> list[Issue]:
+    provinces = load_provinces()
+    names = {
+        "national": {NATIONAL},
+        "region": set(provinces["grid_region"]) - {""},
+        "province": set(provinces["name"]),
+    }
+    issues = []
+    for i, row in frame.iterrows():
+        where = Location(file=name, row=int(i) + 1, column="region")
+        if row["region"] not in names[row["level"]]:
+            issues.append(_invalid(where, f"{row['region']!r} is not a {row['level']} name; use "
+                                          f"{NATIONAL}, a grid region (华北 …) or a province's "
+                                          f"short name (北京, 内蒙古 …) as in provinces.csv"))
+        if "variant" in row and row["level"] != "national" and row["variant"] != "average":
+            issues.append(_invalid(Location(file=name, row=int(i) + 1, column="variant"),
+                                   f"variant {row['variant']!r} is published at national level only"))
+    return issues
+
+
+def _check_blend_components(dataset: Dataset, gas_names: set[str]) -> list[Issue]:
+    name = Path(dataset.path).name
+    rows = dataset.rows
+    issues = []
+    for i, blend, component in zip(rows.index, rows["blend"], rows["component"], strict=True):
+        if normalise_gas(component) not in gas_names:
+            issues.append(_invalid(Location(file=name, row=int(i) + 1, column="component"),
+                                   f"component {component!r} of {blend} is not in any GWP dataset"))
+        if normalise_gas(blend) in gas_names:
+            issues.append(_invalid(Location(file=name, row=int(i) + 1, column="blend"),
+                                   f"blend name {blend!r} is the name of a single gas"))
+    return issues
+
+
+def _invalid(location: Location, reason: str) -> Issue:
+    return issue("factor-dataset-invalid", location, reason=reason)
+
+
+@cache
+def _provinces() -> pd.DataFrame:
+    path = resources.files(__package__).joinpath("provinces.csv")
+    with resources.as_file(path) as p:
+        return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def load_provinces() -> pd.DataFrame:
+    """The 34 provincial-level divisions: code (GB/T 2260 two-digit prefix), name (short, as in
+    the grid datasets), full_name, name_en, grid_region (MEE regional grid; empty for 台湾, 香港,
+    澳门), aliases ('|'-separated)."""
+    return _provinces().copy()
