@@ -52,8 +52,9 @@ def summarise(trace: pd.DataFrame, ctx: Context) -> dict[str, Any]:
                 "scope2_market": _s(frame.loc[frame["scope"] == 2, "co2e_market"].sum())}
 
     s12 = inc.loc[inc["scope"].isin([1, 2])]
-    basis = {"consolidated_group": split(s12.loc[s12["consolidated"]]),
-             "other_investees": split(s12.loc[~s12["consolidated"]])}
+    # eq(True): the column is object-typed when rejected rows (consolidated None) are in the trace
+    cons = s12["consolidated"].eq(True)
+    basis = {"consolidated_group": split(s12.loc[cons]), "other_investees": split(s12.loc[~cons])}
 
     by_gas = {name: {g: _s(f[f"co2e_{g}"].sum()) for g in GAS_BUCKETS}
               for name, f in (("scope1", s1), ("scope2_location", s2), ("scope3", s3))}

@@ -54,12 +54,6 @@ class Context:
     refs: dict[str, DatasetRef] = field(default_factory=dict)   # kind:role → dataset used
     mb_factor: pd.Series | None = None   # facility_id → market-based factor for its electricity
 
-    def ref_of(self, ds: Any) -> str:
-        r = DatasetRef(ds.meta.id, ds.meta.version, ds.meta.kind, ds.meta.year, ds.sha256,
-                       ds.meta.model_dump(mode="json"))
-        self.refs[r.ref] = r
-        return r.ref
-
 
 def boundary(entities: pd.DataFrame, approach: str) -> pd.DataFrame:
     """Each entity's share of its emissions in the report: equity share → its ownership; the control
@@ -89,10 +83,10 @@ def build_context(settings: ReportSettings, entities: pd.DataFrame, facilities: 
         return r.ref
 
     # GWP
-    gwp = lib.gwp_table(settings.gwp)
+    gwp = lib.gwp_table(settings.gwp, pins=pins).dropna()  # a gas without a value in the set is unknown
     for ds in lib.of_kind("gwp", pins) + lib.of_kind("blends", pins):
         ref(ds)
-    groups = {g: lib.gwp_group(g) for g in gwp.index}
+    groups = {g: lib.gwp_group(g, pins=pins) for g in gwp.index}
 
     # boundary
     ents = boundary(entities, settings.consolidation)

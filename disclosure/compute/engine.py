@@ -92,9 +92,8 @@ def _fallback_notices(trace: pd.DataFrame, ctx: Context) -> list[Issue]:
     from ..core.issues import Location, issue
 
     f = trace.loc[trace["grid_fallback"].eq(True)].drop_duplicates("facility_id")
-    names = {"province": "省份 province", "region": "区域电网 regional grid", "national": "全国 national"}
     return [issue("grid-fallback", Location(r.file, r.sheet, int(r.row), "facility_id"), table="activities",
-                  level=names[ctx.settings.grid_factor_level], year=ctx.grid_year, used=names.get(r.grid_level, r.grid_level))
+                  level=ctx.settings.grid_factor_level, year=ctx.grid_year, used=r.grid_level)
             for r in f.itertuples(index=False)]
 
 

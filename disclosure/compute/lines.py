@@ -465,6 +465,9 @@ def _co2e(df: pd.DataFrame, ctx: Context) -> None:
     gross["CH4"] = gross["CH4"] + other.where(group == "CH4", 0.0)
     gross["CO2"] = gross["CO2"] + other.where(group == "CO2", 0.0)
     gross["N2O"] = gross["N2O"] + other.where(group == "N2O", 0.0)
+    # a blend mixing groups (e.g. HFCs with a PFC) is not split: it is counted, as unspecified
+    named = group.isin(["CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"])
+    gross["unspecified"] = gross["unspecified"] + other.where(~named, 0.0)
     total = sum(gross[g] for g in GAS_BUCKETS)
     computed = df["status"] == "computed"
     share = df["share"].astype("float64")

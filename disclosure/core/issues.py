@@ -74,6 +74,8 @@ def issue(code: str, location: Location | None = None, table: str | None = None,
     entry = catalogue().get(code)
     if entry is None:
         raise KeyError(f"unknown issue code {code!r}")  # a programming error, not bad input
+    if table is not None and "table" not in params:
+        params["table"] = table  # messages may name the table too
     return Issue(
         code=code,
         severity=Severity(entry["severity"]),

@@ -52,6 +52,11 @@ def normalise(text: str) -> str:
     return t
 
 
+_UPPER = {u.lower(): u for u in ("kWh", "MWh", "GWh", "tce", "Nm3", "GJ", "TJ", "MJ", "kg", "t", "m3",
+                                  "tkm", "pkm", "L", "km", "万kWh", "万Nm3", "万m3", "CNY", "USD", "EUR",
+                                  "HKD", "tCO2e", "kgCO2e")}
+
+
 @dataclass(frozen=True, slots=True)
 class UnitInfo:
     text: str  # the normalised spelling
@@ -65,13 +70,17 @@ def lookup(text: str) -> UnitInfo | None:
     norm = normalise(text)
     if not norm:
         return None
+    if norm.isupper() and norm.lower() in _UPPER:  # ERP exports shout: KWH, TCE, NM3; T is not tesla
+        norm = _UPPER[norm.lower()]
     ureg = registry()
     try:
         q = ureg.Quantity(1, norm)
     except Exception:  # pint raises several error types for unparseable text
         return None
-    if not isinstance(q, pint.Quantity) or (q.dimensionless and norm not in {"1", "%"}):
+    if not isinstance(q, pint.Quantity):
         return None
+    if q.dimensionless and not any(ch.isalpha() or ch == "%" for ch in norm):
+        return None  # a bare number is not a unit; tCO2/t and % are (dimensionless) units
     return UnitInfo(norm, q.units, dimension_name(q.units))
 
 

@@ -449,15 +449,10 @@ def _invalid(location: Location, reason: str) -> Issue:
     return issue("factor-dataset-invalid", location, reason=reason)
 
 
-@cache
-def _provinces() -> pd.DataFrame:
-    path = resources.files(__package__).joinpath("provinces.csv")
-    with resources.as_file(path) as p:
-        return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
-
-
 def load_provinces() -> pd.DataFrame:
     """The 34 provincial-level divisions: code (GB/T 2260 two-digit prefix), name (short, as in
     the grid datasets), full_name, name_en, grid_region (MEE regional grid; empty for 台湾, 香港,
     澳门), aliases ('|'-separated)."""
-    return _provinces().copy()
+    from ..core.geo import provinces
+
+    return provinces().copy()

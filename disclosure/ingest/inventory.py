@@ -100,7 +100,8 @@ def _locate(root: Path) -> tuple[dict[str, list[tuple[Path, str | None]]], Path 
     return found, None, []
 
 
-def _read(path: Path, sheet: str | None, root: Path) -> tuple[readers.RawTable | None, list[Issue]]:
+def _read(path: Path, sheet: str | None, root: Path, spec: Table | None = None
+          ) -> tuple[readers.RawTable | None, list[Issue]]:
     display = path.name
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -112,7 +113,11 @@ def _read(path: Path, sheet: str | None, root: Path) -> tuple[readers.RawTable |
             sheet = readers.sheet_names(path)[0]
         except Exception as e:  # not a workbook at all
             return None, [issue("unreadable-file", Location(display), reason=str(e).strip() or type(e).__name__)]
-    return readers.read_sheet(path, sheet, display)
+    known = set(header_aliases(spec)) if spec else set()
+    from .contract import norm_header
+
+    return readers.read_sheet(path, sheet, display,
+                              is_header=lambda cells: sum(norm_header(c) in known for c in cells) >= 2)
 
 
 # --- typing one table ----------------------------------------------------------------------------
@@ -158,19 +163,19 @@ def _type_table(spec: Table, raw: readers.RawTable) -> tuple[TableData, list[Iss
         if target is None:
             extras.append(frame_col)
             if written.strip():
-                col.issues.append(issue("unknown-column", Location(raw.file, raw.sheet, 1, written),
+                col.issues.append(issue("unknown-column", Location(raw.file, raw.sheet, raw.header_row, written),
                                         table=spec.name, column=written))
         elif target in mapping.values():
             headers = [h for h, f in zip(raw.headers, raw.frame.columns, strict=True)
                        if aliases.get(norm_header(h)) == target]
-            col.issues.append(issue("duplicate-column", Location(raw.file, raw.sheet, 1, target),
+            col.issues.append(issue("duplicate-column", Location(raw.file, raw.sheet, raw.header_row, target),
                                     table=spec.name, column=target, headers=", ".join(headers)))
         else:
             mapping[frame_col] = target
     present = set(mapping.values())
     for c in spec.columns:
         if (c.required or c.nonempty) and c.name not in present:
-            col.issues.append(issue("missing-column", Location(raw.file, raw.sheet, 1, c.name),
+            col.issues.append(issue("missing-column", Location(raw.file, raw.sheet, raw.header_row, c.name),
                                     table=spec.name, column=c.name, alias=c.zh[0]))
 
     typed: dict[str, pd.Series] = {}
@@ -235,7 +240,8 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
     if c.kind is Kind.UNIT:
         t = parse.text(s)
         codes, uniques = pd.factorize(t, use_na_sentinel=True)
-        known = np.array([u in CERTIFICATE_UNITS or units.lookup(u) is not None for u in uniques], dtype=bool)
+        certs = CERTIFICATE_UNITS if col.table == "instruments" else set()
+        known = np.array([u in certs or units.lookup(u) is not None for u in uniques], dtype=bool)
         bad = (codes >= 0) & ~(known[np.where(codes < 0, 0, codes)] if len(known) else False)
         col.flag("unknown-unit", bad, c.name, t)
         return t
@@ -251,7 +257,11 @@ def load_inventory(path: str | Path) -> tuple[Inventory, list[Issue]]:
     root = Path(path)
     issues: list[Issue] = []
     if not root.exists():
-        issues.append(issue("missing-file", Location(str(root)), table=None, **{"table": str(root)}))
+        issues.append(issue("missing-file", Location(str(root)), table=str(root)))
+        return Inventory(root, ReportSettings(), {}), issues
+    if root.is_file() and root.suffix.lower() not in (".xlsx", ".xlsm"):
+        issues.append(issue("unreadable-file", Location(root.name), reason=(
+            "清单应为文件夹或一个 XLSX 工作簿 / an inventory is a folder or one XLSX workbook")))
         return Inventory(root, ReportSettings(), {}), issues
     found, workbook, _ = _locate(root)
 
@@ -270,7 +280,7 @@ def load_inventory(path: str | Path) -> tuple[Inventory, list[Issue]]:
             names = ", ".join(f"{p.name}[{s}]" if s else p.name for p, s in cands)
             issues.append(issue("ambiguous-file", Location(cands[0][0].name, cands[0][1]), table=name, files=names))
             continue
-        raw, read_issues = _read(cands[0][0], cands[0][1], root)
+        raw, read_issues = _read(cands[0][0], cands[0][1], root, spec)
         issues += read_issues
         if raw is None:
             continue

@@ -26,7 +26,7 @@ def _by_distinct(s: pd.Series, fn: Callable[[str], object], dtype: str) -> pd.Se
     """Apply ``fn`` once per distinct value; ``fn`` returns None for an unreadable value."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     parsed = pd.Series([fn(u) for u in uniques], dtype=dtype)
-    out = parsed.take(np.where(codes < 0, 0, codes)) if len(parsed) else pd.Series([], dtype=dtype)
+    out = parsed.take(np.where(codes < 0, 0, codes)) if len(parsed) else pd.Series([None] * len(s), dtype=dtype)
     out = pd.Series(out.to_numpy(), index=s.index, dtype=dtype)
     out[codes < 0] = None
     return out
@@ -149,7 +149,7 @@ def category(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
     def one(text: object) -> object:
         t = unicodedata.normalize("NFKC", str(text)).strip().lower()
-        t = re.sub(r"^(c|cat|category|类别|第)", "", t).rstrip("类").strip()
+        t = re.sub(r"^(category|cat|c|类别|第)", "", t).rstrip("类").strip()
         try:
             f = float(t)
         except ValueError:

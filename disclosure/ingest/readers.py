@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ class RawTable:
     rows: np.ndarray         # user-visible row number of each frame row
     file: str
     sheet: str | None
+    header_row: int = 1      # user-visible row number of the header
 
 
 def detect_encoding(path: Path, probe_bytes: int = 1 << 22) -> str:
@@ -46,11 +49,12 @@ def detect_encoding(path: Path, probe_bytes: int = 1 << 22) -> str:
 
 def read_csv(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
     enc = detect_encoding(path)
+    lead = _leading_blank_lines(path, enc)
     for attempt in (enc, "gb18030"):
         try:
             frame = pd.read_csv(
                 path, dtype=str, keep_default_na=False, encoding=attempt, skip_blank_lines=False,
-                engine="c", header=0,
+                engine="c", header=0, skiprows=lead,
             )
             break
         except UnicodeDecodeError as e:
@@ -60,14 +64,29 @@ def read_csv(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
             return None, [issue("unreadable-file", Location(display), reason=str(e).strip())]
     headers = [str(h) for h in frame.columns]
     # pandas renames duplicated headers to "x.1"; keep what the user wrote for reporting
-    with open(path, encoding=attempt, errors="replace") as fh:
-        first = fh.readline().rstrip("\r\n")
-    written = next(iter(pd.read_csv(pd.io.common.StringIO(first), header=None, dtype=str,
-                                    keep_default_na=False).itertuples(index=False)), None)
-    if written is not None and len(written) == len(headers):
-        headers = [str(h) for h in written]
-    rows = np.arange(2, len(frame) + 2, dtype=np.int64)
-    return _drop_blank(RawTable(frame, headers, rows, display, None)), []
+    if any("." in h for h in headers):  # pandas renames a repeated header "x" to "x.1"
+        with open(path, encoding=attempt, errors="replace") as fh:
+            for _ in range(lead):
+                fh.readline()
+            first = fh.readline().rstrip("\r\n")
+        written = next(iter(pd.read_csv(io.StringIO(first), header=None, dtype=str,
+                                        keep_default_na=False).itertuples(index=False)), None)
+        if written is not None and len(written) == len(headers):
+            headers = [str(h) for h in written]
+    rows = np.arange(lead + 2, len(frame) + lead + 2, dtype=np.int64)
+    return _drop_blank(RawTable(frame, headers, rows, display, None, lead + 1)), []
+
+
+def _leading_blank_lines(path: Path, encoding: str) -> int:
+    n = 0
+    with open(path, encoding=encoding, errors="replace") as fh:
+        for line in fh:
+            if line.strip(" \t\r\n,"):
+                break
+            n += 1
+            if n > 100:
+                break
+    return n
 
 
 def _cell_text(v: object) -> str:
@@ -90,7 +109,10 @@ def sheet_names(path: Path) -> list[str]:
     return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
-def read_sheet(path: Path, sheet: str, display: str) -> tuple[RawTable | None, list[Issue]]:
+def read_sheet(path: Path, sheet: str, display: str, is_header: Callable[[list[str]], bool] | None = None
+               ) -> tuple[RawTable | None, list[Issue]]:
+    """``is_header`` recognises the header row (so a title above it is skipped); without it, or if no
+    row is recognised, the first row with any content is the header."""
     from python_calamine import CalamineWorkbook
 
     loc = Location(display, sheet)
@@ -101,6 +123,8 @@ def read_sheet(path: Path, sheet: str, display: str) -> tuple[RawTable | None, l
         return None, [issue("unreadable-file", loc, reason=str(e).strip() or type(e).__name__)]
     # the header is the first row with any content; the user's row numbers are 1-based
     start = next((i for i, r in enumerate(data) if any(_cell_text(c).strip() for c in r)), None)
+    if start is not None and is_header is not None:
+        start = next((i for i, r in enumerate(data[:50]) if is_header([_cell_text(c).strip() for c in r])), start)
     if start is None:
         empty = pd.DataFrame()
         return RawTable(empty, [], np.array([], dtype=np.int64), display, sheet), []
@@ -110,7 +134,7 @@ def read_sheet(path: Path, sheet: str, display: str) -> tuple[RawTable | None, l
     body = [(r + [""] * width)[:width] for r in body]
     frame = pd.DataFrame(body, columns=_unique(headers), dtype=str)
     rows = np.arange(start + 2, start + 2 + len(frame), dtype=np.int64)
-    return _drop_blank(RawTable(frame, headers, rows, display, sheet)), []
+    return _drop_blank(RawTable(frame, headers, rows, display, sheet, start + 1)), []
 
 
 def read_parquet(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:

@@ -191,7 +191,11 @@ def unit_dimensions(inv: Inventory) -> list[Issue]:
                              expected=" | ".join(f"{d} {_DIM_ZH.get(d, '')}".strip() for d in allowed))
         out += _paired(act, "ncv", "ncv_unit") + _paired(act, "ef_value", "ef_unit")
         ef = a["ef_unit"]
-        known = ef.map(lambda u: units.lookup(u) is not None if isinstance(u, str) else True)
+        # a factor unit may be a ratio of masses (tCO2/t), which units.lookup refuses as a quantity
+        # unit: accept what the factor library accepts
+        from ..factors.library import unit_known
+
+        known = ef.map(lambda u: unit_known(u) if isinstance(u, str) else True)
         out += _flag(act, "unknown-unit", ~known.astype(bool), "ef_unit", ef)
     ins = inv.tables.get("instruments")
     if ins is not None:

@@ -1,0 +1,416 @@
+"""The blank input workbook: one sheet per contract table, a ``report`` sheet and instructions.
+
+The workbook is what ``load_inventory`` reads back: each table sheet is named with the table's
+English name and its header row holds the contract's English column names (the Chinese header and
+the column's meaning are in the header cell's comment). Row 2 is the first data row. Required
+columns are bold on a coloured fill; enumerations, yes/no columns and the Scope 3 category have
+drop-down lists. The ``report`` sheet holds the fields of ``report.yaml`` as ``field``/``value``
+rows, which the loader reads when no ``report.yaml`` lies next to the workbook.
+
+The file is deterministic: the same version of the tool writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from pathlib import Path
+
+import xlsxwriter
+
+from .contract import CERTIFICATE_UNITS, ENUMS, TABLES, Column, Kind, Table
+from .report import CONSOLIDATION, GRID_LEVELS, GWP_SETS, LANGUAGES
+
+LAST_ROW = 100_000  # drop-downs and formats reach this sheet row (1-based)
+_CREATED = dt.datetime(2025, 1, 1)
+_UNSAFE_START = ("=", "+", "-", "@")
+
+BOOL_CHOICES = ("是", "否", "yes", "no")
+CATEGORY_CHOICES = tuple(str(i) for i in range(1, 16))
+
+_KIND = {
+    Kind.TEXT: ("文本", "text"),
+    Kind.ID: ("编号（文本）", "identifier (text)"),
+    Kind.NUMBER: ("数字", "number"),
+    Kind.AMOUNT: ("非负数字", "number >= 0"),
+    Kind.FRACTION: ("比例：0-1 或百分数（60%、60、0.6 均为 0.6）", "share: 0-1 or percent (60%, 60 and 0.6 all mean 0.6)"),
+    Kind.DATE: ("日期", "date"),
+    Kind.BOOL: ("是/否", "yes/no"),
+    Kind.ENUM: ("可选值之一", "one of the allowed values"),
+    Kind.CATEGORY: ("范围三类别 1-15", "Scope 3 category 1-15"),
+    Kind.UNIT: ("单位", "unit"),
+}
+
+_TABLE_HELP = {
+    "entities": ("集团内的法人主体：股权比例与控制关系。报告主体（集团本身）的上级主体编号留空。",
+                 "The legal entities of the group, with ownership and control. The reporting entity "
+                 "(the group itself) has an empty parent_id."),
+    "facilities": ("各主体的设施（工厂、办公楼、车队等）及其所在省份（决定所用的电网排放因子）。",
+                   "The facilities of each entity (plants, offices, fleets …) and their province "
+                   "(which selects the grid emission factor)."),
+    "activities": ("活动数据：每行一条记录，如一种燃料的消耗量、外购电力或热力、一项范围三活动。",
+                   "Activity data: one record a row, e.g. the use of one fuel, purchased electricity "
+                   "or heat, one Scope 3 activity."),
+    "instruments": ("可选。能源属性凭证（绿证、绿电交易、购电协议等），用于范围二市场法。",
+                    "Optional. Energy attribute certificates (green certificates, green power "
+                    "trades, PPAs …) for the Scope 2 market-based method."),
+    "factors": ("可选。自定义排放因子，优先于内置因子库。",
+                "Optional. Custom emission factors; they take precedence over the built-in library."),
+}
+
+# Short descriptions for the columns whose contract entry has no help text.
+_COLUMN_HELP: dict[tuple[str, str], tuple[str, str]] = {
+    ("entities", "entity_id"): ("主体的唯一编号", "unique id of the entity"),
+    ("entities", "name"): ("主体名称", "name of the entity"),
+    ("entities", "parent_id"): ("上级主体的编号；报告主体留空", "id of the parent entity; empty for the reporting entity"),
+    ("entities", "financial_control"): ("集团是否对该主体拥有财务控制权", "whether the group has financial control over the entity"),
+    ("entities", "operational_control"): ("集团是否对该主体拥有运营控制权", "whether the group has operational control over the entity"),
+    ("entities", "consolidated"): ("是否纳入集团合并财务报表", "whether the entity is consolidated in the group's financial statements"),
+    ("facilities", "facility_id"): ("设施的唯一编号", "unique id of the facility"),
+    ("facilities", "entity_id"): ("设施所属主体的编号（须在主体表中）", "the entity the facility belongs to (must be in entities)"),
+    ("facilities", "name"): ("设施名称", "name of the facility"),
+    ("facilities", "sector"): ("所属行业（可选）", "industry (optional)"),
+    ("activities", "record_id"): ("记录的唯一编号", "unique id of the record"),
+    ("activities", "facility_id"): ("设施编号（须在设施表中）", "facility id (must be in facilities)"),
+    ("activities", "period_start"): ("数据所属期间的第一天", "first day of the period the data covers"),
+    ("activities", "period_end"): ("数据所属期间的最后一天", "last day of the period the data covers"),
+    ("activities", "source"): ("排放源类别", "emission source category"),
+    ("activities", "scope3_category"): ("范围三类别 1-15；仅排放源为 scope3 时填写", "Scope 3 category 1-15; only for source scope3"),
+    ("activities", "activity"): ("燃料、物料或活动名称，如 天然气、电力、柴油", "fuel, material or activity, e.g. natural gas, electricity, diesel"),
+    ("activities", "quantity"): ("活动数据的数量（不可为负）", "quantity of the activity (not negative)"),
+    ("activities", "unit"): ("数量的单位", "unit of the quantity"),
+    ("activities", "ncv"): ("实测低位发热量（可选；须同时填写其单位）", "measured net calorific value (optional; give its unit too)"),
+    ("activities", "ncv_unit"): ("低位发热量的单位，如 GJ/t", "unit of the net calorific value, e.g. GJ/t"),
+    ("activities", "oxidation_rate"): ("实测碳氧化率（可选），0-1 或百分数", "measured oxidation rate (optional), 0-1 or percent"),
+    ("activities", "gas"): ("排放因子对应的气体，如 CO2、CH4、N2O、HFC-134a", "gas of the emission factor, e.g. CO2, CH4, N2O, HFC-134a"),
+    ("activities", "ef_value"): ("自定义排放因子数值（可选；须同时填写其单位）", "own emission factor (optional; give its unit too)"),
+    ("activities", "ef_source"): ("排放因子来源（标准、文献、供应商）", "where the emission factor comes from (standard, literature, supplier)"),
+    ("activities", "method"): ("范围三核算方法（可选）", "Scope 3 calculation method (optional)"),
+    ("activities", "biogenic"): ("是否为生物质燃料（生物源二氧化碳单独报告）", "whether the fuel is biomass (biogenic CO2 is reported apart)"),
+    ("activities", "data_quality"): ("数据质量：一手或二手数据", "data quality: primary or secondary data"),
+    ("activities", "verified"): ("数据是否经第三方核查", "whether the data was verified by a third party"),
+    ("activities", "evidence"): ("证据或凭证编号（发票、抄表记录等）", "evidence or voucher number (invoice, meter reading …)"),
+    ("instruments", "instrument_id"): ("凭证的唯一编号", "unique id of the instrument"),
+    ("instruments", "type"): ("凭证类型", "type of instrument"),
+    ("instruments", "facility_id"): ("使用凭证的设施编号", "facility the instrument is applied to"),
+    ("instruments", "quantity"): ("凭证对应的电量或张数", "electricity covered, or the number of certificates"),
+    ("instruments", "period_start"): ("凭证对应期间的第一天", "first day of the period the instrument covers"),
+    ("instruments", "period_end"): ("凭证对应期间的最后一天", "last day of the period the instrument covers"),
+    ("instruments", "retired"): ("是否已为本报告主体注销", "whether retired (cancelled) for the reporting entity"),
+    ("factors", "factor_id"): ("因子的唯一编号", "unique id of the factor"),
+    ("factors", "activity"): ("适用的活动（与活动数据表的 activity 对应）", "the activity it applies to (as in activities.activity)"),
+    ("factors", "unit"): ("活动数据的单位", "unit of the activity data"),
+    ("factors", "gas"): ("气体，如 CO2、CH4、N2O", "gas, e.g. CO2, CH4, N2O"),
+    ("factors", "value"): ("因子数值", "factor value"),
+    ("factors", "value_unit"): ("因子单位，如 tCO2/t、kgCO2/kWh", "unit of the factor, e.g. tCO2/t, kgCO2/kWh"),
+    ("factors", "source"): ("因子来源（标准、文献）", "source of the factor (standard, literature)"),
+    ("factors", "year"): ("因子适用年份", "year the factor applies to"),
+    ("factors", "region"): ("适用地区", "region it applies to"),
+}
+
+# The fields of the report sheet: (field, default value, choices, zh, en).
+REPORT_FIELDS: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
+    ("entity.name_zh", "", (), "报告主体中文名称（必填）", "name of the reporting entity in Chinese (required)"),
+    ("entity.name_en", "", (), "报告主体英文名称", "name of the reporting entity in English"),
+    ("entity.identifier", "", (), "18 位统一社会信用代码或 20 位 LEI（必填）",
+     "18-character unified social credit code or 20-character LEI (required)"),
+    ("period.start", "", (), "报告期开始日期（必填）", "first day of the reporting period (required)"),
+    ("period.end", "", (), "报告期结束日期（必填）", "last day of the reporting period (required)"),
+    ("currency", "CNY", (), "货币", "currency"),
+    ("consolidation", "operational_control", CONSOLIDATION, "合并方法：运营控制、财务控制或股权比例",
+     "consolidation approach: operational control, financial control or equity share"),
+    ("gwp", "AR6", GWP_SETS, "全球增温潜势所依据的 IPCC 评估报告", "IPCC assessment report of the GWP values"),
+    ("grid_factor_level", "province", GRID_LEVELS, "电网排放因子的层级：省级、区域或全国",
+     "level of the grid emission factor: province, region or national"),
+    ("language", "zh-CN", LANGUAGES, "报告语言", "report language"),
+    ("revenue.value", "", (), "营业收入（元，用于强度指标）", "revenue (in the currency, for intensity metrics)"),
+    ("output.value", "", (), "产量（用于强度指标）", "output (for intensity metrics)"),
+    ("output.unit", "", (), "产量单位，如 t、MWh", "unit of the output, e.g. t, MWh"),
+)
+
+_UNITS = (
+    ("t、吨、kg、千克、公斤、万吨", "t, 吨, kg, 千克, 公斤, 万吨", "质量", "mass"),
+    ("kWh、度、千瓦时、万kWh、万度、MWh、GWh", "kWh, 度, 千瓦时, 万kWh (= 10 MWh), 万度, MWh, GWh", "电量", "electricity"),
+    ("GJ、吉焦、MJ、TJ、tce、吨标准煤（1 tce = 29.3076 GJ）", "GJ, MJ, TJ, tce, 吨标准煤 (1 tce = 29.3076 GJ)", "能量", "energy"),
+    ("Nm3、标立方米、万Nm3、m3、立方米、万m3、L、升", "Nm3, 万Nm3 (= 10,000 m3), m3, 万m3, L", "体积", "volume"),
+    ("元、万元、千元、百万元、亿元、CNY、USD", "元, 万元, 千元, 百万元, 亿元, CNY, USD", "金额（范围三支出法）", "money (Scope 3 spend-based)"),
+    ("tkm、吨公里", "tkm", "货运周转量", "freight transport"),
+    ("pkm、人公里", "pkm", "客运周转量", "passenger transport"),
+    ("km、公里", "km", "距离", "distance"),
+    ("张（绿证，1 张 = 1 MWh）", "张 / certificate (green certificates, 1 = 1 MWh)", "凭证数量", "certificates"),
+)
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+def _width(text: str) -> int:
+    """Display width of the longest line: East Asian wide characters take two cells."""
+    best = 0
+    for line in str(text).split("\n"):
+        w = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in line)
+        best = max(best, w)
+    return best
+
+
+def _safe(text: str) -> str:
+    """Text never starts with a character a spreadsheet reads as a formula."""
+    t = str(text)
+    return "'" + t if t.startswith(_UNSAFE_START) else t
+
+
+def _bi(zh: str, en: str, lang: str) -> str:
+    if not zh:
+        return en
+    if not en:
+        return zh
+    return f"{en} / {zh}" if lang == "en" else f"{zh} / {en}"
+
+
+def column_help(table: str, c: Column) -> tuple[str, str]:
+    """(zh, en) description of a column: the contract's help, else the template's own text."""
+    base = _COLUMN_HELP.get((table, c.name), ("", ""))
+    zh = c.help_zh or base[0]
+    en = c.help_en or base[1]
+    if c.help_zh and base[0] and c.help_zh != base[0]:
+        zh = f"{base[0]}（{c.help_zh}）"
+    return zh, en
+
+
+def allowed_values(c: Column) -> tuple[tuple[str, ...], str]:
+    """The drop-down choices of a column and a bilingual description of what is allowed."""
+    if c.kind is Kind.ENUM:
+        e = ENUMS[c.enum or ""]
+        desc = "; ".join(f"{v} ({e.labels_zh[v]})" if v in e.labels_zh else v for v in e.values)
+        return e.values, desc
+    if c.kind is Kind.BOOL:
+        return BOOL_CHOICES, "是, 否, yes, no, true, false, 1, 0"
+    if c.kind is Kind.CATEGORY:
+        return CATEGORY_CHOICES, "1-15"
+    if c.kind is Kind.UNIT:
+        return (), "见上方“单位” / see 'Units' above"
+    if c.kind is Kind.DATE:
+        return (), "2025-01-31, 2025/1/31, 2025年1月31日, 20250131"
+    return (), ""
+
+
+def _required(c: Column) -> bool:
+    return c.required or c.nonempty
+
+
+# --- the workbook -------------------------------------------------------------------------------------
+
+def write_template(path: Path, lang: str = "zh-CN") -> None:
+    """Write the blank input workbook to ``path`` (``lang``: ``zh-CN`` or ``en``, which language
+    comes first in the bilingual texts and the report language preset)."""
+    lang = "en" if str(lang).lower().startswith("en") else "zh-CN"
+    path = Path(path)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    try:
+        wb.set_properties({
+            "title": "企业温室气体清单输入模板 / GHG inventory input template",
+            "subject": "disclosure input workbook",
+            "author": "disclosure",
+            "created": _CREATED,
+        })
+        wb.set_custom_property("disclosure-template", "1")
+        fmt = _Formats(wb)
+        _instructions(wb, fmt, lang)
+        for spec in TABLES.values():
+            _table_sheet(wb, fmt, spec, lang)
+        _report_sheet(wb, fmt, lang)
+    finally:
+        wb.close()
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.header = wb.add_format({"bold": False, "bg_color": "#DDEBF7", "border": 1, "valign": "top"})
+        self.header_req = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "valign": "top"})
+        self.text = wb.add_format({"num_format": "@"})
+        self.date = wb.add_format({"num_format": "yyyy-mm-dd"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.section = wb.add_format({"bold": True, "font_size": 12, "bg_color": "#DDEBF7"})
+        self.bold = wb.add_format({"bold": True, "valign": "top", "text_wrap": True})
+        self.key = wb.add_format({"bold": True})
+        self.second = wb.add_format({"font_color": "#595959"})
+
+
+def _table_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, spec: Table, lang: str) -> None:
+    ws = wb.add_worksheet(spec.name)
+    ws.set_comments_author("disclosure")
+    for j, c in enumerate(spec.columns):
+        req = _required(c)
+        ws.write_string(0, j, c.name, fmt.header_req if req else fmt.header)
+        zh_help, en_help = column_help(spec.name, c)
+        choices, allowed = allowed_values(c)
+        lines = [
+            f"{c.zh[0]} / {c.name}",
+            ("必填 / required" if lang != "en" else "required / 必填") if req else
+            ("选填 / optional" if lang != "en" else "optional / 选填"),
+        ]
+        if zh_help or en_help:
+            lines.append(_bi(zh_help, en_help, lang))
+        if allowed:
+            lines.append(("可选值 / allowed: " if lang != "en" else "allowed / 可选值: ") + allowed)
+        if len(c.zh) > 1:
+            lines.append("中文列名亦可 / Chinese headers: " + "、".join(c.zh))
+        ws.write_comment(0, j, "\n".join(_safe(x) for x in lines),
+                         {"x_scale": 2.2, "y_scale": 1.6 + 0.3 * len(lines), "author": "disclosure"})
+        cell = fmt.date if c.kind is Kind.DATE else fmt.text if c.kind in (Kind.ID, Kind.UNIT) else None
+        width = max(_width(c.name) + 3, 12 if c.kind is Kind.DATE else 10)
+        if c.kind is Kind.ENUM:
+            width = max(width, max(_width(v) for v in choices) + 3)
+        ws.set_column(j, j, min(width, 40), cell)
+        if choices:
+            dv = {
+                "validate": "list",
+                "source": list(choices),
+                "error_type": "warning",  # the loader also takes Chinese spellings: warn, don't block
+                "error_title": c.name[:32],
+                "error_message": _safe(("请从列表中选择 / choose from the list: " if lang != "en" else
+                                        "choose from the list / 请从列表中选择: ") + ", ".join(choices))[:255],
+                "input_title": c.name[:32],
+            }
+            msg = _bi(zh_help, en_help, lang)
+            if msg and len(msg) <= 255:
+                dv["input_message"] = _safe(msg)
+            ws.data_validation(1, j, LAST_ROW - 1, j, dv)
+    ws.freeze_panes(1, 0)
+    ws.set_row(0, 20)
+
+
+def _report_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
+    ws = wb.add_worksheet("report")
+    ws.set_comments_author("disclosure")
+    ws.write_string(0, 0, "field", fmt.header_req)
+    ws.write_string(0, 1, "value", fmt.header_req)
+    ws.write_string(0, 2, "说明 / note" if lang != "en" else "note / 说明", fmt.header)
+    for i, (name, default, choices, zh, en) in enumerate(REPORT_FIELDS, start=1):
+        ws.write_string(i, 0, name)
+        value = "en" if name == "language" and lang == "en" else default
+        cell = fmt.date if name.startswith("period.") else fmt.text if name == "entity.identifier" else None
+        if value:
+            ws.write_string(i, 1, _safe(value), cell)
+        else:
+            ws.write_blank(i, 1, None, cell)
+        note = _bi(zh, en, lang)
+        if choices:
+            note += "（" + " | ".join(choices) + "）" if lang != "en" else " (" + " | ".join(choices) + ")"
+            ws.data_validation(i, 1, i, 1, {
+                "validate": "list", "source": list(choices), "error_type": "stop",
+                "error_title": name[:32],
+                "error_message": ("可选 / allowed: " + ", ".join(choices))[:255],
+            })
+        ws.write_string(i, 2, _safe(note))
+    ws.set_column(0, 0, max(_width(f[0]) for f in REPORT_FIELDS) + 3)
+    ws.set_column(1, 1, 30)
+    ws.set_column(2, 2, min(110, max(_width(_bi(f[3], f[4], lang)) for f in REPORT_FIELDS) + 12))
+    ws.freeze_panes(1, 0)
+
+
+def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
+    ws = wb.add_worksheet("instructions")
+    en_first = lang == "en"
+    r = 0
+
+    def line(text_zh: str, text_en: str, style: object = None) -> None:
+        """The two languages on consecutive rows (long text runs over the empty cells to the right)."""
+        nonlocal r
+        first, second = (text_en, text_zh) if en_first else (text_zh, text_en)
+        ws.write_string(r, 0, _safe(first), style)
+        r += 1
+        if second:
+            ws.write_string(r, 0, _safe(second), fmt.second if style is None else style)
+            r += 1
+
+    def head(text_zh: str, text_en: str, style: object) -> None:
+        nonlocal r
+        ws.write_string(r, 0, _bi(text_zh, text_en, lang), style)
+        r += 1
+
+    head("企业温室气体清单输入模板（说明）", "GHG inventory input template (instructions)", fmt.title)
+    line("每张工作表是一张输入表，表名和第一行的英文列名不可更改；数据从第 2 行开始，每行一条记录。",
+         "Each sheet is one input table; keep the sheet names and the English headers in row 1. "
+         "Data starts on row 2, one record a row.")
+    line("加粗且有底色的列为必填列。把鼠标移到列名上可查看中文列名和说明。",
+         "Bold columns on a coloured fill are required. Hover over a header for its Chinese name and meaning.")
+    line("也可以用中文列名代替英文列名；未知的列会被保留并给出提示，但不参与计算。",
+         "Chinese headers may replace the English ones; unknown columns are kept with a notice but not used.")
+    line("同样的表也可以是文件夹中的 CSV（UTF-8 或 GB18030）、XLSX 或 Parquet 文件，"
+         "文件名为表名（如 activities.csv），报告设置写在 report.yaml 中。",
+         "The same tables can be files in a folder: CSV (UTF-8 or GB18030), XLSX or Parquet, "
+         "named after the table (activities.csv …), with the report settings in report.yaml.")
+    line("检查：disclosure check 本文件.xlsx", "Check it with: disclosure check this-file.xlsx")
+    r += 1
+
+    head("表", "Tables", fmt.section)
+    for spec in TABLES.values():
+        zh, en = _TABLE_HELP.get(spec.name, ("", ""))
+        req_zh = "必需" if spec.required else "可选"
+        req_en = "required" if spec.required else "optional"
+        line(f"{spec.name}（{spec.zh}，{req_zh}）：{zh}", f"{spec.name} ({spec.zh}, {req_en}): {en}")
+    line("report（报告设置）：报告主体、报告期与计算设置，每行一个字段（field）及其值（value）。",
+         "report (settings): the reporting entity, the period and the calculation settings, one field "
+         "and its value a row.")
+    r += 1
+
+    head("值的写法", "How to write values", fmt.section)
+    line("日期：2025-01-31、2025/1/31、2025.1.31、2025年1月31日、20250131，或 Excel 日期。",
+         "Dates: 2025-01-31, 2025/1/31, 2025.1.31, 2025年1月31日, 20250131, or an Excel date.")
+    line("数字：可带千分位分隔符（1,234.5）或全角数字（１２３）。",
+         "Numbers: thousands separators (1,234.5) and full-width digits (１２３) are accepted.")
+    line("是/否：是、否、yes、no、true、false、1、0。", "Yes/no: 是, 否, yes, no, true, false, 1, 0.")
+    line("比例：60%、60 和 0.6 都表示 0.6。", "Shares: 60%, 60 and 0.6 all mean 0.6.")
+    line("可选值：下拉列表中的英文值，或括号中的中文写法。",
+         "Choices: the English values in the drop-down list, or the Chinese spelling in brackets.")
+    r += 1
+
+    head("单位", "Units", fmt.section)
+    for zh, en, dim_zh, dim_en in _UNITS:
+        line(f"{dim_zh}：{zh}", f"{dim_en}: {en}")
+    cert = "、".join(sorted(u for u in CERTIFICATE_UNITS if not u.isascii()))
+    line(f"能源属性凭证可按张计（{cert}），1 张绿证 = 1 MWh。",
+         "Instruments may be counted in certificates (张); one green certificate (GEC) = 1 MWh.")
+    line("每类排放源只接受相应量纲的单位：如外购电力须为能量单位，逸散排放须为质量单位。",
+         "Each source takes units of its own dimension: purchased electricity an energy, fugitive "
+         "emissions a mass.")
+    r += 1
+
+    # one table of every column
+    head("各列说明", "Columns", fmt.section)
+    heads = ("表 / table", "列 / column", "中文列名 / Chinese header", "必填 / required",
+             "类型 / kind", "说明", "description", "可选值 / allowed values")
+    for j, h in enumerate(heads):
+        ws.write_string(r, j, h, fmt.bold)
+    r += 1
+    widths = [_width(h) for h in heads]
+    for spec in TABLES.values():
+        for c in spec.columns:
+            zh, en = column_help(spec.name, c)
+            kind_zh, kind_en = _KIND[c.kind]
+            _, allowed = allowed_values(c)
+            row = (spec.name, c.name, "、".join(c.zh), "是 / yes" if _required(c) else "否 / no",
+                   f"{kind_zh} / {kind_en}", zh, en, allowed)
+            for j, v in enumerate(row):
+                ws.write_string(r, j, _safe(v), fmt.wrap)
+                widths[j] = max(widths[j], _width(v))
+            r += 1
+    r += 1
+    head("report 工作表的字段", "Fields of the report sheet", fmt.section)
+    for name, default, choices, zh, en in REPORT_FIELDS:
+        extra = f"（{' | '.join(choices)}）" if choices else ""
+        ws.write_string(r, 0, name, fmt.key)
+        ws.write_string(r, 5, _safe(zh + extra), fmt.wrap)
+        ws.write_string(r, 6, _safe(en + (f" ({' | '.join(choices)})" if choices else "")), fmt.wrap)
+        if default:
+            ws.write_string(r, 7, _safe(("默认 / default: ") + default), fmt.wrap)
+        r += 1
+
+    caps = (14, 24, 26, 14, 30, 40, 48, 48)
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, min(max(w + 2, 10), caps[j]))
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.activate()
