@@ -15,7 +15,7 @@ demo: $(BIN)/disclosure
 	$(BIN)/disclosure compute fixtures/demo-group --out out/demo
 
 lint: $(BIN)/disclosure
-	$(BIN)/ruff check disclosure tests benchmarks
+	$(BIN)/ruff check .
 
 test: $(BIN)/disclosure lint
 	$(BIN)/python -m pytest
