@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import __version__
 from ..core import units
-from ..core.issues import Issue, Severity
+from ..core.issues import Issue, Location, Severity, issue
 from ..factors import FactorLibrary, load_library
 from ..ingest.inventory import Inventory
 from . import aggregate, derive, lines, market
@@ -84,13 +84,17 @@ def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation
                    for (name, t), c in zip(inv.tables.items(), inv.counts.values(), strict=True)},
         "issues": {s.value: sum(1 for i in issues if i.severity is s) for s in Severity},
     }
+    pins = inv.settings.factor_pins
+    for d in results["factor_datasets"]:
+        if d["id"] not in pins:
+            issues.append(issue("factor-unpinned", Location("report.yaml", None, None, "factors.versions"),
+                                id=d["id"], version=d["version"]))
+    results["issues"] = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
     return Computation(results, trace, instruments, issues, ctx)
 
 
 def _fallback_notices(trace: pd.DataFrame, ctx: Context) -> list[Issue]:
     """One notice per facility whose electricity took a grid factor of a wider area than asked."""
-    from ..core.issues import Location, issue
-
     f = trace.loc[trace["grid_fallback"].eq(True)].drop_duplicates("facility_id")
     return [issue("grid-fallback", Location(r.file, r.sheet, int(r.row), "facility_id"), table="activities",
                   level=ctx.settings.grid_factor_level, year=ctx.grid_year, used=r.grid_level)
@@ -115,7 +119,11 @@ def _rejected_lines(inv: Inventory, trace: pd.DataFrame) -> pd.DataFrame:
     for c in lines.TRACE_COLUMNS:
         if c.startswith("co2e") or c in ("biogenic_co2",):
             rej[c] = 0.0 if c in ("co2e", "co2e_market") or c.startswith("co2e_") else float("nan")
-    out = pd.concat([trace, rej.astype({c: trace[c].dtype for c in ("co2e", "co2e_market")})], ignore_index=True)
+    rej["scope"] = rej["source"].map(lines.SCOPE)
+    rej["consolidated"] = False
+    # keep the trace's column types (an object column would be written as text to trace.parquet)
+    rej = rej.astype({c: trace[c].dtype for c in lines.TRACE_COLUMNS if trace[c].dtype != object})
+    out = pd.concat([trace, rej], ignore_index=True)
     return out.sort_values(["row", "line_id"], kind="stable").reset_index(drop=True)
 
 

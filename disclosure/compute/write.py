@@ -24,6 +24,12 @@ def _clean(v: Any) -> Any:
     return v
 
 
+def _defuse(v: Any) -> Any:
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
 def results_json(results: dict[str, Any]) -> str:
     return json.dumps(_clean(results), ensure_ascii=False, indent=2) + "\n"
 
@@ -37,8 +43,13 @@ def write_outputs(comp: Computation, out: Path) -> list[Path]:
         if trace[c].dtype == object:
             trace[c] = trace[c].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
     trace.to_parquet(paths[1], index=False)
-    # UTF-8 with BOM so Excel opens the Chinese text correctly
-    trace.to_csv(paths[2], index=False, encoding="utf-8-sig", lineterminator="\n")
+    # UTF-8 with BOM so Excel opens the Chinese text correctly; user text that Excel would take for
+    # a formula is neutralised in the CSV (the Parquet keeps it as written)
+    csv = trace.copy()
+    for c in csv.columns:
+        if csv[c].dtype == object or pd.api.types.is_string_dtype(csv[c].dtype):
+            csv[c] = csv[c].map(_defuse)
+    csv.to_csv(paths[2], index=False, encoding="utf-8-sig", lineterminator="\n")
     inst = comp.instruments.copy()
     for c in inst.columns:
         if pd.api.types.is_datetime64_any_dtype(inst[c]):
