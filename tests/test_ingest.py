@@ -415,7 +415,8 @@ def test_template_loads_back_blank(tmp_path: Path) -> None:
     write_template(book)
     inv, issues = load_inventory(book)
     assert sorted(found(issues)) == [
-        ("empty-table", "template.xlsx", name, None, None) for name in sorted(TABLES)
+        # optional tables (instruments, factors) left blank are fine: no warning for them
+        ("empty-table", "template.xlsx", name, None, None) for name in sorted(TABLES) if TABLES[name].required
     ] + [
         ("report-missing-field", "template.xlsx", "report", 2, "entity.name_zh"),
         ("report-missing-field", "template.xlsx", "report", 4, "entity.identifier"),
@@ -585,26 +586,32 @@ def test_cli_template(tmp_path: Path) -> None:
 
 def test_messages_naming_the_table_are_formatted(tmp_path: Path) -> None:
     _, issues = load_inventory(make(tmp_path, {"report.yaml": REPORT_YAML}))
-    msgs = [i.message("en") for i in issues if i.code == "missing-file"]
-    assert msgs and all("{" not in m for m in msgs)
+    msgs = sorted(i.message("en") for i in issues if i.code == "missing-file")
+    assert msgs == [f"required input table '{t}' is missing (a CSV, XLSX or Parquet file, or a sheet of "
+                    "that name in the workbook)" for t in ("activities", "entities", "facilities")]
 
 
 def test_missing_inventory_path_is_an_issue(tmp_path: Path) -> None:
-    _, issues = load_inventory(tmp_path / "nowhere")
-    assert [i.code for i in issues] == ["missing-file"]
+    inv, issues = load_inventory(tmp_path / "nowhere")
+    assert [(i.code, i.location.file) for i in issues] == [("missing-file", str(tmp_path / "nowhere"))]
+    assert inv.tables == {}
+    r = runner.invoke(app, ["check", str(tmp_path / "nowhere")])
+    assert r.exit_code == 1
 
 
 def test_check_on_a_csv_file_is_an_issue(tmp_path: Path) -> None:
     folder = make(tmp_path, GROUP)
     _, issues = load_inventory(folder / "activities.csv")
-    assert issues
+    assert found(issues) == [("unreadable-file", "activities.csv", None, None, None)]
 
 
 def test_csv_with_a_blank_first_line(tmp_path: Path) -> None:
     folder = make(tmp_path, GROUP)
     (folder / "facilities.csv").write_text("\n" + dedent(FACILITIES).lstrip("\n"), encoding="utf-8")
-    _, issues = load_inventory(folder)
+    inv, issues = load_inventory(folder)
     assert issues == []
+    assert inv.table("facilities")["facility_id"].tolist() == ["F1", "F2"]
+    assert inv.table("facilities")[ROW].tolist() == [3, 4]  # the header is on line 2
 
 
 def test_header_issue_row_in_a_sheet_with_rows_above_the_header(tmp_path: Path) -> None:
@@ -626,18 +633,23 @@ def test_title_row_above_the_header(tmp_path: Path) -> None:
     for r in _rows(FACILITIES):
         ws.append(r)
     wb.save(tmp_path / "inv.xlsx")
-    _, issues = load_inventory(tmp_path / "inv.xlsx")
+    inv, issues = load_inventory(tmp_path / "inv.xlsx")
     assert found(issues, "missing-column") == []
+    assert found(issues, "unknown-column") == []
+    assert inv.table("facilities")["name"].tolist() == ["苏州工厂", "广州工厂"]
+    assert inv.table("facilities")[ROW].tolist() == [3, 4]
 
 
 def test_category_spelled_out() -> None:
-    v, _, _ = parse.category(pd.Series(["cat3", "Category 3"]))
-    assert v.tolist() == [3, 3]
+    v, bad, _ = parse.category(pd.Series(["cat3", "Category 3", "c 3"]))
+    assert v.tolist() == [3, 3, 3]
+    assert not bad.any()
 
 
 def test_upper_case_units() -> None:
-    for u, to in (("KWH", "kWh"), ("MWH", "MWh"), ("TCE", "tce"), ("NM3", "Nm3")):
+    for u, to in (("KWH", "kWh"), ("MWH", "MWh"), ("TCE", "tce"), ("NM3", "Nm3"), ("T", "t")):
         assert units.factor(u, to) == 1
+    assert units.lookup("T").dimension == "mass"  # a tonne, not a tesla
 
 
 def test_certificates_are_no_activity_unit(tmp_path: Path) -> None:
@@ -646,4 +658,16 @@ def test_certificates_are_no_activity_unit(tmp_path: Path) -> None:
         A1,F1,2025-01-01,2025-01-31,purchased_electricity,electricity,5,张
         """})
     _, issues = load_inventory(folder)
-    assert errors(issues)
+    assert found(issues) == [("unknown-unit", "activities.csv", None, 2, "unit")]
+
+
+def test_certificates_count_for_instruments(tmp_path: Path) -> None:
+    folder = make(tmp_path, {**GROUP, "instruments.csv": """
+        instrument_id,type,facility_id,quantity,unit,period_start,period_end,retired
+        G1,绿证,F2,100,张,2025-01-01,2025-12-31,是
+        G2,green_power,F2,250,MWh,2025-01-01,2025-12-31,yes
+        G3,ppa,F2,250,kg,2025-01-01,2025-12-31,yes
+        """})
+    inv, issues = load_inventory(folder)
+    assert found(issues) == [("wrong-dimension", "instruments.csv", None, 4, "unit")]
+    assert inv.table("instruments")["type"].tolist() == ["gec", "green_power"]

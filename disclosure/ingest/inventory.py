@@ -286,7 +286,7 @@ def load_inventory(path: str | Path) -> tuple[Inventory, list[Issue]]:
             continue
         data, type_issues = _type_table(spec, raw)
         issues += type_issues
-        if len(data.frame) == 0:
+        if len(data.frame) == 0 and spec.required:  # an optional table left blank is fine
             issues.append(issue("empty-table", data.location(), table=name))
         tables[name] = data
 
@@ -317,12 +317,17 @@ def _settings_from_sheet(workbook: Path, sheet: str) -> tuple[ReportSettings, li
         key = str(key).strip()
         if not key:
             continue
-        cur = data
+        cur: Any = data
         parts = key.split(".")
         for i, part in enumerate(parts[:-1]):
             cur = cur.setdefault(part, {})
             lines.setdefault(".".join(parts[: i + 1]), int(row))
-        cur[parts[-1]] = value if str(value).strip() != "" else None
+            if not isinstance(cur, dict):
+                issues.append(issue("report-bad-value", Location(workbook.name, sheet, int(row), key), field=key,
+                                    value=str(value), reason=f"“{'.'.join(parts[: i + 1])}” 已是单个值 / is already a value"))
+                break
+        else:
+            cur[parts[-1]] = value if str(value).strip() != "" else None
         lines[key] = int(row)
     settings, more = _settings(data, lines, workbook.name)
     return settings, issues + [

@@ -118,7 +118,8 @@ def provinces(inv: Inventory) -> list[Issue]:
     names = np.array([geo.province_name(u) for u in uniques] + [None], dtype=object)
     resolved = names[np.where(codes < 0, len(uniques), codes)]
     f["province_name"] = pd.Series(resolved, index=f.index, dtype="str")
-    f["grid_region"] = f["province_name"].map(lambda n: geo.grid_region(n) if isinstance(n, str) else None)
+    regions = {n: geo.grid_region(n) for n in f["province_name"].dropna().unique()}
+    f["grid_region"] = f["province_name"].map(regions)
     return _flag(fac, "unknown-province", f["province"].notna() & f["province_name"].isna(), "province",
                  f["province"])
 
@@ -190,13 +191,10 @@ def unit_dimensions(inv: Inventory) -> list[Issue]:
                 out += _flag(act, "wrong-dimension", mask, "unit", unit=unit, source=src,
                              expected=" | ".join(f"{d} {_DIM_ZH.get(d, '')}".strip() for d in allowed))
         out += _paired(act, "ncv", "ncv_unit") + _paired(act, "ef_value", "ef_unit")
-        ef = a["ef_unit"]
-        # a factor unit may be a ratio of masses (tCO2/t), which units.lookup refuses as a quantity
-        # unit: accept what the factor library accepts
-        from ..factors.library import unit_known
-
-        known = ef.map(lambda u: unit_known(u) if isinstance(u, str) else True)
-        out += _flag(act, "unknown-unit", ~known.astype(bool), "ef_unit", ef)
+        ef = a["ef_unit"]  # one lookup per distinct spelling
+        codes, uniques = pd.factorize(ef, use_na_sentinel=True)
+        known = np.array([units.lookup(u) is not None for u in uniques] + [True], dtype=bool)
+        out += _flag(act, "unknown-unit", ~known[np.where(codes < 0, len(uniques), codes)], "ef_unit", ef)
     ins = inv.tables.get("instruments")
     if ins is not None:
         i = ins.frame

@@ -1,0 +1,283 @@
+"""How much does ``disclosure check`` cost over a bare read of the same CSV?
+
+Generates a synthetic inventory (default 1,000,000 activity rows, ~500 facilities, ~50 entities)
+into ``benchmarks/data/`` (reused when already generated with the same row count), then measures,
+each in a fresh subprocess and as the median of several runs:
+
+  (a) ``pandas.read_csv(activities.csv, dtype=str, keep_default_na=False)``
+  (b) ``load_inventory(folder)``, which is what ``disclosure check`` does
+
+and prints wall time, peak memory (``ru_maxrss`` of the child) and the ratio. Targets: check within
+3x of the bare read, peak memory under 2 GB.
+
+    python benchmarks/bench_check.py               # 1,000,000 rows
+    python benchmarks/bench_check.py --rows 50000  # a quick run
+    python benchmarks/bench_check.py --profile     # also cProfile one load_inventory
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GENERATOR_VERSION = 2
+TARGET_RATIO = 3.0
+TARGET_MEMORY_MB = 2048
+
+# (source, activity, units with their weights, typical quantity)
+SOURCES = [
+    ("stationary_combustion", "天然气", ["万Nm3", "Nm3", "GJ"], 50.0),
+    ("stationary_combustion", "烟煤", ["t", "吨", "tce"], 800.0),
+    ("stationary_combustion", "柴油", ["t", "吨"], 20.0),
+    ("mobile_combustion", "柴油", ["L", "升", "t"], 3000.0),
+    ("mobile_combustion", "汽油", ["L", "升"], 2000.0),
+    ("process", "石灰石", ["t", "吨"], 500.0),
+    ("fugitive", "HFC-134a", ["kg", "千克"], 5.0),
+    ("fugitive", "SF6", ["kg"], 1.0),
+    ("purchased_electricity", "电力", ["kWh", "度", "万kWh", "MWh"], 200_000.0),
+    ("purchased_heat", "热力", ["GJ", "吉焦"], 1500.0),
+    ("purchased_steam", "蒸汽", ["GJ"], 900.0),
+    ("purchased_cooling", "冷量", ["GJ", "kWh"], 300.0),
+    ("scope3", "采购商品", ["万元", "元"], 120.0),
+    ("scope3", "公路运输", ["tkm"], 40_000.0),
+    ("scope3", "商务差旅", ["pkm", "km"], 8_000.0),
+]
+SCOPE3_CATEGORY = {"采购商品": 1, "公路运输": 4, "商务差旅": 6}
+PROVINCES = ["北京", "上海", "江苏", "浙江", "广东", "山东", "河北", "四川", "湖北", "内蒙古",
+             "新疆", "福建", "河南", "湖南", "安徽", "陕西"]
+
+
+# --- data --------------------------------------------------------------------------------------------
+
+def generate(folder: Path, rows: int, seed: int = 20250101) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    n_ent = 50
+    ent_ids = [f"E{i:03d}" for i in range(n_ent)]
+    pd.DataFrame({
+        "entity_id": ent_ids,
+        "name": [f"示例集团{'' if i == 0 else f'第{i}子公司'}" for i in range(n_ent)],
+        "parent_id": [""] + ["E000"] * (n_ent - 1),
+        "ownership": ["100%"] + [f"{int(p)}%" for p in rng.integers(51, 101, n_ent - 1)],
+        "financial_control": ["是"] * n_ent,
+        "operational_control": rng.choice(["是", "否"], n_ent, p=[0.9, 0.1]),
+        "consolidated": ["是"] * n_ent,
+    }).to_csv(folder / "entities.csv", index=False)
+
+    n_fac = 500
+    fac_ids = np.array([f"F{i:04d}" for i in range(n_fac)])
+    pd.DataFrame({
+        "facility_id": fac_ids,
+        "entity_id": rng.choice(ent_ids, n_fac),
+        "name": [f"设施{i}" for i in range(n_fac)],
+        "province": rng.choice(PROVINCES, n_fac),
+        "sector": rng.choice(["制造业", "电力", "化工", "物流"], n_fac),
+    }).to_csv(folder / "facilities.csv", index=False)
+
+    # activities: monthly records of one facility and one source each
+    kind = rng.integers(0, len(SOURCES), rows)
+    src = np.array([s[0] for s in SOURCES], dtype=object)[kind]
+    act = np.array([s[1] for s in SOURCES], dtype=object)[kind]
+    unit = np.empty(rows, dtype=object)
+    for k, (_, _, us, _) in enumerate(SOURCES):
+        m = kind == k
+        unit[m] = rng.choice(us, int(m.sum()))
+    typical = np.array([s[3] for s in SOURCES])[kind]
+    qty = np.round(rng.lognormal(0.0, 0.6, rows) * typical, 3)
+    qty_text = pd.Series(qty).map("{:.3f}".format).to_numpy(dtype=object)
+    commas = rng.random(rows) < 0.1  # some exports keep thousands separators
+    qty_text[commas] = pd.Series(qty[commas]).map("{:,.3f}".format).to_numpy(dtype=object)
+
+    month = rng.integers(1, 13, rows)
+    last = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[month - 1]
+    form = rng.choice(3, rows, p=[0.8, 0.1, 0.1])
+    start = np.empty(rows, dtype=object)
+    end = np.empty(rows, dtype=object)
+    for f, (a, b) in enumerate([("2025-{m:02d}-01", "2025-{m:02d}-{d:02d}"),
+                                ("2025/{m}/1", "2025/{m}/{d}"),
+                                ("2025年{m}月1日", "2025年{m}月{d}日")]):
+        sel = form == f
+        start[sel] = [a.format(m=m) for m in month[sel]]
+        end[sel] = [b.format(m=m, d=d) for m, d in zip(month[sel], last[sel], strict=True)]
+
+    # measured fuel properties for some coal rows (GB/T 32150 style), own factors for process rows,
+    # the gas of refrigerant leaks
+    empty = np.full(rows, "", dtype=object)
+    ncv, ncv_unit, cc, ox = empty.copy(), empty.copy(), empty.copy(), empty.copy()
+    measured = (act == "烟煤") & np.isin(unit, ["t", "吨"]) & (rng.random(rows) < 0.3)
+    ncv[measured] = pd.Series(rng.normal(20.9, 1.0, int(measured.sum()))).map("{:.3f}".format).to_numpy()
+    ncv_unit[measured] = "GJ/t"
+    cc[measured] = "0.02618"
+    ox[measured] = "98%"
+    gas, ef_value, ef_unit, ef_source = empty.copy(), empty.copy(), empty.copy(), empty.copy()
+    own = src == "process"
+    gas[own], ef_value[own], ef_unit[own], ef_source[own] = "CO2", "0.44", "tCO2/t", "GB/T 32151.8-2015"
+    leak = src == "fugitive"
+    gas[leak] = act[leak]
+
+    cat = np.array([str(SCOPE3_CATEGORY.get(a, "")) for a in act], dtype=object)
+    s3 = src == "scope3"
+    method = np.where(s3, np.where(np.isin(unit, ["万元", "元"]), "spend_based", "distance_based"), "")
+    pd.DataFrame({
+        "record_id": [f"R{i:08d}" for i in range(rows)],
+        "facility_id": rng.choice(fac_ids, rows),
+        "period_start": start,
+        "period_end": end,
+        "source": src,
+        "scope3_category": np.where(s3, cat, ""),
+        "activity": act,
+        "quantity": qty_text,
+        "unit": unit,
+        "ncv": ncv,
+        "ncv_unit": ncv_unit,
+        "carbon_content": cc,
+        "oxidation_rate": ox,
+        "gas": gas,
+        "ef_value": ef_value,
+        "ef_unit": ef_unit,
+        "ef_source": ef_source,
+        "method": method,
+        "data_quality": rng.choice(["primary", "secondary", "一手数据"], rows, p=[0.6, 0.3, 0.1]),
+        "verified": rng.choice(["是", "否"], rows),
+        "evidence": [f"INV-{i:07d}" for i in rng.integers(0, 10_000_000, rows)],
+    }).to_csv(folder / "activities.csv", index=False)
+
+    (folder / "report.yaml").write_text(
+        "entity:\n  name_zh: 示例集团\n  name_en: Example Group\n  identifier: 91350100M000100Y43\n"
+        "period:\n  start: 2025-01-01\n  end: 2025-12-31\n", encoding="utf-8")
+    (folder / "meta.json").write_text(json.dumps({"rows": rows, "version": GENERATOR_VERSION, "seed": seed}))
+
+
+def ensure_data(folder: Path, rows: int) -> Path:
+    target = folder / f"rows_{rows}"
+    meta = target / "meta.json"
+    if meta.exists():
+        m = json.loads(meta.read_text())
+        if m.get("rows") == rows and m.get("version") == GENERATOR_VERSION:
+            return target
+    t = time.perf_counter()
+    # in a child, so this process stays small (its children inherit nothing from it then)
+    subprocess.run([sys.executable, __file__, "--generate", "--rows", str(rows), "--data", str(target)],
+                   check=True)
+    print(f"generated {rows:,} rows in {time.perf_counter() - t:.1f} s → {target}", file=sys.stderr)
+    return target
+
+
+# --- measuring ---------------------------------------------------------------------------------------
+
+def peak_rss_kb() -> int:
+    """Peak resident memory of this process in KiB. Linux's ``ru_maxrss`` survives ``exec``, so a
+    child would report its parent's peak; ``VmHWM`` belongs to the process image, so read that."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+
+
+def child(kind: str, folder: Path) -> None:
+    """Run one measurement in this (fresh) process and print its figures as JSON."""
+    import pandas as pd
+
+    if kind == "check":
+        from disclosure.ingest.inventory import load_inventory
+    rss_before = peak_rss_kb()
+    t = time.perf_counter()
+    if kind == "bare":
+        frame = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+        n, issues = len(frame), 0
+    else:
+        inv, found = load_inventory(folder)
+        n, issues = inv.counts["activities"].read, len(found)
+    seconds = time.perf_counter() - t
+    rss = peak_rss_kb()
+    print(json.dumps({"seconds": seconds, "maxrss_kb": rss, "baseline_kb": rss_before, "rows": n,
+                      "issues": issues}))
+
+
+def measure(kind: str, folder: Path, runs: int) -> list[dict]:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        p = subprocess.run([sys.executable, __file__, "--child", kind, "--data", str(folder)],
+                           capture_output=True, text=True, check=False)
+        if p.returncode != 0:
+            sys.exit(f"{kind} run failed:\n{p.stderr}")
+        r = json.loads(p.stdout.strip().splitlines()[-1])
+        r["process_seconds"] = time.perf_counter() - t
+        out.append(r)
+    return out
+
+
+def profile(folder: Path, top: int = 30) -> None:
+    import cProfile
+    import pstats
+
+    from disclosure.ingest.inventory import load_inventory
+
+    prof = cProfile.Profile()
+    prof.enable()
+    load_inventory(folder)
+    prof.disable()
+    stats = pstats.Stats(prof, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap.add_argument("--profile", action="store_true", help="also cProfile one load_inventory")
+    ap.add_argument("--child", choices=["bare", "check"], help=argparse.SUPPRESS)
+    ap.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.data)
+        return
+    if args.generate:
+        generate(args.data, args.rows)
+        return
+
+    folder = ensure_data(args.data, args.rows)
+    size = (folder / "activities.csv").stat().st_size
+    results = {k: measure(k, folder, args.runs) for k in ("bare", "check")}
+
+    def med(k: str, field: str) -> float:
+        return statistics.median(r[field] for r in results[k])
+
+    print(f"\nactivities: {args.rows:,} rows, {size / 1e6:.0f} MB CSV; medians of {args.runs} runs, "
+          f"each in a fresh process; python {sys.version.split()[0]}")
+    print(f"{'':28}{'median s':>10}{'runs s':>24}{'peak RSS MB':>13}{'(before op MB)':>15}")
+    labels = {"bare": "pandas read_csv(dtype=str)", "check": "load_inventory (check)"}
+    for k, label in labels.items():
+        runs = " ".join(f"{r['seconds']:.2f}" for r in results[k])
+        print(f"{label:28}{med(k, 'seconds'):>10.2f}{runs:>24}{med(k, 'maxrss_kb') / 1024:>13.0f}"
+              f"{med(k, 'baseline_kb') / 1024:>15.0f}")
+    ratio = med("check", "seconds") / med("bare", "seconds")
+    mem = med("check", "maxrss_kb") / 1024
+    print(f"\nratio check / bare: {ratio:.2f}x time (target <= {TARGET_RATIO:.0f}x: "
+          f"{'ok' if ratio <= TARGET_RATIO else 'MISSED'}), "
+          f"{mem / (med('bare', 'maxrss_kb') / 1024):.2f}x memory; check peak {mem:.0f} MB "
+          f"(target < {TARGET_MEMORY_MB} MB: {'ok' if mem < TARGET_MEMORY_MB else 'MISSED'})")
+    print(f"issues found by check: {results['check'][0]['issues']} (rows read: {results['check'][0]['rows']:,})")
+    if args.profile:
+        profile(folder)
+
+
+if __name__ == "__main__":
+    main()
