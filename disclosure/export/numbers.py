@@ -1,0 +1,37 @@
+"""One rounding policy for every output.
+
+The XBRL ``decimals`` attribute and the figures printed in the Word report both come from here, so a
+number reads the same in both. Rounding is half-up on the decimal value (as accountants round),
+never binary float rounding.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+# decimals per kind of figure (XBRL ``decimals``; digits after the point in the report)
+DECIMALS = {
+    "emissions": 2,     # tCO2e
+    "intensity": 4,     # tCO2e per CNY million / per unit of output
+    "share": 4,         # a fraction 0-1 (shown as a percentage with 2 decimals)
+    "energy": 2,        # MWh
+    "money": 2,
+}
+
+
+def rounded(value: float | None, kind: str = "emissions") -> Decimal | None:
+    if value is None:
+        return None
+    q = Decimal(1).scaleb(-DECIMALS[kind])
+    return Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def fmt(value: float | None, kind: str = "emissions", empty: str = "—") -> str:
+    """Thousands separators, fixed decimals: 3125428.305 → '3,125,428.31'. Shares as percentages."""
+    if value is None:
+        return empty
+    if kind == "share":
+        d = rounded(value * 100, "money")
+        return f"{d:,.2f}%"
+    d = rounded(value, kind)
+    return f"{d:,.{DECIMALS[kind]}f}"
