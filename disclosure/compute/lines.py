@@ -15,7 +15,9 @@ Factor precedence, fixed and recorded on each line (``precedence``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,6 +79,19 @@ def _products(factor_units: pd.Series, activity_units: pd.Series) -> tuple[pd.Se
             pd.Series(mults[codes], index=factor_units.index))
 
 
+def _per_distinct(s: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``s.map(fn)`` with ``fn`` called once per distinct value (missing values included)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [fn(u) for u in uniques]
+    return pd.Series(mapped[codes], index=s.index)
+
+
+def _dimension(u: Any) -> str | None:
+    info = units.lookup(u) if isinstance(u, str) else None
+    return info.dimension if info else None
+
+
 def _init(acts: pd.DataFrame, ctx: Context, file: str, sheet: str | None) -> pd.DataFrame:
     fac = ctx.facilities.set_index("facility_id")
     n = len(acts)
@@ -107,7 +122,7 @@ def _init(acts: pd.DataFrame, ctx: Context, file: str, sheet: str | None) -> pd.
 
 def _bucket_mass(df: pd.DataFrame, idx: pd.Index, gas: pd.Series, tonnes: pd.Series) -> None:
     """Put tonnes of a named gas into t_CO2 / t_CH4 / t_N2O, or t_other with gas_other."""
-    g = gas.map(gas_key)
+    g = _per_distinct(gas, gas_key)
     for col, name in (("t_CO2", "CO2"), ("t_CH4", "CH4"), ("t_N2O", "N2O")):
         m = g == name
         if m.any():
@@ -140,7 +155,7 @@ def _apply_factor(df: pd.DataFrame, idx: pd.Index, value: pd.Series, value_unit:
 
 def _spend(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context, issues: list[Issue]) -> None:
     """Money amounts in another currency → the report currency at the user's rates."""
-    dims = df["unit"].map(lambda u: (units.lookup(u).dimension if units.lookup(u) else None))
+    dims = _per_distinct(df["unit"], _dimension)
     cur = dims == "currency"
     if not cur.any():
         return
@@ -170,13 +185,13 @@ def _deflate(df: pd.DataFrame, idx: pd.Index, factor_year: pd.Series, ctx: Conte
     index = {int(k): float(v) for k, v in (ctx.settings.options.get("price_index") or {}).items()}
     if not index or ctx.reporting_year not in index:
         return
-    is_money = df.loc[idx, "unit"].map(lambda u: bool(units.lookup(u)) and units.lookup(u).dimension == "currency")
+    is_money = _per_distinct(df.loc[idx, "unit"], _dimension) == "currency"
     fy = factor_year.set_axis(idx)
-    ok = is_money & fy.notna() & fy.map(lambda y: not pd.isna(y) and int(y) in index)
+    ok = is_money & fy.notna() & _per_distinct(fy, lambda y: not pd.isna(y) and int(y) in index).astype(bool)
     if not ok.any():
         return
     ii = idx[ok.to_numpy()]
-    defl = fy[ok].map(lambda y: index[int(y)] / index[ctx.reporting_year]).astype("float64")
+    defl = _per_distinct(fy[ok], lambda y: index[int(y)] / index[ctx.reporting_year]).astype("float64")
     df.loc[ii, "deflator"] = defl.to_numpy()
     base = df.loc[ii, "converted_quantity"].fillna(df.loc[ii, "quantity"])
     df.loc[ii, "converted_quantity"] = base.to_numpy() * defl.to_numpy()
@@ -236,8 +251,15 @@ def _user_factors(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
                 s = g.groupby("_i")["_amount"].sum()
                 _bucket_mass(df, pd.Index(s.index), pd.Series(gas, index=s.index), s)
     first = j.drop_duplicates("_i").set_index("_i")
-    agg = j.groupby("_i").agg(ids=("factor_id", lambda x: "+".join(sorted(map(str, x)))),
-                              src=("source", lambda x: "; ".join(sorted(set(map(str, x))))))
+    # an activity row matched by one factor row (the usual case) takes its id and source as they
+    # are; only rows matched by several (one per gas) have them joined, group by group
+    agg = pd.DataFrame({"ids": first["factor_id"].astype(str), "src": first["source"].astype(str)},
+                       index=first.index)
+    many = j["_i"].duplicated(keep=False).to_numpy()
+    if many.any():
+        joined = j.loc[many].groupby("_i").agg(ids=("factor_id", lambda x: "+".join(sorted(map(str, x)))),
+                                               src=("source", lambda x: "; ".join(sorted(set(map(str, x))))))
+        agg.loc[joined.index, ["ids", "src"]] = joined[["ids", "src"]].to_numpy()
     df.loc[idx_all, "factor_id"] = agg.loc[idx_all, "ids"].to_numpy()
     df.loc[idx_all, "factor_source"] = agg.loc[idx_all, "src"].to_numpy()
     df.loc[idx_all, "factor_value"] = first.loc[idx_all, "value"].to_numpy()
@@ -285,7 +307,7 @@ def _combustion(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
     cc = a["carbon_content"].where(a["carbon_content"].notna(), params["cc"]).astype("float64")
     of = a["oxidation_rate"].where(a["oxidation_rate"].notna(), params["of"]).astype("float64")
     unit = df.loc[idx, "unit"].astype(str)
-    is_energy = unit.map(lambda u: units.lookup(u) is not None and units.lookup(u).dimension == "energy")
+    is_energy = _per_distinct(unit, _dimension) == "energy"
     gj = pd.Series(np.nan, index=idx)
     if is_energy.any():
         gj[is_energy] = units.convert(df.loc[idx[is_energy.to_numpy()], "quantity"], unit[is_energy], "GJ")
@@ -356,7 +378,7 @@ def _fugitive(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
         return
     idx = df.index[m]
     gas = acts.loc[idx, "gas"].where(acts.loc[idx, "gas"].notna(), acts.loc[idx, "activity"])
-    known = gas.map(gas_key).isin(ctx.gwp.index)
+    known = _per_distinct(gas, gas_key).isin(ctx.gwp.index)
     ki = idx[known.to_numpy()]
     tonnes = units.convert(df.loc[ki, "quantity"], df.loc[ki, "unit"], "t")
     _bucket_mass(df, ki, gas[known], tonnes)
@@ -449,7 +471,7 @@ def _co2e(df: pd.DataFrame, ctx: Context) -> None:
     # CH4_fossil in the input (fugitive fossil sources) arrives through gas_other.
     df["gwp_CH4"] = np.where(df["t_CH4"].notna(), gwp.get("CH4", np.nan), np.nan)
     df["gwp_N2O"] = np.where(df["t_N2O"].notna(), gwp.get("N2O", np.nan), np.nan)
-    other_key = df["gas_other"].map(gas_key)
+    other_key = _per_distinct(df["gas_other"], gas_key)
     df["gwp_other"] = other_key.map(gwp).astype("float64")
     group = other_key.map(ctx.gwp_group)
     gross = {

@@ -24,8 +24,11 @@ def _clean(v: Any) -> Any:
     return v
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _defuse(v: Any) -> Any:
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(v, str) and v[:1] in _FORMULA_START:
         return "'" + v
     return v
 
@@ -38,21 +41,44 @@ def write_outputs(comp: Computation, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "results.json", out / "trace.parquet", out / "trace.csv", out / "instruments.csv"]
     paths[0].write_text(results_json(comp.results), encoding="utf-8")
-    trace = comp.trace.copy()
-    for c in trace.columns:
-        if trace[c].dtype == object:
-            trace[c] = trace[c].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    trace = trace_text(comp.trace)
     trace.to_parquet(paths[1], index=False)
-    # UTF-8 with BOM so Excel opens the Chinese text correctly; user text that Excel would take for
-    # a formula is neutralised in the CSV (the Parquet keeps it as written)
-    csv = trace.copy()
+    # UTF-8 with BOM so Excel opens the Chinese text correctly
+    csv_safe(trace).to_csv(paths[2], index=False, encoding="utf-8-sig", lineterminator="\n")
+    write_instruments(comp.instruments, paths[3])
+    return paths
+
+
+def trace_text(trace: pd.DataFrame) -> pd.DataFrame:
+    """The trace as written: object columns as text, missing values as None."""
+    trace = trace.copy(deep=False)  # columns are replaced below, never written into
+    for c in trace.columns:
+        if trace[c].dtype == object:  # as text, missing values as None (whole columns, not per cell)
+            col = trace[c]
+            text = col.astype(str).to_numpy(dtype=object)
+            text[col.isna().to_numpy()] = None
+            trace[c] = pd.Series(text, index=col.index)  # inferred as Series.map would (str)
+    return trace
+
+
+def csv_safe(trace: pd.DataFrame) -> pd.DataFrame:
+    """User text that Excel would take for a formula neutralised (for the CSV; the Parquet keeps
+    it as written)."""
+    csv = trace.copy(deep=False)
     for c in csv.columns:
         if csv[c].dtype == object or pd.api.types.is_string_dtype(csv[c].dtype):
-            csv[c] = csv[c].map(_defuse)
-    csv.to_csv(paths[2], index=False, encoding="utf-8-sig", lineterminator="\n")
-    inst = comp.instruments.copy()
+            col = csv[c]
+            risky = col.str[:1].isin(_FORMULA_START).to_numpy(dtype=bool)  # what _defuse escapes
+            if risky.any():
+                text = col.to_numpy(dtype=object, copy=True)
+                text[risky] = [_defuse(v) for v in text[risky]]
+                csv[c] = pd.Series(text, index=col.index)
+    return csv
+
+
+def write_instruments(instruments: pd.DataFrame, path: Path) -> None:
+    inst = instruments.copy()
     for c in inst.columns:
         if pd.api.types.is_datetime64_any_dtype(inst[c]):
             inst[c] = inst[c].dt.strftime("%Y-%m-%d")
-    inst.to_csv(paths[3], index=False, encoding="utf-8-sig", lineterminator="\n")
-    return paths
+    inst.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
