@@ -804,10 +804,7 @@ def test_biogenic_row_with_two_gas_factors(tmp_path: Path) -> None:
     assert comp.results["totals"]["scope1"] == pytest.approx(0.81)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "lines._user_factors adds up every factors-table row whose unit converts to the row's unit, "
-    "meant for one factor per gas; two factors for the same activity and gas in convertible units "
-    "(GJ and kWh) are both applied and the row is counted twice"))
+# One factor per row and gas: the one in the row's own unit wins (once a double count).
 def test_one_factor_per_gas(tmp_path: Path) -> None:
     comp = run(tmp_path, """
         record_id,facility_id,source,activity,quantity,unit
@@ -817,8 +814,9 @@ def test_one_factor_per_gas(tmp_path: Path) -> None:
         U-COOL-GJ,冷量,GJ,CO2,0.06,tCO2/GJ,supplier (illustrative)
         U-COOL-KWH,冷量,kWh,CO2,0.2,kgCO2/kWh,supplier (illustrative)
     """)
-    by_gj, by_kwh = 100 * 0.06, 100 / 0.0036 * 0.2 / 1000   # 6.0 or 5.56 tCO2, not their sum
-    assert line(comp, "CL1")["co2e"] in (pytest.approx(by_gj), pytest.approx(by_kwh))
+    by_gj = 100 * 0.06   # 6.0 tCO2 from the GJ factor, not the sum with the kWh one
+    assert line(comp, "CL1")["co2e"] == pytest.approx(by_gj)
+    assert line(comp, "CL1")["factor_id"] == "U-COOL-GJ"
 
 
 # --- 10. spend: currency and price year --------------------------------------------------------------

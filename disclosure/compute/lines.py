@@ -71,8 +71,7 @@ def _product(factor_unit: str, activity_unit: str) -> tuple[str | None, float]:
 
 
 def _products(factor_units: pd.Series, activity_units: pd.Series) -> tuple[pd.Series, pd.Series]:
-    pairs = pd.MultiIndex.from_arrays([factor_units.astype(str), activity_units.astype(str)])
-    codes, uniques = pairs.factorize()
+    codes, uniques = units.distinct_pairs(factor_units.astype(str), activity_units.astype(str))
     kinds = np.array([_product(f, a)[0] for f, a in uniques] or [None], dtype=object)
     mults = np.array([_product(f, a)[1] for f, a in uniques] or [np.nan], dtype="float64")
     return (pd.Series(kinds[codes], index=factor_units.index),
@@ -103,12 +102,14 @@ def _init(acts: pd.DataFrame, ctx: Context, file: str, sheet: str | None) -> pd.
     df["sheet"] = sheet
     df["row"] = acts["_row"].astype("int64")
     df["facility_id"] = acts["facility_id"].astype("str")
-    fid = df["facility_id"]
-    df["entity_id"] = fid.map(fac["entity_id"])
-    df["province"] = fid.map(fac["province_name"])
-    df["grid_region"] = fid.map(fac["grid_region"])
-    df["consolidated"] = fid.map(fac["consolidated"]).fillna(False).astype(bool)
-    df["share"] = fid.map(fac["share"]).fillna(0.0).astype("float64")
+    # facility attributes: one factorization of facility_id, then array takes
+    codes, uniq = pd.factorize(df["facility_id"], use_na_sentinel=False)
+    attrs = fac.reindex(pd.Index(uniq, dtype=object))
+    df["entity_id"] = attrs["entity_id"].to_numpy(dtype=object)[codes]
+    df["province"] = attrs["province_name"].to_numpy(dtype=object)[codes]
+    df["grid_region"] = attrs["grid_region"].to_numpy(dtype=object)[codes]
+    df["consolidated"] = attrs["consolidated"].fillna(False).astype(bool).to_numpy()[codes]
+    df["share"] = attrs["share"].fillna(0.0).astype("float64").to_numpy()[codes]
     for c in ("source", "scope3_category", "activity", "method", "data_quality", "verified", "quantity", "unit"):
         df[c] = acts[c]
     df["scope"] = df["source"].map(SCOPE).astype("Int64")
@@ -212,56 +213,66 @@ def _row_factors(df: pd.DataFrame, acts: pd.DataFrame) -> None:
 
 
 def _user_factors(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
-    uf = ctx.user_factors
+    """The inventory's factors table. Each distinct (activity, unit) is resolved once: the factor
+    rows that fit it, one per gas (the one stated in the row's own unit, else the first by id)."""
+    uf = ctx.user_factors.reset_index(drop=True)
     m = (df["status"] == "pending") & ~df["source"].isin(["purchased_electricity"])
     if uf.empty or not m.any():
         return
-    sub = pd.DataFrame({"_i": df.index[m], "key": keys.keys(df.loc[m, "activity"]).to_numpy(),
-                        "row_unit": df.loc[m, "converted_unit"].fillna(df.loc[m, "unit"]).astype(str).to_numpy()})
-    j = sub.merge(uf, on="key", how="inner")
-    if j.empty:
+    rows = df.index[m]
+    row_unit = df.loc[rows, "converted_unit"].fillna(df.loc[rows, "unit"]).astype(str)
+    codes, uniques = units.distinct_pairs(keys.keys(df.loc[rows, "activity"]), row_unit)
+    by_key = {k: g for k, g in uf.groupby("key", sort=False)}
+    chosen: list[tuple[int, int]] = []
+    for p, (k, u) in enumerate(uniques):
+        g = by_key.get(k)
+        if g is None:
+            continue
+        fits = [units.convertible(u, str(fu)) and _product(str(vu), u)[0] is not None
+                for fu, vu in zip(g["unit"], g["value_unit"], strict=True)]
+        cand = g.loc[fits]
+        if cand.empty:
+            continue
+        cand = cand.assign(_exact=(cand["unit"].astype(str) != u).astype(int))
+        cand = cand.sort_values(["gas", "_exact", "factor_id"], kind="stable").drop_duplicates("gas")
+        chosen += [(p, int(i)) for i in cand.index]
+    if not chosen:
         return
-    kind, _ = _products(j["value_unit"], j["row_unit"])
-    # the factor's activity unit must fit the row's unit: value_unit is per factor unit
-    pair_ok = pd.MultiIndex.from_arrays([j["row_unit"], j["unit"].astype(str)])
-    codes, uniques = pair_ok.factorize()
-    ok_u = np.array([units.convertible(a, b) for a, b in uniques], dtype=bool)
-    fits = pd.Series(ok_u[codes], index=j.index) & kind.notna()
-    j = j.loc[fits]
-    if j.empty:
-        return
+    pick = pd.DataFrame(chosen, columns=["_p", "_f"])
+    j = pd.DataFrame({"_i": rows, "_p": codes}).merge(pick, on="_p", how="inner")
+    f = uf.take(j["_f"].to_numpy()).reset_index(drop=True)
+    j = pd.concat([j.reset_index(drop=True), f[["factor_id", "gas", "value", "value_unit", "source", "year"]]],
+                  axis=1)
     idx_all = pd.Index(j["_i"].unique())
     once = j.drop_duplicates("_i")
     _deflate(df, pd.Index(once["_i"].to_numpy()), once["year"], ctx)
-    # one activity row may take several factor rows (one per gas): add them up
     qty = df.loc[j["_i"], "converted_quantity"].fillna(df.loc[j["_i"], "quantity"]).to_numpy()
     unit = df.loc[j["_i"], "converted_unit"].fillna(df.loc[j["_i"], "unit"]).astype(str)
-    k2, mult = _products(j["value_unit"].reset_index(drop=True), unit.reset_index(drop=True))
-    amount = qty * j["value"].to_numpy() * mult.to_numpy()
-    j = j.assign(_amount=amount, _kind=k2.to_numpy())
+    kind, mult = _products(j["value_unit"].astype(str), unit.reset_index(drop=True))
+    j["_amount"] = qty * j["value"].to_numpy(dtype="float64") * mult.to_numpy()
+    j["_kind"] = kind.to_numpy()
+    single = not j["_i"].duplicated().any()  # the usual case: one factor row per activity row
     for kind_name in ("mass", "co2e"):
         part = j.loc[j["_kind"] == kind_name]
         if part.empty:
             continue
         if kind_name == "co2e":
-            s = part.groupby("_i")["_amount"].sum()
+            s = part.set_index("_i")["_amount"] if single else part.groupby("_i")["_amount"].sum()
             df.loc[s.index, "co2e_unspecified"] = df.loc[s.index, "co2e_unspecified"].fillna(0) + s.to_numpy()
         else:
             for gas, g in part.groupby("gas"):
-                s = g.groupby("_i")["_amount"].sum()
+                s = g.set_index("_i")["_amount"] if single else g.groupby("_i")["_amount"].sum()
                 _bucket_mass(df, pd.Index(s.index), pd.Series(gas, index=s.index), s)
-    first = j.drop_duplicates("_i").set_index("_i")
-    # an activity row matched by one factor row (the usual case) takes its id and source as they
-    # are; only rows matched by several (one per gas) have them joined, group by group
-    agg = pd.DataFrame({"ids": first["factor_id"].astype(str), "src": first["source"].astype(str)},
-                       index=first.index)
-    many = j["_i"].duplicated(keep=False).to_numpy()
-    if many.any():
-        joined = j.loc[many].groupby("_i").agg(ids=("factor_id", lambda x: "+".join(sorted(map(str, x)))),
-                                               src=("source", lambda x: "; ".join(sorted(set(map(str, x))))))
-        agg.loc[joined.index, ["ids", "src"]] = joined[["ids", "src"]].to_numpy()
-    df.loc[idx_all, "factor_id"] = agg.loc[idx_all, "ids"].to_numpy()
-    df.loc[idx_all, "factor_source"] = agg.loc[idx_all, "src"].to_numpy()
+    first = once.set_index("_i")
+    ids, src = first["factor_id"].astype(str), first["source"].astype(str)
+    if not single:  # several factor rows (one per gas): name them all
+        many = j.loc[j["_i"].duplicated(keep=False)]
+        joined = many.groupby("_i").agg(ids=("factor_id", lambda x: "+".join(sorted(map(str, x)))),
+                                        src=("source", lambda x: "; ".join(sorted(set(map(str, x))))))
+        ids.loc[joined.index] = joined["ids"].to_numpy()
+        src.loc[joined.index] = joined["src"].to_numpy()
+    df.loc[idx_all, "factor_id"] = ids.loc[idx_all].to_numpy()
+    df.loc[idx_all, "factor_source"] = src.loc[idx_all].to_numpy()
     df.loc[idx_all, "factor_value"] = first.loc[idx_all, "value"].to_numpy()
     df.loc[idx_all, "factor_unit"] = first.loc[idx_all, "value_unit"].to_numpy()
     df.loc[idx_all, "factor_dataset"] = "inventory:factors"
@@ -314,8 +325,7 @@ def _combustion(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
     by_ncv = ~is_energy & ncv.notna() & ncv_unit.notna()
     if by_ncv.any():
         sel = idx[by_ncv.to_numpy()]
-        pairs = pd.MultiIndex.from_arrays([ncv_unit[by_ncv].astype(str), unit[by_ncv]])
-        codes, uniques = pairs.factorize()
+        codes, uniques = units.distinct_pairs(ncv_unit[by_ncv].astype(str), unit[by_ncv])
         mult = np.array([_energy_mult(nu, u) for nu, u in uniques], dtype="float64")
         gj[by_ncv] = df.loc[sel, "quantity"].to_numpy() * ncv[by_ncv].to_numpy() * mult[codes]
     ok = gj.notna() & cc.notna() & of.notna()

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,14 +113,22 @@ def convertible(from_text: str, to_text: str) -> bool:
     return True
 
 
+def distinct_pairs(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
+    """Codes of the distinct (a, b) pairs, and the pairs: two factorizations and one of their
+    combined integer codes (a MultiIndex factorize is several times slower on a million rows)."""
+    ca, ua = pd.factorize(a, use_na_sentinel=False)
+    cb, ub = pd.factorize(b, use_na_sentinel=False)
+    nb = max(len(ub), 1)
+    codes, uniq = pd.factorize(ca.astype(np.int64) * nb + cb)
+    return codes, [(ua[u // nb], ub[u % nb]) for u in uniq]
+
+
 def convert(values: pd.Series, units: pd.Series, to_text: str | pd.Series) -> pd.Series:
     """Convert ``values`` given in ``units`` (strings) to ``to_text``, one lookup per distinct
     pair of units. Rows whose unit cannot be converted come out as NaN."""
     values = pd.Series(values).astype("float64")
     targets = to_text if isinstance(to_text, pd.Series) else pd.Series(to_text, index=values.index)
-    pairs = pd.DataFrame({"u": pd.Series(units, index=values.index).astype(str),
-                          "t": targets.astype(str)})
-    codes, uniques = pd.MultiIndex.from_frame(pairs).factorize()
+    codes, uniques = distinct_pairs(pd.Series(units, index=values.index).astype(str), targets.astype(str))
     mult = np.empty(len(uniques), dtype="float64")
     for k, (u, t) in enumerate(uniques):
         try:
