@@ -13,6 +13,7 @@ $(BIN)/disclosure: pyproject.toml
 demo: $(BIN)/disclosure
 	$(BIN)/disclosure check fixtures/demo-group
 	$(BIN)/disclosure compute fixtures/demo-group --out out/demo
+	$(BIN)/disclosure word out/demo --out out/demo/report.docx
 
 lint: $(BIN)/disclosure
 	$(BIN)/ruff check .

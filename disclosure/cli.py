@@ -75,14 +75,35 @@ def check(
     raise typer.Exit(1 if by_sev["error"] else 0)
 
 
+class Engine(StrEnum):
+    inprocess = "inprocess"
+    chunked = "chunked"
+    dask = "dask"
+
+
 @app.command()
 def compute(
     inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
     out: Path = typer.Option(..., "--out", help="输出文件夹 / output folder"),
     lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en"),
     force: bool = typer.Option(False, "--force", help="清单有错误时仍然计算 / compute even when the inventory has errors"),
+    engine: Engine = typer.Option(
+        Engine.inprocess, "--engine",
+        help="inprocess：整表读入内存 / all in memory; chunked：分块读取与计算 / a chunk at a time; "
+             "dask：在 Dask 集群上计算 / on a Dask cluster"),
+    chunk_rows: int = typer.Option(250_000, "--chunk-rows", min=1,
+                                   help="chunked / dask：每块（分区）的活动数据行数 / activity rows per chunk (partition)"),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler",
+        help="dask：调度器地址（如 tcp://10.0.0.5:8786），不填则启动本机集群 / scheduler address; "
+             "without one a local cluster is started"),
 ) -> None:
     """计算排放并写出 results.json 与逐行追溯表 / Compute emissions; write results.json and the trace."""
+    if scheduler and engine is not Engine.dask:
+        raise typer.BadParameter("--scheduler 仅用于 --engine dask / only with --engine dask", param_hint="--scheduler")
+    if engine is not Engine.inprocess:
+        _compute_streaming(inventory, out, lang, force, engine, chunk_rows, scheduler)
+        return
     from .compute import compute as run
     from .compute.write import write_outputs
     from .ingest.inventory import load_inventory
@@ -107,6 +128,34 @@ def compute(
     raise typer.Exit(1 if any(i.severity is Severity.ERROR for i in all_issues) else 0)
 
 
+def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: bool, engine: Engine,
+                       chunk_rows: int, scheduler: str | None) -> None:
+    """compute --engine chunked | dask: the same outputs, the activities read a chunk at a time
+    (the trace as trace.parquet, or trace/part-*.parquet on Dask); progress on stderr."""
+    if engine is Engine.dask:
+        from .compute.dask_engine import compute_dask
+
+        result = compute_dask(inventory, out, scheduler=scheduler, chunk_rows=chunk_rows, force=force)
+    else:
+        from .compute.stream import compute_chunked
+
+        result = compute_chunked(inventory, out, chunk_rows=chunk_rows, force=force)
+    language = (lang.value if lang else None) or result.language or "zh-CN"
+    if result.results is None:
+        typer.echo(render_text(result.issues, language))
+        typer.echo(_t("stopped", language), err=True)
+        raise typer.Exit(1)
+    text = render_text(result.issues, language)
+    if text:
+        typer.echo(text, err=True)
+    t = result.results["totals"]
+    typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
+                  s3=t["scope3"]))
+    for p in result.paths:
+        typer.echo(f"  {p}")
+    raise typer.Exit(1 if any(i.severity is Severity.ERROR for i in result.issues) else 0)
+
+
 @app.command()
 def template(
     out: Path = typer.Argument(..., help="输出的 .xlsx 文件 / the .xlsx file to write"),
@@ -117,6 +166,94 @@ def template(
 
     write_template(out, lang.value)
     typer.echo(str(out))
+
+
+@app.command()
+def xbrl(
+    results_dir: Path = typer.Argument(..., help="compute 的输出文件夹（含 results.json）/ folder written by compute"),
+    out: Path = typer.Option(..., "--out", help="输出文件夹 / output folder"),
+    ifrs_package: Path | None = typer.Option(
+        None, "--ifrs-package",
+        help="IFRS 可持续披露分类标准包 ifrs_sds_2024-04-26.zip（或环境变量 DISCLOSURE_IFRS_PACKAGE）/ "
+             "the IFRS Sustainability Disclosure Taxonomy package (or DISCLOSURE_IFRS_PACKAGE)"),
+    require_valid: bool = typer.Option(
+        False, "--require-valid",
+        help="未经校验或校验未通过时以退出码 1 结束 / exit 1 unless Arelle validated the output cleanly"),
+    lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en"),
+) -> None:
+    """写出 XBRL、Inline XBRL、报告包与查看器页面，并用 Arelle 离线校验 / Write XBRL, Inline XBRL, the
+    report package and the viewer page; validate them offline with Arelle."""
+    import json
+
+    from .export.xbrl import export_xbrl
+
+    results_file = results_dir / "results.json" if results_dir.is_dir() else results_dir
+    if not results_file.is_file():
+        typer.echo(f"disclosure xbrl: {results_file} not found (run `disclosure compute` first)", err=True)
+        raise typer.Exit(2)
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    language = (lang.value if lang else None) or (results.get("settings") or {}).get("language") or "zh-CN"
+    exp = export_xbrl(results_file.parent, out, ifrs_package=ifrs_package)
+    text = render_text(exp.issues, language)
+    if text:
+        typer.echo(text, err=True)
+    en = language == "en"
+    n = len(exp.facts.facts)
+    if exp.validated:
+        rt = exp.roundtrip
+        typer.echo((f"XBRL: {n} facts; validated by Arelle: {exp.count(Severity.ERROR)} errors, "
+                    f"{exp.count(Severity.WARNING)} warnings ({len(exp.inconsistencies)} inconsistencies); "
+                    f"round trip: {rt.equal}/{rt.expected} equal") if en else
+                   (f"XBRL：{n} 个事实；已经 Arelle 校验：错误 {exp.count(Severity.ERROR)} 个，警告 "
+                    f"{exp.count(Severity.WARNING)} 个（不一致 {len(exp.inconsistencies)} 个）；"
+                    f"回读比对：{rt.equal}/{rt.expected} 一致"))
+    else:
+        typer.echo(f"XBRL: {n} facts written; NOT validated (see the warning above)" if en else
+                   f"XBRL：已写出 {n} 个事实；未经校验（见上方警告）")
+    for p in exp.paths.values():
+        typer.echo(f"  {p}")
+    failed = exp.count(Severity.ERROR) > 0 or (require_valid and not exp.valid)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def word(
+    results_dir: Path = typer.Argument(..., help="compute 的输出文件夹（含 results.json）/ folder written by compute"),
+    out: Path = typer.Option(..., "--out", help="输出的 .docx 文件 / the .docx file to write"),
+    lang: Lang = typer.Option(Lang.zh, "--lang", help="zh-CN | en"),
+    template: Path | None = typer.Option(None, "--template",
+                                         help="企业自己的 Word 模板 / the company's own .docx template"),
+) -> None:
+    """写出 Word 格式的气候信息披露报告 / Write the climate disclosure report as a Word document."""
+    from .export.word import ReportError, render
+
+    try:
+        path = render(results_dir, out, lang.value, template)
+    except ReportError as e:
+        typer.echo(f"disclosure word: {e}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(str(path))
+
+
+@app.command("word-vars")
+def word_vars(
+    template: Path = typer.Argument(..., help="Word 模板 / the .docx template"),
+    results_dir: Path | None = typer.Option(None, "--results",
+                                            help="用这次计算的结果检查（列表项也能检查）/ check against these results"),
+    lang: Lang = typer.Option(Lang.zh, "--lang", help="zh-CN | en"),
+) -> None:
+    """列出模板使用但报告未提供的变量 / List the variables a template uses that the report does not provide."""
+    from .export.word import ReportError, missing_variables
+
+    try:
+        names = missing_variables(template, results_dir, lang.value)
+    except ReportError as e:
+        typer.echo(f"disclosure word-vars: {e}", err=True)
+        raise typer.Exit(1) from None
+    for name in names:
+        typer.echo(name)
+    typer.echo(f"{len(names)} missing" if lang is Lang.en else f"缺少 {len(names)} 个变量", err=True)
+    raise typer.Exit(1 if names else 0)
 
 
 def main() -> None:

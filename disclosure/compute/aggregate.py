@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .context import Context
@@ -33,8 +34,70 @@ def _s(x: Any) -> float:
     return float(x) if pd.notna(x) else 0.0
 
 
+# Results are computed from additive partial sums of the trace: the lines grouped by every key a
+# summary selects on, with their sums. Partials of chunks (or of Dask partitions) combine by adding
+# them up, so the in-process, chunked and Dask engines share this one path from lines to results.
+PARTIAL_KEYS = ["status", "reason", "scope", "scope3_category", "source", "entity_id", "facility_id",
+                "province", "consolidated", "method", "data_quality", "verified", "factor_dataset"]
+PARTIAL_SUMS = ["co2e", "co2e_market", *[f"co2e_{g}" for g in GAS_BUCKETS], "biogenic_co2"]
+_TEXT_KEYS = ["status", "reason", "source", "entity_id", "facility_id", "province", "method",
+              "data_quality", "factor_dataset"]
+
+
+def _normalise(p: pd.DataFrame) -> pd.DataFrame:
+    """One representation of each key whatever the trace's column types (object or text, None or
+    NaN): text keys as Python objects with None, scope and category as nullable integers,
+    ``consolidated`` and ``verified`` as plain booleans (missing = no)."""
+    out = pd.DataFrame(index=p.index)
+    for k in PARTIAL_KEYS:
+        s = p[k]
+        if k in _TEXT_KEYS:
+            out[k] = pd.Series(np.where(s.isna(), None, s.astype(object)), index=p.index, dtype=object)
+        elif k in ("scope", "scope3_category"):
+            out[k] = pd.to_numeric(s, errors="coerce").astype("Int64")
+        else:
+            out[k] = s.eq(True).fillna(False).astype(bool)
+    for c in [*PARTIAL_SUMS, "lines"]:
+        out[c] = p[c].astype("int64" if c == "lines" else "float64")
+    return out
+
+
+def combine(parts: list[pd.DataFrame] | tuple[pd.DataFrame, ...]) -> pd.DataFrame:
+    """Partials added up: the partials of the whole from those of its pieces."""
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return empty_partials()
+    p = _normalise(pd.concat(parts, ignore_index=True))
+    g = p.groupby(PARTIAL_KEYS, sort=True, dropna=False)[[*PARTIAL_SUMS, "lines"]].sum(min_count=0)
+    return _normalise(g.reset_index())
+
+
+def empty_partials() -> pd.DataFrame:
+    return _normalise(pd.DataFrame({c: pd.Series([], dtype="float64" if c in PARTIAL_SUMS else object)
+                                    for c in [*PARTIAL_KEYS, *PARTIAL_SUMS, "lines"]}))
+
+
+def partials(trace: pd.DataFrame) -> pd.DataFrame:
+    """The trace's lines grouped by ``PARTIAL_KEYS``: per group the sums of ``PARTIAL_SUMS`` (missing
+    values count as 0) and the number of lines. Small: its size grows with facilities and
+    categories, not with rows."""
+    if trace.empty:
+        return empty_partials()
+    t = trace[[*PARTIAL_KEYS, *PARTIAL_SUMS]]
+    g = t.groupby(PARTIAL_KEYS, sort=False, dropna=False, observed=True)
+    sums = g[PARTIAL_SUMS].sum(min_count=0)
+    sums["lines"] = g.size()
+    return combine([sums.reset_index()])
+
+
 def summarise(trace: pd.DataFrame, ctx: Context) -> dict[str, Any]:
-    inc = trace.loc[trace["status"] == "included"]
+    return summarise_partials(partials(trace), ctx)
+
+
+def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
+    """The results' sums, each a sum over the trace lines it selects (through their partials)."""
+    p = parts
+    inc = p.loc[p["status"] == "included"]
     s1 = inc.loc[inc["scope"] == 1]
     s2 = inc.loc[inc["scope"] == 2]
     s3 = inc.loc[inc["scope"] == 3]
@@ -52,8 +115,7 @@ def summarise(trace: pd.DataFrame, ctx: Context) -> dict[str, Any]:
                 "scope2_market": _s(frame.loc[frame["scope"] == 2, "co2e_market"].sum())}
 
     s12 = inc.loc[inc["scope"].isin([1, 2])]
-    # eq(True): the column is object-typed when rejected rows (consolidated None) are in the trace
-    cons = s12["consolidated"].eq(True)
+    cons = s12["consolidated"]
     basis = {"consolidated_group": split(s12.loc[cons]), "other_investees": split(s12.loc[~cons])}
 
     by_gas = {name: {g: _s(f[f"co2e_{g}"].sum()) for g in GAS_BUCKETS}
@@ -63,35 +125,40 @@ def summarise(trace: pd.DataFrame, ctx: Context) -> dict[str, Any]:
     excl = ctx.settings.options.get("scope3_exclusions") or {}
     for c in range(1, 16):
         f = s3.loc[s3["scope3_category"] == c]
-        all_rows = trace.loc[(trace["scope"] == 3) & (trace["scope3_category"] == c)]
-        included = len(f) > 0
+        n_all = int(p.loc[(p["scope"] == 3) & (p["scope3_category"] == c), "lines"].sum())
+        n = int(f["lines"].sum())
+        included = n > 0
         reason = None
         if not included:
             reason = str(excl.get(c, excl.get(str(c), ""))) or (
-                "未提供活动数据 / no activity data supplied" if all_rows.empty
+                "未提供活动数据 / no activity data supplied" if n_all == 0
                 else "活动数据均未计入（见排除清单）/ all rows excluded (see exclusions)")
         cats.append({
             "category": c, "name_zh": SCOPE3_NAMES[c][0], "name_en": SCOPE3_NAMES[c][1],
             "co2e": _s(f["co2e"].sum()), "included": included, "reason": reason,
-            "lines": len(f), "methods": sorted(set(f["method"].dropna().astype(str))),
+            "lines": n, "methods": sorted(set(f["method"].dropna().astype(str))),
         })
     s3_total = scope3 or float("nan")
     dq = {
         "primary_share": _s(s3.loc[s3["data_quality"] == "primary", "co2e"].sum()) / s3_total if scope3 else None,
-        "verified_share": _s(s3.loc[s3["verified"].fillna(False).astype(bool), "co2e"].sum()) / s3_total if scope3 else None,
+        "verified_share": _s(s3.loc[s3["verified"], "co2e"].sum()) / s3_total if scope3 else None,
     }
 
+    scope = inc["scope"].fillna(0).to_numpy()
+    by_scope = pd.DataFrame({
+        "scope1": np.where(scope == 1, inc["co2e"], 0.0), "scope2_location": np.where(scope == 2, inc["co2e"], 0.0),
+        "scope2_market": np.where(scope == 2, inc["co2e_market"], 0.0), "scope3": np.where(scope == 3, inc["co2e"], 0.0),
+    }, index=inc.index)
+
     def group(col: str) -> list[dict[str, Any]]:
-        out = []
-        for key, f in inc.groupby(col, sort=True, dropna=False):
-            out.append({col: None if pd.isna(key) else key, **split(f),
-                        "scope3": _s(f.loc[f["scope"] == 3, "co2e"].sum())})
-        return out
+        sums = by_scope.groupby(inc[col], sort=True, dropna=False).sum()
+        return [{col: None if pd.isna(key) else key, **{k: _s(v) for k, v in row.items()}}
+                for key, row in zip(sums.index, sums.to_dict(orient="records"), strict=True)]
 
     by_source = {}
     for src, f in inc.groupby("source", sort=True):
         by_source[str(src)] = {"co2e": _s(f["co2e"].sum()), "co2e_market": _s(f["co2e_market"].sum()),
-                               "lines": len(f)}
+                               "lines": int(f["lines"].sum())}
 
     ents = ctx.facilities.drop_duplicates("entity_id").set_index("entity_id")
     by_entity = group("entity_id")
@@ -108,9 +175,10 @@ def summarise(trace: pd.DataFrame, ctx: Context) -> dict[str, Any]:
         f["province"] = facs.loc[f["facility_id"], "province_name"] if f["facility_id"] in facs.index else None
     by_facility.sort(key=lambda f: (-(f["scope1"] + f["scope2_location"]), str(f["facility_id"])))
 
-    status = trace.groupby(["status", "reason"], dropna=False).size()
-    lines = {"total": len(trace), "by_status": {str(k): int(v) for k, v in trace["status"].value_counts().sort_index().items()},
-             "excluded_by_reason": {str(r): int(n) for (st, r), n in status.items() if st == "excluded"}}
+    by_status = p.groupby("status", sort=True)["lines"].sum()
+    excluded = p.loc[p["status"] == "excluded"].groupby("reason", sort=True, dropna=False)["lines"].sum()
+    lines = {"total": int(p["lines"].sum()), "by_status": {str(k): int(v) for k, v in by_status.items()},
+             "excluded_by_reason": {str(r): int(n) for r, n in excluded.items()}}
 
     return {
         "totals": totals,
@@ -124,6 +192,11 @@ def summarise(trace: pd.DataFrame, ctx: Context) -> dict[str, Any]:
         "by_province": group("province"),
         "lines": lines,
     }
+
+
+def datasets_used(parts: pd.DataFrame) -> set[str]:
+    """The ``factor_dataset`` texts of the lines (any status)."""
+    return {str(v) for v in parts["factor_dataset"].dropna().unique()}
 
 
 def intensity(totals: dict[str, float], ctx: Context) -> dict[str, Any]:

@@ -6,13 +6,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
 from ..core import units
 from ..core.issues import Issue, Location, Severity, issue
 from ..factors import FactorLibrary, load_library
-from ..ingest.inventory import Inventory
+from ..ingest.contract import TABLES
+from ..ingest.inventory import ROW, Inventory, TableData
 from . import aggregate, derive, lines, market
 from .context import Context, build_context
 
@@ -38,6 +40,21 @@ def electricity_mwh(acts: pd.DataFrame) -> pd.Series:
 
 
 def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation:
+    """The in-process engine: the whole inventory in memory. The chunked and Dask engines
+    (``chunked``, ``dask_engine``) run the same steps, below, chunk by chunk."""
+    ctx, library, issues = context_of(inv, library)
+    instruments, m_issues = allocate(inv, ctx, electricity_mwh(inv.table("activities")))
+    issues += m_issues
+    trace, l_issues, fallback = trace_lines(inv.tables.get("activities"), ctx)
+    issues += l_issues
+    issues += fallback.values()
+    results = assemble(inv, ctx, library, aggregate.partials(trace), instruments, inputs_of(inv), issues)
+    return Computation(results, trace, instruments, issues, ctx)
+
+
+def context_of(inv: Inventory, library: FactorLibrary | None = None
+               ) -> tuple[Context, FactorLibrary, list[Issue]]:
+    """The factor library (the report's folders) and the context built from the small tables."""
     issues: list[Issue] = []
     if library is None:
         dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
@@ -46,27 +63,56 @@ def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation
     ctx, ctx_issues = build_context(inv.settings, inv.table("entities"), inv.table("facilities"),
                                     inv.table("factors"), library)
     issues += ctx_issues
-    acts = inv.table("activities")
-    act_t = inv.tables.get("activities")
+    return ctx, library, issues
+
+
+def allocate(inv: Inventory, ctx: Context, consumption: pd.Series) -> tuple[pd.DataFrame, list[Issue]]:
+    """Scope 2 market-based: instruments against each facility's MWh (sets ``ctx.mb_factor``)."""
     ins_t = inv.tables.get("instruments")
-    consumption = electricity_mwh(acts)
-    mb, instruments, m_issues = market.allocate(
+    mb, instruments, issues = market.allocate(
         consumption, inv.table("instruments"), ctx,
         ins_t.file if ins_t else "instruments", ins_t.sheet if ins_t else None)
-    issues += m_issues
     ctx.mb_factor = mb
-    trace, l_issues = lines.calculate(acts, ctx, act_t.file if act_t else "activities",
-                                      act_t.sheet if act_t else None)
-    issues += l_issues
-    issues += _fallback_notices(trace, ctx)
-    derived = [d for d in (derive.category3_electricity(trace, ctx), derive.category15_investees(trace, ctx))
+    return instruments, issues
+
+
+def trace_lines(table: TableData | None, ctx: Context) -> tuple[pd.DataFrame, list[Issue], dict[str, Issue]]:
+    """The trace lines of an activity table, or of a chunk of one: its accepted rows calculated
+    (``lines.calculate``), the lines derived from them, its rejected rows as rejected lines, in row
+    order. Returns the lines, the calculation's issues, and the grid-fallback notice of each
+    facility (keyed by facility: one notice per facility over all chunks)."""
+    acts = table.accepted if table is not None else pd.DataFrame(columns=[*TABLES["activities"].names, ROW])
+    trace, issues = lines.calculate(acts, ctx, table.file if table else "activities",
+                                    table.sheet if table else None)
+    fallback = _fallback_notices(trace, ctx)
+    # derived lines after the line they come from: category 15 then 3, the order of their ids
+    derived = [d for d in (derive.category15_investees(trace, ctx), derive.category3_electricity(trace, ctx))
                if not d.empty]
     if derived:
         trace = pd.concat([trace, *derived], ignore_index=True)
-    trace = trace.sort_values(["row", "line_id"], kind="stable").reset_index(drop=True)
-    trace = _rejected_lines(inv, trace)
+    return _rejected_lines(table, _by_row(trace)), issues, fallback
 
-    summary = aggregate.summarise(trace, ctx)
+
+def _by_row(trace: pd.DataFrame) -> pd.DataFrame:
+    """Lines in row order, lines of one row in the order they come (one row is one record, so this
+    is the order of (row, line_id): a line's id is a prefix of the ids derived from it)."""
+    order = np.argsort(trace["row"].to_numpy(dtype=np.int64), kind="stable")
+    return trace.take(order).reset_index(drop=True)
+
+
+def inputs_of(inv: Inventory) -> dict[str, dict[str, Any]]:
+    """Per table: where it was read from, rows read = accepted + rejected."""
+    return {name: {"file": t.file, "sheet": t.sheet, "read": c.read, "accepted": c.accepted,
+                   "rejected": c.rejected}
+            for (name, t), c in zip(inv.tables.items(), inv.counts.values(), strict=True)}
+
+
+def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.DataFrame,
+             instruments: pd.DataFrame, inputs: dict[str, dict[str, Any]], issues: list[Issue]
+             ) -> dict[str, Any]:
+    """``results.json`` from the trace's partial sums (see ``aggregate.partials``); appends the
+    notices of unpinned factor datasets to ``issues``."""
+    summary = aggregate.summarise_partials(parts, ctx)
     results: dict[str, Any] = {
         "schema": RESULTS_SCHEMA,
         "tool": {"name": "disclosure", "version": __version__},
@@ -78,10 +124,9 @@ def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation
         **summary,
         "intensity": aggregate.intensity(summary["totals"], ctx),
         "scope2_instruments": _records(instruments.drop(columns=["row"], errors="ignore")),
-        "factor_datasets": _datasets(trace, ctx, library),
-        "inputs": {name: {"file": t.file, "sheet": t.sheet, "read": c.read, "accepted": c.accepted,
-                          "rejected": c.rejected}
-                   for (name, t), c in zip(inv.tables.items(), inv.counts.values(), strict=True)},
+        "factor_datasets": _datasets(aggregate.datasets_used(parts), ctx, library),
+        "disclosures": inv.disclosures,  # passed through from disclosures.yaml for the exporters
+        "inputs": inputs,
         "issues": {s.value: sum(1 for i in issues if i.severity is s) for s in Severity},
     }
     pins = inv.settings.factor_pins
@@ -90,21 +135,21 @@ def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation
             issues.append(issue("factor-unpinned", Location("report.yaml", None, None, "factors.versions"),
                                 id=d["id"], version=d["version"]))
     results["issues"] = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
-    return Computation(results, trace, instruments, issues, ctx)
+    return results
 
 
-def _fallback_notices(trace: pd.DataFrame, ctx: Context) -> list[Issue]:
+def _fallback_notices(trace: pd.DataFrame, ctx: Context) -> dict[str, Issue]:
     """One notice per facility whose electricity took a grid factor of a wider area than asked."""
     f = trace.loc[trace["grid_fallback"].eq(True)].drop_duplicates("facility_id")
-    return [issue("grid-fallback", Location(r.file, r.sheet, int(r.row), "facility_id"), table="activities",
-                  level=ctx.settings.grid_factor_level, year=ctx.grid_year, used=r.grid_level)
-            for r in f.itertuples(index=False)]
+    return {r.facility_id: issue("grid-fallback", Location(r.file, r.sheet, int(r.row), "facility_id"),
+                                 table="activities", level=ctx.settings.grid_factor_level, year=ctx.grid_year,
+                                 used=r.grid_level)
+            for r in f.itertuples(index=False)}
 
 
-def _rejected_lines(inv: Inventory, trace: pd.DataFrame) -> pd.DataFrame:
+def _rejected_lines(t: TableData | None, trace: pd.DataFrame) -> pd.DataFrame:
     """Activity rows rejected at ingest appear in the trace too, excluded, with their reason, so the
     trace accounts for every row read."""
-    t = inv.tables.get("activities")
     if t is None or t.rejected is None or not t.rejected.any():
         return trace
     f = t.frame.loc[t.rejected]
@@ -123,8 +168,7 @@ def _rejected_lines(inv: Inventory, trace: pd.DataFrame) -> pd.DataFrame:
     rej["consolidated"] = False
     # keep the trace's column types (an object column would be written as text to trace.parquet)
     rej = rej.astype({c: trace[c].dtype for c in lines.TRACE_COLUMNS if trace[c].dtype != object})
-    out = pd.concat([trace, rej], ignore_index=True)
-    return out.sort_values(["row", "line_id"], kind="stable").reset_index(drop=True)
+    return _by_row(pd.concat([trace, rej], ignore_index=True))
 
 
 def _iso(d: Any) -> str | None:
@@ -149,9 +193,9 @@ def _settings(ctx: Context) -> dict[str, Any]:
 _REF = re.compile(r"([A-Za-z0-9_.\-]+)@([A-Za-z0-9_.\-]+)")
 
 
-def _datasets(trace: pd.DataFrame, ctx: Context, lib: FactorLibrary) -> list[dict[str, Any]]:
+def _datasets(texts: set[str], ctx: Context, lib: FactorLibrary) -> list[dict[str, Any]]:
     used: set[tuple[str, str]] = set()
-    for text in trace["factor_dataset"].dropna().astype(str).unique():
+    for text in sorted(texts):
         used.update(_REF.findall(text))
     if ctx.settings.grid_factor_level and ctx.residual_factor is not None:
         used.update(_REF.findall(" ".join(ctx.grid["dataset"].astype(str).unique())))

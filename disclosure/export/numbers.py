@@ -16,6 +16,7 @@ DECIMALS = {
     "share": 4,         # a fraction 0-1 (shown as a percentage with 2 decimals)
     "energy": 2,        # MWh
     "money": 2,
+    "quantity": 2,      # physical output (t, MWh …) used as the denominator of an intensity
 }
 
 

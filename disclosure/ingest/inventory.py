@@ -55,6 +55,7 @@ class Inventory:
     root: Path
     settings: ReportSettings
     tables: dict[str, TableData]
+    disclosures: dict[str, Any] = field(default_factory=dict)  # disclosures.yaml, see disclosures.py
 
     def table(self, name: str) -> pd.DataFrame:
         """The accepted rows of a table (an empty frame with the contract's columns if absent)."""
@@ -250,8 +251,9 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
 
 # --- the whole inventory -------------------------------------------------------------------------
 
-def load_inventory(path: str | Path) -> tuple[Inventory, list[Issue]]:
-    """Read and validate an inventory folder (or one XLSX workbook)."""
+def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inventory, list[Issue]]:
+    """Read and validate an inventory folder (or one XLSX workbook). Tables named in ``skip`` are
+    not read (the chunked and Dask engines read the activities themselves, chunk by chunk)."""
     from ..validate import validate
 
     root = Path(path)
@@ -267,9 +269,16 @@ def load_inventory(path: str | Path) -> tuple[Inventory, list[Issue]]:
 
     settings, report_issues = _load_settings(root, workbook)
     issues += report_issues
+    # disclosures.yaml beside report.yaml (or a disclosures sheet): narrative and other disclosures
+    from .disclosures import load_disclosures
+
+    disclosures, disclosure_issues = load_disclosures(root if workbook is None else root.parent, workbook)
+    issues += disclosure_issues
 
     tables: dict[str, TableData] = {}
     for name, spec in TABLES.items():
+        if name in skip:
+            continue
         cands = found[name]
         if not cands:
             if spec.required:
@@ -290,7 +299,7 @@ def load_inventory(path: str | Path) -> tuple[Inventory, list[Issue]]:
             issues.append(issue("empty-table", data.location(), table=name))
         tables[name] = data
 
-    inv = Inventory(root, settings, tables)
+    inv = Inventory(root, settings, tables, disclosures)
     issues += validate(inv)
     _mark_rejected(inv, issues)
     return inv, issues

@@ -24,7 +24,7 @@ LANGUAGES = ("zh-CN", "en")
 
 KNOWN_KEYS = {
     "entity", "period", "currency", "consolidation", "gwp", "grid_factor_level", "language",
-    "revenue", "output", "factors", "options",
+    "revenue", "output", "factors", "options", "xbrl",
 }
 
 

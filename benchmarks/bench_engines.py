@@ -1,0 +1,262 @@
+"""The three engines at scale: 10,000,000 activity rows (Parquet) through the chunked engine and the
+Dask engine (a local cluster of two worker processes), next to the in-process engine on 1,000,000
+rows of the same data, in one run.
+
+The inventory is ``bench_compute``'s (about 500 facilities, 50 entities, instruments, the user's
+factors, every source), its activities written as Parquet with typed columns (numbers as doubles,
+dates as timestamps, flags as booleans, text as strings), as an ERP export to a data lake would
+be, in row groups of 100,000 rows, generated a block at a time into ``benchmarks/data/engines_rows_<N>/``
+(reused when already there). Each engine runs in a fresh process, which writes everything
+``disclosure compute`` writes; its wall time is measured from the process's start (imports and the
+cluster's start included) and its peak memory is the peak of the sum of the resident memory of
+the process and all its children (the Dask scheduler, nannies and workers), sampled every 0.1 s.
+
+    python benchmarks/bench_engines.py                        # 10,000,000 rows; in-process on 1,000,000
+    python benchmarks/bench_engines.py --rows 2000000 --inprocess-rows 200000   # a quicker run
+    python benchmarks/bench_engines.py --engines dask         # one engine only
+
+Targets: 10 M rows end to end in under 2 minutes on a 2-core machine; peak memory under 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_check  # noqa: E402  (the activity kinds and provinces are shared)
+import bench_compute  # noqa: E402  (the small tables, factors and report.yaml are shared)
+
+GENERATOR_VERSION = 1
+BLOCK = 1_000_000
+ROW_GROUP = 100_000
+TARGET_SECONDS = 120
+TARGET_MEMORY_MB = 4096
+
+
+# --- data --------------------------------------------------------------------------------------------
+
+def _block(rng, start: int, n: int, facilities):
+    """``n`` activity rows from ``start``, typed as a Parquet export would type them."""
+    import numpy as np
+    import pandas as pd
+
+    sources = bench_check.SOURCES
+    kind = rng.integers(0, len(sources), n)
+    src = np.array([s[0] for s in sources], dtype=object)[kind]
+    act = np.array([s[1] for s in sources], dtype=object)[kind]
+    unit = np.empty(n, dtype=object)
+    for k, (_, _, us, _) in enumerate(sources):
+        m = kind == k
+        unit[m] = rng.choice(us, int(m.sum()))
+    qty = np.round(rng.lognormal(0.0, 0.6, n) * np.array([s[3] for s in sources])[kind], 3)
+    month = rng.integers(1, 13, n)
+    start_d = pd.to_datetime({"year": np.full(n, 2025), "month": month, "day": np.ones(n, dtype=int)})
+    end_d = start_d + pd.offsets.MonthEnd(0)
+    measured = (act == "烟煤") & np.isin(unit, ["t", "吨"]) & (rng.random(n) < 0.3)
+    own = src == "process"
+    leak = src == "fugitive"
+    s3 = src == "scope3"
+    nan = np.full(n, np.nan)
+    none = np.full(n, None, dtype=object)
+    return pd.DataFrame({
+        "record_id": [f"R{i:09d}" for i in range(start, start + n)],
+        "facility_id": rng.choice(facilities, n),
+        "period_start": start_d,
+        "period_end": end_d,
+        "source": src,
+        "scope3_category": pd.Series(pd.array([bench_check.SCOPE3_CATEGORY.get(a) for a in act],
+                                              dtype="Int64")),
+        "activity": act,
+        "quantity": qty,
+        "unit": unit,
+        "ncv": np.where(measured, np.round(rng.normal(20.9, 1.0, n), 3), nan),
+        "ncv_unit": np.where(measured, "GJ/t", none),
+        "carbon_content": np.where(measured, 0.02618, nan),
+        "oxidation_rate": np.where(measured, 0.98, nan),
+        "gas": np.where(own, "CO2", np.where(leak, act, none)),
+        "ef_value": np.where(own, 0.44, nan),
+        "ef_unit": np.where(own, "tCO2/t", none),
+        "ef_source": np.where(own, "GB/T 32151.8-2015", none),
+        "method": np.where(s3, np.where(np.isin(unit, ["万元", "元"]), "spend_based", "distance_based"), none),
+        "data_quality": rng.choice(["primary", "secondary", "一手数据"], n, p=[0.6, 0.3, 0.1]),
+        "verified": rng.random(n) < 0.5,
+        "evidence": [f"INV-{i:07d}" for i in rng.integers(0, 10_000_000, n)],
+    })
+
+
+def generate(folder: Path, rows: int, seed: int = 20250101) -> None:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    bench_compute.generate(folder, 1000, seed)         # the small tables, factors, report.yaml
+    (folder / "activities.csv").unlink()
+    facilities = pd.read_csv(folder / "facilities.csv", dtype=str)["facility_id"].to_numpy()
+    writer = None
+    for b, start in enumerate(range(0, rows, BLOCK)):
+        block = _block(np.random.default_rng(seed + 100 + b), start, min(BLOCK, rows - start), facilities)
+        table = pa.Table.from_pandas(block, preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(folder / "activities.parquet", table.schema)
+        writer.write_table(table, row_group_size=ROW_GROUP)
+    writer.close()
+    (folder / "meta.json").write_text(json.dumps({"rows": rows, "version": GENERATOR_VERSION,
+                                                  "compute_version": bench_compute.GENERATOR_VERSION,
+                                                  "seed": seed}))
+
+
+def ensure_data(folder: Path, rows: int) -> Path:
+    target = folder / f"engines_rows_{rows}"
+    meta = target / "meta.json"
+    if meta.exists():
+        m = json.loads(meta.read_text())
+        if (m.get("rows"), m.get("version"), m.get("compute_version")) == (
+                rows, GENERATOR_VERSION, bench_compute.GENERATOR_VERSION):
+            return target
+    if target.exists():
+        shutil.rmtree(target)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--generate", "--rows", str(rows), "--data", str(target)], check=True)
+    print(f"generated {rows:,} rows in {time.perf_counter() - t:.1f} s → {target}", file=sys.stderr)
+    return target
+
+
+# --- measuring ---------------------------------------------------------------------------------------
+
+def child(engine: str, folder: Path, out: Path, chunk_rows: int, workers: int) -> None:
+    """One engine, end to end, in this fresh process; prints its figures as JSON."""
+    t0 = time.perf_counter()
+    if engine == "inprocess":
+        from disclosure.compute import compute
+        from disclosure.compute.write import write_outputs
+        from disclosure.ingest.inventory import load_inventory
+
+        inv, _ = load_inventory(folder)
+        comp = compute(inv)
+        write_outputs(comp, out)
+        results, lines = comp.results, len(comp.trace)
+    elif engine == "chunked":
+        from disclosure.compute.stream import compute_chunked
+
+        run = compute_chunked(folder, out, chunk_rows=chunk_rows, force=True, progress=False)
+        results, lines = run.results, run.stats["lines"]
+    else:
+        from disclosure.compute.dask_engine import compute_dask
+
+        run = compute_dask(folder, out, workers=workers, chunk_rows=chunk_rows, force=True, progress=False)
+        results, lines = run.results, run.stats["lines"]
+    print(json.dumps({"seconds_in_process": time.perf_counter() - t0, "lines": lines,
+                      "read": results["inputs"]["activities"]["read"],
+                      "scope1": results["totals"]["scope1"], "scope3": results["totals"]["scope3"],
+                      "by_status": results["lines"]["by_status"]}))
+
+
+def measure(engine: str, folder: Path, chunk_rows: int, workers: int) -> dict:
+    """Run one engine in a fresh process; wall time and the peak of the process tree's memory."""
+    import psutil
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-{engine}-") as out:
+        t = time.perf_counter()
+        p = subprocess.Popen([sys.executable, __file__, "--child", engine, "--data", str(folder), "--out", out,
+                              "--chunk-rows", str(chunk_rows), "--workers", str(workers)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            try:
+                proc = psutil.Process(p.pid)
+            except psutil.Error:
+                return
+            while not done.is_set():
+                total = 0
+                try:
+                    for q in [proc, *proc.children(recursive=True)]:
+                        with contextlib.suppress(psutil.Error):  # a process that just ended
+                            total += q.memory_info().rss
+                except psutil.Error:
+                    break
+                peak = max(peak, total)
+                done.wait(0.1)
+
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
+        stdout, stderr = p.communicate()
+        seconds = time.perf_counter() - t
+        done.set()
+        th.join()
+        if p.returncode != 0:
+            sys.exit(f"{engine} run failed:\n{stderr[-4000:]}")
+        size = sum(f.stat().st_size for f in Path(out).rglob("*") if f.is_file())
+    r = json.loads(stdout.strip().splitlines()[-1])
+    r.update(seconds=seconds, peak_mb=peak / 2**20, output_mb=size / 1e6)
+    return r
+
+
+def main() -> None:
+    import os
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=10_000_000, help="rows for the chunked and Dask engines")
+    ap.add_argument("--inprocess-rows", type=int, default=1_000_000)
+    ap.add_argument("--engines", default="inprocess,chunked,dask")
+    ap.add_argument("--chunk-rows", type=int, default=250_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["inprocess", "chunked", "dask"], help=argparse.SUPPRESS)
+    ap.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.data, args.out, args.chunk_rows, args.workers)
+        return
+    if args.generate:
+        generate(args.data, args.rows)
+        return
+
+    engines = args.engines.split(",")
+    big = ensure_data(args.data, args.rows) if {"chunked", "dask"} & set(engines) else None
+    small = ensure_data(args.data, args.inprocess_rows) if "inprocess" in engines else None
+    load = os.getloadavg()
+    results = {}
+    for e in engines:
+        folder = small if e == "inprocess" else big
+        results[e] = measure(e, folder, args.chunk_rows, args.workers)
+        print(f"{e}: {json.dumps(results[e])}", file=sys.stderr)
+
+    print(f"\npython {sys.version.split()[0]}, {os.cpu_count()} cores; load average before the runs "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; chunk/partition {args.chunk_rows:,} rows; "
+          f"Dask: LocalCluster of {args.workers} worker processes, 1 thread each")
+    print(f"{'engine':12}{'rows':>13}{'seconds':>10}{'rows/s':>11}{'peak MB':>10}{'lines':>13}{'output MB':>11}")
+    for e, r in results.items():
+        print(f"{e:12}{r['read']:>13,}{r['seconds']:>10.1f}{r['read'] / r['seconds']:>11,.0f}{r['peak_mb']:>10,.0f}"
+              f"{r['lines']:>13,}{r['output_mb']:>11,.0f}")
+    for e in ("chunked", "dask"):
+        if e in results:
+            r = results[e]
+            ok_t = r["seconds"] < TARGET_SECONDS
+            ok_m = r["peak_mb"] < TARGET_MEMORY_MB
+            print(f"{e}: {r['read']:,} rows in {r['seconds']:.0f} s (target < {TARGET_SECONDS} s: "
+                  f"{'ok' if ok_t else 'MISSED'}), peak {r['peak_mb']:,.0f} MB (target < {TARGET_MEMORY_MB} MB: "
+                  f"{'ok' if ok_m else 'MISSED'})")
+    if {"chunked", "dask"} <= set(results):
+        a, b = results["chunked"], results["dask"]
+        same = all(abs(a[k] - b[k]) <= 1e-9 * max(abs(a[k]), 1) for k in ("scope1", "scope3"))
+        print(f"chunked and Dask totals agree: {same} (scope1 {a['scope1']:,.3f} / {b['scope1']:,.3f})")
+
+
+if __name__ == "__main__":
+    main()

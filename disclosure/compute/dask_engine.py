@@ -1,0 +1,335 @@
+"""The Dask engine: the chunked engine's steps on a cluster, one task per piece of the activities.
+
+Nothing is calculated differently here: every piece goes through the functions of ``stream`` and
+``engine`` (the cells typed by the loader's parsers, checked by its rules, the lines calculated by
+``engine.trace_lines``, reduced by ``aggregate.partials``); only the order of work differs.
+
+1. **plan** (client): the activities cut into pieces (``ingest.chunks.pieces``: Parquet row
+   groups from the footer, CSV byte ranges from one scan for record ends), each knowing its file
+   and the row number of its first record, so issues name the rows the in-process engine names.
+2. **ids** (cluster): each piece hashes its record ids (128 bits) into buckets by hash; each bucket
+   is sorted on its own and its repeated ids kept, with the first use of each: a shuffle in
+   NumPy, so no worker ever holds more than a bucket.
+3. **check** (cluster): each piece typed and checked, repeated ids flagged; the rejected rows stay
+   on the workers, the issues come back, the MWh per facility are added up on the cluster.
+4. **calculate** (cluster): the typed activities as a Dask DataFrame (``dask.dataframe.from_map``),
+   each partition through ``engine.trace_lines`` with the context (market-based factors set),
+   written as ``trace/part-NNNNN.parquet``; the partial sums added up on the cluster.
+
+Without a scheduler address a ``distributed.LocalCluster`` with worker processes is started (and
+closed); with one, the engine connects to it. Workers must be able to import ``disclosure`` and to
+read the inventory's files and write the output folder (a shared file system).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.issues import Issue, Location, has_errors, issue
+from ..factors import FactorLibrary
+from ..ingest import chunks
+from ..ingest.chunks import ACTIVITIES, ActivitySource, Piece
+from ..ingest.inventory import ROW, Counts, Inventory, TableData, load_inventory
+from . import aggregate, engine, stream, write
+from .context import Context
+
+ID_BUCKETS = 64
+
+
+# --- tasks (run on the workers) ------------------------------------------------------------------------
+
+def _piece_ids(p: Piece, column: str | None, buckets: int) -> tuple[pd.DataFrame, ...]:
+    """The piece's record ids as (h1, h2, seq) in ``buckets`` frames by hash; ``seq`` orders every
+    row of the input (piece, then row) and gives back its row."""
+    empty = pd.DataFrame({"h1": np.array([], np.uint64), "h2": np.array([], np.uint64),
+                          "seq": np.array([], np.int64)})
+    if column is None:
+        return (empty,) * buckets
+    raw = chunks.read_piece(p, [column])
+    from ..ingest import parse
+
+    ids = parse.text(raw.frame[column].reset_index(drop=True))
+    valid = ids.notna().to_numpy()
+    h1, h2 = stream.id_hashes(ids[valid])
+    seq = (np.int64(p.index) << np.int64(32)) | raw.rows[valid].astype(np.int64)
+    frame = pd.DataFrame({"h1": h1, "h2": h2, "seq": seq})
+    b = (h1 % np.uint64(buckets)).astype(np.int64)
+    return tuple(frame.loc[b == k] for k in range(buckets))
+
+
+def _bucket_dups(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The ids of one bucket used more than once, with the ``seq`` of their first use."""
+    f = pd.concat(frames, ignore_index=True)
+    if f.empty:
+        return f.rename(columns={"seq": "first"})
+    order = np.lexsort((f["seq"].to_numpy(), f["h2"].to_numpy(), f["h1"].to_numpy()))
+    h1, h2, seq = (f[c].to_numpy()[order] for c in ("h1", "h2", "seq"))
+    start = np.ones(len(h1), dtype=bool)
+    start[1:] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
+    group = np.cumsum(start) - 1
+    sizes = np.bincount(group)
+    keep = start & (sizes[group] > 1)
+    return pd.DataFrame({"h1": h1[keep], "h2": h2[keep], "first": seq[keep]})
+
+
+def _piece_duplicates(td: TableData, p: Piece, dups: pd.DataFrame) -> list[Issue]:
+    if dups.empty:
+        return []
+    ids = td.frame["record_id"]
+    valid = ids.notna().to_numpy()
+    if not valid.any():
+        return []
+    h1, h2 = stream.id_hashes(ids[valid])
+    rows = td.frame[ROW].to_numpy()
+    seq = (np.int64(p.index) << np.int64(32)) | rows[valid].astype(np.int64)
+    m = pd.DataFrame({"h1": h1, "h2": h2, "seq": seq}).merge(dups, on=["h1", "h2"], how="left")
+    first = m["first"].to_numpy(dtype="float64")
+    is_dup = ~np.isnan(first) & (first != m["seq"].to_numpy())
+    dup = np.zeros(len(ids), dtype=bool)
+    dup[np.flatnonzero(valid)[is_dup]] = True
+    first_rows = np.zeros(len(ids), dtype=np.int64)
+    first_rows[np.flatnonzero(valid)[is_dup]] = first[is_dup].astype(np.int64) & 0xFFFFFFFF
+    return stream.duplicate_issues(td, dup, first_rows)
+
+
+def _check_piece(p: Piece, header: list[Issue], small: Inventory, dups: pd.DataFrame) -> dict[str, Any]:
+    raw = chunks.read_piece(p)
+    td, cells = stream.typed(raw)
+    found = stream.check(td, cells, header, small, _piece_duplicates(td, p, dups))
+    rejected = stream.rejected_rows(td)
+    return {"issues": found, "read": len(td.frame), "rejected": rejected, "n_rejected": len(rejected),
+            "mwh": engine.electricity_mwh(td.accepted)}
+
+
+def _typed_piece(p: Piece) -> pd.DataFrame:
+    """A piece's rows typed, with the contract's columns and ``_row`` only (extra columns differ
+    from file to file and nothing calculates with them)."""
+    td, _ = stream.typed(chunks.read_piece(p))
+    return td.frame[[*ACTIVITIES.names, ROW]]
+
+
+def _trace_piece(frame: pd.DataFrame, rejected: np.ndarray, p: Piece, ctx: Context, folder: str) -> dict[str, Any]:
+    """The same calculation as in-process on one partition; its trace written as one file."""
+    import pyarrow.parquet as pq
+
+    td = stream.with_rejected(TableData("activities", frame.reset_index(drop=True), p.file.display,
+                                        p.file.sheet), rejected)
+    trace, found, fallback = engine.trace_lines(td, ctx)
+    pq.write_table(stream.trace_table(trace), Path(folder) / f"part-{p.index:05d}.parquet")
+    return {"partials": aggregate.partials(trace), "issues": found, "fallback": fallback, "lines": len(trace)}
+
+
+def _add(*series: pd.Series) -> pd.Series:
+    out = pd.Series(dtype="float64")
+    for s in series:
+        if len(s):
+            out = out.add(s, fill_value=0.0)
+    return out
+
+
+def _combine(*parts: pd.DataFrame) -> pd.DataFrame:
+    return aggregate.combine(list(parts))
+
+
+def _get(d: dict[str, Any], key: str) -> Any:
+    return d[key]
+
+
+def _pick(d: dict[str, Any], *keys: str) -> tuple[Any, ...]:
+    return tuple(d[k] for k in keys)
+
+
+# --- the driver (on the client) ----------------------------------------------------------------------------
+
+def _tree(client: Any, futures: Sequence[Any], fn: Callable[..., Any], fan: int = 8) -> Any:
+    """Reduce futures on the cluster, ``fan`` at a time, to one future."""
+    level = list(futures)
+    if not level:
+        return client.submit(fn, pure=False)
+    while len(level) > 1:
+        level = [client.submit(fn, *level[i:i + fan], pure=False) for i in range(0, len(level), fan)]
+    return level[0]
+
+
+def compute_dask(path: str | Path, out: Path, *, scheduler: str | None = None, client: Any = None,
+                 workers: int | None = None, chunk_rows: int = stream.DEFAULT_CHUNK_ROWS, force: bool = False,
+                 library: FactorLibrary | None = None, progress: bool | None = None,
+                 stream_: IO[str] | None = None) -> stream.Run:
+    """As ``stream.compute_chunked``, on a Dask cluster: ``client`` (a ``distributed.Client``), or
+    the scheduler at ``scheduler``, or a local cluster of ``workers`` processes started for the
+    run (and closed after it). Writes ``results.json``, ``instruments.csv`` and the trace as
+    ``trace/part-NNNNN.parquet`` (in the activities' order)."""
+    cluster = None
+    if client is None:
+        from distributed import Client, LocalCluster
+
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            n = workers or max(1, min(os.cpu_count() or 1, 4))
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+        owned = True
+    else:
+        owned = False
+    try:
+        return _run(client, Path(path), Path(out), chunk_rows, force, library, progress, stream_)
+    finally:
+        if owned:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _run(client: Any, root: Path, out: Path, chunk_rows: int, force: bool, library: FactorLibrary | None,
+         progress: bool | None, out_stream: IO[str] | None) -> stream.Run:
+    t0 = time.perf_counter()
+    small, found = load_inventory(root, skip=("activities",))
+    source: ActivitySource | None = None
+    if root.exists() and (root.is_dir() or root.suffix.lower() in (".xlsx", ".xlsm")):
+        source, more = chunks.locate(root)
+        found += more
+    files = list(source.files) if source else []
+    dropped: list[Issue] = []
+    small_f = client.scatter(small, broadcast=True)
+    while True:  # from the top again when a file is not in its detected encoding, or unreadable
+        try:
+            pieces, headers = _plan(files, chunk_rows)
+            t_plan = time.perf_counter()
+            dups = _duplicates(client, pieces, headers)
+            t_ids = time.perf_counter()
+            bar = stream.Progress("check", out_stream, progress)
+            checked = _check(client, pieces, headers, small_f, client.scatter(dups, broadcast=True), bar)
+            bar.close()
+            break
+        except (chunks.Unreadable, chunks.Undecodable) as e:
+            stream.retry(files, dropped, e)
+    found += dropped
+    for f in files:
+        found += headers[f.display][1]
+    reads, n_rejected, rejected_f, mwh_f, more = checked
+    found += more
+    read, rejected_n = sum(reads), sum(n_rejected)
+    if files and read == 0 and source is not None:
+        found.append(issue("empty-table", Location(source.display, source.sheet), table="activities"))
+    counts = Counts(read, read - rejected_n, rejected_n)
+    t_check = time.perf_counter()
+    if has_errors(found) and not force:
+        return stream.Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+                          language=small.settings.language)
+
+    # the calculation's issues (counted in results.json, as the in-process engine counts them)
+    ctx, library, calc = engine.context_of(small, library)
+    instruments, more = engine.allocate(small, ctx, mwh_f.result())
+    calc += more
+    folder = out / "trace"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("part-*.parquet"):
+        old.unlink()
+    bar = stream.Progress("calculate", out_stream, progress)
+    done = _calculate(client, pieces, headers, rejected_f, ctx, folder, bar, read)
+    t_calc = time.perf_counter()
+    bar.close()
+    parts_f = _tree(client, [client.submit(_get, f, "partials", pure=False) for f in done], _combine)
+    small_results = client.gather([client.submit(_pick, f, "issues", "fallback", "lines", pure=False) for f in done])
+    fallback: dict[str, Issue] = {}
+    n_lines = 0
+    for piece_issues, fb, n in small_results:
+        calc += piece_issues
+        for fid, notice in fb.items():
+            fallback.setdefault(fid, notice)
+        n_lines += n
+    calc += fallback.values()
+    act = None
+    if files and source is not None:
+        act = {"file": source.display, "sheet": source.sheet, "read": counts.read, "accepted": counts.accepted,
+               "rejected": counts.rejected}
+    results = engine.assemble(small, ctx, library, parts_f.result(), instruments, stream.inputs(small, act), calc)
+    found += calc
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(write.results_json(results), encoding="utf-8")
+    write.write_instruments(instruments, out / "instruments.csv")
+    t_end = time.perf_counter()
+    return stream.Run(results, instruments, found, [out / "results.json", folder, out / "instruments.csv"], counts,
+                      {"check_s": t_check - t0, "calculate_s": t_end - t_check, "lines": n_lines,
+                       "plan_s": t_plan - t0, "ids_s": t_ids - t_plan, "lines_s": t_calc - t_check,
+                       "pieces": len(pieces), "workers": len(client.scheduler_info().get("workers", {}))},
+                      small.settings.language)
+
+
+Headers = dict[str, tuple[chunks.Header, list[Issue]]]
+
+
+def _plan(files: list[chunks.ActivityFile], rows: int) -> tuple[list[Piece], Headers]:
+    """Pieces of every file, numbered in input order; each file's header and its issues (found once)."""
+    pieces: list[Piece] = []
+    headers: Headers = {}
+    for f in files:
+        h = chunks.header_of(f)
+        headers[f.display] = (h, stream.header_issues(chunks.empty_raw(f, h)))
+        pieces += chunks.pieces(ActivitySource((f,), f.display), rows)
+    return [dataclasses.replace(p, index=i) for i, p in enumerate(pieces)], headers
+
+
+def _duplicates(client: Any, pieces: list[Piece], headers: Headers) -> pd.DataFrame:
+    """Every record id used more than once in the input, with its first use (a shuffle by hash)."""
+    from dask import delayed
+
+    if not pieces:
+        return _bucket_dups(pd.DataFrame({"h1": np.array([], np.uint64), "h2": np.array([], np.uint64),
+                                          "seq": np.array([], np.int64)}))
+    k = min(ID_BUCKETS, len(pieces))
+    ids = [delayed(_piece_ids, nout=k, pure=True)(p, chunks.column_of(headers[p.file.display][0], "record_id"), k)
+           for p in pieces]
+    buckets = [delayed(_bucket_dups, pure=True)(*[ids[i][b] for i in range(len(pieces))]) for b in range(k)]
+    return pd.concat(client.compute(buckets, sync=True), ignore_index=True)
+
+
+def _check(client: Any, pieces: list[Piece], headers: Headers, small_f: Any, dups_f: Any, bar: stream.Progress
+           ) -> tuple[list[int], list[int], list[Any], Any, list[Issue]]:
+    """Check every piece on the cluster; the rejected rows stay there (a future per piece)."""
+    from distributed import as_completed
+
+    futs = [client.submit(_check_piece, p, headers[p.file.display][1], small_f, dups_f, pure=False) for p in pieces]
+    rows = {f.key: p.rows for f, p in zip(futs, pieces, strict=True)}
+    for f in as_completed(futs):
+        bar.update(rows[f.key])
+    small = client.gather([client.submit(_pick, f, "issues", "read", "n_rejected", pure=False) for f in futs])
+    rejected = [client.submit(_get, f, "rejected", pure=False) for f in futs]
+    mwh = _tree(client, [client.submit(_get, f, "mwh", pure=False) for f in futs], _add)
+    return [s[1] for s in small], [s[2] for s in small], rejected, mwh, [i for s in small for i in s[0]]
+
+
+def _calculate(client: Any, pieces: list[Piece], headers: Headers, rejected_f: list[Any], ctx: Context,
+               folder: Path, bar: stream.Progress, total: int) -> list[Any]:
+    """The typed activities as a Dask DataFrame, each partition through ``engine.trace_lines``."""
+    import dask.dataframe as dd
+    from dask import delayed
+    from distributed import as_completed
+
+    if not pieces:
+        return []
+    first = pieces[0].file
+    meta = _typed_meta(first, headers[first.display][0])
+    acts = dd.from_map(_typed_piece, pieces, meta=meta, enforce_metadata=False)
+    ctx_f = client.scatter(ctx, broadcast=True)
+    tasks = [delayed(_trace_piece, pure=False)(part, rej, p, ctx_f, str(folder))
+             for part, rej, p in zip(acts.to_delayed(), rejected_f, pieces, strict=True)]
+    futs = client.compute(tasks)
+    rows = {f.key: p.rows for f, p in zip(futs, pieces, strict=True)}
+    for f in as_completed(futs):
+        bar.update(rows[f.key], total)
+    return futs
+
+
+def _typed_meta(f: chunks.ActivityFile, h: chunks.Header) -> pd.DataFrame:
+    td, _ = stream.typed(chunks.empty_raw(f, h))
+    return td.frame[[*ACTIVITIES.names, ROW]]

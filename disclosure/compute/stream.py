@@ -1,0 +1,424 @@
+"""Inventories larger than memory: the chunked engine, and the steps it shares with the Dask engine.
+
+The activities are read a chunk at a time (``ingest.chunks``), twice:
+
+1. **check**: each chunk is typed with the contract's column parsers and checked with the loader's
+   rules (``validate.rules.ROW_RULES`` and the facility references); record ids are compared with
+   every earlier chunk's (a duplicate in a later chunk is found), rows with an error are rejected as
+   ``load_inventory`` rejects them, and each facility's electricity MWh is added up: the additive
+   first pass that the market-based method needs before any line can be calculated.
+2. **calculate**: each chunk again, its rejected rows known, goes through ``engine.trace_lines`` —
+   ``lines.calculate`` and the derived lines, the function the in-process engine runs on the whole
+   table — its trace is appended to ``trace.parquet`` (a row group per chunk) and its lines are
+   reduced to partial sums (``aggregate.partials``), added up into ``results.json``.
+
+Memory is bounded by the chunk, plus 24 bytes per distinct record id for the duplicate check. Issues
+and their locations (file, row, column) are those the in-process engine reports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.issues import Issue, Location, has_errors, issue
+from ..factors import FactorLibrary
+from ..ingest import chunks
+from ..ingest.chunks import ACTIVITIES, ActivityFile, ActivitySource
+from ..ingest.contract import TABLES
+from ..ingest.inventory import (
+    ROW,
+    Counts,
+    Inventory,
+    TableData,
+    _mark_rejected,
+    _type_table,
+    load_inventory,
+)
+from ..ingest.readers import RawTable
+from ..validate import rules
+from . import aggregate, engine, lines, write
+
+DEFAULT_CHUNK_ROWS = 250_000
+# trace.csv is for people with a spreadsheet (Excel stops at 1,048,576 rows): above this many
+# activity rows the chunked engine writes the trace as Parquet only
+CSV_TRACE_MAX_ROWS = 1_000_000
+HEADER_CODES = frozenset({"unknown-column", "duplicate-column", "missing-column"})
+
+
+@dataclass
+class Run:
+    """What a chunked or Dask run produced. ``results`` is None when it stopped after the check
+    (the inventory has errors and ``force`` was not given)."""
+
+    results: dict[str, Any] | None
+    instruments: pd.DataFrame | None
+    issues: list[Issue]
+    paths: list[Path] = field(default_factory=list)
+    counts: Counts | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None       # report.yaml's, for messages
+
+
+# --- the steps of one chunk (shared with the Dask engine) -----------------------------------------------
+
+def typed(raw: RawTable) -> tuple[TableData, list[Issue]]:
+    """A chunk typed with the loader's column parsers; the issues of its cells (the header's are
+    reported once per file, by ``header_issues``)."""
+    td, found = _type_table(ACTIVITIES, raw)
+    return td, [i for i in found if i.code not in HEADER_CODES]
+
+
+def header_issues(raw: RawTable) -> list[Issue]:
+    """The issues of a file's header (unknown, duplicate or missing columns), from any of its chunks."""
+    empty = RawTable(raw.frame.iloc[:0], raw.headers, raw.rows[:0], raw.file, raw.sheet, raw.header_row)
+    return _type_table(ACTIVITIES, empty)[1]
+
+
+def check(td: TableData, cell_issues: list[Issue], header: list[Issue], small: Inventory,
+          duplicates: list[Issue]) -> list[Issue]:
+    """The loader's checks of a chunk's rows; marks the rejected rows (``td.rejected``) as
+    ``load_inventory`` does, a header error rejecting every row. Returns the chunk's issues."""
+    found = [*cell_issues, *duplicates]
+    fac = small.tables.get("facilities")
+    if fac is not None:
+        found += rules.activity_facility_refs(td, fac.frame["facility_id"])
+    one = Inventory(small.root, small.settings, {"activities": td})
+    for rule in rules.ROW_RULES:
+        found += rule(one)
+    _mark_rejected(one, [*found, *header])
+    return found
+
+
+def duplicate_issues(td: TableData, dup: np.ndarray, first_rows: np.ndarray) -> list[Issue]:
+    """``duplicate-id`` for the rows flagged in ``dup``, naming the row of the id's first use."""
+    f = td.frame
+    rows, ids = f[ROW].to_numpy(), f["record_id"].to_numpy(dtype=object)
+    return [issue("duplicate-id", td.location(int(rows[i]), "record_id"), table="activities", value=ids[i],
+                  first_row=int(first_rows[i]))
+            for i in np.flatnonzero(dup)]
+
+
+_KEYS = ("disclosure-ids-1", "disclosure-ids-2")  # two 64-bit hashes: a false match is ~N²/2¹²⁹
+
+
+def id_hashes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    v = ids.to_numpy(dtype=object)
+    return tuple(pd.util.hash_array(v, hash_key=k, categorize=False) for k in _KEYS)  # type: ignore[return-value]
+
+
+class SeenIds:
+    """The record ids of earlier chunks, as 128-bit hashes with the row of first use, in sorted runs
+    merged as they grow (a log-structured set: adding N ids costs N log N, memory 24 bytes an id)."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def find(self, h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
+        """The first row of each id already seen, -1 for a new one."""
+        out = np.full(len(h1), -1, dtype=np.int64)
+        for k1, k2, rows in self._runs:
+            i = np.minimum(np.searchsorted(k1, h1), len(k1) - 1)
+            hit = (k1[i] == h1) & (k2[i] == h2) & (out < 0)
+            out[hit] = rows[i[hit]]
+        return out
+
+    def add(self, h1: np.ndarray, h2: np.ndarray, rows: np.ndarray) -> None:
+        run = (h1, h2, rows.astype(np.int64))
+        while self._runs and len(self._runs[-1][0]) <= len(run[0]) * 2:
+            prev = self._runs.pop()
+            run = tuple(np.concatenate([a, b]) for a, b in zip(prev, run, strict=True))  # type: ignore[assignment]
+        order = np.argsort(run[0], kind="stable")
+        self._runs.append(tuple(a[order] for a in run))  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return sum(len(r[0]) for r in self._runs)
+
+
+def chunk_duplicates(td: TableData, seen: SeenIds) -> list[Issue]:
+    """Duplicate record ids of a chunk, within it and against every earlier chunk (then remembered)."""
+    ids = td.frame["record_id"]
+    rows = td.frame[ROW].to_numpy()
+    valid = ids.notna().to_numpy()
+    again = ids.duplicated(keep="first").to_numpy() & valid        # a repeat within the chunk
+    first = np.flatnonzero(valid & ~again)                          # each id's first row here
+    h1, h2 = id_hashes(ids.iloc[first])
+    before = seen.find(h1, h2)
+    first_row = np.where(before >= 0, before, rows[first])
+    dup = again.copy()
+    dup[first[before >= 0]] = True
+    first_rows = np.zeros(len(ids), dtype=np.int64)
+    first_rows[first] = first_row
+    if again.any():
+        by_id = pd.Series(first_row, index=ids.iloc[first].to_numpy())
+        first_rows[again] = by_id.loc[ids[again].to_numpy()].to_numpy()
+    new = before < 0
+    seen.add(h1[new], h2[new], rows[first][new])
+    return duplicate_issues(td, dup, first_rows)
+
+
+def rejected_rows(td: TableData) -> np.ndarray:
+    return td.frame[ROW].to_numpy()[td.rejected] if td.rejected is not None else np.array([], dtype=np.int64)
+
+
+def with_rejected(td: TableData, rows: np.ndarray) -> TableData:
+    td.rejected = td.frame[ROW].isin(rows).to_numpy() if len(rows) else np.zeros(len(td.frame), dtype=bool)
+    return td
+
+
+def inputs(small: Inventory, activities: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """results.json ``inputs`` in the tables' order, the activities counted chunk by chunk."""
+    rest = engine.inputs_of(small)
+    out = {}
+    for name in TABLES:
+        if name == "activities" and activities is not None:
+            out[name] = activities
+        elif name in rest:
+            out[name] = rest[name]
+    return out
+
+
+# --- the trace, written a chunk at a time ----------------------------------------------------------------
+
+_INTS = {"row", "scope", "scope3_category"}
+_BOOLS = {"consolidated", "verified"}
+
+
+@cache
+def _schema():
+    import pyarrow as pa
+
+    cols = {}
+    for c in lines.TRACE_COLUMNS:
+        if c in _INTS:
+            cols[c] = pd.Series([], dtype="Int64")
+        elif c in _BOOLS:
+            cols[c] = pd.Series([], dtype="boolean")
+        elif c in lines._NUM:
+            cols[c] = pd.Series([], dtype="float64")
+        else:
+            cols[c] = pd.Series([], dtype="str")
+    return pa.Schema.from_pandas(pd.DataFrame(cols), preserve_index=False)
+
+
+def trace_table(trace: pd.DataFrame):
+    """A chunk of the trace as Arrow, in one schema for every chunk (whatever types a chunk's
+    columns took): text as text (what ``write.trace_text`` makes of other values), row, scope and
+    category as integers, flags as booleans, numbers as doubles."""
+    import pyarrow as pa
+
+    schema = _schema()
+    arrays = []
+    for c in lines.TRACE_COLUMNS:
+        col = trace[c]
+        typ = schema.field(c).type
+        if c in _BOOLS:
+            col = col.astype("boolean")
+        elif c in _INTS:
+            col = col.astype("Int64")
+        elif typ == pa.float64():
+            col = col.astype("float64")
+        try:
+            arrays.append(pa.array(col, type=typ, from_pandas=True))
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # text columns holding other values (True, 1.5)
+            arrays.append(pa.array(write.trace_text(col.to_frame())[c], type=typ, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class TraceWriter:
+    """``trace.parquet`` with a row group per chunk, and ``trace.csv`` appended (when asked)."""
+
+    def __init__(self, out: Path, csv: bool):
+        import pyarrow.parquet as pq
+
+        self.paths = [out / "trace.parquet"] + ([out / "trace.csv"] if csv else [])
+        self._pq = pq.ParquetWriter(self.paths[0], _schema())
+        self._csv: IO[str] | None = (open(self.paths[1], "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+                                     if csv else None)  # closed by close()
+        self._header = True
+        self.lines = 0
+
+    def write(self, trace: pd.DataFrame) -> None:
+        self._pq.write_table(trace_table(trace))
+        if self._csv is not None:
+            write.csv_safe(write.trace_text(trace)).to_csv(self._csv, index=False, header=self._header,
+                                                           lineterminator="\n")
+            self._header = False
+        self.lines += len(trace)
+
+    def close(self) -> list[Path]:
+        self._pq.close()
+        if self._csv is not None:
+            self._csv.close()
+        return self.paths
+
+
+# --- progress ------------------------------------------------------------------------------------------
+
+class Progress:
+    """Rows done and rows per second on stderr, on one line redrawn (only when stderr is a terminal,
+    unless told otherwise)."""
+
+    def __init__(self, label: str, stream: IO[str] | None = None, enabled: bool | None = None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.label, self.rows, self.t0, self._last = label, 0, time.perf_counter(), 0.0
+
+    def update(self, rows: int, total: int | None = None) -> None:
+        self.rows += rows
+        now = time.perf_counter()
+        if self.enabled and (now - self._last > 0.25):
+            self._last = now
+            of = f" / {total:,}" if total else ""
+            rate = self.rows / max(now - self.t0, 1e-9)
+            self.stream.write(f"\r{self.label}: {self.rows:,}{of} rows, {rate:,.0f} rows/s   ")
+            self.stream.flush()
+
+    def close(self) -> float:
+        seconds = time.perf_counter() - self.t0
+        if self.enabled:
+            rate = self.rows / max(seconds, 1e-9)
+            self.stream.write(f"\r{self.label}: {self.rows:,} rows in {seconds:,.1f} s, {rate:,.0f} rows/s   \n")
+            self.stream.flush()
+        return seconds
+
+
+# --- the chunked engine ----------------------------------------------------------------------------------
+
+@dataclass
+class _Checked:
+    files: list[ActivityFile]
+    issues: list[Issue]
+    read: int
+    rejected: list[np.ndarray]        # per chunk: the rows rejected
+    mwh: pd.Series
+
+
+def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, force: bool = False,
+                    library: FactorLibrary | None = None, progress: bool | None = None,
+                    stream: IO[str] | None = None) -> Run:
+    """Check, then calculate, an inventory a chunk of activities at a time; writes ``results.json``,
+    ``trace.parquet`` (and ``trace.csv`` up to ``CSV_TRACE_MAX_ROWS`` rows) and
+    ``instruments.csv`` to ``out``. Stops after the check when the inventory has errors, unless
+    ``force``."""
+    t0 = time.perf_counter()
+    root = Path(path)
+    small, found = load_inventory(root, skip=("activities",))
+    source: ActivitySource | None = None
+    if root.exists() and (root.is_dir() or root.suffix.lower() in (".xlsx", ".xlsm")):
+        source, more = chunks.locate(root)
+        found += more
+    bar = Progress("check", stream, progress)
+    checked = _check_pass(source, small, chunk_rows, bar)
+    bar.close()
+    found += checked.issues
+    counts = Counts(checked.read, checked.read - sum(len(r) for r in checked.rejected),
+                    sum(len(r) for r in checked.rejected))
+    t_check = time.perf_counter()
+    if has_errors(found) and not force:
+        return Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+                   language=small.settings.language)
+
+    # the calculation's issues (counted in results.json, as the in-process engine counts them)
+    ctx, library, calc = engine.context_of(small, library)
+    instruments, more = engine.allocate(small, ctx, checked.mwh)
+    calc += more
+    out.mkdir(parents=True, exist_ok=True)
+    writer = TraceWriter(out, csv=checked.read <= CSV_TRACE_MAX_ROWS)
+    parts: list[pd.DataFrame] = []
+    fallback: dict[str, Issue] = {}
+    bar = Progress("calculate", stream, progress)
+    try:
+        for k, (_, raw) in enumerate(_all_chunks(checked.files, chunk_rows)):
+            td = with_rejected(typed(raw)[0], checked.rejected[k])
+            trace, l_issues, fb = engine.trace_lines(td, ctx)
+            calc += l_issues
+            for fid, notice in fb.items():
+                fallback.setdefault(fid, notice)
+            writer.write(trace)
+            parts.append(aggregate.partials(trace))
+            if len(parts) >= 32:
+                parts = [aggregate.combine(parts)]
+            bar.update(len(raw.frame), checked.read)
+    finally:
+        paths = writer.close()
+    bar.close()
+    calc += fallback.values()
+    act = None
+    if checked.files:
+        act = {"file": source.display if source else "activities", "sheet": source.sheet if source else None,
+               "read": counts.read, "accepted": counts.accepted, "rejected": counts.rejected}
+    results = engine.assemble(small, ctx, library, aggregate.combine(parts), instruments, inputs(small, act), calc)
+    found += calc
+    (out / "results.json").write_text(write.results_json(results), encoding="utf-8")
+    write.write_instruments(instruments, out / "instruments.csv")
+    t_end = time.perf_counter()
+    return Run(results, instruments, found, [out / "results.json", *paths, out / "instruments.csv"], counts,
+               {"check_s": t_check - t0, "calculate_s": t_end - t_check, "lines": writer.lines},
+               small.settings.language)
+
+
+def _all_chunks(files: list[ActivityFile], chunk_rows: int) -> Iterator[tuple[ActivityFile, RawTable]]:
+    for f in files:
+        for raw in chunks.iter_chunks(f, chunk_rows):
+            yield f, raw
+
+
+def _check_pass(source: ActivitySource | None, small: Inventory, chunk_rows: int, bar: Progress) -> _Checked:
+    """The first pass, started again from the top if a file turns out not to be in its detected
+    encoding (then read as GB18030, as the loader does) or not readable at all (then left out)."""
+    files = list(source.files) if source else []
+    dropped: list[Issue] = []
+    while True:
+        try:
+            return _check_files(files, dropped, source, small, chunk_rows, bar)
+        except (chunks.Unreadable, chunks.Undecodable) as e:
+            retry(files, dropped, e)
+        bar.rows = 0
+
+
+def retry(files: list[ActivityFile], dropped: list[Issue], e: chunks.Unreadable | chunks.Undecodable) -> None:
+    """After a file failed part-way: read it again as GB18030 (a CSV whose first megabytes looked
+    like UTF-8), or leave it out with ``unreadable-file``, as the loader does."""
+    if isinstance(e, chunks.Undecodable) and e.file.encoding != "gb18030":
+        files[files.index(e.file)] = dataclasses.replace(e.file, encoding="gb18030")
+        return
+    reason = f"encoding: {e.reason}" if isinstance(e, chunks.Undecodable) else e.reason
+    dropped.append(issue("unreadable-file", Location(e.file.display), reason=reason))
+    files.remove(e.file)
+
+
+def _check_files(files: list[ActivityFile], dropped: list[Issue], source: ActivitySource | None,
+                 small: Inventory, chunk_rows: int, bar: Progress) -> _Checked:
+    found: list[Issue] = list(dropped)
+    seen = SeenIds()
+    read = 0
+    rejected: list[np.ndarray] = []
+    mwh = pd.Series(dtype="float64")
+    header: list[Issue] = []
+    last: ActivityFile | None = None
+    for f, raw in _all_chunks(files, chunk_rows):
+        if f is not last:
+            header = header_issues(raw)
+            found += header
+            last = f
+        td, cells = typed(raw)
+        found += check(td, cells, header, small, chunk_duplicates(td, seen))
+        read += len(td.frame)
+        rejected.append(rejected_rows(td))
+        e = engine.electricity_mwh(td.accepted)
+        if len(e):
+            mwh = mwh.add(e, fill_value=0.0)
+        bar.update(len(td.frame))
+    if files and read == 0 and ACTIVITIES.required and source is not None:
+        found.append(issue("empty-table", Location(source.display, source.sheet), table="activities"))
+    return _Checked(files, found, read, rejected, mwh)

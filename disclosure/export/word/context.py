@@ -1,0 +1,676 @@
+"""From a results folder to the template's context: plain dicts, lists and strings.
+
+Every figure is taken from ``results.json`` (the factor appendix also from ``trace.parquet`` in the
+same folder) and formatted by ``export.numbers`` only, so the report prints what the XBRL instance
+states. Every word comes from ``text.yaml`` in the report's language, or is the user's own text from
+``results["disclosures"]``. Anything the results do not hold is printed as "未披露 / not
+disclosed", never left out silently.
+
+The context holds nothing but dicts, lists, strings and the chart pictures (opaque objects with no
+public attributes), so a user's template rendered in the sandbox can read the report's data and do
+nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..numbers import fmt
+
+LANGS = ("zh-CN", "en")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+TOP_FACILITIES = 10
+
+
+@cache
+def catalogue() -> dict[str, Any]:
+    return yaml.safe_load(resources.files(__package__).joinpath("text.yaml").read_text(encoding="utf-8"))
+
+
+def texts(lang: str) -> dict[str, Any]:
+    """The catalogue in one language: ``{key: text}``; ``glossary`` as rows; ``fields`` as labels."""
+    k = "en" if lang == "en" else "zh"
+    out: dict[str, Any] = {}
+    for key, v in catalogue().items():
+        if key == "glossary":
+            out[key] = [{"term": e[k][0], "definition": e[k][1]} for e in v]
+        elif key == "fields":
+            out[key] = {f: e[k] for f, e in v.items()}
+        else:
+            out[key] = v[k]
+    return out
+
+
+# --- small helpers --------------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean(v: Any) -> Any:
+    """Strings as the document may hold them: no control characters but line ends and tabs (which
+    docxtpl turns into breaks and tabs; \\a and \\f would make paragraphs and pages)."""
+    if isinstance(v, str):
+        return _CONTROL.sub("", v.replace("\r\n", "\n").replace("\r", "\n"))
+    if isinstance(v, dict):
+        return {k: clean(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [clean(x) for x in v]
+    return v
+
+
+def raw_number(v: Any) -> str:
+    """An input value (an emission factor, a parameter) as published: no rounding, thousands
+    separators, no exponent. Reported figures never come through here: they use ``numbers.fmt``."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "—"
+    d = Decimal(f"{float(v):.10g}").normalize()
+    text = format(d, "f")
+    whole, _, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-') or 0):,}"
+    return sign + whole + ("." + frac if frac else "")
+
+
+def bilingual(text: str | None, lang: str) -> str | None:
+    """``"中文 / English"`` (as the engine writes reasons) → the part in ``lang``."""
+    if not text:
+        return text
+    if " / " in text:
+        zh, _, en = text.partition(" / ")
+        return en.strip() if lang == "en" else zh.strip()
+    return text
+
+
+def _date(iso: str | None, t: dict[str, Any], lang: str) -> str:
+    if not iso:
+        return t["not_disclosed"]
+    d = dt.date.fromisoformat(iso)
+    return t["date_long"].format(y=d.year, m=d.month, d=d.day, month=MONTHS[d.month - 1])
+
+
+class Reader:
+    """The user's own text from ``results["disclosures"]`` in the report's language."""
+
+    def __init__(self, disclosures: dict[str, Any], lang: str, na: str):
+        self.d = disclosures or {}
+        self.k = "en" if lang == "en" else "zh"
+        self.other = "zh" if self.k == "en" else "en"
+        self.na = na
+
+    def get(self, path: str) -> Any:
+        cur: Any = self.d
+        for part in path.split("."):
+            if not isinstance(cur, dict):
+                return None
+            cur = cur.get(part)
+        return cur
+
+    def text(self, v: Any) -> str | None:
+        """A text value ({zh, en} or a string) in the report's language, else the other one."""
+        if v is None:
+            return None
+        if isinstance(v, dict):
+            return v.get(self.k) or v.get(self.other) or None
+        return str(v) or None
+
+    def paras(self, v: Any) -> list[str]:
+        t = self.text(v)
+        return [line.strip() for line in t.split("\n") if line.strip()] if t else []
+
+    def or_na(self, v: Any) -> str:
+        return self.text(v) or self.na
+
+
+# --- the context -----------------------------------------------------------------------------------------
+
+def build(results: dict[str, Any], lang: str, folder: Path | None = None,
+          picture: Callable[[Callable[[], bytes]], Any] | None = None) -> dict[str, Any]:
+    """The template context. ``picture`` turns a chart (a function drawing its PNG bytes, called
+    only if the template places the chart) into what the template shows; without it, charts are
+    left out (``None``). A chart without data is ``None`` either way."""
+    from . import charts
+
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
+    t = texts(lang)
+    na = t["not_disclosed"]
+    en = lang == "en"
+    d = Reader(results.get("disclosures") or {}, lang, na)
+    settings = results.get("settings") or {}
+    period = results.get("period") or {}
+    entity = results.get("entity") or {}
+    currency = settings.get("currency") or "CNY"
+    year = (period.get("end") or "")[:4] or "—"
+    approach_key = settings.get("consolidation") or "operational_control"
+    approach = t.get(f"approach_{approach_key}", approach_key)
+
+    def e(v: Any) -> str:        # emissions, tCO2e
+        return fmt(v, "emissions", empty=na)
+
+    # --- cover and running header ---
+    name_zh, name_en = entity.get("name_zh") or "", entity.get("name_en") or ""
+    name = (name_en or name_zh) if en else (name_zh or name_en)
+    alt = name_zh if en else name_en
+    title = t["report_title"].format(year=year)
+    scheme = entity.get("identifier_scheme") or "uscc"
+    ident = entity.get("identifier") or ""
+    start, end = _date(period.get("start"), t, lang), _date(period.get("end"), t, lang)
+    report = {
+        "entity_name": name, "entity_name_alt": alt if alt != name else "", "title": title,
+        "basis": t["report_basis"], "period": t["cover_period"].format(start=start, end=end),
+        "identifier": t[f"cover_identifier_{'lei' if scheme == 'lei' else 'uscc'}"].format(id=ident) if ident else "",
+        "generated": t["cover_generated"].format(version=(results.get("tool") or {}).get("version", "")),
+        "running_header": f"{name}　{title}" if not en else f"{name} · {title}",
+        "year": year, "lang": lang,
+    }
+
+    # --- about this report ---
+    entities = [{"name": x.get("name") or x.get("entity_id") or "—",
+                 "share": fmt(x.get("share"), "share", empty="—"),
+                 "consolidated": t["bool_yes"] if x.get("consolidated") else t["bool_no"]}
+                for x in results.get("by_entity") or []]
+    assurance_rows, assurance_text = _assurance(d, t)
+    missing = (results.get("disclosures") or {}).get("missing")
+    source = (results.get("disclosures") or {}).get("source")
+    if not source:
+        nd_text, nd_list = t["not_disclosed_all"], []
+    elif missing:
+        nd_text, nd_list = t["not_disclosed_intro"], [_field_label(p, t) for p in missing]
+    else:
+        nd_text, nd_list = t["not_disclosed_none"], []
+    about = {
+        "basis": [t["basis_p1"], t["basis_p2"]],
+        "entity": t["entity_p"].format(name=name, identifier=ident or na, start=start, end=end,
+                                     currency_name=t.get(f"currency_{currency}", currency)),
+        "boundary": t["boundary_p"].format(approach=approach, approach_text=t.get(f"approach_text_{approach_key}", "")),
+        "entities": entities, "assurance": assurance_rows, "assurance_text": assurance_text,
+        "not_disclosed_text": nd_text, "not_disclosed": nd_list,
+    }
+
+    governance = [{"title": t[f"gov_{k}"], "paras": d.paras(d.get(f"governance.{k}"))}
+                  for k in ("board_oversight", "management_role", "skills", "remuneration")]
+    strategy = _strategy(d, t)
+    risk = [{"title": t[f"rm_{k}"], "paras": d.paras(d.get(f"risk_management.{k}"))}
+            for k in ("identification", "assessment", "monitoring", "opportunities", "integration")]
+
+    trace = _read_trace(folder)
+    scope2_location = _scope2_location(results, t, trace)
+    m = _metrics(results, d, t, lang, e, approach, approach_key, currency, year, scope2_location)
+    method = _method(results, t, lang, approach, scope2_location)
+    appendix = {
+        "factors": _factor_rows(trace, t) if trace is not None else [],
+        "datasets": [{"name": f"{x.get('id')}@{x.get('version')}", "sha": x.get("sha256") or "—"}
+                     for x in results.get("factor_datasets") or []],
+        "glossary": t["glossary"],
+    }
+
+    pics: dict[str, Any] = {"scopes": None, "scope3": None, "facilities": None, "trend": None}
+    if picture is not None:
+        for key, draw in _charts(results, d, t, e, charts).items():
+            pics[key] = picture(draw) if draw else None
+
+    ctx = {"t": {k: v for k, v in t.items() if k not in ("fields",)}, "lang": lang, "report": report,
+           "about": about, "governance": governance, "strategy": strategy, "risk": risk, "m": m,
+           "method": method, "appendix": appendix}
+    ctx = clean(ctx)
+    ctx["charts"] = pics
+    return ctx
+
+
+def _field_label(path: str, t: dict[str, Any]) -> str:
+    labels = t["fields"]
+    parts = []
+    for seg in path.split("."):
+        if seg.isdigit():
+            parts.append(labels["item"].format(n=seg))
+        else:
+            parts.append(labels.get(seg, seg))
+    return t["label_path_sep"].join(parts)
+
+
+def _assurance(d: Reader, t: dict[str, Any]) -> tuple[list[dict[str, str]], str]:
+    a = d.get("assurance") or {}
+    level = a.get("level")
+    if level == "none":
+        return [], t["assurance_none"]
+    given = [k for k in ("provider", "standard", "level", "scope", "conclusion", "date") if a.get(k)]
+    if not given:
+        return [], t["not_disclosed"]
+    rows = []
+    for k in ("provider", "standard", "level", "scope", "conclusion", "date"):
+        v = a.get(k)
+        if k == "level":
+            value = t.get(f"level_{v}", d.na) if v else d.na
+        elif k == "date":
+            if not v:
+                continue
+            value = str(v)
+        else:
+            value = d.or_na(v)
+        rows.append({"label": t[f"as_{k}"], "value": value})
+    return rows, ""
+
+
+def _strategy(d: Reader, t: dict[str, Any]) -> dict[str, Any]:
+    horizons = [{"label": t[f"horizon_{h}"], "text": d.or_na(d.get(f"strategy.time_horizons.{h}"))}
+                for h in ("short", "medium", "long")]
+    ro = []
+    for r in d.get("strategy.risks_opportunities") or []:
+        kind = t.get(f"kind_{r.get('kind')}", d.na) if r.get("kind") else d.na
+        horizon = t.get(f"horizon_{r.get('time_horizon')}", d.na) if r.get("time_horizon") else d.na
+        title = d.or_na(r.get("title"))
+        ro.append({
+            "id": r.get("id") or "—", "kind": kind, "category": d.text(r.get("category")) or "—",
+            "title": title, "horizon": horizon,
+            "heading": t["ro_heading"].format(id=r.get("id") or "", title=title, kind=kind, horizon=horizon).strip(),
+            "description": d.or_na(r.get("description")), "financial_effect": d.or_na(r.get("financial_effect")),
+            "response": d.or_na(r.get("response")),
+        })
+    narratives = [{"title": t[f"st_{k}"], "paras": d.paras(d.get(f"strategy.{k}"))}
+                  for k in ("business_model", "financial_effects", "transition_plan")]
+    scenarios = []
+    for s in d.get("strategy.scenario_analysis.scenarios") or []:
+        scenarios.append({
+            "name": d.or_na(s.get("name")),
+            "kind": t.get(f"scenario_{s.get('kind')}", d.na) if s.get("kind") else d.na,
+            "temperature": s.get("temperature") or "—", "source": d.text(s.get("source")) or "—",
+        })
+    scenario_text = [
+        {"label": t["sc_method"], "text": d.or_na(d.get("strategy.scenario_analysis.method"))},
+        {"label": t["sc_resilience"], "text": d.or_na(d.get("strategy.scenario_analysis.resilience"))},
+    ]
+    return {"horizons": horizons, "ro": ro, "narratives": narratives, "scenarios": scenarios,
+            "scenario_text": scenario_text}
+
+
+_TARGET_FIGURE = {
+    "intensity_output_scope1_2_location": ("per_output", "scope1_2_location"),
+    "intensity_output_scope1_2_market": ("per_output", "scope1_2_market"),
+    "intensity_revenue_scope1_2_location": ("per_revenue", "scope1_2_location"),
+    "intensity_revenue_scope1_2_market": ("per_revenue", "scope1_2_market"),
+}
+
+
+def _target_current(results: dict[str, Any], target: dict[str, Any]) -> float | None:
+    metric = target.get("metric")
+    if metric in _TARGET_FIGURE:
+        group, key = _TARGET_FIGURE[metric]
+        return ((results.get("intensity") or {}).get(group) or {}).get(key)
+    if metric and metric != "other":
+        return (results.get("totals") or {}).get(metric)
+    return target.get("current_value")
+
+
+def _scope2_location(results: dict[str, Any], t: dict[str, Any], trace: Any) -> str:
+    """How the location-based figure was found: the grid level asked for and, from the trace, the
+    wider levels used where no factor of that level was published for the year."""
+    settings = results.get("settings") or {}
+    asked = settings.get("grid_factor_level") or "province"
+    used: list[str] = []
+    if trace is not None and "grid_level" in trace.columns:
+        el = trace.loc[(trace["status"] == "included") & (trace["source"] == "purchased_electricity")]
+        used = [lv for lv in ("province", "region", "national")
+                if lv != asked and (el["grid_level"].astype("str") == lv).any()]
+    label = t.get(f"level_{asked}", asked)
+    levels = (t["scope2_levels_used"].format(asked=label, used="、".join(t.get(f"level_{u}", u) for u in used))
+              if used else t["scope2_levels_asked"].format(asked=label))
+    return t["scope2_location"].format(year=settings.get("grid_year") or "—", levels=levels)
+
+
+def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e: Callable[[Any], str],
+             approach: str, approach_key: str, currency: str, year: str, scope2_location: str) -> dict[str, Any]:
+    na = d.na
+    totals = results.get("totals") or {}
+    settings = results.get("settings") or {}
+    s123 = totals.get("scope1_2_3_location")
+
+    def share_of(key: str) -> str:
+        v = totals.get(key)
+        return fmt(v / s123, "share") if v is not None and s123 else t["dash"]
+
+    total_rows = []
+    for key in ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
+                "scope1_2_3_location", "scope1_2_3_market"):
+        share = share_of(key) if key in ("scope1", "scope2_location", "scope3") else t["dash"]
+        total_rows.append({"key": key, "label": t[f"row_{key}"], "value": e(totals.get(key)), "share": share})
+
+    by_basis = results.get("by_basis") or {}
+    group, inv = by_basis.get("consolidated_group") or {}, by_basis.get("other_investees") or {}
+    basis = [{"key": k, "label": t[f"row_{k}"], "group": e(group.get(k)), "investees": e(inv.get(k)),
+              "total": e(totals.get(k))} for k in ("scope1", "scope2_location", "scope2_market")]
+    zero_investees = all(not inv.get(k) for k in ("scope1", "scope2_location", "scope2_market"))
+    basis_note = (t["basis_note_zero"].format(approach=approach)
+                  if zero_investees and approach_key != "equity_share" else "")
+
+    scope2_p = scope2_location + t["sentence_sep"] + t["scope2_market_p"].format(
+        residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor")))
+    fac_names = {f.get("facility_id"): f.get("name") for f in results.get("by_facility") or []}
+    instruments = []
+    for x in results.get("scope2_instruments") or []:
+        fid = x.get("facility_id")
+        instruments.append({
+            "id": x.get("instrument_id") or "—", "type": t.get(f"instrument_{x.get('type')}", x.get("type") or "—"),
+            "facility": f"{fid} {_short(fac_names.get(fid) or '', 40)}".strip() if fid else "—",
+            "mwh": fmt(x.get("mwh"), "energy"), "mwh_used": fmt(x.get("mwh_used"), "energy"),
+            "factor": raw_number(x.get("emission_factor")),
+            "status": t.get(f"status_{x.get('status')}", x.get("status") or "—"),
+        })
+
+    cats = results.get("scope3_categories") or []
+    scope3 = []
+    for c in cats:
+        name = c.get("name_en") if lang == "en" else c.get("name_zh")
+        scope3.append({
+            "n": c.get("category"), "category": t["category_label"].format(n=c.get("category"), name=name),
+            "included": t["bool_yes"] if c.get("included") else t["bool_no"],
+            "methods": "、".join(t.get(f"method_{x}", x) for x in c.get("methods") or []) if lang != "en"
+            else ", ".join(t.get(f"method_{x}", x) for x in c.get("methods") or []),
+            "value": e(c.get("co2e")) if c.get("included") else t["dash"],
+            "reason": bilingual(c.get("reason"), lang) or "",
+        })
+    scope3_p = t["scope3_p"].format(included=sum(1 for c in cats if c.get("included")), total=e(totals.get("scope3")))
+    dq = results.get("scope3_data_quality") or {}
+    dq_rows = [{"label": t["row_primary_share"], "value": fmt(dq.get("primary_share"), "share", empty=t["dash"])},
+               {"label": t["row_verified_share"], "value": fmt(dq.get("verified_share"), "share", empty=t["dash"])}]
+
+    by_gas = results.get("by_gas") or {}
+    gases = []
+    for g in ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3", "unspecified"):
+        vals = [(by_gas.get(s) or {}).get(g) for s in ("scope1", "scope2_location", "scope3")]
+        if g == "unspecified" and not any(vals):
+            continue
+        gases.append({"key": g, "gas": t[f"gas_{g}"], "s1": e(vals[0]), "s2": e(vals[1]), "s3": e(vals[2])})
+
+    def split_rows(rows: Iterable[dict[str, Any]], name: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:
+        rows = sorted(rows, key=lambda r: -((r.get("scope1") or 0) + (r.get("scope2_location") or 0)))
+        return [{"name": name(r), "s1": e(r.get("scope1")), "s2l": e(r.get("scope2_location")),
+                 "s2m": e(r.get("scope2_market")), "s3": e(r.get("scope3"))} for r in rows]
+
+    entities = split_rows(results.get("by_entity") or [], lambda r: r.get("name") or r.get("entity_id") or "—")
+    provinces = split_rows(results.get("by_province") or [], lambda r: r.get("province") or "—")
+    facilities = []
+    for i, f in enumerate((results.get("by_facility") or [])[:TOP_FACILITIES], 1):
+        facilities.append({"rank": str(i), "id": f.get("facility_id"),
+                           "name": f"{f.get('facility_id')} {f.get('name') or ''}".strip(),
+                           "province": f.get("province") or "—", "s1": e(f.get("scope1")),
+                           "s2l": e(f.get("scope2_location")), "s2m": e(f.get("scope2_market"))})
+
+    intensity = []
+    it = results.get("intensity") or {}
+    label_metric = {k: t[f"row_{k}"] for k in ("scope1_2_location", "scope1_2_market", "scope1_2_3_location")}
+    if it.get("per_revenue"):
+        r = it["per_revenue"]
+        cur = r.get("currency") or currency
+        unit = (t["unit_per_revenue"] if cur == "CNY" else t["unit_per_revenue_other"]).format(currency=cur)
+        for k in ("scope1_2_location", "scope1_2_market", "scope1_2_3_location"):
+            if r.get(k) is not None:
+                intensity.append({"label": t["row_per_revenue"].format(metric=label_metric[k]), "unit": unit,
+                                  "value": fmt(r[k], "intensity")})
+    if it.get("per_output"):
+        o = it["per_output"]
+        label = (o.get("label_en") if lang == "en" else o.get("label_zh")) or o.get("label_zh") or o.get("output_unit")
+        unit = t["unit_per_output"].format(unit=o.get("output_unit") or "")
+        for k in ("scope1_2_location", "scope1_2_market"):
+            if o.get(k) is not None:
+                intensity.append({"label": t["row_per_output"].format(label=label, metric=label_metric[k]),
+                                  "unit": unit, "value": fmt(o[k], "intensity")})
+
+    trend = []
+    for h in sorted(d.get("history") or [], key=lambda h: h.get("year") or 0):
+        if h.get("year") is None or str(h.get("year")) == year:
+            continue
+        trend.append({"year": str(h["year"]), "s1": e(h.get("scope1")), "s2l": e(h.get("scope2_location")),
+                      "s2m": e(h.get("scope2_market")), "s3": e(h.get("scope3"))})
+    if trend:
+        trend.append({"year": t["row_this_year"].format(year=year), "s1": e(totals.get("scope1")),
+                      "s2l": e(totals.get("scope2_location")), "s2m": e(totals.get("scope2_market")),
+                      "s3": e(totals.get("scope3"))})
+
+    targets = []
+    for x in d.get("targets") or []:
+        kind = "intensity" if x.get("type") == "intensity" else "emissions"
+        base, target = x.get("base_value"), x.get("target_value")
+        current = _target_current(results, x)
+        progress = t["dash"]
+        if None not in (base, target, current) and base != target:
+            progress = fmt((base - current) / (base - target), "share")
+
+        def yv(y: Any, v: Any, kind: str = kind) -> str:
+            if y is None and v is None:
+                return na
+            return t["year_value"].format(year=y if y is not None else na,
+                                          value=fmt(v, kind, empty=na))
+
+        target_gases = x.get("gases") or na
+        targets.append({
+            "id": x.get("id") or "", "name": f"{x.get('id') or ''} {d.or_na(x.get('name'))}".strip(),
+            "unit": x.get("unit") or "",
+            "base": yv(x.get("base_year"), base), "target": yv(x.get("target_year"), target),
+            "current": fmt(current, kind, empty=na), "progress": progress,
+            "details": t["target_details"].format(
+                scope=d.or_na(x.get("scope")), coverage=d.or_na(x.get("coverage")),
+                gases=target_gases, type=t.get(f"type_{x.get('type')}", na) if x.get("type") else na,
+                basis=t.get(f"basis_{x.get('basis')}", na) if x.get("basis") else na,
+                credits=e(x.get("carbon_credits"))).strip(),
+            "milestones": d.text(x.get("milestones")) or "", "notes": d.text(x.get("notes")) or "",
+        })
+
+    metrics = d.get("metrics") or {}
+    cross = []
+    for k in ("transition_risk", "physical_risk", "opportunities", "capital_deployed", "internal_carbon_price",
+              "remuneration"):
+        v = metrics.get(k) or {}
+        label = t[f"cross_{k}"].format(currency=currency)
+        amount_key = "price" if k == "internal_carbon_price" else "amount"
+        has_amount = k not in ("remuneration",)
+        has_share = k in ("transition_risk", "physical_risk", "opportunities", "remuneration")
+        cross.append({
+            "key": k, "label": label,
+            "amount": fmt(v.get(amount_key), "money", empty=na) if has_amount else t["dash"],
+            "share": fmt(v.get("share"), "share", empty=na) if has_share else t["dash"],
+            "description": d.or_na(v.get("description")),
+        })
+    cm = d.get("carbon_market") or {}
+    market = [{"key": "compliance_period", "label": t["market_compliance_period"],
+               "value": cm.get("compliance_period") or na, "unit": ""}]
+    for k in ("allowances_allocated", "allowances_surrendered", "allowances_bought", "allowances_sold", "ccer_used"):
+        market.append({"key": k, "label": t[f"market_{k}"], "value": e(cm.get(k)), "unit": t["unit_tco2e"]})
+
+    return {
+        "totals": total_rows, "basis": basis, "basis_note": basis_note, "scope2_p": scope2_p,
+        "instruments": instruments, "scope3": scope3, "scope3_total": e(totals.get("scope3")),
+        "scope3_p": scope3_p, "dq": dq_rows, "gas": gases, "entities": entities,
+        "entity_total": {"s1": e(totals.get("scope1")), "s2l": e(totals.get("scope2_location")),
+                         "s2m": e(totals.get("scope2_market")), "s3": e(totals.get("scope3"))},
+        "provinces": provinces, "facilities": facilities,
+        "biogenic": [{"label": t["row_biogenic"], "value": e(totals.get("biogenic_co2"))}],
+        "intensity": intensity, "trend": trend, "targets": targets, "cross": cross,
+        "amount_header": t["col_amount"].format(currency=currency),
+        "market": market, "market_accounting": d.or_na(d.get("carbon_market_accounting")),
+    }
+
+
+def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str, scope2_location: str
+            ) -> dict[str, Any]:
+    settings = results.get("settings") or {}
+    gwp = settings.get("gwp") or "AR6"
+    datasets = results.get("factor_datasets") or []
+    basis_id = settings.get("default_fuel_basis") or "—"
+    paras = [
+        t["method_combustion"].format(
+            basis=basis_id,
+            non_co2=t["method_non_co2_yes"] if settings.get("combustion_non_co2") else t["method_non_co2_no"]),
+        t["method_precedence"].format(order=(" → ").join(t.get(f"precedence_{p}", p) for p in
+                                                         settings.get("precedence") or [])),
+    ]
+    paras.append(scope2_location + t["sentence_sep"] + t["scope2_market_method"].format(
+        residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor"))))
+    if settings.get("category3_electricity"):
+        paras.append(t["method_scope3_cat3"].format(note=settings["category3_electricity"]))
+    rows = []
+    for x in datasets:
+        title = (x.get("title_en") if lang == "en" else x.get("title_zh")) or x.get("id")
+        doc = "；".join(str(v) for v in (x.get("document"), x.get("announcement")) if v) if lang != "en" \
+            else "; ".join(str(v) for v in (x.get("document"), x.get("announcement")) if v)
+        publisher = x.get("publisher") or "—"
+        rows.append({"name": f"{title}（{x.get('id')}@{x.get('version')}）" if lang != "en"
+                     else f"{title} ({x.get('id')}@{x.get('version')})",
+                     "publisher": f"{publisher}\n{doc}" if doc else publisher,
+                     "year": str(x.get("year") or "—")})
+    exclusions = []
+    for c in results.get("scope3_categories") or []:
+        if not c.get("included"):
+            name = c.get("name_en") if lang == "en" else c.get("name_zh")
+            exclusions.append({"item": t["exclusion_scope3"].format(n=c.get("category"), name=name),
+                               "reason": bilingual(c.get("reason"), lang) or "—"})
+    by_status = ((results.get("lines") or {}).get("by_status") or {})
+    if by_status.get("outside_boundary"):
+        exclusions.append({"item": t["exclusion_outside"].format(n=f"{by_status['outside_boundary']:,}"),
+                           "reason": t["exclusion_outside_reason"].format(approach=approach)})
+    for status in ("excluded", "rejected"):
+        if by_status.get(status):
+            exclusions.append({"item": t["exclusion_rows"].format(n=f"{by_status[status]:,}"),
+                               "reason": t[f"line_status_{status}"]})
+    return {"standards": [f"{i}. {t[f'std_{i}']}" for i in range(1, 7)],
+            "gwp": t["gwp_p"].format(gwp=t.get(f"gwp_{gwp}", gwp)), "paras": paras, "datasets": rows,
+            "exclusions": exclusions}
+
+
+_TRACE_COLUMNS = ("status", "scope", "source", "activity", "factor_dataset", "factor_id", "factor_value",
+                  "factor_unit", "precedence", "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "gas_other",
+                  "gwp_other", "t_CO2", "t_CH4", "t_N2O", "biogenic_co2", "grid_level")
+
+
+def _read_trace(folder: Path | None) -> Any:
+    """The columns of ``trace.parquet`` the report uses (None without a readable trace)."""
+    if folder is None or not (folder / "trace.parquet").exists():
+        return None
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    path = folder / "trace.parquet"
+    try:
+        have = set(pq.read_schema(path).names)
+        tr = pd.read_parquet(path, columns=[c for c in _TRACE_COLUMNS if c in have])
+    except Exception:  # an unreadable trace leaves the appendix to the datasets table
+        return None
+    for c in _TRACE_COLUMNS:
+        if c not in tr.columns:
+            tr[c] = None
+    return tr
+
+
+def _present(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and v != v) and str(v) not in ("", "nan", "None")
+
+
+def _unit(u: Any) -> str:
+    return str(u).replace("CO2", "CO₂") if _present(u) else ""
+
+
+def _factor_rows(tr: Any, t: dict[str, Any]) -> list[dict[str, str]]:
+    """The factors applied to the lines counted: one row per source, activity and factor."""
+    tr = tr.loc[tr["status"] == "included"].copy()
+    # the gas a single-gas factor gives (a row factor for CH4, say); blank for combustion (all three)
+    gases = {"t_CO2": "CO₂", "t_CH4": "CH₄", "t_N2O": "N₂O"}
+    has = tr[list(gases)].notna()
+    one = has.sum(axis=1) == 1
+    tr["gas_label"] = ""
+    for col, name in gases.items():
+        tr.loc[one & has[col], "gas_label"] = name
+    tr.loc[~has.any(axis=1) & tr["biogenic_co2"].notna(), "gas_label"] = "CO₂"
+    # a user factor is named by its id; other factors by their value (grid factors of several
+    # provinces that share one regional value are one row)
+    user = tr["factor_dataset"].astype("str").str.startswith("inventory:")
+    tr["user_factor_id"] = tr["factor_id"].where(user, "")
+    keys = ["scope", "source", "activity", "factor_dataset", "user_factor_id", "factor_value", "factor_unit", "precedence",
+            "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "gas_other", "gwp_other", "gas_label"]
+    g = tr.groupby(keys, dropna=False, sort=False).size().reset_index(name="lines")
+    order = {s: i for i, s in enumerate(("stationary_combustion", "mobile_combustion", "process", "fugitive",
+                                         "purchased_electricity", "purchased_heat", "purchased_steam",
+                                         "purchased_cooling", "scope3"))}
+    g["_o"] = g["source"].map(order).fillna(99)
+    g = g.sort_values(["_o", "scope", "activity", "factor_value", "ncv"], kind="stable", na_position="last")
+    rows = []
+    for r in g.itertuples(index=False):
+        if _present(r.factor_value):
+            factor = f"{raw_number(r.factor_value)} {_unit(r.factor_unit)}".strip()
+            if r.gas_label and not any(g in str(r.factor_unit) for g in ("CO2", "CH4", "N2O")):
+                factor += f" ({r.gas_label})"
+        elif _present(r.ncv):
+            factor = t["factor_params"].format(ncv=raw_number(r.ncv), ncv_unit=_unit(r.ncv_unit),
+                                               cc=raw_number(r.carbon_content), of=raw_number(r.oxidation_rate))
+        elif _present(r.gas_other) and _present(r.gwp_other):
+            factor = f"{r.gas_other}: GWP {raw_number(r.gwp_other)}"
+        else:
+            factor = "—"
+        ds = str(r.factor_dataset) if _present(r.factor_dataset) else ""
+        if ds.startswith("inventory:"):
+            dataset = f"{ds} {r.user_factor_id}".strip()
+        elif ds and ds not in order and ds not in ("row", "user_factor", "measured", "basis", "default"):
+            dataset = ds
+        elif _present(r.gas_other) and _present(r.gwp_other) and not _present(r.factor_value):
+            dataset = t["gwp_dataset"]
+        else:
+            p = ds or (str(r.precedence) if _present(r.precedence) else "")
+            dataset = t.get(f"precedence_{p}", p or "—")
+        rows.append({"source": t.get(f"source_{r.source}", str(r.source)), "activity": str(r.activity),
+                     "factor": factor, "dataset": dataset, "lines": f"{int(r.lines):,}"})
+    return rows
+
+
+def _short(name: str, n: int = 16) -> str:
+    base = re.sub(r"[（(].*[）)]\s*$", "", name).strip() or name
+    return base if len(base) <= n else base[: n - 1] + "…"
+
+
+def _charts(results: dict[str, Any], d: Reader, t: dict[str, Any], e: Callable[[Any], str],
+            charts: Any) -> dict[str, Callable[[], bytes] | None]:
+    """The charts there is data for, each as a function drawing it (drawing is the slow part)."""
+    totals = results.get("totals") or {}
+    out: dict[str, Callable[[], bytes] | None] = {}
+    keys = ("scope1", "scope2_location", "scope2_market", "scope3")
+    if any(totals.get(k) for k in keys):
+        out["scopes"] = lambda: charts.hbar([t[f"chart_{k}"] for k in keys], [totals.get(k) or 0.0 for k in keys],
+                                    [e(totals.get(k)) for k in keys], t["chart_axis"],
+                                    colors=[charts.PALETTE[0], charts.PALETTE[1], charts.PALETTE[2], charts.PALETTE[3]])
+    lang = "en" if d.k == "en" else "zh-CN"
+    cats = sorted([c for c in results.get("scope3_categories") or [] if c.get("included") and c.get("co2e")],
+                  key=lambda c: -c["co2e"])
+    if cats:
+        out["scope3"] = lambda: charts.hbar(
+            [_short(t["category_label"].format(n=c["category"], name=c["name_en"] if lang == "en" else c["name_zh"]),
+                    44 if lang == "en" else 16) for c in cats],
+            [c["co2e"] for c in cats], [e(c["co2e"]) for c in cats], t["chart_axis"])
+    facs = (results.get("by_facility") or [])[:TOP_FACILITIES]
+    if facs and any((f.get("scope1") or 0) + (f.get("scope2_location") or 0) for f in facs):
+        out["facilities"] = lambda: charts.stacked_hbar(
+            [_short(f"{f.get('facility_id')} {f.get('name') or ''}".strip()) for f in facs],
+            [(t["chart_scope1"], [f.get("scope1") or 0.0 for f in facs]),
+             (t["chart_scope2_location"], [f.get("scope2_location") or 0.0 for f in facs])],
+            [e((f.get("scope1") or 0.0) + (f.get("scope2_location") or 0.0)) for f in facs], t["chart_axis"])
+    hist = sorted([h for h in d.get("history") or [] if h.get("year") is not None
+                   and str(h["year"]) != (results.get("period") or {}).get("end", "")[:4]],
+                  key=lambda h: h["year"])
+    if hist:
+        year = (results.get("period") or {}).get("end", "")[:4]
+        points = [*hist, {"year": year, "scope1": totals.get("scope1"), "scope2_location": totals.get("scope2_location"),
+                          "scope3": totals.get("scope3")}]
+        series = [("scope1", t["chart_scope1"]), ("scope2_location", t["chart_scope2_location"])]
+        if all(p.get("scope3") is not None for p in points):
+            series.append(("scope3", t["chart_scope3"]))
+        if all(p.get(k) is not None for p in points for k, _ in series):
+            out["trend"] = lambda: charts.stacked_columns(
+                [str(p["year"]) for p in points], [(label, [p[k] for p in points]) for k, label in series],
+                [e(sum(p[k] for k, _ in series)) for p in points], t["chart_axis"])
+    return out

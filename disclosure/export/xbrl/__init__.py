@@ -1,0 +1,167 @@
+"""XBRL and Inline XBRL export of a computed results folder, validated by Arelle.
+
+``export_xbrl(results_dir, out)`` writes, from results.json alone:
+
+- ``<stem>.xbrl``: the xBRL-XML instance;
+- ``<stem>.xhtml``: the Inline XBRL report (a bilingual page of the metrics and the methodology);
+- ``<stem>.zip``: the XBRL report package holding both, with the extension taxonomy;
+- ``taxonomy/csds_<date>.zip``: the project's extension taxonomy package;
+- ``viewer/xbrlviewer.html`` with ``viewer/ixbrlviewer.js``: the ixbrl-viewer page (needs Arelle
+  and the IFRS package);
+- ``validation.json``: every issue (Arelle's messages, the consistency checks, the round trip).
+
+Modules: ``facts`` (results → fact records), ``taxonomy`` (the extension, from ``concepts.yaml``),
+``instance`` and ``inline`` (the writers), ``package``, ``validate`` (Arelle in a worker process),
+``checks`` (the project's consistency checks), ``roundtrip``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ...core.issues import Issue, Severity, issue, sort_key
+from . import checks, roundtrip, taxonomy
+from .facts import FactSet, build_facts
+from .inline import inline_bytes
+from .instance import instance_bytes
+from .package import report_package_bytes
+from .validate import ArelleRun, issues_from, run_arelle
+
+__all__ = ["XbrlExport", "export_xbrl", "find_ifrs_package"]
+
+
+@dataclass
+class XbrlExport:
+    paths: dict[str, Path]
+    facts: FactSet
+    issues: list[Issue]
+    validated: bool = False
+    ifrs_package: Path | None = None
+    ifrs_origin: str = ""
+    roundtrip: roundtrip.RoundTrip | None = None
+    arelle: ArelleRun | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for i in self.issues if i.severity is severity)
+
+    @property
+    def inconsistencies(self) -> list[Issue]:
+        return [i for i in self.issues if i.code in ("xbrl-inconsistent", "xbrl-dimension-not-allowed")]
+
+    @property
+    def valid(self) -> bool:
+        """Validated by Arelle, no error, no inconsistency, and an exact round trip."""
+        return (self.validated and self.count(Severity.ERROR) == 0 and not self.inconsistencies
+                and self.roundtrip is not None and self.roundtrip.exact)
+
+
+def stem_of(results: dict[str, Any]) -> str:
+    ent = results.get("entity") or {}
+    end = (results.get("period") or {}).get("end") or "period"
+    ident = re.sub(r"[^A-Za-z0-9]", "", str(ent.get("identifier") or "")) or "entity"
+    return f"{ident}-{end}-climate"
+
+
+def find_ifrs_package(explicit: str | Path | None, results_dir: Path | None,
+                      results: dict[str, Any]) -> tuple[Path | None, str]:
+    """The option, ``DISCLOSURE_IFRS_PACKAGE``, or ``xbrl: {ifrs_package: …}`` in report settings
+    (results.json's settings, or a report.yaml in the results folder; a relative path is taken
+    from that folder)."""
+    settings: dict[str, Any] = dict(results.get("settings") or {})
+    if results_dir is not None and (results_dir / "report.yaml").is_file() and "xbrl" not in settings:
+        try:
+            data = yaml.safe_load((results_dir / "report.yaml").read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            data = {}
+        if isinstance(data, dict) and isinstance(data.get("xbrl"), dict):
+            settings["xbrl"] = data["xbrl"]
+    x = settings.get("xbrl")
+    if isinstance(x, dict) and x.get("ifrs_package") and results_dir is not None:
+        p = Path(str(x["ifrs_package"])).expanduser()
+        settings["xbrl"] = {**x, "ifrs_package": str(p if p.is_absolute() else results_dir / p)}
+    return taxonomy.ifrs_package(explicit, settings)
+
+
+def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | Path | None = None,
+                viewer: bool = True, validate: bool = True) -> XbrlExport:
+    t0 = time.perf_counter()
+    results_dir = None
+    if isinstance(results, Path | str):
+        results_dir = Path(results)
+        path = results_dir / "results.json" if results_dir.is_dir() else results_dir
+        results_dir = path.parent
+        results = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(results, dict)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    fs = build_facts(results)
+    issues: list[Issue] = [issue("xbrl-not-tagged", reason=n) for n in fs.notes]
+    stem = stem_of(results)
+    tool = str((results.get("tool") or {}).get("version") or "")
+    inline = inline_bytes(fs, results, tool)
+    instance = instance_bytes(fs)
+    paths = {
+        "instance": out / f"{stem}.xbrl",
+        "inline": out / f"{stem}.xhtml",
+        "package": out / f"{stem}.zip",
+        "taxonomy": out / "taxonomy" / taxonomy.package_name(),
+    }
+    paths["instance"].write_bytes(instance)
+    paths["inline"].write_bytes(inline)
+    paths["package"].write_bytes(report_package_bytes(stem, inline, instance))
+    paths["taxonomy"].parent.mkdir(exist_ok=True)
+    paths["taxonomy"].write_bytes(taxonomy.package_bytes())
+    issues += checks.check(fs)
+    t_write = time.perf_counter() - t0
+
+    exp = XbrlExport(paths, fs, issues, seconds={"write": t_write})
+    pkg, origin = find_ifrs_package(ifrs_package, results_dir, results) if validate else (None, "")
+    exp.ifrs_package, exp.ifrs_origin = pkg, origin
+    if pkg is None:
+        issues.append(issue("xbrl-not-validated", looked_for=origin or "-"))
+    else:
+        vdir = out / "viewer" if viewer else None
+        if vdir is not None:
+            vdir.mkdir(exist_ok=True)
+        run = run_arelle([paths["package"]], [pkg], read_facts=True, viewer_dest=vdir)
+        exp.arelle = run
+        exp.seconds["arelle"] = run.seconds
+        issues += issues_from(run)
+        if run.error is None:
+            exp.validated = True
+            read = [f for r in run.results for f in r.facts if f["document"] == paths["inline"].name]
+            exp.roundtrip = roundtrip.compare(fs, read, results)
+            issues += exp.roundtrip.issues
+            if vdir is not None and (vdir / "xbrlviewer.html").is_file():
+                paths["viewer"] = vdir / "xbrlviewer.html"
+    exp.issues = sorted(issues, key=lambda i: (sort_key(i), i.params))
+    paths["report"] = out / "validation.json"
+    paths["report"].write_text(_report_json(exp, str((results.get("settings") or {}).get("language") or "zh-CN")),
+                               encoding="utf-8")
+    exp.seconds["total"] = time.perf_counter() - t0
+    return exp
+
+
+def _report_json(exp: XbrlExport, lang: str) -> str:
+    rt = exp.roundtrip
+    payload = {
+        "schema": "disclosure.xbrl-validation/1",
+        "validated": exp.validated,
+        "ifrs_package": exp.ifrs_package.name if exp.ifrs_package else None,
+        "facts": len(exp.facts.facts),
+        "errors": exp.count(Severity.ERROR),
+        "warnings": exp.count(Severity.WARNING),
+        "inconsistencies": len(exp.inconsistencies),
+        "roundtrip": None if rt is None else {"expected": rt.expected, "read_back": rt.read_back,
+                                              "equal": rt.equal, "exact": rt.exact},
+        "issues": [i.to_dict(lang) for i in exp.issues],
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,134 @@
+"""The Arelle worker, run as a script in a process of its own (see ``validate.run_arelle``).
+
+It imports Arelle (and ixbrl-viewer when a viewer is asked for) and nothing of the disclosure
+package, so starting it costs only Arelle's own import. Usage:
+``python arelle_worker.py JOB.json RESULT.json``; the job names the entries, the taxonomy packages,
+whether to read the facts back and where to write the viewer. Always offline.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _viewer_options(dest: str) -> dict[str, Any]:
+    from iXBRLViewerPlugin.constants import DEFAULT_VIEWER_PATH
+
+    return {"saveViewerDest": dest, "viewerURL": DEFAULT_VIEWER_PATH, "viewerNoCopyScript": False,
+            "validationMessages": False, "useStubViewer": False, "viewerBasenameSuffix": "",
+            "packageDownloadURL": None, "zipViewerOutput": False}
+
+
+def _worker(entries: list[str], packages: list[str], read_facts: bool,
+            viewer_dest: str | None = None, validate: bool = True) -> list[dict[str, Any]]:
+    from arelle.api.Session import Session
+    from arelle.logging.handlers.StructuredMessageLogHandler import StructuredMessageLogHandler
+    from arelle.RuntimeOptions import RuntimeOptions
+
+    out = []
+    for n, entry in enumerate(entries):
+        extra: dict[str, Any] = {}
+        if viewer_dest and n == 0:
+            import iXBRLViewerPlugin
+
+            extra = {"plugins": str(Path(iXBRLViewerPlugin.__file__).parent),
+                     "pluginOptions": _viewer_options(viewer_dest)}
+        opts = RuntimeOptions(entrypointFile=entry, packages=packages or None, validate=validate, utrValidate=validate,
+                              workOffline=True, baseTaxonomyValidationMode="none", validationExitCode=True,
+                              disablePersistentConfig=True, keepOpen=True, logFile="logToBuffer",
+                              internetConnectivity="offline", **extra)
+        handler = StructuredMessageLogHandler()  # a new one per run: it accumulates
+        with Session() as session:
+            ok = bool(session.run(opts, logHandler=handler))
+            models = [m for m in session.get_models() if m.modelDocument is not None]
+            messages = [_message(m, models) for m in session.get_log_messages()]
+            facts: list[dict[str, Any]] = []
+            docs = []
+            for model in models:
+                docs.append(model.modelDocument.basename)
+                if read_facts and model.modelDocument.type in _inline_types():
+                    facts += [_fact(f, model.modelDocument.basename) for f in model.facts]
+        out.append({"entry": entry, "ok": ok, "messages": messages, "facts": facts, "documents": docs})
+    return out
+
+
+def _inline_types() -> tuple[int, ...]:
+    from arelle.ModelDocument import Type
+
+    return (Type.INLINEXBRL, Type.INLINEXBRLDOCUMENTSET)
+
+
+def _prefixed(qn: Any) -> str:
+    return f"{qn.prefix}:{qn.localName}" if qn is not None and qn.prefix else str(qn)
+
+
+def _message(m: dict[str, Any], models: list[Any]) -> dict[str, Any]:
+    """Arelle's structured message with the concept and context of the object it refers to."""
+    refs = m.get("refs") or []
+    out = {"level": m.get("levelname", ""), "code": m.get("messageCode", ""), "message": m.get("msg", ""),
+           "document": "", "line": None, "concept": "", "context": ""}
+    for ref in refs:
+        href = str(ref.get("href") or "")
+        doc = href.split("#")[0].rsplit("/", 1)[-1]
+        out["document"] = doc
+        out["line"] = ref.get("sourceLine")
+        oid = ref.get("objectId")
+        for model in models:
+            if oid and model.modelDocument.basename == doc:
+                obj = model.modelObject(oid)
+                qn = getattr(obj, "qname", None)
+                ctx = getattr(obj, "context", None)
+                if qn is not None and ctx is not None:    # a fact
+                    out["concept"] = _prefixed(qn)
+                    out["context"] = getattr(ctx, "id", "") or ""
+                elif getattr(obj, "localName", "") == "context":
+                    out["context"] = obj.get("id") or ""
+                break
+        break
+    return out
+
+
+def _fact(f: Any, document: str) -> dict[str, Any]:
+    ctx = f.context
+    dims = []
+    if ctx is not None:
+        for dim_qn, mem in sorted(ctx.qnameDims.items(), key=lambda kv: str(kv[0])):
+            if mem.isExplicit:
+                dims.append((_prefixed(dim_qn), _prefixed(mem.memberQname)))
+            else:
+                dims.append((_prefixed(dim_qn), (mem.typedMember.stringValue or "").strip()))
+    period: tuple[str, ...] = ()
+    if ctx is not None:
+        if ctx.isInstantPeriod:
+            period = ("instant", str(_date_text(ctx, "instant")))
+        elif ctx.isStartEndPeriod:
+            period = ("duration", str(_date_text(ctx, "startDate")), str(_date_text(ctx, "endDate")))
+    unit = None
+    if f.unit is not None:
+        num, den = f.unit.measures
+        unit = (tuple(_prefixed(q) for q in num), tuple(_prefixed(q) for q in den))
+    return {"id": f.id, "document": document, "concept": _prefixed(f.qname), "value": f.value,
+            "numeric": bool(f.isNumeric), "decimals": f.decimals, "unit": unit, "lang": f.xmlLang or None,
+            "dims": dims, "period": period, "context": ctx.id if ctx is not None else None}
+
+
+def _date_text(ctx: Any, local: str) -> str:
+    for el in ctx.period.iterchildren():
+        if getattr(el, "localName", None) == local:
+            return (el.text or "").strip()
+    return ""
+
+
+def main(argv: list[str]) -> int:
+    job = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    result = _worker(job["entries"], job["packages"], job["read_facts"], job.get("viewer_dest"),
+                     job.get("validate", True))
+    Path(argv[2]).write_text(json.dumps(result, ensure_ascii=False, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,224 @@
+"""The methodology text blocks, in zh-CN and English, written from results.json.
+
+Each function returns an XHTML fragment (a ``div`` in the XHTML namespace, as text) or None when
+there is nothing to say. The fragments are the values of text-block facts: escaped in the xBRL-XML
+instance, inline in the Inline XBRL page. They state what results.json records and nothing more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from ..numbers import fmt
+
+XHTML = "http://www.w3.org/1999/xhtml"
+
+CONSOLIDATION = {
+    "operational_control": ("运营控制权法", "the operational control approach"),
+    "financial_control": ("财务控制权法", "the financial control approach"),
+    "equity_share": ("股权比例法", "the equity share approach"),
+}
+INSTRUMENT_TYPES = {"gec": ("绿色电力证书", "green electricity certificate"),
+                    "green_power": ("绿色电力交易", "green power trading"),
+                    "ppa": ("购电协议", "power purchase agreement"),
+                    "supplier_specific": ("供应商特定排放因子", "supplier-specific emission factor")}
+METHODS = {"supplier_specific": ("供应商特定法", "supplier-specific"), "hybrid": ("混合法", "hybrid"),
+           "average_data": ("平均数据法", "average-data"), "spend_based": ("支出法", "spend-based"),
+           "distance_based": ("距离法", "distance-based"), "fuel_based": ("燃料法", "fuel-based")}
+GRID_LEVELS = {"province": ("省级", "provincial"), "region": ("区域", "regional"), "national": ("全国", "national")}
+
+
+def _zh(lang: str) -> bool:
+    return not lang.lower().startswith("en")
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if _zh(lang) else pair[1]
+
+
+def _div() -> etree._Element:
+    return etree.Element(f"{{{XHTML}}}div", nsmap={None: XHTML})
+
+
+def _p(parent: etree._Element, text: str) -> None:
+    etree.SubElement(parent, f"{{{XHTML}}}p").text = text
+
+
+def _table(parent: etree._Element, head: list[str], rows: list[list[str]]) -> None:
+    t = etree.SubElement(parent, f"{{{XHTML}}}table")
+    tr = etree.SubElement(etree.SubElement(t, f"{{{XHTML}}}thead"), f"{{{XHTML}}}tr")
+    for h in head:
+        etree.SubElement(tr, f"{{{XHTML}}}th").text = h
+    body = etree.SubElement(t, f"{{{XHTML}}}tbody")
+    for row in rows:
+        tr = etree.SubElement(body, f"{{{XHTML}}}tr")
+        for cell in row:
+            etree.SubElement(tr, f"{{{XHTML}}}td").text = cell
+
+
+def _text(div: etree._Element) -> str | None:
+    if len(div) == 0:
+        return None
+    return etree.tostring(div, encoding="unicode")
+
+
+def paragraph(text: str) -> str | None:
+    div = _div()
+    for para in str(text).split("\n\n"):
+        if para.strip():
+            _p(div, para.strip())
+    return _text(div)
+
+
+def approach(r: dict[str, Any], lang: str) -> str | None:
+    st = r.get("settings") or {}
+    cons = CONSOLIDATION.get(st.get("consolidation") or "")
+    div = _div()
+    if _zh(lang):
+        _p(div, "温室气体排放按《温室气体核算体系：企业核算与报告标准》及其范围二指南、范围三标准计量，"
+                "燃料燃烧按 GB/T 32150-2015 与生态环境部企业温室气体排放核算指南的方法计算，逐行核算并可追溯至输入数据与排放因子。")
+        if cons:
+            _p(div, f"组织边界采用{cons[0]}；范围一和范围二排放区分合并会计集团与其他被投资方列示。")
+        if st.get("gwp"):
+            _p(div, f"各温室气体按 IPCC {st['gwp']} 的 100 年全球增温潜势值折算为二氧化碳当量。")
+        if st.get("combustion_non_co2") is not None:
+            _p(div, "燃料燃烧产生的甲烷和氧化亚氮已计入范围一。" if st["combustion_non_co2"]
+               else "燃料燃烧产生的甲烷和氧化亚氮未计入。")
+        _p(div, "生物质燃烧产生的二氧化碳在各范围之外单独列示。范围二同时按位置法和市场法列示。")
+    else:
+        _p(div, "GHG emissions are measured in accordance with the GHG Protocol Corporate Standard, its Scope 2 "
+                "Guidance and the Scope 3 Standard; fuel combustion follows GB/T 32150-2015 and the MEE enterprise "
+                "GHG accounting guidelines. Each figure is computed line by line and traceable to its input rows "
+                "and emission factors.")
+        if cons:
+            _p(div, f"The organisational boundary follows {cons[1]}; Scope 1 and Scope 2 emissions are split between "
+                    "the consolidated accounting group and other investees.")
+        if st.get("gwp"):
+            _p(div, f"Gases are converted to CO2 equivalent with the 100-year global warming potentials of IPCC {st['gwp']}.")
+        if st.get("combustion_non_co2") is not None:
+            _p(div, "Methane and nitrous oxide from fuel combustion are included in Scope 1." if st["combustion_non_co2"]
+               else "Methane and nitrous oxide from fuel combustion are not included.")
+        _p(div, "Biogenic CO2 from biomass combustion is reported separately, outside the scopes. Scope 2 is "
+                "reported both location-based and market-based.")
+    return _text(div)
+
+
+def basis(r: dict[str, Any], lang: str) -> str | None:
+    st = r.get("settings") or {}
+    div = _div()
+    level = GRID_LEVELS.get(st.get("grid_factor_level") or "")
+    if _zh(lang):
+        if st.get("default_fuel_basis"):
+            _p(div, f"化石燃料参数未实测或未指定时采用缺省数据集 {st['default_fuel_basis']}。")
+        if st.get("grid_year"):
+            _p(div, f"位置法范围二采用 {st['grid_year']} 年{level[0] if level else ''}电网平均二氧化碳排放因子"
+                    "（生态环境部、国家统计局发布；缺少时依次改用区域、全国因子）。")
+        if st.get("residual_factor") is not None:
+            _p(div, f"市场法范围二中未被能源属性凭证覆盖的电量采用“全国电力平均二氧化碳排放因子（不包括市场化交易的非化石能源电量）”"
+                    f" {st['residual_factor']} tCO2/MWh（中国尚无剩余组合因子）。")
+        if st.get("precedence"):
+            _p(div, "排放因子的优先顺序：行内因子 > 清单因子表（供应商特定） > 实测燃料参数 > 设施核算依据数据集 > 全国缺省值。")
+        if st.get("category3_electricity"):
+            _p(div, f"范围三类别3（外购电力的上游排放）：{st['category3_electricity']}。")
+    else:
+        if st.get("default_fuel_basis"):
+            _p(div, f"Fossil-fuel parameters not measured or named fall back to the default dataset {st['default_fuel_basis']}.")
+        if st.get("grid_year"):
+            _p(div, f"Location-based Scope 2 uses the {st['grid_year']} {level[1] if level else ''} average grid CO2 "
+                    "emission factors published by MEE and NBS (falling back to the regional, then the national factor).")
+        if st.get("residual_factor") is not None:
+            _p(div, "Market-based Scope 2 applies, to electricity not covered by contractual instruments, the national "
+                    f"average factor excluding market-traded non-fossil electricity, {st['residual_factor']} tCO2/MWh "
+                    "(China publishes no residual mix).")
+        if st.get("precedence"):
+            _p(div, "Emission factor precedence: row factor > the inventory's factor table (supplier-specific) > "
+                    "measured fuel parameters > the facility's accounting-basis dataset > national default.")
+        if st.get("category3_electricity"):
+            _p(div, f"Scope 3 category 3 (upstream of purchased electricity): {st['category3_electricity']}.")
+    return _text(div)
+
+
+def factors(r: dict[str, Any], lang: str) -> str | None:
+    ds = r.get("factor_datasets") or []
+    if not ds:
+        return None
+    div = _div()
+    zh = _zh(lang)
+    _p(div, "计算所用的排放因子数据集（版本与文件摘要见下表，结果中每一行均记录其所用数据集）：" if zh else
+       "Emission factor datasets used (each line of the trace records the dataset it used):")
+    head = ["数据集", "版本", "年份", "名称", "发布机构"] if zh else ["Dataset", "Version", "Year", "Title", "Publisher"]
+    rows = [[str(d.get("id") or ""), str(d.get("version") or ""), str(d.get("year") or ""),
+             str(d.get("title_zh" if zh else "title_en") or d.get("title_en") or ""), str(d.get("publisher") or "")]
+            for d in ds]
+    _table(div, head, rows)
+    return _text(div)
+
+
+def instruments(r: dict[str, Any], lang: str) -> str | None:
+    ins = r.get("scope2_instruments") or []
+    zh = _zh(lang)
+    div = _div()
+    if not ins:
+        _p(div, "本期没有用于市场法范围二的能源属性凭证。" if zh else
+           "No contractual instruments were used for market-based Scope 2 in the period.")
+        return _text(div)
+    _p(div, "市场法范围二所用的能源属性凭证（每张绿证对应 1,000 kWh；凭证电量不超过所在设施的用电量）：" if zh else
+       "Contractual instruments used for market-based Scope 2 (one GEC conveys 1,000 kWh; instruments never "
+       "exceed the facility's consumption):")
+    head = (["凭证编号", "类型", "设施", "用于市场法的电量（MWh）", "排放因子（tCO2/MWh）", "状态"] if zh else
+            ["Instrument", "Type", "Facility", "Electricity covered (MWh)", "Emission factor (tCO2/MWh)", "Status"])
+    rows = []
+    for i in ins:
+        kind = INSTRUMENT_TYPES.get(i.get("type") or "", (str(i.get("type")), str(i.get("type"))))
+        status = str(i.get("status") or "")
+        if i.get("reason"):
+            status += f" ({i['reason']})"
+        rows.append([str(i.get("instrument_id") or ""), _pick(kind, lang), str(i.get("facility_id") or ""),
+                     fmt(i.get("mwh_used"), "energy"), fmt(i.get("emission_factor"), "intensity"), status])
+    _table(div, head, rows)
+    return _text(div)
+
+
+def scope3_inclusion(r: dict[str, Any], lang: str) -> str | None:
+    cats = r.get("scope3_categories") or []
+    if not cats:
+        return None
+    zh = _zh(lang)
+    div = _div()
+    n = sum(1 for c in cats if c.get("included"))
+    _p(div, f"已考虑范围三全部 15 个类别，其中 {n} 个类别纳入计量。" if zh else
+       f"All 15 Scope 3 categories were considered; {n} are included in the measure.")
+    head = (["类别", "是否纳入", "排放量（tCO2e）", "核算方法", "未纳入原因"] if zh else
+            ["Category", "Included", "Emissions (tCO2e)", "Methods", "Reason if not included"])
+    rows = []
+    for c in cats:
+        name = c.get("name_zh") if zh else c.get("name_en")
+        methods = "、".join(_pick(METHODS[m], lang) for m in c.get("methods") or [] if m in METHODS) if zh else \
+            ", ".join(_pick(METHODS[m], lang) for m in c.get("methods") or [] if m in METHODS)
+        reason = str(c.get("reason") or "")
+        if " / " in reason:
+            reason = reason.split(" / ")[0 if zh else 1]
+        rows.append([f"{c.get('category')} {name or ''}".strip(), ("是" if zh else "yes") if c.get("included")
+                     else ("否" if zh else "no"), fmt(c.get("co2e"), "emissions") if c.get("included") else "—",
+                     methods, reason])
+    _table(div, head, rows)
+    return _text(div)
+
+
+def scope3_share(r: dict[str, Any], key: str, lang: str) -> str | None:
+    v = (r.get("scope3_data_quality") or {}).get(key)
+    if v is None:
+        return None
+    div = _div()
+    share = fmt(v, "share")
+    if key == "primary_share":
+        _p(div, f"按排放量计，{share} 的范围三排放采用来自价值链特定活动的一手数据计量，其余采用二手数据（行业平均、支出法因子等）。"
+           if _zh(lang) else
+           f"By emissions, {share} of Scope 3 emissions are measured using inputs from specific activities within the "
+           "value chain (primary data); the rest use secondary data (industry averages, spend-based factors).")
+    else:
+        _p(div, f"按排放量计，{share} 的范围三排放所用输入数据经过外部验证。" if _zh(lang) else
+           f"By emissions, {share} of Scope 3 emissions are measured using verified inputs.")
+    return _text(div)

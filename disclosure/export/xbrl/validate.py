@@ -1,0 +1,112 @@
+"""Validation with Arelle, offline, in a worker process; Arelle's messages become Issue records.
+
+Arelle is not thread-safe (a global lock) and its memory grows with every run, so it runs in a
+process of its own (a subprocess running ``arelle_worker.py``). ``workOffline=True`` always: only then are Arelle's
+bundled standard schemas and the Unit Type Registry used, and nothing is fetched. The IFRS taxonomy
+comes from the package the user supplies; the project's extension from its taxonomy package (or
+from inside the report package).
+
+The worker also reads the facts back from each Inline XBRL document it loaded (for the round trip).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ...core.issues import Issue, Location, issue
+
+WORKER = Path(__file__).with_name("arelle_worker.py")
+
+# Arelle's log levels → the project's codes
+LEVEL_CODES = {"ERROR": "xbrl-invalid", "CRITICAL": "xbrl-invalid", "FATAL": "xbrl-invalid",
+               "EXCEPTION": "xbrl-invalid", "WARNING": "xbrl-warning", "INCONSISTENCY": "xbrl-inconsistent"}
+
+
+@dataclass
+class EntryResult:
+    entry: str
+    ok: bool
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)   # read back from Inline XBRL documents
+    documents: list[str] = field(default_factory=list)           # the report documents loaded
+
+    def codes(self) -> list[str]:
+        return [m["code"] for m in self.messages if m["level"] != "INFO"]
+
+
+@dataclass
+class ArelleRun:
+    results: list[EntryResult]
+    seconds: float
+    error: str | None = None     # Arelle could not be started or crashed
+
+
+def run_arelle(entries: list[str | Path], packages: list[str | Path], read_facts: bool = False,
+               viewer_dest: str | Path | None = None, timeout: float = 900, workers: int = 1,
+               validate: bool = True) -> ArelleRun:
+    """Validate each entry (instance, Inline XBRL document or report package) in a worker process.
+    ``read_facts`` reads back the facts of the Inline XBRL documents; ``viewer_dest`` (a folder)
+    also writes the ixbrl-viewer page of the first entry there; ``workers`` > 1 shares the entries
+    among that many processes running at once; ``validate=False`` only loads (for benchmarks).
+
+    The worker is ``arelle_worker.py`` run as a script by this interpreter: it imports Arelle and
+    nothing of this package (-P: its own folder is not put on sys.path), and talks through two
+    JSON files."""
+    t0 = time.perf_counter()
+    names = [str(e) for e in entries]
+    n = max(1, min(workers, len(names)))
+    chunks = [names[i::n] for i in range(n)]
+    with tempfile.TemporaryDirectory(prefix="disclosure-arelle-") as tmp:
+        procs = []
+        for k, chunk in enumerate(chunks):
+            job = {"entries": chunk, "packages": [str(p) for p in packages], "read_facts": read_facts,
+                   "validate": validate,
+                   "viewer_dest": None if viewer_dest is None or k else str(viewer_dest)}
+            job_file, result_file = Path(tmp) / f"job{k}.json", Path(tmp) / f"result{k}.json"
+            job_file.write_text(json.dumps(job), encoding="utf-8")
+            procs.append((subprocess.Popen([sys.executable, "-P", str(WORKER), str(job_file), str(result_file)],
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), result_file))
+        by_entry: dict[str, EntryResult] = {}
+        error = None
+        for proc, result_file in procs:
+            try:
+                _out, err = proc.communicate(timeout=max(1.0, timeout - (time.perf_counter() - t0)))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                error = f"Arelle did not finish within {timeout:.0f} s"
+                continue
+            if proc.returncode != 0 or not result_file.is_file():
+                tail = " ".join((err or _out or "").strip().splitlines()[-3:])
+                error = f"the Arelle worker failed (exit {proc.returncode}): {tail}"
+                continue
+            for r in json.loads(result_file.read_text(encoding="utf-8")):
+                by_entry[r["entry"]] = EntryResult(**r)
+    if error:
+        return ArelleRun([], time.perf_counter() - t0, error)
+    return ArelleRun([by_entry[e] for e in names], time.perf_counter() - t0)
+
+
+# --- messages → issues ---------------------------------------------------------------------------------
+
+def issues_from(run: ArelleRun) -> list[Issue]:
+    out: list[Issue] = []
+    if run.error:
+        out.append(issue("xbrl-arelle-failed", reason=run.error))
+        return out
+    for r in run.results:
+        for m in r.messages:
+            code = LEVEL_CODES.get(str(m["level"]).upper())
+            if code is None:
+                continue
+            out.append(issue(code, Location(m["document"] or Path(r.entry).name, None, m["line"], m["concept"] or None),
+                             arelle_code=m["code"], message=m["message"], concept=m["concept"] or "-",
+                             context=m["context"] or "-"))
+    return out

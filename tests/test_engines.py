@@ -1,0 +1,290 @@
+"""The three engines give the same answer: in-process, chunked (a few rows a chunk, so every fixture
+spans many chunks) and Dask (a real ``distributed.LocalCluster`` with two worker processes).
+
+Same results (counts exactly, sums within 1e-9 relative), the same issues at the same places
+(code, file, sheet, row, column), the same trace lines, and rows read = accepted + rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from disclosure import compute, load_inventory
+from disclosure.cli import app
+from disclosure.compute import aggregate
+from disclosure.compute.dask_engine import compute_dask
+from disclosure.compute.stream import SeenIds, compute_chunked, id_hashes
+from disclosure.core.issues import Issue
+from disclosure.ingest import chunks, readers
+
+DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo-group"
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
+    client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+# --- fixtures ----------------------------------------------------------------------------------------
+
+def demo_copy(root: Path, consolidation: str | None = None) -> Path:
+    shutil.copytree(DEMO, root)
+    if consolidation:
+        rep = root / "report.yaml"
+        rep.write_text(rep.read_text(encoding="utf-8").replace(
+            "consolidation: operational_control", f"consolidation: {consolidation}"), encoding="utf-8")
+    return root
+
+
+# Rows appended to the demo's activities: errors the loader rejects (a duplicate id in a later chunk,
+# an id used three times, one repeated within a chunk, a negative quantity, an unknown unit, facility
+# and date), a row no factor fits (excluded at calculation), a quoted line break inside a field (one
+# record over two lines: row numbers count records) and a blank line (skipped, but counted).
+BROKEN_ROWS = [
+    ["OK-1", "F01", "2025-01-01", "2025-12-31", "stationary_combustion", "", "柴油", "12.5", "t"],
+    ["F03-SC-COAL-Q1", "F01", "2025-01-01", "2025-12-31", "stationary_combustion", "", "柴油", "1", "t"],
+    ["NEG", "F01", "2025-01-01", "2025-12-31", "stationary_combustion", "", "柴油", "-5", "t"],
+    None,  # a blank line
+    ["UNIT", "F01", "2025-01-01", "2025-12-31", "stationary_combustion", "", "柴油", "3", "bananas"],
+    ["NOFAC", "F99", "2025-01-01", "2025-12-31", "stationary_combustion", "", "柴油", "3", "t"],
+    ["DATE", "F01", "2025-13-01", "2025-12-31", "stationary_combustion", "", "柴油", "3", "t"],
+    ["TWICE", "F01", "2025-01-01", "2025-12-31", "stationary_combustion", "", "柴油", "2", "t"],
+    ["TWICE", "F01", "2025-01-01", "2025-12-31", "stationary_combustion", "", "柴油", "2", "t"],
+    ["NOFACTOR", "F01", "2025-01-01", "2025-12-31", "scope3", "1", "没有因子的东西", "10", "t"],
+    ["F03-SC-COAL-Q1", "F02", "2025-01-01", "2025-12-31", "stationary_combustion", "", "柴油", "1", "t"],
+    ["LAST", "F01", "2025-01-01", "2025-12-31", "stationary_combustion", "", "柴油", "4", "t"],
+]
+
+
+def broken_copy(root: Path) -> Path:
+    demo_copy(root)
+    path = root / "activities.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    header = text.splitlines()[0].split(",")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for i, r in enumerate(BROKEN_ROWS):
+        if r is None:
+            buf.write("\n")
+            continue
+        row = dict(zip(header, r + [""] * (len(header) - len(r)), strict=True))
+        if i == 0:
+            row["evidence"] = "凭证 A-1\n第二行"  # a line break inside a quoted field
+        w.writerow([row[h] for h in header])
+    path.write_text(text.rstrip("\n") + "\n" + buf.getvalue(), encoding="utf-8-sig")
+    return root
+
+
+def as_parquet(root: Path, row_group: int) -> Path:
+    """The activities as Parquet (text columns, as an ERP export might write them), in row groups."""
+    frame = pd.read_csv(root / "activities.csv", dtype=str, keep_default_na=False, skip_blank_lines=False)
+    (root / "activities.csv").unlink()
+    frame.to_parquet(root / "activities.parquet", index=False, row_group_size=row_group)
+    return root
+
+
+# --- comparing ---------------------------------------------------------------------------------------
+
+def same(a: Any, b: Any, path: str = "") -> list[str]:
+    """Differences: counts, text and flags exactly, numbers within 1e-9 relative."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = [f"{path}: keys {sorted(set(a) ^ set(b))}"] if set(a) != set(b) else []
+        return out + [d for k in a.keys() & b.keys() for d in same(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} items != {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in same(x, y, f"{path}[{i}]")]
+    if isinstance(a, float) and isinstance(b, float):
+        return [] if math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) else [f"{path}: {a!r} != {b!r}"]
+    return [] if (type(a) is type(b) and a == b) else [f"{path}: {a!r} != {b!r}"]
+
+
+def places(issues: list[Issue]) -> Counter:
+    return Counter((i.code, i.location.file, i.location.sheet, i.location.row, i.location.column) for i in issues)
+
+
+TRACE_TEXT = ["line_id", "record_id", "derived_from", "file", "row", "facility_id", "source", "status",
+              "reason", "precedence", "factor_dataset", "factor_id"]
+TRACE_NUM = ["quantity", "factor_value", "converted_quantity", "mb_factor", "t_CO2", "t_CH4", "t_N2O",
+             "t_other", "biogenic_co2", "co2e_gross", "co2e", "co2e_market"]
+
+
+def same_trace(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert len(a) == len(b)
+    for c in TRACE_TEXT:
+        x = a[c].astype(object).where(a[c].notna(), None).map(lambda v: None if v is None else str(v))
+        y = b[c].astype(object).where(b[c].notna(), None).map(lambda v: None if v is None else str(v))
+        assert x.tolist() == y.tolist(), c
+    for c in TRACE_NUM:
+        np.testing.assert_allclose(a[c].astype("float64"), b[c].astype("float64"), rtol=1e-9, atol=1e-9,
+                                   equal_nan=True, err_msg=c)
+
+
+def three_engines(root: Path, tmp: Path, client: Any, chunk_rows: int) -> dict[str, Any]:
+    inv, loaded = load_inventory(root)
+    comp = compute(inv)
+    chunked = compute_chunked(root, tmp / "chunked", chunk_rows=chunk_rows, force=True)
+    dask = compute_dask(root, tmp / "dask", client=client, chunk_rows=chunk_rows, force=True)
+    for name, run in (("chunked", chunked), ("dask", dask)):
+        assert run.results is not None
+        assert same(comp.results, run.results) == [], name
+        assert places(run.issues) == places(loaded + comp.issues), name
+    same_trace(comp.trace, pd.read_parquet(tmp / "chunked" / "trace.parquet"))
+    parts = sorted((tmp / "dask" / "trace").glob("part-*.parquet"))
+    assert len(parts) > 1
+    same_trace(comp.trace, pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True))
+    # reconciliation: every row read is accepted or rejected, and is one line of its own in the trace
+    act = comp.results["inputs"]["activities"]
+    assert act["read"] == act["accepted"] + act["rejected"] == chunked.counts.read == dask.counts.read
+    assert (chunked.counts.accepted, chunked.counts.rejected) == (act["accepted"], act["rejected"])
+    assert comp.trace["derived_from"].isna().sum() == act["read"]
+    return {"inv": inv, "comp": comp, "loaded": loaded, "chunked": chunked, "dask": dask}
+
+
+# --- the engines agree ---------------------------------------------------------------------------------
+
+def test_demo(tmp_path: Path, client: Any) -> None:
+    runs = three_engines(demo_copy(tmp_path / "demo"), tmp_path, client, chunk_rows=7)
+    assert runs["chunked"].stats["lines"] == len(runs["comp"].trace) == runs["dask"].stats["lines"]
+    assert runs["dask"].stats["workers"] == 2
+    # the chunked engine writes the CSV trace too (the same file, but for the last digit of a float)
+    assert (tmp_path / "chunked" / "trace.csv").read_text(encoding="utf-8-sig").count("\n") == len(runs["comp"].trace) + 1
+
+
+def test_demo_equity_share(tmp_path: Path, client: Any) -> None:
+    runs = three_engines(demo_copy(tmp_path / "demo", "equity_share"), tmp_path, client, chunk_rows=30)
+    assert runs["comp"].results["by_basis"]["other_investees"]["scope1"] > 0
+
+
+def test_rejected_rows(tmp_path: Path, client: Any) -> None:
+    runs = three_engines(broken_copy(tmp_path / "broken"), tmp_path, client, chunk_rows=7)
+    found = places(runs["dask"].issues)
+    # row 2's id again 136 and 145 rows later (19 and 20 chunks on), one repeated within a chunk;
+    # the record over two lines (137) and the blank line (140) count one row each
+    assert found[("duplicate-id", "activities.csv", None, 138, "record_id")] == 1
+    assert found[("duplicate-id", "activities.csv", None, 147, "record_id")] == 1
+    assert found[("duplicate-id", "activities.csv", None, 145, "record_id")] == 1
+    assert found[("negative-number", "activities.csv", None, 139, "quantity")] == 1
+    dup = [i for i in runs["chunked"].issues if i.code == "duplicate-id"]
+    assert {dict(i.params)["first_row"] for i in dup} == {2, 144}
+    for code in ("negative-number", "unknown-unit", "unknown-facility", "bad-date", "no-factor"):
+        assert code in {k[0] for k in found}, code
+    act = runs["comp"].results["inputs"]["activities"]
+    assert (act["read"], act["rejected"]) == (135 + 11, 7)
+    assert runs["comp"].results["lines"]["by_status"]["rejected"] == 7
+
+
+def test_rejected_rows_parquet(tmp_path: Path, client: Any) -> None:
+    """The same inventory with its activities in Parquet row groups (rows numbered from 2)."""
+    runs = three_engines(as_parquet(broken_copy(tmp_path / "broken"), 20), tmp_path, client, chunk_rows=20)
+    assert runs["dask"].stats["pieces"] == 8
+    assert any(i.code == "duplicate-id" and i.location.file == "activities.parquet" for i in runs["dask"].issues)
+
+
+def test_folder_of_parts(tmp_path: Path, client: Any) -> None:
+    """Activities as a folder of Parquet parts (a data-lake export): the chunked and Dask engines read
+    it, each part keeping its name and rows; totals as the in-process engine gives for one file."""
+    root = demo_copy(tmp_path / "demo")
+    frame = pd.read_csv(root / "activities.csv", dtype=str, keep_default_na=False)
+    (root / "activities.csv").unlink()
+    (root / "activities").mkdir()
+    frame.iloc[:60].to_parquet(root / "activities" / "part-0.parquet", index=False, row_group_size=20)
+    frame.iloc[60:].to_parquet(root / "activities" / "part-1.parquet", index=False, row_group_size=20)
+    chunked = compute_chunked(root, tmp_path / "chunked", chunk_rows=20)
+    dask = compute_dask(root, tmp_path / "dask", client=client, chunk_rows=20)
+    assert same(chunked.results, dask.results) == []
+    assert places(chunked.issues) == places(dask.issues)
+    assert chunked.results["inputs"]["activities"]["file"] == "activities/"
+    assert {i.location.file for i in dask.issues if i.code == "grid-fallback"} == {
+        "activities/part-0.parquet", "activities/part-1.parquet"}
+    inv, _ = load_inventory(DEMO)
+    assert same(compute(inv).results["totals"], dask.results["totals"]) == []
+
+
+def test_errors_stop_the_run_unless_forced(tmp_path: Path) -> None:
+    run = compute_chunked(broken_copy(tmp_path / "broken"), tmp_path / "out", chunk_rows=50)
+    assert run.results is None and not (tmp_path / "out" / "results.json").exists()
+    assert run.counts.rejected == 7
+
+
+# --- the command line ------------------------------------------------------------------------------------
+
+def test_cli_engines(tmp_path: Path, client: Any) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["compute", str(DEMO), "--out", str(tmp_path / "c"), "--engine", "chunked",
+                            "--chunk-rows", "40", "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "c" / "trace.parquet").is_file() and "Scope 1" in r.output
+    # an existing cluster, by its scheduler's address
+    r = runner.invoke(app, ["compute", str(DEMO), "--out", str(tmp_path / "d"), "--engine", "dask",
+                            "--chunk-rows", "40", "--scheduler", client.scheduler.address])
+    assert r.exit_code == 0, r.output
+    assert len(list((tmp_path / "d" / "trace").glob("part-*.parquet"))) == 4
+    r = runner.invoke(app, ["compute", str(DEMO), "--out", str(tmp_path / "e"), "--scheduler", "tcp://x:1"])
+    assert r.exit_code == 2
+
+
+# --- the parts ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    'a,b\n1,2\n3,4\n',
+    'a,b\n1,2\n3,4',                              # no line break at the end
+    '\n\na,b\n1,2\n\n3,4\n\n',                    # blank lines before the header, between and after rows
+    'a,b\n1,"x\ny"\n"3,5","""q"""\n5,6\r\n7,8\r\n',  # quoted line breaks, commas and quotes; CRLF
+    'a,b\n',                                      # a header only
+])
+def test_csv_pieces_and_chunks_number_rows_as_the_loader(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "activities.csv"
+    path.write_bytes(text.encode("utf-8"))
+    whole, _ = readers.read_csv(path, path.name)
+    f = chunks._file(path, path.name)
+    for n in (1, 2, 3, 100):
+        got = [chunks.read_piece(p) for p in chunks.pieces(chunks.ActivitySource((f,), f.display), n)]
+        assert np.concatenate([g.rows for g in got]).tolist() == whole.rows.tolist()
+        assert pd.concat([g.frame for g in got]).to_numpy().tolist() == whole.frame.to_numpy().tolist()
+        got = list(chunks.iter_chunks(f, n))
+        assert np.concatenate([g.rows for g in got]).tolist() == whole.rows.tolist()
+        assert got[0].header_row == whole.header_row
+
+
+def test_seen_ids_across_many_chunks() -> None:
+    rng = np.random.default_rng(1)
+    ids = pd.Series([f"R{i}" for i in rng.integers(0, 3000, 5000)], dtype="str")
+    seen, found = SeenIds(), []
+    for start in range(0, len(ids), 97):
+        part = ids.iloc[start:start + 97]
+        part = part[~part.duplicated()]
+        h1, h2 = id_hashes(part)
+        before = seen.find(h1, h2)
+        found += [bool(b >= 0) for b in before]
+        seen.add(h1[before < 0], h2[before < 0], part.index.to_numpy()[before < 0])
+    expected = [bool(ids.iloc[:s].isin([v]).any()) for s in range(0, len(ids), 97)
+                for v in ids.iloc[s:s + 97][~ids.iloc[s:s + 97].duplicated()]]
+    assert found == expected and len(seen) == ids.nunique()
+
+
+def test_partials_add_up(tmp_path: Path) -> None:
+    """Results from the partial sums of two halves of the trace are the results of the whole."""
+    inv, _ = load_inventory(DEMO)
+    comp = compute(inv)
+    half = len(comp.trace) // 2
+    parts = aggregate.combine([aggregate.partials(comp.trace.iloc[:half]), aggregate.partials(comp.trace.iloc[half:])])
+    assert same(aggregate.summarise(comp.trace, comp.context), aggregate.summarise_partials(parts, comp.context)) == []
+    assert int(parts["lines"].sum()) == len(comp.trace)

@@ -1,0 +1,598 @@
+"""The Word report: structure, figures, fonts, escaping, templates, and the pages as a reader sees them.
+
+One computation of the demo group and one rendering of each language are shared by the module. The
+rendered tests convert both reports to PDF with LibreOffice (one call) and read the pages back with
+poppler (``pdftotext``, ``pdftoppm``); they are skipped where LibreOffice is missing, except under CI
+(``CI`` set), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from docx import Document
+from docx.oxml.ns import qn
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from typer.testing import CliRunner
+
+from disclosure.cli import app
+from disclosure.export.numbers import fmt
+from disclosure.export.word import ReportError, base, charts, missing_variables, render
+from disclosure.export.word.context import texts
+from disclosure.ingest.disclosures import load_disclosures
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "fixtures" / "demo-group"
+ZH, EN = texts("zh-CN"), texts("en")
+CHAPTERS = ("h_about", "h_governance", "h_strategy", "h_risk", "h_metrics", "h_method", "h_app_factors",
+            "h_app_glossary")
+METRIC_SECTIONS = ("h2_totals", "h2_basis_split", "h2_scope2", "h2_scope3", "h2_gas", "h2_breakdown",
+                   "h2_biogenic", "h2_intensity", "h2_trend", "h2_targets", "h2_cross", "h2_market")
+
+
+# --- shared fixtures ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from disclosure import compute, load_inventory
+    from disclosure.compute.write import write_outputs
+
+    inv, _ = load_inventory(DEMO)
+    out = tmp_path_factory.mktemp("results")
+    write_outputs(compute(inv), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def results(results_dir: Path) -> dict[str, Any]:
+    return json.loads((results_dir / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def reports(results_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("word")
+    return {lang: render(results_dir, out / f"report-{lang}.docx", lang) for lang in ("zh-CN", "en")}
+
+
+@pytest.fixture(scope="module")
+def zh_doc(reports: dict[str, Path]) -> Any:
+    return Document(str(reports["zh-CN"]))
+
+
+@pytest.fixture(scope="module")
+def pages(reports: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """Each report converted to PDF (one LibreOffice call) and to PNG pages: the text of every page."""
+    if not shutil.which("soffice") or not shutil.which("pdftotext"):
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice and poppler are required in CI (libreoffice-writer-nogui, poppler-utils)")
+        pytest.skip("LibreOffice or poppler not installed")
+    out = tmp_path_factory.mktemp("pdf")
+    profile = f"file:///tmp/lo_{uuid.uuid4().hex}"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={profile}", "--convert-to", "pdf",
+                    "--outdir", str(out), *[str(p) for p in reports.values()]],
+                   check=True, capture_output=True, timeout=300)
+    shutil.rmtree(profile.removeprefix("file://"), ignore_errors=True)
+    text: dict[str, list[str]] = {}
+    for lang, docx in reports.items():
+        pdf = out / (docx.stem + ".pdf")
+        assert pdf.exists(), f"LibreOffice wrote no PDF for {docx.name}"
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(out / f"{lang}-page")], check=True,
+                       timeout=300)
+        raw = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                             timeout=120).stdout.decode("utf-8")
+        text[lang] = raw.split("\f")[:-1] if raw.endswith("\f") else raw.split("\f")
+        assert len(list(out.glob(f"{lang}-page-*.png"))) == len(text[lang])
+    return text
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+def tables_by_caption(doc: Any) -> dict[str | None, list[list[str]]]:
+    """Every table of the document under the caption paragraph just before it."""
+    out: dict[str | None, list[list[str]]] = {}
+    caption = None
+    for el in doc.element.body.iterchildren():
+        if el.tag == qn("w:p"):
+            p = Paragraph(el, doc)
+            if p.style.name == "Caption":
+                caption = p.text
+        elif el.tag == qn("w:tbl"):
+            out[caption] = [[c.text for c in row.cells] for row in Table(el, doc).rows]
+            caption = None
+    return out
+
+
+def rows_by_label(table: list[list[str]]) -> dict[str, list[str]]:
+    return {r[0]: r[1:] for r in table[1:]}
+
+
+def headings(doc: Any, style: str) -> list[str]:
+    return [p.text for p in doc.paragraphs if p.style.name == style]
+
+
+def all_text(doc: Any) -> str:
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            parts.extend(c.text for c in row.cells)
+    return "\n".join(parts)
+
+
+def with_disclosures(results_dir: Path, tmp: Path, disclosures: dict[str, Any]) -> Path:
+    """A copy of the results folder whose results.json carries other disclosures."""
+    folder = tmp / "results"
+    shutil.copytree(results_dir, folder)
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    data["disclosures"] = disclosures
+    (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+# --- the base template ----------------------------------------------------------------------------------
+
+def test_base_template_is_deterministic_and_committed() -> None:
+    built = base.build.__wrapped__()          # a fresh build, not the cached one
+    assert built == base.build.__wrapped__()
+    assert (ROOT / "templates" / "report.docx").read_bytes() == built, \
+        "templates/report.docx is stale: run .venv/bin/python templates/build_base.py"
+
+
+def test_base_template_reads_only_what_the_context_provides(results_dir: Path) -> None:
+    assert missing_variables(None, results_dir) == []
+    assert missing_variables(ROOT / "templates" / "report.docx") == []
+
+
+# --- structure -----------------------------------------------------------------------------------------
+
+def test_headings_in_the_order_of_the_standard(zh_doc: Any, reports: dict[str, Path]) -> None:
+    assert headings(zh_doc, "Heading 1") == [ZH[k] for k in CHAPTERS]
+    h2 = headings(zh_doc, "Heading 2")
+    metrics = [ZH[k] for k in METRIC_SECTIONS]
+    i = h2.index(metrics[0])
+    assert h2[i:i + len(metrics)] == metrics
+    for key in ("gov_board_oversight", "gov_management_role", "h2_horizons", "h2_ro", "h2_scenarios",
+                "rm_identification", "rm_integration", "h2_standards", "h2_datasets", "h2_exclusions",
+                "h2_assurance", "h2_not_disclosed"):
+        assert ZH[key] in h2, key
+    en = Document(str(reports["en"]))
+    assert headings(en, "Heading 1") == [EN[k] for k in CHAPTERS]
+    assert all(not re.search(r"[\u4e00-\u9fff]", h) for h in headings(en, "Heading 1") + headings(en, "Heading 2"))
+
+
+def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[str, Any]) -> None:
+    tables = tables_by_caption(zh_doc)
+    totals = results["totals"]
+
+    t = rows_by_label(tables[ZH["cap_totals"]])
+    for key in ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
+                "scope1_2_3_location", "scope1_2_3_market"):
+        assert t[ZH[f"row_{key}"]][0] == fmt(totals[key]), key
+    assert t[ZH["row_scope1"]][1] == fmt(totals["scope1"] / totals["scope1_2_3_location"], "share")
+
+    b = rows_by_label(tables[ZH["cap_basis"]])
+    for key in ("scope1", "scope2_location", "scope2_market"):
+        assert b[ZH[f"row_{key}"]] == [fmt(results["by_basis"]["consolidated_group"][key]),
+                                       fmt(results["by_basis"]["other_investees"][key]), fmt(totals[key])]
+
+    s3 = tables[ZH["cap_scope3"]]
+    for row, cat in zip(s3[1:16], results["scope3_categories"], strict=True):
+        assert row[0].startswith(f"{cat['category']}. {cat['name_zh']}")
+        assert row[3] == (fmt(cat["co2e"]) if cat["included"] else "—")
+        if not cat["included"]:
+            assert row[4] == cat["reason"].split(" / ")[0]
+    assert s3[-1][3] == fmt(totals["scope3"])
+    dq = rows_by_label(tables[ZH["cap_dq"]])
+    assert list(dq.values()) == [[fmt(results["scope3_data_quality"]["primary_share"], "share")],
+                                 [fmt(results["scope3_data_quality"]["verified_share"], "share")]]
+
+    gas = rows_by_label(tables[ZH["cap_gas"]])
+    for g in ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"):
+        assert gas[ZH[f"gas_{g}"]] == [fmt(results["by_gas"][s][g]) for s in ("scope1", "scope2_location", "scope3")]
+
+    ent = rows_by_label(tables[ZH["cap_entity"]])
+    for e in results["by_entity"]:
+        assert ent[e["name"]] == [fmt(e[k]) for k in ("scope1", "scope2_location", "scope2_market", "scope3")]
+    assert ent[ZH["col_total"]] == [fmt(totals[k]) for k in ("scope1", "scope2_location", "scope2_market", "scope3")]
+    prov = rows_by_label(tables[ZH["cap_province"]])
+    for p in results["by_province"]:
+        assert prov[p["province"]] == [fmt(p[k]) for k in ("scope1", "scope2_location", "scope2_market", "scope3")]
+    fac = tables[ZH["cap_facility"]][1:]
+    assert len(fac) == min(10, len(results["by_facility"]))
+    for row, f in zip(fac, results["by_facility"], strict=False):
+        assert row[1].startswith(f["facility_id"])
+        assert row[3:] == [fmt(f[k]) for k in ("scope1", "scope2_location", "scope2_market")]
+
+    ins = tables[ZH["cap_instruments"]][1:]
+    for row, x in zip(ins, results["scope2_instruments"], strict=True):
+        assert (row[0], row[3], row[4]) == (x["instrument_id"], fmt(x["mwh"], "energy"), fmt(x["mwh_used"], "energy"))
+
+    assert tables[ZH["cap_biogenic"]][1][1] == fmt(totals["biogenic_co2"])
+    intensity = [r[2] for r in tables[ZH["cap_intensity"]][1:]]
+    rev, out = results["intensity"]["per_revenue"], results["intensity"]["per_output"]
+    assert intensity == [fmt(rev[k], "intensity") for k in ("scope1_2_location", "scope1_2_market", "scope1_2_3_location")] \
+        + [fmt(out[k], "intensity") for k in ("scope1_2_location", "scope1_2_market")]
+
+    d = results["disclosures"]
+    market = tables[ZH["cap_market"]][1:]
+    assert market[0][1] == d["carbon_market"]["compliance_period"]
+    assert [r[1] for r in market[1:]] == [fmt(d["carbon_market"][k]) for k in (
+        "allowances_allocated", "allowances_surrendered", "allowances_bought", "allowances_sold", "ccer_used")]
+    cross = tables[ZH["cap_cross"]][1:]
+    m = d["metrics"]
+    assert cross[0][1:3] == [fmt(m["transition_risk"]["amount"], "money"), fmt(m["transition_risk"]["share"], "share")]
+    assert cross[4][1] == fmt(m["internal_carbon_price"]["price"], "money")
+    assert cross[5][2] == fmt(m["remuneration"]["share"], "share")
+    targets = tables[ZH["cap_targets"]][1:]
+    for row, tg in zip(targets, d["targets"], strict=True):
+        kind = "intensity" if tg["type"] == "intensity" else "emissions"
+        assert row[1] == f"{tg['base_year']}年\n{fmt(tg['base_value'], kind)}"
+        assert row[2] == f"{tg['target_year']}年\n{fmt(tg['target_value'], kind)}"
+    t1 = d["targets"][0]   # scope1_2_market: its current value and progress come from the results
+    assert targets[0][3] == fmt(totals["scope1_2_market"])
+    assert targets[0][4] == fmt((t1["base_value"] - totals["scope1_2_market"]) / (t1["base_value"] - t1["target_value"]),
+                                "share")
+    trend = tables[ZH["cap_trend"]][1:]
+    assert [r[1] for r in trend] == [fmt(h["scope1"]) for h in d["history"]] + [fmt(totals["scope1"])]
+
+
+def test_no_figure_in_the_report_comes_from_elsewhere(zh_doc: Any, results: dict[str, Any]) -> None:
+    """Every figure printed in the report's tables (the factor appendix aside, which shows inputs as
+    published) is a value of results.json formatted by numbers.fmt, or a share computed from two."""
+    allowed: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, bool):
+            return
+        if isinstance(v, int | float):
+            for kind in ("emissions", "intensity", "share", "money", "energy"):
+                allowed.add(fmt(v, kind))
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(results)
+    totals = results["totals"]
+    for k in ("scope1", "scope2_location", "scope3"):
+        allowed.add(fmt(totals[k] / totals["scope1_2_3_location"], "share"))
+    for tg in results["disclosures"]["targets"]:
+        cur = totals.get(tg["metric"]) if tg["metric"] in totals else results["intensity"]["per_output"][
+            tg["metric"].removeprefix("intensity_output_")]
+        allowed.add(fmt((tg["base_value"] - cur) / (tg["base_value"] - tg["target_value"]), "share"))
+    number = re.compile(r"-?\d{1,3}(,\d{3})*\.\d+%?")
+    skip = {ZH["cap_app_factors"], ZH["cap_app_datasets"], ZH["cap_datasets"], ZH["cap_instruments"]}
+    found = 0
+    for caption, table in tables_by_caption(zh_doc).items():
+        if caption in skip:
+            continue
+        for row in table[1:]:
+            for cell in row:
+                for part in cell.split("\n"):
+                    part = part.strip()
+                    if number.fullmatch(part):
+                        found += 1
+                        assert part in allowed, f"{caption}: {part} is not a figure of results.json"
+    assert found > 150
+
+
+def test_east_asian_fonts_and_language(reports: dict[str, Path]) -> None:
+    doc = Document(str(reports["zh-CN"]))
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    assert defaults.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "宋体"
+    assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    for name, cjk in (("Normal", "宋体"), ("Heading 1", "黑体"), ("Heading 2", "黑体"), ("Title", "黑体"),
+                      ("Table Text", "宋体"), ("Caption", "黑体")):
+        fonts = doc.styles[name].element.rPr.find(qn("w:rFonts"))
+        assert fonts.get(qn("w:eastAsia")) == cjk, name
+    xml = styles.xml
+    for attr in ("w:asciiTheme", "w:eastAsiaTheme", "w:hAnsiTheme"):   # a theme font would override the names
+        assert attr not in xml
+    assert "ja-JP" not in xml
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN"
+    import zipfile
+
+    with zipfile.ZipFile(reports["zh-CN"]) as z:
+        names = z.namelist()
+        font_table = z.read("word/fontTable.xml").decode("utf-8")
+        theme = z.read("word/theme/theme1.xml").decode("utf-8")
+    assert "word/stylesWithEffects.xml" not in names and "docProps/thumbnail.jpeg" not in names
+    assert 'w:name="宋体"' in font_table and 'w:name="黑体"' in font_table and "明朝" not in font_table
+    assert '<a:font script="Hans" typeface="黑体"/>' in theme
+
+
+def test_same_results_give_the_same_bytes(results_dir: Path, reports: dict[str, Path], tmp_path: Path) -> None:
+    again = render(results_dir, tmp_path / "again.docx", "zh-CN")
+    assert again.read_bytes() == reports["zh-CN"].read_bytes()
+    doc = Document(str(again))
+    assert doc.core_properties.created.date().isoformat() == "2025-12-31"
+    assert doc.core_properties.title == ZH["report_title"].format(year="2025")
+
+
+def test_charts_are_deterministic_and_use_a_cjk_font_list() -> None:
+    a = charts.hbar(["范围一", "范围二"], [3.0, 1.0], ["3.00", "1.00"], "排放量（tCO₂e）")
+    assert a == charts.hbar(["范围一", "范围二"], [3.0, 1.0], ["3.00", "1.00"], "排放量（tCO₂e）")
+    assert a.startswith(b"\x89PNG") and b"Software" not in a
+    families = charts.font_families()
+    assert families[-1] == "DejaVu Sans"
+    if shutil.which("fc-list") and "Noto Sans CJK SC" in subprocess.run(
+            ["fc-list", ":", "family"], capture_output=True, text=True).stdout:
+        assert families[0] == "Noto Sans CJK SC"
+
+
+def test_the_report_has_its_charts(zh_doc: Any) -> None:
+    pictures = [p for p in zh_doc.paragraphs if p.style.name == "Figure" and p._p.xpath(".//pic:pic")]
+    assert len(pictures) == 4   # scopes, Scope 3 categories, facilities, trend (prior years are given)
+    assert [p.text for p in zh_doc.paragraphs if p.style.name == "Figure Caption"] == \
+        [ZH[k] for k in ("fig_scopes", "fig_scope3", "fig_facilities", "fig_trend")]
+
+
+# --- user text ---------------------------------------------------------------------------------------------
+
+TRICKY = "A&B 公司 <b>不是标签</b> {{ t.report_title }} {% if true %}不执行{% endif %} {# 注释 #} 100% & 更多"
+
+
+def test_text_with_markup_and_template_syntax_comes_out_intact(results_dir: Path, results: dict[str, Any],
+                                                               tmp_path: Path) -> None:
+    d = copy.deepcopy(results["disclosures"])
+    d["governance"]["board_oversight"] = {"zh": TRICKY + "\n第二段 R&D <研发>", "en": TRICKY}
+    d["strategy"]["risks_opportunities"][0]["title"] = {"zh": "风险 <1> & {{ x }}", "en": "risk <1>"}
+    folder = with_disclosures(results_dir, tmp_path, d)
+    out = render(folder, tmp_path / "tricky.docx")
+    doc = Document(str(out))
+    paras = [p.text for p in doc.paragraphs]
+    assert TRICKY in paras
+    assert "第二段 R&D <研发>" in paras                 # one line, one paragraph
+    assert "风险 <1> & {{ x }}" in all_text(doc)
+    en = Document(str(render(folder, tmp_path / "tricky-en.docx", "en")))
+    assert TRICKY in [p.text for p in en.paragraphs]
+
+
+def test_partial_disclosures_are_warned_about_and_shown_as_not_disclosed(results_dir: Path, tmp_path: Path) -> None:
+    """A company that has written only part of its disclosures: every missing item is a warning at
+    its dotted path (on the line of the nearest key written) and "未披露" in the report."""
+    from disclosure import load_inventory
+
+    inv_dir = tmp_path / "inventory"
+    shutil.copytree(DEMO, inv_dir)
+    partial = """\
+governance:
+  board_oversight: 董事会战略委员会每年审议一次气候议题。
+strategy:
+  transition_plan: {zh: 2030 年前达峰。, en: Peak before 2030.}
+targets:
+  - id: T1
+    name: 范围一下降 10%
+    metric: scope1
+    type: absolute
+    base_year: 2020
+    base_value: 3,500,000
+    target_year: 2030
+    target_value: "3,150,000"
+carbon_market:
+  allowances_allocated: 1000
+  ccer_used: 12%
+"""
+    (inv_dir / "disclosures.yaml").write_text(partial, encoding="utf-8")
+    inv, issues = load_inventory(inv_dir)
+    missing = {i.location.column: i.location.row for i in issues if i.code == "disclosures-missing"}
+    assert all(i.location.file == "disclosures.yaml" for i in issues if i.code.startswith("disclosures"))
+    assert missing["governance.management_role"] == 1            # the line of governance:
+    assert missing["strategy.risks_opportunities"] == 3          # the line of strategy:
+    assert missing["targets.1.scope"] == 6                       # the line of the item
+    assert missing["risk_management.identification"] is None    # no parent written
+    assert missing["assurance.provider"] is None
+    assert "governance.board_oversight" not in missing and "targets.1.base_value" not in missing
+    bad = [(i.location.column, i.location.row) for i in issues if i.code == "disclosures-bad-value"]
+    assert bad == [("carbon_market.ccer_used", 16)]               # a percentage is not an amount
+    assert "carbon_market.ccer_used" in missing
+    assert inv.disclosures["targets"][0]["base_value"] == 3500000.0
+    assert inv.disclosures["carbon_market"]["allowances_allocated"] == 1000.0
+    assert not [i for i in issues if i.severity.value == "error"]
+
+    folder = with_disclosures(results_dir, tmp_path, inv.disclosures)
+    doc = Document(str(render(folder, tmp_path / "partial.docx")))
+    paras = [(p.style.name, p.text) for p in doc.paragraphs]
+    nd = [i for i, (style, _) in enumerate(paras) if style == "Not Disclosed"]
+    assert len(nd) >= 12
+    # governance: the board paragraph is there; management's role says not disclosed under its heading
+    i = paras.index(("Heading 2", ZH["gov_management_role"]))
+    assert paras[i + 1] == ("Not Disclosed", ZH["not_disclosed"])
+    assert ("Normal", "董事会战略委员会每年审议一次气候议题。") in paras
+    listed = [text for style, text in paras if style == "List Item"]
+    assert "治理 › 管理层的职责" in listed and "目标 › 第 1 项 › 覆盖范围" in listed
+    tables = tables_by_caption(doc)
+    market = rows_by_label(tables[ZH["cap_market"]])
+    assert market[ZH["market_allowances_allocated"]][0] == fmt(1000.0)
+    assert market[ZH["market_ccer_used"]][0] == ZH["not_disclosed"]
+    cross = tables[ZH["cap_cross"]]
+    assert all(r[1] == ZH["not_disclosed"] for r in cross[1:4])
+    target = tables[ZH["cap_targets"]][1]
+    assert target[3] == fmt(json.loads((folder / "results.json").read_text())["totals"]["scope1"])
+    assert (ZH["h2_assurance"] in [t for _, t in paras])
+
+
+def test_no_disclosures_at_all(results_dir: Path, tmp_path: Path) -> None:
+    folder = with_disclosures(results_dir, tmp_path, {})
+    doc = Document(str(render(folder, tmp_path / "none.docx", "en")))
+    text = [p.text for p in doc.paragraphs]
+    assert EN["not_disclosed_all"] in text
+    assert text.count(EN["not_disclosed"]) >= 15
+
+
+# --- the disclosures loader ------------------------------------------------------------------------------
+
+def test_demo_disclosures_are_complete() -> None:
+    d, issues = load_disclosures(DEMO)
+    assert issues == [] and d["missing"] == [] and d["source"] == "disclosures.yaml"
+    cm = d["carbon_market"]
+    assert set(cm) == {"compliance_period", "allowances_allocated", "allowances_surrendered", "allowances_bought",
+                       "allowances_sold", "ccer_used"}
+    assert all(isinstance(cm[k], float) for k in cm if k != "compliance_period")
+    assert cm["allowances_allocated"] == 3_020_000.0
+    assert d["metrics"]["transition_risk"]["share"] == pytest.approx(0.62)
+    assert d["governance"]["board_oversight"]["zh"] and d["governance"]["board_oversight"]["en"]
+
+
+def test_disclosures_syntax_and_values(tmp_path: Path) -> None:
+    (tmp_path / "disclosures.yaml").write_text("governance:\n  board_oversight: [unclosed\n", encoding="utf-8")
+    d, issues = load_disclosures(tmp_path)
+    assert [(i.code, i.severity.value, i.location.file) for i in issues] == [
+        ("disclosures-syntax", "error", "disclosures.yaml")]
+    assert d["governance"]["board_oversight"] is None
+
+    (tmp_path / "disclosures.yaml").write_text(
+        "governance: 不是映射\nmetrics:\n  remuneration: {share: 150%}\n  physical_risk: {share: '7.5%', amount: -3}\n"
+        "targets:\n  - {type: relative, base_year: 二〇二〇}\nextra_section: 1\n", encoding="utf-8")
+    d, issues = load_disclosures(tmp_path)
+    got = {(i.code, i.location.column) for i in issues if i.code != "disclosures-missing"}
+    assert got == {("disclosures-bad-value", "governance"), ("disclosures-bad-value", "metrics.remuneration.share"),
+                   ("disclosures-bad-value", "metrics.physical_risk.amount"),
+                   ("disclosures-bad-value", "targets.1.type"), ("disclosures-bad-value", "targets.1.base_year"),
+                   ("disclosures-unknown-key", "extra_section")}
+    assert d["metrics"]["physical_risk"]["share"] == pytest.approx(0.075)
+    assert {i.severity.value for i in issues if i.code == "disclosures-unknown-key"} == {"notice"}
+
+
+def test_no_disclosures_file_is_not_an_issue(tmp_path: Path) -> None:
+    d, issues = load_disclosures(tmp_path)
+    assert issues == [] and d["source"] is None
+    assert d["carbon_market"]["ccer_used"] is None and d["targets"] == []
+
+
+def test_disclosures_sheet_of_a_workbook(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "disclosures"
+    for row in [("field", "value"), ("governance.board_oversight.zh", "董事会监督"),
+                ("governance.board_oversight.en", "Board oversight"), ("targets.1.id", "T1"),
+                ("targets.1.base_value", "1,000"), ("targets.2.id", "T2"), ("carbon_market.ccer_used", 5)]:
+        ws.append(row)
+    wb.save(tmp_path / "inventory.xlsx")
+    d, issues = load_disclosures(tmp_path, tmp_path / "inventory.xlsx")
+    assert d["source"] == "inventory.xlsx[disclosures]"
+    assert d["governance"]["board_oversight"] == {"zh": "董事会监督", "en": "Board oversight"}
+    assert [t["id"] for t in d["targets"]] == ["T1", "T2"] and d["targets"][0]["base_value"] == 1000.0
+    assert d["carbon_market"]["ccer_used"] == 5.0
+    rows = {i.location.column: i.location.row for i in issues if i.code == "disclosures-missing"}
+    assert rows["targets.1.name"] == 4 and rows["governance.skills"] == 2   # the first row of the item, of the section
+    assert all(i.location.sheet == "disclosures" for i in issues)
+
+
+# --- templates: a company's own, the variables command, the sandbox ---------------------------------------
+
+def _template(tmp: Path, *lines: str) -> Path:
+    doc = Document(io.BytesIO(base.build()))
+    body = doc.element.body
+    for el in list(body):
+        if el.tag != qn("w:sectPr"):
+            body.remove(el)
+    for line in lines:
+        doc.add_paragraph(line)
+    path = tmp / "company.docx"
+    doc.save(str(path))
+    return path
+
+
+def test_a_company_template(results_dir: Path, results: dict[str, Any], tmp_path: Path) -> None:
+    tpl = _template(tmp_path, "{{ report.entity_name }}：{{ report.title }}",
+                    "{%p for r in m.totals %}", "{{ r.label }} {{ r.value }}", "{%p endfor %}")
+    doc = Document(str(render(results_dir, tmp_path / "out.docx", "zh-CN", tpl)))
+    text = [p.text for p in doc.paragraphs]
+    assert text[0] == f"{results['entity']['name_zh']}：{ZH['report_title'].format(year='2025')}"
+    assert f"{ZH['row_scope1']} {fmt(results['totals']['scope1'])}" in text
+
+
+def test_word_vars_lists_what_the_context_lacks(results_dir: Path, tmp_path: Path) -> None:
+    tpl = _template(tmp_path, "{{ report.titel }} {{ brand_colour }}", "{%p for r in m.totals %}",
+                    "{{ r.label }} {{ r.valeu }} {{ loop.index }}", "{%p endfor %}", "{% set x = 1 %}{{ x }}",
+                    "{{ t.report_title }} {{ m.facilities[0].name }}")
+    assert missing_variables(tpl, results_dir) == ["brand_colour", "r.valeu", "report.titel"]
+    r = CliRunner().invoke(app, ["word-vars", str(tpl), "--results", str(results_dir)])
+    assert r.exit_code == 1 and r.stdout.split() == ["brand_colour", "r.valeu", "report.titel"]
+    with pytest.raises(ReportError, match="titel"):
+        render(results_dir, tmp_path / "x.docx", "zh-CN", tpl)
+
+
+@pytest.mark.parametrize("expr", ["{{ charts.scopes._image }}", "{{ ''.__class__.__mro__ }}",
+                                  "{{ m.totals.append(1) }}", "{{ report.title.__class__ }}"])
+def test_a_template_runs_in_the_sandbox(results_dir: Path, tmp_path: Path, expr: str) -> None:
+    tpl = _template(tmp_path, expr)
+    with pytest.raises(ReportError):
+        render(results_dir, tmp_path / "x.docx", "zh-CN", tpl)
+
+
+def test_cli_word(results_dir: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["word", str(results_dir), "--out", str(tmp_path / "r.docx"), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    assert Document(str(tmp_path / "r.docx")).paragraphs[0].text == "Yunxiu Building Materials Holdings Group Co., Ltd."
+    r = CliRunner().invoke(app, ["word", str(tmp_path / "nothing"), "--out", str(tmp_path / "x.docx")])
+    assert r.exit_code == 1 and "results.json" in r.output
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "results.json").write_text('{"schema": "other/9"}', encoding="utf-8")
+    r = CliRunner().invoke(app, ["word", str(tmp_path / "bad"), "--out", str(tmp_path / "x.docx")])
+    assert r.exit_code == 1 and "disclosure.results/1" in r.output
+
+
+# --- as a reader sees it --------------------------------------------------------------------------------------
+
+def _flat(page: str) -> str:
+    return re.sub(r"\s+", "", page)
+
+
+def test_pages_rendered_zh(pages: dict[str, list[str]], results: dict[str, Any]) -> None:
+    zh = pages["zh-CN"]
+    assert 8 <= len(zh) <= 60
+    text = _flat("".join(zh))
+    for key in CHAPTERS:
+        assert _flat(ZH[key]) in text, ZH[key]
+    for key in METRIC_SECTIONS:
+        assert _flat(ZH[key]) in text, ZH[key]
+    scope1 = fmt(results["totals"]["scope1"])
+    assert scope1 in text
+    assert fmt(results["totals"]["scope2_location"]) in text and fmt(results["totals"]["scope3"]) in text
+    assert _flat(ZH["report_title"].format(year="2025")) in _flat(zh[0])          # the cover
+    assert "R&D" in text                                                          # & kept in the demo text
+    assert "□" not in text and "\ufffd" not in text                               # no replacement boxes
+    metrics_page = next(p for p in zh if _flat(ZH["cap_totals"]) in _flat(p))
+    assert scope1 in metrics_page
+
+
+def test_pages_rendered_en(pages: dict[str, list[str]], results: dict[str, Any]) -> None:
+    en = pages["en"]
+    assert 8 <= len(en) <= 60
+    text = " ".join(re.sub(r"\s+", " ", p) for p in en)
+    for key in CHAPTERS + METRIC_SECTIONS:
+        assert EN[key] in text, EN[key]
+    assert fmt(results["totals"]["scope1"]) in text
+    assert "Climate-related Disclosures 2025" in re.sub(r"\s+", " ", en[0])
+
+
+def test_demo_disclosures_yaml_is_written_by_the_fixture_script() -> None:
+    text = (DEMO / "disclosures.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert set(data) >= {"governance", "strategy", "risk_management", "targets", "metrics", "carbon_market",
+                         "carbon_market_accounting", "assurance", "history"}
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_fixtures", ROOT / "fixtures" / "build_fixtures.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert text == mod.DISCLOSURES_YAML

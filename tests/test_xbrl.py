@@ -1,0 +1,450 @@
+"""XBRL and Inline XBRL export (issue 4): the demo group validates with Arelle against the IFRS
+taxonomy with no error and no inconsistency, the round trip is exact, the output is byte-identical
+across runs, each kind of broken output is caught with Arelle's own code, and the viewer page
+loads in headless Chromium.
+
+The IFRS taxonomy package is read from ``../shared/taxonomies/`` beside the repository (its terms
+forbid committing it). Without it the Arelle tests skip on a developer's machine and FAIL in CI
+(``CI`` set), so a missing package is never mistaken for a pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+import shutil
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from disclosure import compute, load_inventory
+from disclosure.cli import app
+from disclosure.compute.write import write_outputs
+from disclosure.core.issues import Severity
+from disclosure.export.numbers import DECIMALS, fmt, rounded
+from disclosure.export.xbrl import checks, export_xbrl, taxonomy
+from disclosure.export.xbrl.facts import build_facts, resolve
+from disclosure.export.xbrl.inline import IX
+from disclosure.export.xbrl.validate import issues_from, run_arelle
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "fixtures" / "demo-group"
+XBRLI = "http://www.xbrl.org/2003/instance"
+XBRLDI = "http://xbrl.org/2006/xbrldi"
+IFRS = "https://xbrl.ifrs.org/taxonomy/2024-04-26/ifrs-sds"
+EXT = "https://disclosure.example.org/taxonomy/2026-11-24/csds"
+
+
+@pytest.fixture(scope="module")
+def ifrs_zip() -> Path:
+    p = taxonomy.shared_ifrs_package(REPO)
+    if not p.is_file():
+        msg = (f"the IFRS taxonomy package is missing: {p} (tests and CI read it from ../shared/taxonomies/; "
+               "it must never be committed into the project)")
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return p
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    inv, issues = load_inventory(DEMO)
+    assert not any(i.severity is Severity.ERROR for i in issues)
+    out = tmp_path_factory.mktemp("demo-results")
+    write_outputs(compute(inv), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def results(demo_dir: Path) -> dict[str, Any]:
+    return json.loads((demo_dir / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def validated(demo_dir: Path, ifrs_zip: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The one validated run shared by the tests: the command, as a user runs it."""
+    out = tmp_path_factory.mktemp("xbrl")
+    res = CliRunner().invoke(app, ["xbrl", str(demo_dir), "--out", str(out), "--ifrs-package", str(ifrs_zip),
+                                   "--require-valid", "--lang", "en"])
+    return res, out, json.loads((out / "validation.json").read_text(encoding="utf-8"))
+
+
+def _file(out: Path, suffix: str) -> Path:
+    (p,) = [p for p in out.iterdir() if p.name.endswith(suffix)]
+    return p
+
+
+# --- the demo group ---------------------------------------------------------------------------------------
+
+def test_demo_validates_clean(validated) -> None:
+    res, out, report = validated
+    assert res.exit_code == 0, res.output
+    assert report["validated"] is True
+    assert report["errors"] == 0 and report["warnings"] == 0 and report["inconsistencies"] == 0
+    assert report["issues"] == []
+    assert "0 errors, 0 warnings (0 inconsistencies)" in res.output
+    for suffix in (".xbrl", ".xhtml", ".zip", "validation.json"):
+        assert _file(out, suffix).stat().st_size > 0
+    assert (out / "viewer" / "xbrlviewer.html").is_file() and (out / "viewer" / "ixbrlviewer.js").is_file()
+    assert (out / "taxonomy" / "csds_2026-11-24.zip").is_file()
+
+
+def test_round_trip_is_exact(validated, results) -> None:
+    _, _, report = validated
+    rt = report["roundtrip"]
+    n = len(build_facts(results).facts)
+    assert rt == {"expected": n, "read_back": n, "equal": n, "exact": True}
+    assert n > 250
+
+
+def test_facts_carry_the_demo_figures(results, validated) -> None:
+    """Spot checks against results.json: the concepts, the group / other-investee split, the
+    Scope 3 category axis, the gas axis, the intensity per CNY, the carbon-market positions."""
+    _, out, _ = validated
+    root = etree.parse(str(_file(out, ".xbrl"))).getroot()
+    contexts = {c.get("id"): c for c in root.iter(f"{{{XBRLI}}}context")}
+
+    def dims(f: etree._Element) -> dict[str, str]:
+        c = contexts[f.get("contextRef")]
+        return {m.get("dimension"): "".join(m.itertext()).strip()
+                for m in c.iter(f"{{{XBRLDI}}}explicitMember", f"{{{XBRLDI}}}typedMember")}
+
+    def value(ns: str, local: str, **want: str) -> str:
+        hits = [f for f in root.iter(f"{{{ns}}}{local}") if dims(f) == want]
+        assert len(hits) == 1, (local, want, len(hits))
+        return hits[0].text
+
+    t = results["totals"]
+    assert value(IFRS, "AbsoluteGrossScope1GHGEmissions") == str(rounded(t["scope1"])) == "3125428.29"
+    assert value(IFRS, "AbsoluteGrossLocationbasedScope2GHGEmissions") == str(rounded(t["scope2_location"]))
+    assert value(IFRS, "AbsoluteGrossScope1GHGEmissions", **{
+        "ifrs-sds:GHGEmissionsDisclosureBasisAxis": "ifrs-sds:ConsolidatedAccountingGroupMember"}) == "3125428.29"
+    assert value(IFRS, "AbsoluteGrossScope3GHGEmissions", **{
+        "ifrs-sds:Scope3EmissionsCategoriesAxis": "ifrs-sds:Category1PurchasedGoodsAndServicesMember"}) == "217574.00"
+    assert value(IFRS, "AbsoluteGrossScope1GHGEmissions", **{
+        "ifrs-sds:ConstituentGreenhouseGasAxis": "ifrs-sds:SulphurHexafluorideSF6Member"}) == "729.00"
+    per_cny = value(EXT, "GHGEmissionsIntensityScope1AndLocationbasedScope2PerRevenue")
+    assert Decimal(per_cny) == rounded(results["intensity"]["per_revenue"]["scope1_2_location"], "intensity").scaleb(-6)
+    assert value(IFRS, "AbsoluteGrossScope1GHGEmissions", **{"csdsx:FacilityAxis": "F03"}) == str(
+        rounded(resolve(results, ("by_facility", "F03", "scope1"))))
+    cm = results["disclosures"]["carbon_market"]
+    assert Decimal(value(EXT, "EmissionAllowancesSurrendered")) == rounded(cm["allowances_surrendered"])
+    assert Decimal(value(EXT, "CCERsUsedForCompliance")) == rounded(cm["ccer_used"])
+    enum = value(IFRS, "CategoriesIncludedWithinMeasureOfScope3GHGEmissions").split()
+    assert len(enum) == sum(1 for c in results["scope3_categories"] if c["included"])
+    assert all(u.startswith(IFRS + "#Category") for u in enum)
+    ident = next(root.iter(f"{{{XBRLI}}}identifier"))
+    assert ident.get("scheme") == "https://www.cods.org.cn/uscc" and ident.text == results["entity"]["identifier"]
+    # dimensions in the scenario, never the segment
+    assert not list(root.iter(f"{{{XBRLI}}}segment"))
+
+
+def test_decimals_and_digits_follow_the_rounding_policy(results, validated) -> None:
+    """``decimals`` comes from disclosure.export.numbers, and the page prints the digits the Word
+    report prints (numbers.fmt)."""
+    _, out, _ = validated
+    fs = build_facts(results)
+    page = etree.parse(str(_file(out, ".xhtml"))).getroot()
+    shown = {e.get("id"): e for e in page.iter(f"{{{IX}}}nonFraction")}
+    for i, f in enumerate(fs.facts):
+        if not f.numeric:
+            continue
+        assert f.decimals == DECIMALS[f.kind] - f.raw_scale
+        el = shown[f"f{i + 1}"]
+        assert el.get("decimals") == str(f.decimals)
+        raw = resolve(results, f.source)
+        if f.kind == "share":
+            assert el.text + "%" == fmt(raw, "share")
+        elif f.raw_scale == 0:
+            assert el.text == fmt(raw, f.kind)
+
+
+def test_every_number_is_tagged_and_shown(results, validated) -> None:
+    """Every numeric fact is an ix:nonFraction on the visible page, none in ix:hidden."""
+    _, out, _ = validated
+    page = etree.parse(str(_file(out, ".xhtml"))).getroot()
+    hidden = page.find(f".//{{{IX}}}hidden")
+    assert hidden is None or not list(hidden.iter(f"{{{IX}}}nonFraction"))
+    n_numeric = sum(1 for f in build_facts(results).facts if f.numeric)
+    assert len(list(page.iter(f"{{{IX}}}nonFraction"))) == n_numeric
+    # bilingual: both languages on the page, text blocks tagged in each
+    langs = {e.get("{http://www.w3.org/XML/1998/namespace}lang") for e in page.iter(f"{{{IX}}}nonNumeric")
+             if e.get("escape") == "true"}
+    assert langs == {"zh-CN", "en"}
+
+
+def test_report_package_layout(validated) -> None:
+    _, out, _ = validated
+    with zipfile.ZipFile(_file(out, ".zip")) as z:
+        names = z.namelist()
+        assert names == sorted(names)
+        top = {n.split("/")[0] for n in names}
+        assert len(top) == 1
+        (stem,) = top
+        assert f"{stem}/META-INF/reportPackage.json" in names
+        assert json.loads(z.read(f"{stem}/META-INF/reportPackage.json"))["documentInfo"]["documentType"] == \
+            "https://xbrl.org/report-package/2023"
+        assert f"{stem}/reports/inline/{stem}.xhtml" in names and f"{stem}/reports/xbrl/{stem}.xbrl" in names
+        assert all(i.date_time == (2000, 1, 1, 0, 0, 0) for i in z.infolist())
+        # the IFRS taxonomy is referenced by URL, never included
+        assert not any("ifrs_sds" in n for n in names)
+
+
+def test_output_is_byte_identical_across_runs(demo_dir, validated, tmp_path) -> None:
+    _, first, _ = validated
+    second = tmp_path / "again"
+    export_xbrl(demo_dir, second, validate=False)
+    for suffix in (".xbrl", ".xhtml", ".zip"):
+        assert _file(first, suffix).read_bytes() == _file(second, suffix).read_bytes(), suffix
+    assert (first / "taxonomy" / "csds_2026-11-24.zip").read_bytes() == \
+        (second / "taxonomy" / "csds_2026-11-24.zip").read_bytes()
+
+
+# --- broken outputs: each caught with Arelle's own code ------------------------------------------------------
+
+def _fact(root: etree._Element, ns: str, local: str, ctx: str = "c1") -> etree._Element:
+    return next(e for e in root if e.tag == f"{{{ns}}}{local}" and e.get("contextRef") == ctx)
+
+
+def _wrong_unit(root: etree._Element) -> None:
+    f = _fact(root, IFRS, "AbsoluteGrossScope1GHGEmissions")
+    u = etree.Element(f"{{{XBRLI}}}unit", id="u_money")
+    etree.SubElement(u, f"{{{XBRLI}}}measure").text = "iso4217:CNY"
+    root.insert(root.index(f), u)
+    f.set("unitRef", "u_money")
+
+
+def _missing_decimals(root: etree._Element) -> None:
+    del _fact(root, IFRS, "AbsoluteGrossScope1GHGEmissions").attrib["decimals"]
+
+
+def _undefined_concept(root: etree._Element) -> None:
+    _fact(root, IFRS, "AbsoluteGrossScope1GHGEmissions").tag = f"{{{EXT}}}NoSuchGHGEmissionsConcept"
+
+
+def _instant_on_duration(root: etree._Element) -> None:
+    c1 = next(c for c in root.iter(f"{{{XBRLI}}}context") if c.get("id") == "c1")
+    c = copy.deepcopy(c1)
+    c.set("id", "c_instant")
+    period = c.find(f"{{{XBRLI}}}period")
+    for child in list(period):
+        period.remove(child)
+    etree.SubElement(period, f"{{{XBRLI}}}instant").text = "2025-12-31"
+    c1.addnext(c)
+    _fact(root, IFRS, "AbsoluteGrossScope1GHGEmissions").set("contextRef", "c_instant")
+
+
+def _member_not_on_axis(root: etree._Element) -> None:
+    for m in root.iter(f"{{{XBRLDI}}}explicitMember"):
+        if m.text == "ifrs-sds:ConsolidatedAccountingGroupMember":
+            m.text = "ifrs-sds:Category1PurchasedGoodsAndServicesMember"
+
+
+def _bad_enumeration(root: etree._Element) -> None:
+    f = next(e for e in root if e.tag.endswith(
+        "}MeasurementApproachUsedInCalculatingGHGEmissionsIfMeasuredInAccordanceWithGHGProtocol"))
+    f.text = IFRS + "#CarbonDioxideCO2Member"
+
+
+BROKEN = {
+    "wrong-unit": (_wrong_unit, "utre:error-NumericFactUtrInvalid"),
+    "missing-decimals": (_missing_decimals, "xbrl.4.6.3:missingPrecisionDecimals"),
+    "undefined-concept": (_undefined_concept, "xbrl:schemaImportMissing"),
+    "instant-period-on-duration-concept": (_instant_on_duration, "xbrl.4.7.2:contextPeriodType"),
+    "member-not-allowed-on-axis": (_member_not_on_axis, "xbrldie:PrimaryItemDimensionallyInvalidError"),
+    "bad-enumeration-value": (_bad_enumeration, "enum2ie:InvalidEnumerationValue"),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_runs(validated, ifrs_zip, tmp_path_factory):
+    """The good instance, mutated six ways, validated in one call (two worker processes)."""
+    _, out, _ = validated
+    good = _file(out, ".xbrl")
+    folder = tmp_path_factory.mktemp("broken")
+    paths = []
+    for name, (mutate, _) in BROKEN.items():
+        tree = etree.parse(str(good))
+        mutate(tree.getroot())
+        p = folder / f"{name}.xbrl"
+        tree.write(str(p), xml_declaration=True, encoding="UTF-8")
+        paths.append(p)
+    run = run_arelle(paths, [ifrs_zip, out / "taxonomy" / "csds_2026-11-24.zip"], workers=2)
+    assert run.error is None, run.error
+    return {Path(r.entry).stem: r for r in run.results}, run
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_broken_output_is_caught(broken_runs, name: str) -> None:
+    by_name, _ = broken_runs
+    r = by_name[name]
+    code = BROKEN[name][1]
+    assert not r.ok
+    assert code in r.codes(), r.codes()
+    if name != "undefined-concept":   # Arelle names the fact it rejects
+        hit = next(m for m in r.messages if m["code"] == code)
+        assert hit["concept"].startswith("ifrs-sds:") and hit["context"]
+
+
+def test_arelle_messages_become_issue_records(broken_runs) -> None:
+    _, run = broken_runs
+    issues = issues_from(run)
+    assert issues and all(i.code == "xbrl-invalid" and i.severity is Severity.ERROR for i in issues)
+    unit = next(i for i in issues if dict(i.params)["arelle_code"] == "utre:error-NumericFactUtrInvalid")
+    params = dict(unit.params)
+    assert params["concept"] == "ifrs-sds:AbsoluteGrossScope1GHGEmissions" and params["context"] == "c1"
+    assert unit.location.file == "wrong-unit.xbrl" and unit.location.row
+    assert "u_money" in unit.message("en")
+
+
+# --- the project's own consistency checks -------------------------------------------------------------------
+
+def test_consistency_checks_pass_on_the_demo(results) -> None:
+    assert checks.check(build_facts(results)) == []
+
+
+def test_consistency_checks_catch_what_the_taxonomy_does_not(results) -> None:
+    fs = build_facts(results)
+    i = next(k for k, f in enumerate(fs.facts) if f.source == ("by_basis", "other_investees", "scope1"))
+    fs.facts[i] = dataclasses.replace(fs.facts[i], value=Decimal("1000.00"))
+    j = next(k for k, f in enumerate(fs.facts) if f.source == ("scope3_categories", 2, "co2e"))
+    fs.facts[j] = dataclasses.replace(fs.facts[j], value=fs.facts[j].value + 1)
+    k = next(k for k, f in enumerate(fs.facts) if f.source == ("totals", "scope1_2_location"))
+    fs.facts[k] = dataclasses.replace(fs.facts[k], value=fs.facts[k].value + Decimal("0.50"))
+    s1 = next(f for f in fs.facts if f.source == ("totals", "scope1"))
+    fs.facts.append(dataclasses.replace(s1, dims=(("ifrs-sds:Scope3EmissionsCategoriesAxis",
+                                                   "ifrs-sds:Category1PurchasedGoodsAndServicesMember"),),
+                                        source=("test",)))
+    found = checks.check(fs)
+    codes = sorted(i.code for i in found)
+    assert codes.count("xbrl-inconsistent") == 3, [i.message("en") for i in found]
+    assert "xbrl-dimension-not-allowed" in codes
+    text = " ".join(i.message("en") for i in found)
+    assert "GHGEmissionsDisclosureBasisAxis" in text and "Scope3EmissionsCategoriesAxis" in text
+    assert "AbsoluteGrossScope1And2GHGEmissions" in text
+
+
+def test_rounding_differences_are_not_inconsistencies(results) -> None:
+    """A total and its rounded parts may differ by the rounding: that is not reported."""
+    fs = build_facts(results)
+    k = next(k for k, f in enumerate(fs.facts) if f.source == ("totals", "scope1_2_location"))
+    fs.facts[k] = dataclasses.replace(fs.facts[k], value=fs.facts[k].value + Decimal("0.01"))
+    assert checks.check(fs) == []
+
+
+# --- without the IFRS package ---------------------------------------------------------------------------------
+
+def test_without_the_package_files_are_written_and_validation_is_not_claimed(demo_dir, tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(taxonomy.ENV_IFRS_PACKAGE, raising=False)
+    exp = export_xbrl(demo_dir, tmp_path / "x")
+    assert not exp.validated and not exp.valid
+    assert [i.code for i in exp.issues] == ["xbrl-not-validated"]
+    assert "DISCLOSURE_IFRS_PACKAGE" in exp.issues[0].message("en")
+    assert exp.paths["inline"].is_file() and exp.paths["package"].is_file() and "viewer" not in exp.paths
+    report = json.loads(exp.paths["report"].read_text(encoding="utf-8"))
+    assert report["validated"] is False and report["roundtrip"] is None
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["xbrl", str(demo_dir), "--out", str(tmp_path / "y"), "--lang", "en"])
+    assert res.exit_code == 0
+    assert "NOT validated" in res.output and "validation was not performed" in res.output
+    res = runner.invoke(app, ["xbrl", str(demo_dir), "--out", str(tmp_path / "z"), "--require-valid"])
+    assert res.exit_code == 1
+    res = runner.invoke(app, ["xbrl", str(demo_dir), "--out", str(tmp_path / "w"), "--require-valid",
+                              "--ifrs-package", str(tmp_path / "nowhere.zip")])
+    assert res.exit_code == 1 and "nowhere.zip" in res.output
+
+
+def test_package_from_environment_or_report_settings(demo_dir, tmp_path, monkeypatch) -> None:
+    fake = tmp_path / "ifrs.zip"
+    fake.write_bytes(b"PK")
+    monkeypatch.setenv(taxonomy.ENV_IFRS_PACKAGE, str(fake))
+    assert taxonomy.ifrs_package(None) == (fake, taxonomy.ENV_IFRS_PACKAGE)
+    assert taxonomy.ifrs_package(tmp_path / "missing.zip")[0] is None   # the option wins, even when wrong
+    monkeypatch.delenv(taxonomy.ENV_IFRS_PACKAGE)
+    assert taxonomy.ifrs_package(None, {"xbrl": {"ifrs_package": str(fake)}}) == (
+        fake, "report.yaml xbrl.ifrs_package")
+    folder = tmp_path / "results"
+    shutil.copytree(demo_dir, folder)
+    (folder / "report.yaml").write_text("xbrl:\n  ifrs_package: ../ifrs.zip\n", encoding="utf-8")
+    from disclosure.export.xbrl import find_ifrs_package
+
+    found, _ = find_ifrs_package(None, folder, {})
+    assert found is not None and found.resolve() == fake.resolve()
+
+
+def test_missing_results_is_a_usage_error(tmp_path) -> None:
+    res = CliRunner().invoke(app, ["xbrl", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+
+
+# --- the taxonomy ---------------------------------------------------------------------------------------------
+
+def test_published_taxonomy_matches_the_concept_file() -> None:
+    """taxonomies/csds is generated from concepts.yaml (python -m disclosure.export.xbrl taxonomies)."""
+    for rel, data in taxonomy.build_files().items():
+        p = REPO / "taxonomies" / taxonomy.PACKAGE_DIR / rel
+        assert p.is_file() and p.read_bytes() == data, f"{p} is stale: regenerate it"
+
+
+def test_every_concept_used_has_chinese_and_english_labels(results, ifrs_zip) -> None:
+    s = taxonomy.spec()
+    fs = build_facts(results)
+    used = {f.concept for f in fs.facts}
+    for f in fs.facts:
+        for axis, member in f.dims:
+            used.add(axis)
+            if s.concept(axis).kind == "axis":
+                used.add(member)
+    with zipfile.ZipFile(ifrs_zip) as z:
+        name = next(n for n in z.namelist() if n.endswith("ifrs_sds/labels/lab_ifrs_sds-en_2024-04-26.xml"))
+        ifrs_en = z.read(name).decode("utf-8")
+    for q in sorted(used):
+        c = s.concept(q)
+        assert c.zh, f"{q} has no zh-CN label"
+        if c.prefix == s.prefix:
+            assert c.en, f"{q} has no English label"
+        else:   # the IFRS taxonomy's own English label
+            assert f"#ifrs-sds_{c.name}\"" in ifrs_en, f"{q} has no English label in the IFRS taxonomy"
+
+
+def test_presentation_follows_the_chapters() -> None:
+    ids = [r["id"] for r in taxonomy.spec().roles]
+    assert ids == sorted(ids) and ids[0].startswith("1") and all(i[0] in "123456" for i in ids)
+
+
+# --- the viewer -----------------------------------------------------------------------------------------------
+
+def test_viewer_page_loads_in_headless_chromium(validated, tmp_path) -> None:
+    from disclosure.export.xbrl.viewer import CHROMIUM, browse
+
+    if not Path(CHROMIUM).is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: CI must install chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    _, out, report = validated
+    page = out / "viewer" / "xbrlviewer.html"
+    html = page.read_text(encoding="utf-8")
+    assert '<script src="ixbrlviewer.js"' in html   # the script beside the page, no network
+    shot = tmp_path / "viewer.png"
+    seen = browse(page, shot, click="3,125,428.29")
+    assert seen.ready, seen.status
+    inline = etree.parse(str(_file(out, ".xhtml"))).getroot()
+    hidden = inline.find(f".//{{{IX}}}hidden")
+    visible = report["facts"] - (0 if hidden is None else len(hidden))
+    assert seen.facts == visible                # every visible fact highlighted in the document
+    assert seen.listed > 0                      # and listed in the inspector
+    assert "Absolute gross Scope 1 GHG emissions" in seen.status["text"]   # the clicked fact's concept
+    assert shot.stat().st_size > 20_000
+    keep = os.environ.get("DISCLOSURE_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(keep) / "xbrl-viewer.png")
