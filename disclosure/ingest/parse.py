@@ -23,13 +23,13 @@ def is_empty(s: pd.Series) -> pd.Series:
 
 
 def _by_distinct(s: pd.Series, fn: Callable[[str], object], dtype: str) -> pd.Series:
-    """Apply ``fn`` once per distinct value; ``fn`` returns None for an unreadable value."""
+    """Apply ``fn`` once per distinct value; ``fn`` returns None for an unreadable value. Blank and
+    missing cells come out missing. The column is factorised as it is (Arrow strings stay Arrow)."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    parsed = pd.Series([fn(u) for u in uniques], dtype=dtype)
-    out = parsed.take(np.where(codes < 0, 0, codes)) if len(parsed) else pd.Series([None] * len(s), dtype=dtype)
-    out = pd.Series(out.to_numpy(), index=s.index, dtype=dtype)
-    out[codes < 0] = None
-    return out
+    values = [None if (isinstance(u, str) and not u.strip()) else fn(u) for u in uniques]
+    parsed = pd.Series([*values, None], dtype=dtype)  # the extra slot is for missing cells
+    taken = parsed.take(np.where(codes < 0, len(values), codes))
+    return pd.Series(taken.to_numpy(), index=s.index, dtype=dtype)
 
 
 # --- numbers ---------------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ def date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.astype("datetime64[ns]").dt.normalize(), pd.Series(False, index=s.index)
     empty = is_empty(s)
-    v = _by_distinct(s.where(~empty).astype("object"), _one_date, "datetime64[ns]")
+    v = _by_distinct(s, _one_date, "datetime64[ns]")
     return v, v.isna() & ~empty
 
 
@@ -125,7 +125,7 @@ def _one_bool(text: object) -> object:
 
 def boolean(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     empty = is_empty(s)
-    v = _by_distinct(s.where(~empty).astype("object"), _one_bool, "boolean")
+    v = _by_distinct(s, _one_bool, "boolean")
     return v, v.isna() & ~empty
 
 
@@ -138,7 +138,7 @@ def enum(s: pd.Series, values: tuple[str, ...], aliases: Mapping[str, str]) -> t
         return lookup.get(t, lookup.get(unicodedata.normalize("NFKC", str(text)).strip().lower()))
 
     empty = is_empty(s)
-    v = _by_distinct(s.where(~empty).astype("object"), one, "str")
+    v = _by_distinct(s, one, "str")
     return v, v.isna() & ~empty
 
 
@@ -156,7 +156,7 @@ def category(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
             return None
         return f if f == int(f) else None
 
-    v = _by_distinct(s.where(~empty).astype("object"), one, "float64")
+    v = _by_distinct(s, one, "float64")
     bad = v.isna() & ~empty
     out_of_range = ~bad & ~empty & ((v < 1) | (v > 15))
     return v.astype("Int64"), bad, out_of_range
