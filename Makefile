@@ -10,10 +10,14 @@ $(BIN)/disclosure: pyproject.toml
 	touch $@
 
 .PHONY: demo test lint
+IFRS_PACKAGE := ../shared/taxonomies/ifrs_sds_2024-04-26.zip
+
 demo: $(BIN)/disclosure
-	$(BIN)/disclosure check fixtures/demo-group
-	$(BIN)/disclosure compute fixtures/demo-group --out out/demo
-	$(BIN)/disclosure word out/demo --out out/demo/report.docx
+	if [ -f $(IFRS_PACKAGE) ]; then \
+	  $(BIN)/disclosure report fixtures/demo-group --out out/demo --ifrs-package $(IFRS_PACKAGE); \
+	else \
+	  $(BIN)/disclosure report fixtures/demo-group --out out/demo; \
+	fi
 
 lint: $(BIN)/disclosure
 	$(BIN)/ruff check .

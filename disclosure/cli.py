@@ -256,6 +256,108 @@ def word_vars(
     raise typer.Exit(1 if names else 0)
 
 
+class ReportLang(StrEnum):
+    zh = "zh-CN"
+    en = "en"
+    all = "all"
+
+
+@app.command()
+def report(
+    inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
+    out: Path = typer.Option(..., "--out", help="输出文件夹（空文件夹或以前的报告文件夹）/ output folder (empty, or an earlier report folder)"),
+    lang: ReportLang = typer.Option(ReportLang.zh, "--lang", help="Word 报告语言 zh-CN | en | all / language(s) of the Word report"),
+    ifrs_package: Path | None = typer.Option(
+        None, "--ifrs-package", help="IFRS 分类标准包，用于 XBRL 校验 / the IFRS taxonomy package, to validate the XBRL"),
+    force: bool = typer.Option(False, "--force", help="清单有错误时仍然继续 / go on when the inventory has errors"),
+    prior: Path | None = typer.Option(None, "--prior", help="上一年度的报告文件夹 / the prior year's report folder"),
+) -> None:
+    """一条命令生成完整报告包 / The whole pack in one command: check, compute, XBRL, Word, workpapers,
+    manifest."""
+    import time
+
+    from .pipeline import ReportUsageError, run_report
+
+    langs = ("zh-CN", "en") if lang is ReportLang.all else (lang.value,)
+    t0 = time.perf_counter()
+    stages = {"check": 1, "compute": 2, "xbrl": 3, "word": 4, "workpapers": 5, "manifest": 6}
+
+    def progress(stage: str, text: str) -> None:
+        typer.echo(f"[{stages[stage]}/6 {stage}] {text}", err=True)
+
+    try:
+        run = run_report(inventory, out, langs, ifrs_package, force, prior, progress)
+    except ReportUsageError as e:
+        typer.echo(f"disclosure report: {e}", err=True)
+        raise typer.Exit(2) from None
+    language = "en" if lang is ReportLang.en else "zh-CN"
+    text = render_text([i for i in run.issues if i.severity is not Severity.NOTICE], language)
+    if text:
+        typer.echo(text, err=True)
+    if run.stopped:
+        typer.echo(render_text(run.issues, language))
+        typer.echo(_t("stopped", language).replace("未计算", "未生成报告"), err=True)
+        raise typer.Exit(1)
+    assert run.results is not None
+    t = run.results["totals"]
+    typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
+                  s3=t["scope3"]))
+    by = run.results.get("base_year")
+    if by:
+        share = by.get("structural_change_share")
+        typer.echo(f"base year: structural change {share if share is None else f'{share:.1%}'} of the prior year "
+                   f"(threshold {by['threshold']:.0%}); recalculation "
+                   f"{'REQUIRED' if by['recalculation_required'] else 'not required'}")
+    counts = {s.value: run.count(s) for s in Severity}
+    typer.echo(_t("totals", language, **counts))
+    for p in run.problems:
+        typer.echo(f"  ! {p}", err=True)
+    typer.echo(f"{out}/ ({time.perf_counter() - t0:.1f} s)")
+    for p in sorted({str(p.relative_to(out)) for p in run.paths.values()}):
+        typer.echo(f"  {p}")
+    typer.echo("  inputs/, factors/" + (", prior/" if prior else "")
+               + ("  (输入与因子数据集副本 / copies of the inputs and factor datasets, for `disclosure verify`)"))
+    raise typer.Exit(run.exit_code)
+
+
+@app.command()
+def verify(
+    folder: Path = typer.Argument(..., help="disclosure report 的输出文件夹 / a folder written by `disclosure report`"),
+) -> None:
+    """复核报告包：校验哈希、重新计算并比对 / Re-perform a report folder: hashes, recomputation,
+    comparison with results.json and the XBRL facts."""
+    from .assure.verify import verify as run_verify
+
+    v = run_verify(folder)
+    for d in v.differences:
+        typer.echo(d.render())
+    for n in v.notes:
+        typer.echo(f"note: {n}", err=True)
+    typer.echo(f"{v.checked_files} files hashed, {v.compared_values} values and {v.compared_facts} XBRL facts "
+               f"compared: {'OK' if v.ok else f'{len(v.differences)} differences'}", err=True)
+    raise typer.Exit(0 if v.ok else 1)
+
+
+@app.command()
+def diff(
+    folder_a: Path = typer.Argument(..., help="报告文件夹 A / report folder A"),
+    folder_b: Path = typer.Argument(..., help="报告文件夹 B / report folder B"),
+) -> None:
+    """解释两次运行的差异 / Explain the differences between two report folders, line by line."""
+    from .assure.diff import explain
+
+    for name in (folder_a, folder_b):
+        if not (name / "manifest.json").is_file():
+            typer.echo(f"disclosure diff: {name}/manifest.json not found (a `disclosure report` folder?)", err=True)
+            raise typer.Exit(2)
+    lines = explain(folder_a, folder_b)
+    for line in lines:
+        typer.echo(line)
+    if not lines:
+        typer.echo("no differences", err=True)
+    raise typer.Exit(1 if lines else 0)
+
+
 def main() -> None:
     """Entry point. Bad input never reaches here as an exception (it is reported as issues); what
     does is a defect of the tool, shown in one line with exit code 3 (set DISCLOSURE_DEBUG=1 for the

@@ -1,0 +1,216 @@
+"""``disclosure verify DIR``: re-perform a report folder.
+
+1. Every file recorded in ``manifest.json`` is there with its sha256; no file was added.
+2. The calculation is repeated from the pack's own copies (``inputs/``, ``factors/``, ``prior/``)
+   with the installed tool, and the result compared with ``results.json`` value by value.
+3. The XBRL instance and the Inline XBRL are rebuilt from the recomputed results and compared fact
+   by fact with the files in the folder.
+4. The factor datasets recorded in results.json match the files in ``factors/`` (sha256); a
+   different copy installed with the tool is reported as a notice (it never changes the pack).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from . import manifest
+
+REL_TOL = 1e-12  # float summation order across platforms; far below any disclosed digit
+
+
+@dataclass
+class Difference:
+    kind: str      # altered | missing | unrecorded | result | xbrl | factor | error
+    where: str
+    found: Any = None
+    expected: Any = None
+
+    def render(self) -> str:
+        if self.found is None and self.expected is None:
+            return f"[{self.kind}] {self.where}"
+        return f"[{self.kind}] {self.where}: found {self.found!r}, expected {self.expected!r}"
+
+
+@dataclass
+class Verification:
+    differences: list[Difference] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked_files: int = 0
+    compared_values: int = 0
+    compared_facts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-9)
+    return a == b
+
+
+def diff_values(a: Any, b: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """Every leaf where ``a`` (found) and ``b`` (expected) differ, with its JSON path."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b), key=str):
+            p = f"{path}.{k}" if path else str(k)
+            if k not in a:
+                out.append((p, "<absent>", b[k]))
+            elif k not in b:
+                out.append((p, a[k], "<absent>"))
+            else:
+                out += diff_values(a[k], b[k], p)
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        out = []
+        for i in range(max(len(a), len(b))):
+            p = f"{path}[{i}]"
+            if i >= len(a):
+                out.append((p, "<absent>", b[i]))
+            elif i >= len(b):
+                out.append((p, a[i], "<absent>"))
+            else:
+                out += diff_values(a[i], b[i], p)
+        return out
+    return [] if _equal(a, b) else [(path, a, b)]
+
+
+def count_leaves(a: Any) -> int:
+    if isinstance(a, dict):
+        return sum(count_leaves(v) for v in a.values())
+    if isinstance(a, list):
+        return sum(count_leaves(v) for v in a)
+    return 1
+
+
+def instance_facts(data: bytes) -> dict[tuple[str, str, str], str]:
+    """Facts of an xBRL-XML instance keyed by (concept, context, unit)."""
+    root = etree.fromstring(data)
+    out: dict[tuple[str, str, str], str] = {}
+    for el in root:
+        if not isinstance(el.tag, str) or el.get("contextRef") is None:
+            continue
+        q = etree.QName(el)
+        key = (f"{{{q.namespace}}}{q.localname}", el.get("contextRef") or "", (el.get("unitRef") or "")
+               + (f"@{el.get('{http://www.w3.org/XML/1998/namespace}lang')}"
+                  if el.get("{http://www.w3.org/XML/1998/namespace}lang") else ""))
+        out[key] = "".join(el.itertext()).strip()
+    return out
+
+
+def _contexts(data: bytes) -> dict[str, str]:
+    root = etree.fromstring(data)
+    ns = "{http://www.xbrl.org/2003/instance}"
+    return {c.get("id"): etree.tostring(c, method="c14n").decode() for c in root.iter(f"{ns}context")}
+
+
+def verify(folder: Path) -> Verification:
+    from ..compute.write import results_json
+    from ..export.xbrl import stem_of
+    from ..export.xbrl.facts import build_facts
+    from ..export.xbrl.inline import inline_bytes
+    from ..export.xbrl.instance import instance_bytes
+    from ..pipeline import compute_pack
+
+    folder = Path(folder)
+    v = Verification()
+    d = v.differences
+    if not (folder / manifest.MANIFEST).is_file():
+        d.append(Difference("missing", manifest.MANIFEST))
+        return v
+    try:
+        man = manifest.read(folder)
+    except (OSError, ValueError) as e:
+        d.append(Difference("error", f"{manifest.MANIFEST} unreadable: {e}"))
+        return v
+
+    # 1 hashes
+    recorded = man.get("files") or {}
+    for rel in sorted(recorded):
+        p = folder / rel
+        if not p.is_file():
+            d.append(Difference("missing", rel))
+            continue
+        v.checked_files += 1
+        h = manifest.sha256(p)
+        if h != recorded[rel]["sha256"]:
+            d.append(Difference("altered", rel, h, recorded[rel]["sha256"]))
+    for rel in manifest.files_of(folder):
+        if rel not in recorded:
+            d.append(Difference("unrecorded", rel))
+
+    # 2 recompute
+    try:
+        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        d.append(Difference("error", f"results.json unreadable: {e}"))
+        return v
+    prior = None
+    if man.get("prior"):
+        try:
+            prior = json.loads((folder / man["prior"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            d.append(Difference("error", f"{man['prior']} unreadable: {e}"))
+    inv_path = folder / (man.get("inventory") or manifest.INPUTS)
+    try:
+        _, _, comp = compute_pack(inv_path, folder, prior, folder / manifest.FACTORS)
+    except Exception as e:  # a defect or an unreadable input: a difference, not a crash
+        d.append(Difference("error", f"recomputation failed: {type(e).__name__}: {e}"))
+        return v
+    fresh = json.loads(results_json(comp.results))
+    v.compared_values = count_leaves(fresh)
+    for path, found, expected in diff_values(results, fresh):
+        d.append(Difference("result", f"results.json {path}", found, expected))
+
+    # 3 XBRL
+    fs = build_facts(fresh)
+    stem = stem_of(fresh)
+    inst = folder / f"{stem}.xbrl"
+    if inst.is_file():
+        expected_bytes = instance_bytes(fs)
+        got_bytes = inst.read_bytes()
+        try:
+            got, want = instance_facts(got_bytes), instance_facts(expected_bytes)
+            v.compared_facts = len(want)
+            for key in sorted(set(got) | set(want)):
+                if got.get(key) != want.get(key):
+                    d.append(Difference("xbrl", f"{inst.name} {key[0]} context {key[1]} {key[2]}".rstrip(),
+                                        got.get(key, "<absent>"), want.get(key, "<absent>")))
+            gc, wc = _contexts(got_bytes), _contexts(expected_bytes)
+            for cid in sorted(set(gc) | set(wc)):
+                if gc.get(cid) != wc.get(cid):
+                    d.append(Difference("xbrl", f"{inst.name} context {cid} differs"))
+        except etree.XMLSyntaxError as e:
+            d.append(Difference("xbrl", f"{inst.name} is not well-formed XML: {e}"))
+    else:
+        d.append(Difference("missing", inst.name))
+    ixf = folder / f"{stem}.xhtml"
+    if ixf.is_file():
+        tool = str((fresh.get("tool") or {}).get("version") or "")
+        if ixf.read_bytes() != inline_bytes(fs, fresh, tool):
+            d.append(Difference("xbrl", f"{ixf.name} differs from the Inline XBRL of the recomputed results"))
+
+    # 4 factor datasets
+    from ..factors import load_library
+
+    by_file = {(x.get("id"), x.get("version")): x.get("sha256") for x in man.get("factor_datasets") or []}
+    installed, _ = load_library()
+    for (ident, version), sha in sorted(by_file.items()):
+        p = folder / manifest.FACTORS / f"{ident}@{version}.yaml"
+        if p.is_file() and manifest.sha256(p) != sha:
+            d.append(Difference("factor", f"{manifest.FACTORS}/{p.name} ({ident}@{version})", manifest.sha256(p), sha))
+        ds = installed.get(ident, version)
+        if ds is not None and ds.sha256 != sha:
+            v.notes.append(f"the installed dataset {ident}@{version} differs from the one recorded; "
+                           "the pack's copy was used")
+    return v

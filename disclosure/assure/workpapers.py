@@ -1,0 +1,191 @@
+"""``workpapers.xlsx``: the assurer's view of a run.
+
+Sheets: ``Summary`` (each reported total beside a SUMIFS over the trace and the figure as disclosed,
+rounded by the project's rounding policy), ``Trace`` (every trace line: source file and row, factor,
+conversion, gas masses, CO2e; split into Trace, Trace (2), … past Excel's row limit, with the
+Summary's sums over every part), ``Excluded`` (the lines not counted, with the reason), ``Settings``
+and ``Factors`` (the datasets used, with version and sha256), ``Base year`` (with --prior).
+Deterministic: a fixed creation date, no volatile metadata. User text that begins like a formula
+(= + - @) is written as text, prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+
+from ..export.numbers import rounded
+
+EXCEL_ROWS = 1_048_576
+FIXED_DATE = dt.datetime(2000, 1, 1)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# label, results.json total, trace selection (scope, column)
+TOTALS = [
+    ("Scope 1 / 范围一", "scope1", [(1, "co2e")]),
+    ("Scope 2 location-based / 范围二 位置法", "scope2_location", [(2, "co2e")]),
+    ("Scope 2 market-based / 范围二 市场法", "scope2_market", [(2, "co2e_market")]),
+    ("Scope 3 / 范围三", "scope3", [(3, "co2e")]),
+    ("Scope 1+2 location-based / 范围一+二 位置法", "scope1_2_location", [(1, "co2e"), (2, "co2e")]),
+    ("Scope 1+2 market-based / 范围一+二 市场法", "scope1_2_market", [(1, "co2e"), (2, "co2e_market")]),
+    ("Scope 1+2+3 location-based", "scope1_2_3_location", [(1, "co2e"), (2, "co2e"), (3, "co2e")]),
+    ("Scope 1+2+3 market-based", "scope1_2_3_market", [(1, "co2e"), (2, "co2e_market"), (3, "co2e")]),
+]
+
+
+def safe_text(v: Any) -> Any:
+    if isinstance(v, str) and v[:1] in _FORMULA_START:
+        return "'" + v
+    return v
+
+
+def trace_sums(trace: pd.DataFrame) -> dict[str, float]:
+    """Each total as the sum of the included trace lines it selects (what the SUMIFS computes)."""
+    inc = trace.loc[trace["status"].astype(object).eq("included")]
+    scope = pd.to_numeric(inc["scope"], errors="coerce")
+    out = {}
+    for _, key, sel in TOTALS:
+        out[key] = float(sum(float(inc.loc[scope == s, col].astype("float64").fillna(0).sum()) for s, col in sel))
+    return out
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float | np.floating):
+        return None if math.isnan(v) or math.isinf(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, dict | list):
+        return json.dumps(v, ensure_ascii=False, sort_keys=True)
+    if isinstance(v, str):
+        return safe_text(v)
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return safe_text(str(v))
+
+
+def _column(s: pd.Series) -> tuple[str, list[Any]]:
+    """A column prepared once for writing: ('n', floats or None) or ('x', cells)."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "x", [None if pd.isna(v) else bool(v) for v in s.to_numpy(dtype=object)]
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        a = s.to_numpy(dtype="float64", na_value=np.nan)
+        ok = np.isfinite(a)
+        return "n", [float(v) if k else None for v, k in zip(a.tolist(), ok.tolist(), strict=True)]
+    return "x", [_cell(v) for v in s.to_numpy(dtype=object)]
+
+
+def _write_frame(ws: Any, frame: pd.DataFrame, header_fmt: Any, start: int = 0) -> None:
+    for j, c in enumerate(frame.columns):
+        ws.write_string(start, j, str(c), header_fmt)
+    columns = [_column(frame[c]) for c in frame.columns]
+    write_number, write_string, write_boolean = ws.write_number, ws.write_string, ws.write_boolean
+    for i in range(len(frame)):  # row by row: constant_memory mode writes rows in order
+        r = start + 1 + i
+        for j, (kind, values) in enumerate(columns):
+            x = values[i]
+            if x is None:
+                continue
+            if kind == "n":
+                write_number(r, j, x)
+            elif isinstance(x, bool):
+                write_boolean(r, j, x)
+            elif isinstance(x, int | float):
+                write_number(r, j, x)
+            else:
+                write_string(r, j, x)
+    ws.freeze_panes(start + 1, 0)
+
+
+def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
+                     max_rows: int = EXCEL_ROWS - 1) -> Path:
+    """Write the workpapers; ``max_rows`` data rows per trace sheet (tests lower it)."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False})
+    wb.set_properties({"title": "Workpapers / 工作底稿", "author": "disclosure",
+                       "created": FIXED_DATE, "comments": f"disclosure {results.get('tool', {}).get('version', '')}"})
+    bold = wb.add_format({"bold": True})
+    n = len(trace)
+    parts = max(1, math.ceil(n / max_rows))
+    names = ["Trace" if k == 0 else f"Trace ({k + 1})" for k in range(parts)]
+    cols = list(trace.columns)
+    status_col, scope_col = xl_col_to_name(cols.index("status")), xl_col_to_name(cols.index("scope"))
+
+    # Summary first (constant_memory writes rows in order, sheet by sheet)
+    ws = wb.add_worksheet("Summary")
+    ws.write_row(0, 0, ["Figure / 指标", "results.json (tCO2e)", "Sum of trace lines (tCO2e)",
+                        "Difference", "As disclosed (rounded)"], bold)
+    sums = trace_sums(trace)
+    totals = results.get("totals") or {}
+    for r, (label, key, sel) in enumerate(TOTALS, start=1):
+        terms = []
+        for s, c in sel:
+            vc = xl_col_to_name(cols.index(c))
+            for nm in names:
+                q = f"'{nm}'"
+                terms.append(f'SUMIFS({q}!{vc}:{vc},{q}!{status_col}:{status_col},"included",'
+                             f'{q}!{scope_col}:{scope_col},{s})')
+        reported = float(totals.get(key) or 0.0)
+        ws.write_string(r, 0, label)
+        ws.write_number(r, 1, reported)
+        ws.write_formula(r, 2, "=" + "+".join(terms), None, sums[key])
+        ws.write_formula(r, 3, f"=B{r + 1}-C{r + 1}", None, reported - sums[key])
+        ws.write_number(r, 4, float(rounded(reported, "emissions")))
+    r = len(TOTALS) + 2
+    ws.write_string(r, 0, "Trace lines / 追溯行", bold)
+    ws.write_number(r, 1, n)
+    ws.write_string(r + 1, 0, "Trace sheets / 追溯表")
+    ws.write_string(r + 1, 1, ", ".join(names))
+    ws.write_string(r + 2, 0, "Lines by status / 按状态")
+    ws.write_string(r + 2, 1, json.dumps((results.get("lines") or {}).get("by_status") or {}, sort_keys=True))
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 4, 22)
+
+    for k, nm in enumerate(names):
+        ws = wb.add_worksheet(nm)
+        _write_frame(ws, trace.iloc[k * max_rows:(k + 1) * max_rows], bold)
+
+    ws = wb.add_worksheet("Excluded")
+    excl = trace.loc[~trace["status"].astype(object).eq("included"),
+                     ["line_id", "file", "sheet", "row", "facility_id", "source", "activity", "quantity", "unit",
+                      "status", "reason", "co2e_gross"]]
+    _write_frame(ws, excl.iloc[:max_rows], bold)
+
+    ws = wb.add_worksheet("Settings")
+    settings = {**(results.get("settings") or {}), "entity": results.get("entity"), "period": results.get("period"),
+                "tool": results.get("tool"), "inputs": results.get("inputs")}
+    _write_frame(ws, pd.DataFrame({"setting": list(settings), "value": [settings[k] for k in settings]}), bold)
+
+    ws = wb.add_worksheet("Factors")
+    ds = pd.DataFrame(results.get("factor_datasets") or [])
+    if not ds.empty:
+        first = [c for c in ("id", "version", "kind", "sha256", "file", "title_en", "title_zh", "publisher",
+                             "document", "year") if c in ds.columns]
+        ds = ds[first + [c for c in ds.columns if c not in first]]
+    _write_frame(ws, ds, bold)
+
+    by = results.get("base_year")
+    if by:
+        ws = wb.add_worksheet("Base year")
+        log = pd.DataFrame(by.get("log") or [])
+        head = pd.DataFrame({"setting": ["base_period", "threshold", "structural_change_share",
+                                         "recalculation_required"],
+                             "value": [by.get("base_period"), by.get("threshold"),
+                                       by.get("structural_change_share"), by.get("recalculation_required")]})
+        _write_frame(ws, pd.concat([head, log], axis=0, ignore_index=True) if not log.empty else head, bold)
+    wb.close()
+    return path

@@ -1,0 +1,88 @@
+"""Year over year: the prior period's figures beside this one's (``prior`` and ``change`` in
+results.json), and the base-year recalculation check.
+
+The check looks for structural changes between the prior report and this one: entities and
+facilities added or removed, a changed consolidation approach, GWP set or grid factor level, and
+factor datasets whose id or version changed. The emissions of what was added or removed are
+compared with the prior year's Scope 1 + 2 (location-based); above the threshold (a setting,
+``options.base_year_threshold`` in report.yaml, default 5 %) a base-year recalculation is
+required. Every finding is one line of the recalculation log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_THRESHOLD = 0.05
+TOTALS = ["scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
+          "scope1_2_3_location", "scope1_2_3_market"]
+SETTINGS = ["consolidation", "gwp", "grid_factor_level", "grid_year", "default_fuel_basis"]
+
+
+def threshold_of(results: dict[str, Any], options: dict[str, Any] | None = None) -> float:
+    value = (options or {}).get("base_year_threshold", DEFAULT_THRESHOLD)
+    try:
+        v = float(str(value).rstrip("%")) / (100 if str(value).endswith("%") else 1)
+    except ValueError:
+        return DEFAULT_THRESHOLD
+    return v if 0 <= v < 1 else DEFAULT_THRESHOLD
+
+
+def _s12(rec: dict[str, Any]) -> float:
+    return float(rec.get("scope1") or 0.0) + float(rec.get("scope2_location") or 0.0)
+
+
+def compare(current: dict[str, Any], prior: dict[str, Any], threshold: float = DEFAULT_THRESHOLD
+            ) -> dict[str, Any]:
+    """The ``prior``, ``change`` and ``base_year`` sections for ``current`` given ``prior``."""
+    ct, pt = current.get("totals") or {}, prior.get("totals") or {}
+    change = {}
+    for k in TOTALS:
+        a, b = pt.get(k), ct.get(k)
+        if a is None or b is None:
+            continue
+        change[k] = {"prior": a, "current": b, "absolute": b - a, "relative": (b - a) / a if a else None}
+    log: list[dict[str, Any]] = []
+    base = _s12(pt)
+
+    def members(res: dict[str, Any], key: str, ident: str) -> dict[str, dict[str, Any]]:
+        return {str(r.get(ident)): r for r in res.get(key) or []}
+
+    structural = 0.0
+    for key, ident, kind in (("by_entity", "entity_id", "entity"), ("by_facility", "facility_id", "facility")):
+        now, before = members(current, key, ident), members(prior, key, ident)
+        for i in sorted(set(now) - set(before)):
+            e = _s12(now[i])
+            if kind == "entity":
+                structural += e
+            log.append({"change": f"{kind}_added", "item": i, "name": now[i].get("name"),
+                        "scope1_2_location": e, "share_of_prior": e / base if base else None})
+        for i in sorted(set(before) - set(now)):
+            e = _s12(before[i])
+            if kind == "entity":
+                structural += e
+            log.append({"change": f"{kind}_removed", "item": i, "name": before[i].get("name"),
+                        "scope1_2_location": e, "share_of_prior": e / base if base else None})
+    cs, ps = current.get("settings") or {}, prior.get("settings") or {}
+    for k in SETTINGS:
+        if cs.get(k) != ps.get(k):
+            log.append({"change": "method_changed", "item": k, "prior": ps.get(k), "current": cs.get(k)})
+    cf = {d["id"]: d.get("version") for d in current.get("factor_datasets") or []}
+    pf = {d["id"]: d.get("version") for d in prior.get("factor_datasets") or []}
+    for i in sorted(set(cf) | set(pf)):
+        if cf.get(i) != pf.get(i):
+            log.append({"change": "factor_changed", "item": i, "prior": pf.get(i), "current": cf.get(i)})
+    share = structural / base if base else None
+    required = bool(share is not None and share > threshold) or any(
+        x["change"] == "method_changed" and x["item"] in ("consolidation", "gwp") for x in log)
+    return {
+        "prior": {"period": prior.get("period"), "totals": {k: pt.get(k) for k in TOTALS if k in pt}},
+        "change": change,
+        "base_year": {
+            "base_period": prior.get("period"),
+            "threshold": threshold,
+            "structural_change_scope1_2_location": structural,
+            "structural_change_share": share,
+            "recalculation_required": required,
+            "log": log,
+        },
+    }

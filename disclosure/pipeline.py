@@ -1,0 +1,221 @@
+"""``disclosure report``: one command from an inventory to the whole pack.
+
+    check → compute → XBRL + Inline XBRL (validated) → Word → workpapers → manifest
+
+The pack is self-contained so that ``disclosure verify`` can re-perform it: the inventory is copied
+into ``inputs/``, every factor dataset file of the library the run used into ``factors/`` (the run
+computes from those copies), the prior year's results.json (``--prior``) into ``prior/``. The
+exporters stay leaves: this module calls them, they never call back.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .assure import manifest, workpapers, years
+from .assure.library import copy_library, folder_library
+from .core.issues import Issue, Severity, issue
+from .factors import load_library
+
+STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
+WORKPAPERS = "workpapers.xlsx"
+
+
+class ReportUsageError(Exception):
+    """The command was asked something it cannot do (exit code 2)."""
+
+
+@dataclass
+class ReportRun:
+    out: Path
+    exit_code: int = 0
+    stopped: bool = False
+    results: dict[str, Any] | None = None
+    issues: list[Issue] = field(default_factory=list)
+    paths: dict[str, Path] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    xbrl_validated: bool = False
+    problems: list[str] = field(default_factory=list)   # stage failures, one line each
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for i in self.issues if i.severity is severity)
+
+
+def _copy_inventory(inventory: Path, dest: Path) -> Path:
+    """Copy the inventory (a folder, or one workbook) into ``dest``; returns the path to read."""
+    dest.mkdir(parents=True, exist_ok=True)
+    if inventory.is_file():  # a workbook, with report.yaml and disclosures.yaml beside it if there
+        shutil.copyfile(inventory, dest / inventory.name)
+        for side in ("report.yaml", "disclosures.yaml"):
+            if (inventory.parent / side).is_file():
+                shutil.copyfile(inventory.parent / side, dest / side)
+        return dest / inventory.name
+    for p in sorted(inventory.rglob("*")):
+        rel = p.relative_to(inventory)
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or not p.is_file():
+            continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dest / rel)
+    return dest
+
+
+def prepare_out(out: Path) -> Path:
+    """``out`` must be absent, empty, or an earlier report (or compute) folder, which a successful
+    run replaces whole; anything else is refused. The pack is built in a staging folder beside it
+    (returned), so a run that stops or fails leaves an earlier pack untouched."""
+    if out.exists():
+        if not out.is_dir():
+            raise ReportUsageError(f"{out} is not a folder")
+        if any(out.iterdir()) and not ((out / manifest.MANIFEST).is_file() or (out / "results.json").is_file()):
+            raise ReportUsageError(f"{out} is not empty and is not a report folder; choose another --out")
+    staging = out.with_name(f".{out.name}.partial")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def _publish(staging: Path, out: Path, run: ReportRun) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    staging.rename(out)
+    run.paths = {k: out / p.relative_to(staging) for k, p in run.paths.items()}
+
+
+def compute_pack(inv_path: Path, out: Path, prior_results: dict[str, Any] | None,
+                 library_dir: Path) -> tuple[Any, list[Issue], Any]:
+    """Load and compute from the pack's own copies (the path ``verify`` repeats)."""
+    from .compute import compute
+    from .ingest.inventory import load_inventory
+
+    inv, issues = load_inventory(inv_path)
+    library, lib_issues = folder_library(library_dir)
+    comp = compute(inv, library)
+    comp.issues = lib_issues + comp.issues
+    if prior_results is not None:
+        comp.results.update(years.compare(comp.results, prior_results,
+                                          years.threshold_of(comp.results, inv.settings.options)))
+    return inv, issues, comp
+
+
+def base_year_issues(results: dict[str, Any]) -> list[Issue]:
+    """The base-year check's findings as issues (shown, not written into results.json)."""
+    by = results.get("base_year")
+    if not by:
+        return []
+    prior = "{start} – {end}".format(**(by.get("base_period") or {"start": "?", "end": "?"}))
+    out = [issue("base-year-method-changed", what=x["item"], prior=x.get("prior"), current=x.get("current"))
+           for x in by.get("log") or [] if x["change"] in ("method_changed", "factor_changed")]
+    if by.get("recalculation_required"):
+        share = by.get("structural_change_share")
+        out.insert(0, issue("base-year-recalculation", prior=prior,
+                            share="-" if share is None else f"{share:.1%}", threshold=f"{by['threshold']:.0%}"))
+    return out
+
+
+def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
+               ifrs_package: Path | None = None, force: bool = False, prior: Path | None = None,
+               progress: Callable[[str, str], None] | None = None) -> ReportRun:
+    from .compute.write import write_outputs
+    from .ingest.inventory import load_inventory
+
+    say = progress or (lambda stage, text: None)
+    inventory, out = Path(inventory), Path(out)
+    prior_results = None
+    if prior is not None:
+        pf = prior / "results.json" if prior.is_dir() else prior
+        if not pf.is_file():
+            raise ReportUsageError(f"--prior: {pf} not found (give an earlier report folder)")
+        prior_results = json.loads(pf.read_text(encoding="utf-8"))
+    if not inventory.exists():
+        raise ReportUsageError(f"{inventory} not found")
+    final, out = out, prepare_out(out)
+    run = ReportRun(final)
+    t = time.perf_counter()
+
+    # 1 check
+    say("check", f"reading {inventory}")
+    inv_path = _copy_inventory(inventory, out / manifest.INPUTS)
+    inv, issues = load_inventory(inv_path)
+    run.issues += issues
+    run.seconds["check"] = time.perf_counter() - t
+    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+    say("check", f"{errors} errors, {len(issues) - errors} warnings/notices")
+    if errors and not force:
+        shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
+        run.stopped, run.exit_code = True, 1
+        return run
+
+    # 2 compute, from the copies in the pack
+    t = time.perf_counter()
+    dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
+    library, lib_issues = load_library(dirs)
+    copy_library(library, out / manifest.FACTORS)
+    if prior_results is not None:
+        (out / manifest.PRIOR).mkdir()
+        shutil.copyfile(pf, out / manifest.PRIOR / "results.json")
+    _, _, comp = compute_pack(inv_path, out, prior_results, out / manifest.FACTORS)
+    run.issues += lib_issues + comp.issues + base_year_issues(comp.results)
+    run.results = comp.results
+    for p in write_outputs(comp, out):
+        run.paths[p.name] = p
+    run.seconds["compute"] = time.perf_counter() - t
+    tt = comp.results["totals"]
+    say("compute", f"{len(comp.trace):,} trace lines; Scope 1 {tt['scope1']:,.1f}, Scope 2 (location) "
+                   f"{tt['scope2_location']:,.1f}, Scope 3 {tt['scope3']:,.1f} tCO2e")
+
+    # 3 XBRL
+    t = time.perf_counter()
+    from .export.xbrl import export_xbrl
+
+    exp = export_xbrl(out, out, ifrs_package=ifrs_package)
+    run.issues += exp.issues
+    run.xbrl_validated = exp.validated
+    run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
+    run.seconds["xbrl"] = time.perf_counter() - t
+    xerr = exp.count(Severity.ERROR)
+    say("xbrl", (f"{len(exp.facts.facts)} facts; validated by Arelle: {xerr} errors" if exp.validated else
+                 f"{len(exp.facts.facts)} facts; NOT validated (no IFRS taxonomy package)"))
+    if xerr:
+        run.exit_code = 1
+        run.problems.append(f"the XBRL has {xerr} validation errors (see validation.json)")
+
+    # 4 Word
+    t = time.perf_counter()
+    from .export.word import render
+
+    for lang in langs:
+        target = out / f"report.{lang}.docx"
+        try:
+            run.paths[target.name] = render(out, target, lang)
+            say("word", str(target.name))
+        except Exception as e:  # the Word exporter failing must not lose the rest of the pack
+            run.exit_code = 1
+            run.problems.append(f"Word ({lang}) failed: {type(e).__name__}: {e}")
+            say("word", f"FAILED ({lang}): {e}")
+    run.seconds["word"] = time.perf_counter() - t
+
+    # 5 workpapers
+    t = time.perf_counter()
+    run.paths[WORKPAPERS] = workpapers.write_workpapers(out / WORKPAPERS, comp.trace, comp.results)
+    run.seconds["workpapers"] = time.perf_counter() - t
+    say("workpapers", WORKPAPERS)
+
+    # 6 manifest
+    t = time.perf_counter()
+    rel = inv_path.relative_to(out).as_posix()
+    run.paths[manifest.MANIFEST] = manifest.write(out, comp.results, {
+        "inventory": rel, "langs": list(langs), "prior": f"{manifest.PRIOR}/results.json" if prior_results else None,
+        "xbrl_validated": exp.validated, "force": force})
+    run.seconds["manifest"] = time.perf_counter() - t
+    say("manifest", manifest.MANIFEST)
+    if errors or any(i.severity is Severity.ERROR for i in comp.issues):
+        run.exit_code = 1  # forced past input errors: the pack is written, the exit code still says so
+    _publish(out, final, run)
+    return run

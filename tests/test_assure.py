@@ -1,0 +1,220 @@
+"""The assurance pack (issue 6): byte-identical runs, ``verify`` re-performing a pack and catching
+an altered XBRL number, input file or factor file, ``diff`` naming a changed factor dataset version,
+the prior year with the base-year check, the workpapers' safety and size limits. Runs without the
+IFRS package (Arelle is exercised in test_report.py), one pack shared by the module."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import disclosure.factors
+import disclosure.pipeline
+from disclosure.assure import manifest, workpapers
+from disclosure.assure.diff import explain
+from disclosure.assure.verify import verify
+from disclosure.cli import app
+from disclosure.export.xbrl import stem_of
+from disclosure.factors import load_library
+from disclosure.pipeline import run_report
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "fixtures" / "demo-group"
+DEMO_2024 = REPO / "fixtures" / "demo-group-2024"
+GRID = REPO / "disclosure" / "factors" / "datasets" / "cn-grid-2023@1.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _no_ifrs_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISCLOSURE_IFRS_PACKAGE", raising=False)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("assure")
+
+
+@pytest.fixture(scope="module")
+def pack(base: Path) -> Path:
+    run = run_report(DEMO, base / "a")
+    assert run.exit_code == 0, run.problems
+    return base / "a"
+
+
+def _copy(pack: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "copy"
+    shutil.copytree(pack, dst)
+    return dst
+
+
+def test_two_runs_are_byte_identical(pack: Path, base: Path) -> None:
+    again = base / "again"
+    run_report(DEMO, again)
+    a, b = manifest.files_of(pack), manifest.files_of(again)
+    assert a == b
+    differ = [rel for rel in a if (pack / rel).read_bytes() != (again / rel).read_bytes()]
+    assert differ == []
+    assert (pack / "manifest.json").read_bytes() == (again / "manifest.json").read_bytes()
+    # a re-run into an existing report folder replaces it whole, with the same bytes
+    run_report(DEMO, again)
+    assert (again / "manifest.json").read_bytes() == (pack / "manifest.json").read_bytes()
+
+
+def test_verify_passes_on_a_fresh_pack(pack: Path) -> None:
+    v = verify(pack)
+    assert v.ok, [d.render() for d in v.differences]
+    assert v.compared_values > 500 and v.compared_facts > 300
+
+
+def test_verify_catches_a_changed_number_in_the_xbrl(pack: Path, tmp_path: Path) -> None:
+    d = _copy(pack, tmp_path)
+    results = json.loads((d / "results.json").read_text(encoding="utf-8"))
+    inst = d / f"{stem_of(results)}.xbrl"
+    text = inst.read_text(encoding="utf-8")
+    text, n = re.subn(r"(AbsoluteGrossScope1GHGEmissions[^>]*>)3125428\.29<", r"\g<1>3125428.30<", text, count=1)
+    assert n == 1
+    inst.write_text(text, encoding="utf-8")
+    v = verify(d)
+    kinds = {(x.kind, x.where.split(" ")[0]) for x in v.differences}
+    assert ("altered", inst.name) in kinds and ("xbrl", inst.name) in kinds
+    assert any(x.kind == "xbrl" and x.found == "3125428.30" and x.expected == "3125428.29" for x in v.differences)
+    res = CliRunner().invoke(app, ["verify", str(d)])
+    assert res.exit_code == 1 and "3125428.30" in res.output
+
+
+def test_verify_catches_a_changed_input_file(pack: Path, tmp_path: Path) -> None:
+    d = _copy(pack, tmp_path)
+    acts = d / "inputs" / "activities.csv"
+    text = acts.read_text(encoding="utf-8-sig")
+    assert '"88,150.0"' in text
+    acts.write_text(text.replace('"88,150.0"', '"88,160.0"', 1), encoding="utf-8-sig")
+    v = verify(d)
+    assert any(x.kind == "altered" and x.where == "inputs/activities.csv" for x in v.differences)
+    # the recomputation from the altered input disagrees with results.json and the XBRL
+    assert any(x.kind == "result" and x.where == "results.json totals.scope1" for x in v.differences)
+    assert any(x.kind == "xbrl" for x in v.differences)
+
+
+def test_verify_catches_a_changed_factor_file(pack: Path, tmp_path: Path) -> None:
+    d = _copy(pack, tmp_path)
+    f = d / "factors" / "cn-grid-2023@1.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "[region, 华东, average, 0.5500, tCO2/MWh]" in text
+    f.write_text(text.replace("[region, 华东, average, 0.5500,", "[region, 华东, average, 0.5600,"), encoding="utf-8")
+    v = verify(d)
+    assert any(x.kind == "altered" and x.where == "factors/cn-grid-2023@1.yaml" for x in v.differences)
+    assert any(x.kind == "factor" and "cn-grid-2023@1" in x.where for x in v.differences)
+    assert any(x.kind == "result" and x.where.startswith("results.json totals.scope2") for x in v.differences)
+
+
+def test_verify_catches_an_added_or_missing_file(pack: Path, tmp_path: Path) -> None:
+    d = _copy(pack, tmp_path)
+    (d / "extra.txt").write_text("x", encoding="utf-8")
+    (d / "trace.csv").unlink()
+    kinds = {(x.kind, x.where) for x in verify(d).differences}
+    assert ("unrecorded", "extra.txt") in kinds and ("missing", "trace.csv") in kinds
+
+
+def _unpinned_grid(tmp: Path) -> Path:
+    inv = tmp / "inv"
+    shutil.copytree(DEMO, inv)
+    y = inv / "report.yaml"
+    y.write_text(y.read_text(encoding="utf-8").replace('    cn-grid-2023: "1"\n', ""), encoding="utf-8")
+    return inv
+
+
+def test_diff_names_the_factor_dataset_when_only_its_version_changes(base: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    inv = _unpinned_grid(tmp_path)
+    a = tmp_path / "run-a"
+    run_report(inv, a)
+    # a newer grid dataset is installed: the unpinned report takes it
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    text = GRID.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"', 1)
+    (newer / "cn-grid-2023@2.yaml").write_text(
+        text.replace("[region, 华东, average, 0.5500,", "[region, 华东, average, 0.5600,"), encoding="utf-8")
+
+    def with_newer(dirs=()):  # type: ignore[no-untyped-def]
+        return load_library([*dirs, newer])
+
+    monkeypatch.setattr(disclosure.pipeline, "load_library", with_newer)
+    monkeypatch.setattr(disclosure.factors, "load_library", with_newer)
+    b = tmp_path / "run-b"
+    run_report(inv, b)
+    lines = explain(a, b)
+    assert "factor dataset cn-grid-2023: version 1 → 2" in lines
+    assert not any(line.startswith(("input ", "tool")) for line in lines), lines
+    # the only setting that moves is the one quoting the grid factor (category 3's upstream note)
+    assert all("cn-grid-2023@" in line for line in lines if line.startswith("setting ")), lines
+    assert any(line.startswith("result totals.scope2_location") for line in lines)
+    # the newer dataset never changes the existing folder: it still verifies, from its own copy
+    v = verify(a)
+    assert v.ok, [x.render() for x in v.differences]
+    res = CliRunner().invoke(app, ["diff", str(a), str(b)])
+    assert res.exit_code == 1 and "cn-grid-2023: version 1 → 2" in res.output
+    assert CliRunner().invoke(app, ["diff", str(a), str(a)]).exit_code == 0
+
+
+def test_prior_year_and_base_year_check(base: Path) -> None:
+    prior = base / "y2024"
+    assert run_report(DEMO_2024, prior).exit_code == 0
+    cur = base / "y2025"
+    run = run_report(DEMO, cur, prior=prior)
+    assert run.exit_code == 0
+    r = json.loads((cur / "results.json").read_text(encoding="utf-8"))
+    p = json.loads((prior / "results.json").read_text(encoding="utf-8"))
+    assert r["prior"]["period"] == {"start": "2024-01-01", "end": "2024-12-31"}
+    assert r["change"]["scope1"]["prior"] == p["totals"]["scope1"]
+    assert r["change"]["scope1"]["absolute"] == pytest.approx(r["totals"]["scope1"] - p["totals"]["scope1"])
+    by = r["base_year"]
+    assert by["threshold"] == 0.05 and by["recalculation_required"] is True
+    assert by["structural_change_share"] > 0.05
+    added = [x for x in by["log"] if x["change"] == "entity_added"]
+    assert [x["item"] for x in added] == ["YX-TS"]
+    assert any(i.code == "base-year-recalculation" for i in run.issues)
+    assert "Base year" in openpyxl.load_workbook(cur / "workpapers.xlsx", read_only=True).sheetnames
+    v = verify(cur)
+    assert v.ok, [x.render() for x in v.differences]
+    assert (cur / "prior" / "results.json").is_file()
+
+
+def test_prior_year_fixture_is_built_deterministically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_prior_year", REPO / "fixtures" / "build_prior_year.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setattr(mod, "DST", tmp_path / "demo-group-2024")
+    mod.build()
+    for f in sorted(DEMO_2024.iterdir()):
+        assert (tmp_path / "demo-group-2024" / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_workpapers_neutralise_formulas_and_split_long_traces(pack: Path, tmp_path: Path) -> None:
+    trace = pd.read_parquet(pack / "trace.parquet")
+    results = json.loads((pack / "results.json").read_text(encoding="utf-8"))
+    trace.loc[0, "activity"] = "=HYPERLINK(\"http://x\")"
+    trace.loc[1, "activity"] = "@SUM(A1)"
+    path = workpapers.write_workpapers(tmp_path / "w.xlsx", trace, results, max_rows=50)
+    book = openpyxl.load_workbook(path, read_only=True)
+    parts = [n for n in book.sheetnames if n.startswith("Trace")]
+    assert parts == ["Trace", "Trace (2)", "Trace (3)", "Trace (4)"]  # 190 lines, 50 a sheet
+    assert sum(book[n].max_row - 1 for n in parts) == len(trace)
+    col = list(trace.columns).index("activity")
+    rows = list(book["Trace"].iter_rows(min_row=2, max_row=3, values_only=True))
+    assert rows[0][col] == "'=HYPERLINK(\"http://x\")" and rows[1][col] == "'@SUM(A1)"
+    formula = next(book["Summary"].iter_rows(min_row=2, max_row=2, values_only=True))[2]
+    assert formula.count("SUMIFS(") == 4 and "'Trace (4)'!" in formula
+    # the cached sums still reconcile with results.json when split
+    data = openpyxl.load_workbook(path, read_only=True, data_only=True)["Summary"]
+    row = next(data.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert row[2] == pytest.approx(results["totals"]["scope1"], rel=1e-12)

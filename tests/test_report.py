@@ -1,0 +1,152 @@
+"""``disclosure report`` (issue 6): one command from the demo inventory to the whole pack, validated
+by Arelle when the IFRS taxonomy package is at hand (``../shared/taxonomies/``; skipped without it,
+failed in CI); the workpapers reconcile to the XBRL facts and results.json; errors stop the run.
+One report run is shared by the module."""
+
+from __future__ import annotations
+
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from disclosure.assure import workpapers
+from disclosure.assure.verify import verify
+from disclosure.cli import app
+from disclosure.export.xbrl import stem_of, taxonomy
+from disclosure.export.xbrl.facts import build_facts
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "fixtures" / "demo-group"
+BROKEN = REPO / "fixtures" / "broken-inventory"
+XBRLI = "http://www.xbrl.org/2003/instance"
+
+
+@pytest.fixture(scope="module")
+def ifrs_zip() -> Path:
+    p = taxonomy.shared_ifrs_package(REPO)
+    if not p.is_file():
+        msg = f"the IFRS taxonomy package is missing: {p}"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return p
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory, ifrs_zip: Path) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("report") / "demo"
+    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(out), "--ifrs-package", str(ifrs_zip)])
+    return out, res
+
+
+def test_report_writes_the_whole_pack(pack: tuple[Path, object]) -> None:
+    out, res = pack
+    assert res.exit_code == 0, res.output
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    stem = stem_of(results)
+    for name in ["results.json", "trace.parquet", "trace.csv", "instruments.csv", f"{stem}.xbrl", f"{stem}.xhtml",
+                 f"{stem}.zip", "validation.json", "report.zh-CN.docx", "workpapers.xlsx", "manifest.json",
+                 "inputs/activities.csv", "inputs/report.yaml", "factors/cn-grid-2023@1.yaml"]:
+        assert (out / name).is_file(), name
+    validation = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert validation["validated"] and validation["errors"] == 0 and validation["roundtrip"]["exact"]
+    # progress per stage on stderr, the summary on stdout
+    for stage in ("check", "compute", "xbrl", "word", "workpapers", "manifest"):
+        assert f"{stage}]" in res.output
+    assert "3,125,428.3" in res.output and "workpapers.xlsx" in res.output
+
+
+def test_manifest_records_inputs_outputs_factors(pack: tuple[Path, object]) -> None:
+    out, _ = pack
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files = man["files"]
+    assert files["inputs/activities.csv"]["role"] == "input"
+    assert files["results.json"]["role"] == "output" and files["factors/cn-grid-2023@1.yaml"]["role"] == "factor"
+    assert "manifest.json" not in files
+    assert {d["id"] for d in man["factor_datasets"]} >= {"cn-grid-2023", "ghgp-gwp100"}
+    assert all(len(d["sha256"]) == 64 for d in man["factor_datasets"])
+    assert man["tool"]["name"] == "disclosure" and man["settings"]["gwp"] == "AR6"
+    assert list(files) == sorted(files)
+
+
+def _instance_totals(path: Path) -> dict[str, Decimal]:
+    """Facts of the instance in contexts without dimensions, by concept local name."""
+    root = etree.parse(str(path)).getroot()
+    plain = {c.get("id") for c in root.iter(f"{{{XBRLI}}}context") if c.find(f"{{{XBRLI}}}scenario") is None}
+    return {etree.QName(el).localname: Decimal(el.text) for el in root
+            if isinstance(el.tag, str) and el.get("contextRef") in plain and el.get("unitRef")}
+
+
+def test_workpaper_totals_equal_the_xbrl_facts(pack: tuple[Path, object]) -> None:
+    out, _ = pack
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    concepts = {f.source[1]: f.concept.split(":")[1] for f in build_facts(results).facts
+                if f.source and f.source[0] == "totals" and not f.dims}
+    facts = _instance_totals(out / f"{stem_of(results)}.xbrl")
+    ws = openpyxl.load_workbook(out / "workpapers.xlsx", read_only=True, data_only=True)["Summary"]
+    rows = list(ws.iter_rows(min_row=2, max_row=1 + len(workpapers.TOTALS), values_only=True))
+    wb_f = openpyxl.load_workbook(out / "workpapers.xlsx", read_only=True)["Summary"]
+    formulas = [r[2] for r in wb_f.iter_rows(min_row=2, max_row=1 + len(workpapers.TOTALS), values_only=True)]
+    assert len(rows) == len(workpapers.TOTALS) == 8
+    for (_, key, _), row, formula in zip(workpapers.TOTALS, rows, formulas, strict=True):
+        fact = facts[concepts[key]]
+        assert row[1] == pytest.approx(results["totals"][key], rel=1e-13)  # xlsx keeps 15 digits
+        assert Decimal(str(row[4])) == fact, key                          # as disclosed
+        assert Decimal(repr(row[2])).quantize(Decimal("0.01")) == fact, key  # the SUMIFS' cached value
+        assert formula.startswith("=SUMIFS('Trace'!"), formula           # a SUM over the trace sheet
+    # the trace sums (the SUMIFS' cached values) reconcile with the reported totals
+    import pandas as pd
+    trace = pd.read_parquet(out / "trace.parquet")
+    sums = workpapers.trace_sums(trace)
+    for _, key, _ in workpapers.TOTALS:
+        assert Decimal(repr(sums[key])).quantize(Decimal("0.01")) == facts[concepts[key]], key
+    book = openpyxl.load_workbook(out / "workpapers.xlsx", read_only=True)
+    assert {"Summary", "Trace", "Excluded", "Settings", "Factors"} <= set(book.sheetnames)
+    assert book["Trace"].max_row == len(trace) + 1
+
+
+def test_verify_passes_on_the_fresh_report(pack: tuple[Path, object]) -> None:
+    out, _ = pack
+    v = verify(out)
+    assert v.ok, [d.render() for d in v.differences]
+    assert v.compared_facts > 300 and v.checked_files > 20
+    res = CliRunner().invoke(app, ["verify", str(out)])
+    assert res.exit_code == 0, res.output
+
+
+def test_report_stops_on_input_errors(tmp_path: Path) -> None:
+    out = tmp_path / "broken"
+    res = CliRunner().invoke(app, ["report", str(BROKEN), "--out", str(out)])
+    assert res.exit_code == 1
+    assert not out.exists() and not list(tmp_path.iterdir())
+    # an earlier pack at --out is left as it was when a run stops
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "manifest.json").write_text("{}", encoding="utf-8")
+    res = CliRunner().invoke(app, ["report", str(BROKEN), "--out", str(earlier)])
+    assert res.exit_code == 1
+    assert (earlier / "manifest.json").read_text(encoding="utf-8") == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier"]
+
+
+def test_report_refuses_a_folder_that_is_not_a_report(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
+    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_force_writes_the_pack_but_exits_1(tmp_path: Path) -> None:
+    out = tmp_path / "forced"
+    res = CliRunner().invoke(app, ["report", str(BROKEN), "--out", str(out), "--force", "--lang", "all"])
+    assert res.exit_code == 1
+    for name in ("results.json", "workpapers.xlsx", "manifest.json", "report.zh-CN.docx", "report.en.docx"):
+        assert (out / name).is_file(), name
+    v = verify(out)
+    assert v.ok, [d.render() for d in v.differences]
