@@ -113,7 +113,8 @@ def test_raw_coal_co2_with_default_set_a(tmp_path: Path) -> None:
     assert c1["t_CO2"] == pytest.approx(1000 * 20.908 * 0.02637 * 0.94 * 44 / 12, rel=1e-12)
     assert c1["energy_gj"] == pytest.approx(20_908.0)
     assert (c1["ncv"], c1["carbon_content"], c1["oxidation_rate"]) == (20.908, 0.02637, 0.94)
-    assert c1["factor_dataset"] == "cn-fuel-gbt32150@1"
+    # CO2 from the fuel dataset; CH4 and N2O (on by default) from the IPCC defaults, both named
+    assert c1["factor_dataset"] == "cn-fuel-gbt32150@1 + ipcc2006-combustion-ch4-n2o@1"
     assert c1["precedence"] == "default"
     assert comp.results["settings"]["default_fuel_basis"] == "cn-fuel-gbt32150"
 

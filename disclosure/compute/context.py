@@ -52,6 +52,7 @@ class Context:
     upstream_note: str
     user_factors: pd.DataFrame           # the inventory's own factors, with a ``key`` column
     refs: dict[str, DatasetRef] = field(default_factory=dict)   # kind:role → dataset used
+    entities: pd.DataFrame | None = None  # every entity with its boundary share (the register)
     mb_factor: pd.Series | None = None   # facility_id → market-based factor for its electricity
 
 
@@ -184,7 +185,7 @@ def build_context(settings: ReportSettings, entities: pd.DataFrame, facilities: 
         fuels=fuels, fuel_alias=fuel_alias, default_basis=default_basis, non_co2=non_co2,
         process=process, process_alias=process_alias, heat=heat, grid=grid, grid_year=grid_year,
         residual_factor=residual, upstream_electricity=upstream, upstream_note=note, user_factors=uf,
-        refs=refs,
+        refs=refs, entities=ents,
     )
     return ctx, issues
 

@@ -123,6 +123,7 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "settings": _settings(ctx),
         **summary,
         "intensity": aggregate.intensity(summary["totals"], ctx),
+        "boundary": _boundary(ctx),
         "scope2_instruments": _records(instruments.drop(columns=["row"], errors="ignore")),
         "factor_datasets": _datasets(aggregate.datasets_used(parts), ctx, library),
         "disclosures": inv.disclosures,  # passed through from disclosures.yaml for the exporters
@@ -208,6 +209,22 @@ def _datasets(texts: set[str], ctx: Context, lib: FactorLibrary) -> list[dict[st
         meta = ds.meta.model_dump(mode="json")
         meta.pop("columns", None)
         out.append({**meta, "sha256": ds.sha256, "file": ds.path.split("/")[-1]})
+    return out
+
+
+def _boundary(ctx: Context) -> list[dict[str, Any]]:
+    """The register of every entity: its ownership, the share counted under the approach, and
+    where it stands (consolidated accounting group, other investee, or outside the boundary)."""
+    if ctx.entities is None:
+        return []
+    out = []
+    for e in ctx.entities.sort_values("entity_id").itertuples(index=False):
+        share = float(e.share)
+        role = ("consolidated_group" if e.consolidated and share > 0 else
+                "other_investee" if share > 0 else "outside_boundary")
+        out.append({"entity_id": e.entity_id, "name": e.name, "parent_id": None if pd.isna(e.parent_id) else e.parent_id,
+                    "ownership": None if pd.isna(e.ownership) else float(e.ownership), "share": share,
+                    "consolidated": bool(e.consolidated), "role": role})
     return out
 
 

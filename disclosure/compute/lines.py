@@ -351,7 +351,10 @@ def _combustion(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
             col = "t_CH4" if gas.upper().startswith("CH4") else "t_N2O"
             df.loc[g["_i"].to_numpy(), col] = (g["gj"] * g["kg_per_gj"] / 1000.0).to_numpy()
         if not j.empty:
-            df.loc[pd.Index(j["_i"].unique()), "rule"] = "AD × NCV × CC × OF × 44/12; CH4, N2O = energy × IPCC default"
+            ji = pd.Index(j["_i"].unique())
+            df.loc[ji, "rule"] = "AD × NCV × CC × OF × 44/12; CH4, N2O = energy × IPCC default"
+            ds = ctx.non_co2["dataset"].iloc[0]
+            df.loc[ji, "factor_dataset"] = df.loc[ji, "factor_dataset"].astype(str) + " + " + ds
 
 
 @cache
