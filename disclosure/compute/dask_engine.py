@@ -10,11 +10,14 @@ Nothing is calculated differently here: every piece goes through the functions o
 2. **ids** (cluster): each piece hashes its record ids (128 bits) into buckets by hash; each bucket
    is sorted on its own and its repeated ids kept, with the first use of each: a shuffle in
    NumPy, so no worker ever holds more than a bucket.
-3. **check** (cluster): each piece typed and checked, repeated ids flagged; the rejected rows stay
-   on the workers, the issues come back, the MWh per facility are added up on the cluster.
-4. **calculate** (cluster): the typed activities as a Dask DataFrame (``dask.dataframe.from_map``),
-   each partition through ``engine.trace_lines`` with the context (market-based factors set),
-   written as ``trace/part-NNNNN.parquet``; the partial sums added up on the cluster.
+3. **check** (cluster): each piece typed and checked, repeated ids flagged, then kept as typed
+   with its rejected rows flagged (``stream.spill``, in ``OUT/.work-*``); the issues come back,
+   the MWh per facility are added up on the cluster.
+4. **calculate** (cluster): the checked activities as a Dask DataFrame (``dask.dataframe.from_map``
+   over the kept pieces), each partition through ``engine.trace_lines`` with the context
+   (market-based factors set), written as ``trace/part-NNNNN.parquet``; the partial sums added up
+   on the cluster. (A partition returns issues too, so the partitions are taken with
+   ``to_delayed`` rather than ``map_partitions``, which returns frames only.)
 
 Without a scheduler address a ``distributed.LocalCluster`` with worker processes is started (and
 closed); with one, the engine connects to it. Workers must be able to import ``disclosure`` and to
@@ -25,6 +28,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,7 +41,7 @@ import pandas as pd
 from ..core.issues import Issue, Location, has_errors, issue
 from ..factors import FactorLibrary
 from ..ingest import chunks
-from ..ingest.chunks import ACTIVITIES, ActivitySource, Piece
+from ..ingest.chunks import ActivitySource, Piece
 from ..ingest.inventory import ROW, Counts, Inventory, TableData, load_inventory
 from . import aggregate, engine, stream, write
 from .context import Context
@@ -100,30 +105,25 @@ def _piece_duplicates(td: TableData, p: Piece, dups: pd.DataFrame) -> list[Issue
     return stream.duplicate_issues(td, dup, first_rows)
 
 
-def _check_piece(p: Piece, header: list[Issue], small: Inventory, dups: pd.DataFrame) -> dict[str, Any]:
+def _check_piece(p: Piece, header: list[Issue], small: Inventory, dups: pd.DataFrame, work: str) -> dict[str, Any]:
+    """Type and check a piece; keep it, typed, with its rejected rows flagged, for the calculation."""
     raw = chunks.read_piece(p)
     td, cells = stream.typed(raw)
     found = stream.check(td, cells, header, small, _piece_duplicates(td, p, dups))
-    rejected = stream.rejected_rows(td)
-    return {"issues": found, "read": len(td.frame), "rejected": rejected, "n_rejected": len(rejected),
+    stream.spill(td, Path(work) / f"piece-{p.index:05d}.parquet")
+    return {"issues": found, "read": len(td.frame), "n_rejected": int(td.rejected.sum()),
             "mwh": engine.electricity_mwh(td.accepted)}
 
 
-def _typed_piece(p: Piece) -> pd.DataFrame:
-    """A piece's rows typed, with the contract's columns and ``_row`` only (extra columns differ
-    from file to file and nothing calculates with them)."""
-    td, _ = stream.typed(chunks.read_piece(p))
-    return td.frame[[*ACTIVITIES.names, ROW]]
+def _spilled(path: str) -> pd.DataFrame:
+    return pd.read_parquet(path)
 
 
-def _trace_piece(frame: pd.DataFrame, rejected: np.ndarray, p: Piece, ctx: Context, folder: str) -> dict[str, Any]:
+def _trace_piece(frame: pd.DataFrame, p: Piece, ctx: Context, folder: str) -> dict[str, Any]:
     """The same calculation as in-process on one partition; its trace written as one file."""
-    import pyarrow.parquet as pq
-
-    td = stream.with_rejected(TableData("activities", frame.reset_index(drop=True), p.file.display,
-                                        p.file.sheet), rejected)
+    td = stream.unspill(frame, p.file.display, p.file.sheet)
     trace, found, fallback = engine.trace_lines(td, ctx)
-    pq.write_table(stream.trace_table(trace), Path(folder) / f"part-{p.index:05d}.parquet")
+    stream.write_trace_part(trace, Path(folder) / f"part-{p.index:05d}.parquet")
     return {"partials": aggregate.partials(trace), "issues": found, "fallback": fallback, "lines": len(trace)}
 
 
@@ -198,8 +198,21 @@ def _run(client: Any, root: Path, out: Path, chunk_rows: int, force: bool, libra
         source, more = chunks.locate(root)
         found += more
     files = list(source.files) if source else []
-    dropped: list[Issue] = []
     small_f = client.scatter(small, broadcast=True)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".work-", dir=out))  # in the output folder: workers share it
+    try:
+        return _passes(client, root, out, work, small, small_f, source, files, found, t0, chunk_rows, force,
+                       library, progress, out_stream)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, small_f: Any,
+            source: ActivitySource | None, files: list[chunks.ActivityFile], found: list[Issue], t0: float,
+            chunk_rows: int, force: bool, library: FactorLibrary | None, progress: bool | None,
+            out_stream: IO[str] | None) -> stream.Run:
+    dropped: list[Issue] = []
     while True:  # from the top again when a file is not in its detected encoding, or unreadable
         try:
             pieces, headers = _plan(files, chunk_rows)
@@ -207,7 +220,7 @@ def _run(client: Any, root: Path, out: Path, chunk_rows: int, force: bool, libra
             dups = _duplicates(client, pieces, headers)
             t_ids = time.perf_counter()
             bar = stream.Progress("check", out_stream, progress)
-            checked = _check(client, pieces, headers, small_f, client.scatter(dups, broadcast=True), bar)
+            checked = _check(client, pieces, headers, small_f, client.scatter(dups, broadcast=True), bar, work)
             bar.close()
             break
         except (chunks.Unreadable, chunks.Undecodable) as e:
@@ -215,7 +228,7 @@ def _run(client: Any, root: Path, out: Path, chunk_rows: int, force: bool, libra
     found += dropped
     for f in files:
         found += headers[f.display][1]
-    reads, n_rejected, rejected_f, mwh_f, more = checked
+    reads, n_rejected, mwh_f, more = checked
     found += more
     read, rejected_n = sum(reads), sum(n_rejected)
     if files and read == 0 and source is not None:
@@ -235,7 +248,7 @@ def _run(client: Any, root: Path, out: Path, chunk_rows: int, force: bool, libra
     for old in folder.glob("part-*.parquet"):
         old.unlink()
     bar = stream.Progress("calculate", out_stream, progress)
-    done = _calculate(client, pieces, headers, rejected_f, ctx, folder, bar, read)
+    done = _calculate(client, pieces, work, ctx, folder, bar, read)
     t_calc = time.perf_counter()
     bar.close()
     parts_f = _tree(client, [client.submit(_get, f, "partials", pure=False) for f in done], _combine)
@@ -254,7 +267,6 @@ def _run(client: Any, root: Path, out: Path, chunk_rows: int, force: bool, libra
                "rejected": counts.rejected}
     results = engine.assemble(small, ctx, library, parts_f.result(), instruments, stream.inputs(small, act), calc)
     found += calc
-    out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(write.results_json(results), encoding="utf-8")
     write.write_instruments(instruments, out / "instruments.csv")
     t_end = time.perf_counter()
@@ -293,43 +305,37 @@ def _duplicates(client: Any, pieces: list[Piece], headers: Headers) -> pd.DataFr
     return pd.concat(client.compute(buckets, sync=True), ignore_index=True)
 
 
-def _check(client: Any, pieces: list[Piece], headers: Headers, small_f: Any, dups_f: Any, bar: stream.Progress
-           ) -> tuple[list[int], list[int], list[Any], Any, list[Issue]]:
-    """Check every piece on the cluster; the rejected rows stay there (a future per piece)."""
+def _check(client: Any, pieces: list[Piece], headers: Headers, small_f: Any, dups_f: Any, bar: stream.Progress,
+           work: Path) -> tuple[list[int], list[int], Any, list[Issue]]:
+    """Check every piece on the cluster, each kept typed in ``work`` for the calculation."""
     from distributed import as_completed
 
-    futs = [client.submit(_check_piece, p, headers[p.file.display][1], small_f, dups_f, pure=False) for p in pieces]
+    futs = [client.submit(_check_piece, p, headers[p.file.display][1], small_f, dups_f, str(work), pure=False)
+            for p in pieces]
     rows = {f.key: p.rows for f, p in zip(futs, pieces, strict=True)}
     for f in as_completed(futs):
         bar.update(rows[f.key])
     small = client.gather([client.submit(_pick, f, "issues", "read", "n_rejected", pure=False) for f in futs])
-    rejected = [client.submit(_get, f, "rejected", pure=False) for f in futs]
     mwh = _tree(client, [client.submit(_get, f, "mwh", pure=False) for f in futs], _add)
-    return [s[1] for s in small], [s[2] for s in small], rejected, mwh, [i for s in small for i in s[0]]
+    return [s[1] for s in small], [s[2] for s in small], mwh, [i for s in small for i in s[0]]
 
 
-def _calculate(client: Any, pieces: list[Piece], headers: Headers, rejected_f: list[Any], ctx: Context,
-               folder: Path, bar: stream.Progress, total: int) -> list[Any]:
-    """The typed activities as a Dask DataFrame, each partition through ``engine.trace_lines``."""
+def _calculate(client: Any, pieces: list[Piece], work: Path, ctx: Context, folder: Path, bar: stream.Progress,
+               total: int) -> list[Any]:
+    """The checked activities as a Dask DataFrame, each partition through ``engine.trace_lines``."""
     import dask.dataframe as dd
     from dask import delayed
     from distributed import as_completed
 
     if not pieces:
         return []
-    first = pieces[0].file
-    meta = _typed_meta(first, headers[first.display][0])
-    acts = dd.from_map(_typed_piece, pieces, meta=meta, enforce_metadata=False)
+    paths = [str(work / f"piece-{p.index:05d}.parquet") for p in pieces]
+    acts = dd.from_map(_spilled, paths, meta=_spilled(paths[0]).iloc[:0], enforce_metadata=False)
     ctx_f = client.scatter(ctx, broadcast=True)
-    tasks = [delayed(_trace_piece, pure=False)(part, rej, p, ctx_f, str(folder))
-             for part, rej, p in zip(acts.to_delayed(), rejected_f, pieces, strict=True)]
+    tasks = [delayed(_trace_piece, pure=False)(part, p, ctx_f, str(folder))
+             for part, p in zip(acts.to_delayed(), pieces, strict=True)]
     futs = client.compute(tasks)
     rows = {f.key: p.rows for f, p in zip(futs, pieces, strict=True)}
     for f in as_completed(futs):
         bar.update(rows[f.key], total)
     return futs
-
-
-def _typed_meta(f: chunks.ActivityFile, h: chunks.Header) -> pd.DataFrame:
-    td, _ = stream.typed(chunks.empty_raw(f, h))
-    return td.frame[[*ACTIVITIES.names, ROW]]

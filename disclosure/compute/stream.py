@@ -1,13 +1,14 @@
 """Inventories larger than memory: the chunked engine, and the steps it shares with the Dask engine.
 
-The activities are read a chunk at a time (``ingest.chunks``), twice:
+The activities are read a chunk at a time (``ingest.chunks``) and go through two passes:
 
 1. **check**: each chunk is typed with the contract's column parsers and checked with the loader's
    rules (``validate.rules.ROW_RULES`` and the facility references); record ids are compared with
    every earlier chunk's (a duplicate in a later chunk is found), rows with an error are rejected as
    ``load_inventory`` rejects them, and each facility's electricity MWh is added up: the additive
-   first pass that the market-based method needs before any line can be calculated.
-2. **calculate**: each chunk again, its rejected rows known, goes through ``engine.trace_lines`` —
+   first pass that the market-based method needs before any line can be calculated. The checked
+   chunk is kept, typed, in a temporary Parquet file (``spill``).
+2. **calculate**: each checked chunk, read back, goes through ``engine.trace_lines`` —
    ``lines.calculate`` and the derived lines, the function the in-process engine runs on the whole
    table — its trace is appended to ``trace.parquet`` (a row group per chunk) and its lines are
    reduced to partial sums (``aggregate.partials``), added up into ``results.json``.
@@ -19,7 +20,9 @@ and their locations (file, row, column) are those the in-process engine reports.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -166,15 +169,6 @@ def chunk_duplicates(td: TableData, seen: SeenIds) -> list[Issue]:
     return duplicate_issues(td, dup, first_rows)
 
 
-def rejected_rows(td: TableData) -> np.ndarray:
-    return td.frame[ROW].to_numpy()[td.rejected] if td.rejected is not None else np.array([], dtype=np.int64)
-
-
-def with_rejected(td: TableData, rows: np.ndarray) -> TableData:
-    td.rejected = td.frame[ROW].isin(rows).to_numpy() if len(rows) else np.zeros(len(td.frame), dtype=bool)
-    return td
-
-
 def inputs(small: Inventory, activities: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """results.json ``inputs`` in the tables' order, the activities counted chunk by chunk."""
     rest = engine.inputs_of(small)
@@ -234,6 +228,24 @@ def trace_table(trace: pd.DataFrame):
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def parquet_options() -> dict[str, Any]:
+    """How trace Parquet is written: dictionaries for the text columns that repeat (not the ids),
+    statistics for the columns one filters on (the rest cost time and help no reader)."""
+    import pyarrow as pa
+
+    text = [f.name for f in _schema() if f.type in (pa.string(), pa.large_string())]
+    return {"use_dictionary": [c for c in text if c not in ("line_id", "record_id", "derived_from")],
+            "write_statistics": ["row", "facility_id", "entity_id", "source", "scope", "scope3_category",
+                                 "status"]}
+
+
+def write_trace_part(trace: pd.DataFrame, path: Path) -> None:
+    """One partition's trace as its own Parquet file (the Dask engine's ``trace/part-NNNNN.parquet``)."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(trace_table(trace), path, **parquet_options())
+
+
 class TraceWriter:
     """``trace.parquet`` with a row group per chunk, and ``trace.csv`` appended (when asked)."""
 
@@ -241,7 +253,7 @@ class TraceWriter:
         import pyarrow.parquet as pq
 
         self.paths = [out / "trace.parquet"] + ([out / "trace.csv"] if csv else [])
-        self._pq = pq.ParquetWriter(self.paths[0], _schema())
+        self._pq = pq.ParquetWriter(self.paths[0], _schema(), **parquet_options())
         self._csv: IO[str] | None = (open(self.paths[1], "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
                                      if csv else None)  # closed by close()
         self._header = True
@@ -292,6 +304,25 @@ class Progress:
         return seconds
 
 
+# --- checked chunks, kept typed for the second pass ---------------------------------------------------------
+
+def spill(td: TableData, path: Path) -> None:
+    """A checked chunk as typed, with its rejected flags (``_rejected``), so that the second pass
+    reads it back instead of parsing the input again (Parquet keeps every type as it was)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    f = td.frame[[*ACTIVITIES.names, ROW]].assign(_rejected=td.rejected)
+    pq.write_table(pa.Table.from_pandas(f, preserve_index=False), path)
+
+
+def unspill(frame: pd.DataFrame, file: str, sheet: str | None) -> TableData:
+    """A spilled chunk (as ``spill`` wrote it and pandas read it) as a table with rejected rows."""
+    frame = frame.reset_index(drop=True)
+    rejected = frame["_rejected"].to_numpy(dtype=bool)
+    return TableData("activities", frame.drop(columns="_rejected"), file, sheet, rejected=rejected)
+
+
 # --- the chunked engine ----------------------------------------------------------------------------------
 
 @dataclass
@@ -299,8 +330,9 @@ class _Checked:
     files: list[ActivityFile]
     issues: list[Issue]
     read: int
-    rejected: list[np.ndarray]        # per chunk: the rows rejected
+    rejected: int
     mwh: pd.Series
+    chunks: list[tuple[Path, str, str | None, int]]   # spilled chunk, its file and sheet, its rows
 
 
 def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, force: bool = False,
@@ -309,54 +341,61 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
     """Check, then calculate, an inventory a chunk of activities at a time; writes ``results.json``,
     ``trace.parquet`` (and ``trace.csv`` up to ``CSV_TRACE_MAX_ROWS`` rows) and
     ``instruments.csv`` to ``out``. Stops after the check when the inventory has errors, unless
-    ``force``."""
+    ``force``. The checked chunks wait for the second pass in a temporary folder (``TMPDIR``)."""
     t0 = time.perf_counter()
-    root = Path(path)
+    root, out = Path(path), Path(out)
     small, found = load_inventory(root, skip=("activities",))
     source: ActivitySource | None = None
     if root.exists() and (root.is_dir() or root.suffix.lower() in (".xlsx", ".xlsm")):
         source, more = chunks.locate(root)
         found += more
-    bar = Progress("check", stream, progress)
-    checked = _check_pass(source, small, chunk_rows, bar)
-    bar.close()
-    found += checked.issues
-    counts = Counts(checked.read, checked.read - sum(len(r) for r in checked.rejected),
-                    sum(len(r) for r in checked.rejected))
-    t_check = time.perf_counter()
-    if has_errors(found) and not force:
-        return Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
-                   language=small.settings.language)
-
-    # the calculation's issues (counted in results.json, as the in-process engine counts them)
-    ctx, library, calc = engine.context_of(small, library)
-    instruments, more = engine.allocate(small, ctx, checked.mwh)
-    calc += more
-    out.mkdir(parents=True, exist_ok=True)
-    writer = TraceWriter(out, csv=checked.read <= CSV_TRACE_MAX_ROWS)
-    parts: list[pd.DataFrame] = []
-    fallback: dict[str, Issue] = {}
-    bar = Progress("calculate", stream, progress)
+    work = Path(tempfile.mkdtemp(prefix="disclosure-chunks-"))
     try:
-        for k, (_, raw) in enumerate(_all_chunks(checked.files, chunk_rows)):
-            td = with_rejected(typed(raw)[0], checked.rejected[k])
-            trace, l_issues, fb = engine.trace_lines(td, ctx)
-            calc += l_issues
-            for fid, notice in fb.items():
-                fallback.setdefault(fid, notice)
-            writer.write(trace)
-            parts.append(aggregate.partials(trace))
-            if len(parts) >= 32:
-                parts = [aggregate.combine(parts)]
-            bar.update(len(raw.frame), checked.read)
+        bar = Progress("check", stream, progress)
+        checked = _check_pass(source, small, chunk_rows, bar, work)
+        bar.close()
+        found += checked.issues
+        counts = Counts(checked.read, checked.read - checked.rejected, checked.rejected)
+        t_check = time.perf_counter()
+        if has_errors(found) and not force:
+            return Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+                       language=small.settings.language)
+
+        # the calculation's issues (counted in results.json, as the in-process engine counts them)
+        ctx, library, calc = engine.context_of(small, library)
+        instruments, more = engine.allocate(small, ctx, checked.mwh)
+        calc += more
+        out.mkdir(parents=True, exist_ok=True)
+        writer = TraceWriter(out, csv=checked.read <= CSV_TRACE_MAX_ROWS)
+        parts: list[pd.DataFrame] = []
+        fallback: dict[str, Issue] = {}
+        bar = Progress("calculate", stream, progress)
+        behind = Behind()
+        try:
+            for frame, (spilled, file, sheet, n) in ahead((pd.read_parquet(c[0]), c) for c in checked.chunks):
+                trace, l_issues, fb = engine.trace_lines(unspill(frame, file, sheet), ctx)
+                spilled.unlink()
+                calc += l_issues
+                for fid, notice in fb.items():
+                    fallback.setdefault(fid, notice)
+                behind.submit(writer.write, trace)
+                parts.append(aggregate.partials(trace))
+                if len(parts) >= 32:
+                    parts = [aggregate.combine(parts)]
+                bar.update(n, checked.read)
+        finally:
+            try:
+                behind.close()
+            finally:
+                paths = writer.close()
+        bar.close()
     finally:
-        paths = writer.close()
-    bar.close()
+        shutil.rmtree(work, ignore_errors=True)
     calc += fallback.values()
     act = None
-    if checked.files:
-        act = {"file": source.display if source else "activities", "sheet": source.sheet if source else None,
-               "read": counts.read, "accepted": counts.accepted, "rejected": counts.rejected}
+    if checked.files and source is not None:
+        act = {"file": source.display, "sheet": source.sheet, "read": counts.read, "accepted": counts.accepted,
+               "rejected": counts.rejected}
     results = engine.assemble(small, ctx, library, aggregate.combine(parts), instruments, inputs(small, act), calc)
     found += calc
     (out / "results.json").write_text(write.results_json(results), encoding="utf-8")
@@ -373,14 +412,15 @@ def _all_chunks(files: list[ActivityFile], chunk_rows: int) -> Iterator[tuple[Ac
             yield f, raw
 
 
-def _check_pass(source: ActivitySource | None, small: Inventory, chunk_rows: int, bar: Progress) -> _Checked:
+def _check_pass(source: ActivitySource | None, small: Inventory, chunk_rows: int, bar: Progress,
+                work: Path) -> _Checked:
     """The first pass, started again from the top if a file turns out not to be in its detected
     encoding (then read as GB18030, as the loader does) or not readable at all (then left out)."""
     files = list(source.files) if source else []
     dropped: list[Issue] = []
     while True:
         try:
-            return _check_files(files, dropped, source, small, chunk_rows, bar)
+            return _check_files(files, dropped, source, small, chunk_rows, bar, work)
         except (chunks.Unreadable, chunks.Undecodable) as e:
             retry(files, dropped, e)
         bar.rows = 0
@@ -398,27 +438,101 @@ def retry(files: list[ActivityFile], dropped: list[Issue], e: chunks.Unreadable 
 
 
 def _check_files(files: list[ActivityFile], dropped: list[Issue], source: ActivitySource | None,
-                 small: Inventory, chunk_rows: int, bar: Progress) -> _Checked:
+                 small: Inventory, chunk_rows: int, bar: Progress, work: Path) -> _Checked:
     found: list[Issue] = list(dropped)
     seen = SeenIds()
-    read = 0
-    rejected: list[np.ndarray] = []
+    read = rejected = 0
+    spilled: list[tuple[Path, str, str | None, int]] = []
     mwh = pd.Series(dtype="float64")
     header: list[Issue] = []
     last: ActivityFile | None = None
-    for f, raw in _all_chunks(files, chunk_rows):
-        if f is not last:
-            header = header_issues(raw)
-            found += header
-            last = f
-        td, cells = typed(raw)
-        found += check(td, cells, header, small, chunk_duplicates(td, seen))
-        read += len(td.frame)
-        rejected.append(rejected_rows(td))
-        e = engine.electricity_mwh(td.accepted)
-        if len(e):
-            mwh = mwh.add(e, fill_value=0.0)
-        bar.update(len(td.frame))
+    behind = Behind()
+    try:
+        for f, raw in ahead(_all_chunks(files, chunk_rows)):
+            if f is not last:
+                header = header_issues(raw)
+                found += header
+                last = f
+            td, cells = typed(raw)
+            found += check(td, cells, header, small, chunk_duplicates(td, seen))
+            read += len(td.frame)
+            rejected += int(td.rejected.sum()) if td.rejected is not None else 0
+            e = engine.electricity_mwh(td.accepted)
+            if len(e):
+                mwh = mwh.add(e, fill_value=0.0)
+            path = work / f"chunk-{len(spilled):06d}.parquet"
+            behind.submit(spill, td, path)
+            spilled.append((path, td.file, td.sheet, len(td.frame)))
+            bar.update(len(td.frame))
+    finally:
+        behind.close()
     if files and read == 0 and ACTIVITIES.required and source is not None:
         found.append(issue("empty-table", Location(source.display, source.sheet), table="activities"))
-    return _Checked(files, found, read, rejected, mwh)
+    return _Checked(files, found, read, rejected, mwh, spilled)
+
+
+def ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """The items of an iterator, the next one read in a thread while the caller works on this one
+    (reading Parquet mostly runs without the GIL). Errors come out where the item would have."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    end = object()
+
+    def put(x: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(x, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for x in items:
+                if not put((True, x)):
+                    return
+            put((True, end))
+        except BaseException as e:  # handed to the caller, raised there
+            put((False, e))
+
+    t = threading.Thread(target=run, name="disclosure-read", daemon=True)
+    t.start()
+    try:
+        while True:
+            ok, x = q.get()
+            if not ok:
+                raise x
+            if x is end:
+                return
+            yield x
+    finally:
+        stop.set()
+        t.join()
+
+
+class Behind:
+    """One job at a time in a thread behind the caller: writing a chunk (Parquet encodes and writes
+    without holding the GIL) overlaps working on the next one. At most one job waits, so at most
+    one chunk more is in memory; a job's error is raised by the next ``submit`` or ``close``."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="disclosure-write")
+        self._last: Any = None
+
+    def submit(self, fn: Any, *args: Any) -> None:
+        if self._last is not None:
+            self._last.result()
+        self._last = self._pool.submit(fn, *args)
+
+    def close(self) -> None:
+        try:
+            if self._last is not None:
+                self._last.result()
+        finally:
+            self._pool.shutdown(wait=True)
