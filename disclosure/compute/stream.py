@@ -254,16 +254,16 @@ class TraceWriter:
 
         self.paths = [out / "trace.parquet"] + ([out / "trace.csv"] if csv else [])
         self._pq = pq.ParquetWriter(self.paths[0], _schema(), **parquet_options())
-        self._csv: IO[str] | None = (open(self.paths[1], "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-                                     if csv else None)  # closed by close()
+        self._csv: IO[bytes] | None = (open(self.paths[1], "wb") if csv else None)  # noqa: SIM115 (closed by close())
+        if self._csv is not None:
+            self._csv.write(write.BOM)
         self._header = True
         self.lines = 0
 
     def write(self, trace: pd.DataFrame) -> None:
         self._pq.write_table(trace_table(trace))
         if self._csv is not None:
-            write.csv_safe(write.trace_text(trace)).to_csv(self._csv, index=False, header=self._header,
-                                                           lineterminator="\n")
+            write.write_trace_csv(trace, self._csv, header=self._header)
             self._header = False
         self.lines += len(trace)
 
