@@ -128,14 +128,15 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "factor_datasets": _datasets(aggregate.datasets_used(parts), ctx, library),
         "disclosures": inv.disclosures,  # passed through from disclosures.yaml for the exporters
         "inputs": inputs,
-        "issues": {s.value: sum(1 for i in issues if i.severity is s) for s in Severity},
     }
     pins = inv.settings.factor_pins
     for d in results["factor_datasets"]:
         if d["id"] not in pins:
             issues.append(issue("factor-unpinned", Location("report.yaml", None, None, "factors.versions"),
                                 id=d["id"], version=d["version"]))
-    results["issues"] = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
+    # issues raised while calculating (no factor, instruments, fallbacks …); problems of the input
+    # itself are counted by ``check`` and show here as rejected rows under "inputs"
+    results["calculation_issues"] = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
     return results
 
 
