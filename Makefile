@@ -12,12 +12,11 @@ $(BIN)/disclosure: pyproject.toml
 .PHONY: demo test lint
 IFRS_PACKAGE := ../shared/taxonomies/ifrs_sds_2024-04-26.zip
 
+# the demo group's 2024 report first: the 2025 report compares with it (--prior) and runs the base-year check
 demo: $(BIN)/disclosure
-	if [ -f $(IFRS_PACKAGE) ]; then \
-	  $(BIN)/disclosure report fixtures/demo-group --out out/demo --ifrs-package $(IFRS_PACKAGE); \
-	else \
-	  $(BIN)/disclosure report fixtures/demo-group --out out/demo; \
-	fi
+	if [ -f $(IFRS_PACKAGE) ]; then PKG="--ifrs-package $(IFRS_PACKAGE)"; else PKG=""; fi; \
+	$(BIN)/disclosure report fixtures/demo-group-2024 --out out/demo-2024 $$PKG && \
+	$(BIN)/disclosure report fixtures/demo-group --out out/demo --prior out/demo-2024 $$PKG
 
 lint: $(BIN)/disclosure
 	$(BIN)/ruff check .

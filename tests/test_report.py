@@ -18,11 +18,14 @@ from typer.testing import CliRunner
 from disclosure.assure import workpapers
 from disclosure.assure.verify import verify
 from disclosure.cli import app
+from disclosure.export.numbers import rounded
 from disclosure.export.xbrl import stem_of, taxonomy
 from disclosure.export.xbrl.facts import build_facts
+from disclosure.pipeline import run_report
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "fixtures" / "demo-group"
+DEMO_2024 = REPO / "fixtures" / "demo-group-2024"
 BROKEN = REPO / "fixtures" / "broken-inventory"
 XBRLI = "http://www.xbrl.org/2003/instance"
 
@@ -40,8 +43,12 @@ def ifrs_zip() -> Path:
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory: pytest.TempPathFactory, ifrs_zip: Path) -> tuple[Path, object]:
-    out = tmp_path_factory.mktemp("report") / "demo"
-    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(out), "--ifrs-package", str(ifrs_zip)])
+    """The demo's 2025 report with the 2024 report as its prior year (as `make demo` runs it)."""
+    base = tmp_path_factory.mktemp("report")
+    assert run_report(DEMO_2024, base / "demo-2024").exit_code == 0
+    out = base / "demo"
+    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(out), "--ifrs-package", str(ifrs_zip),
+                                   "--prior", str(base / "demo-2024")])
     return out, res
 
 
@@ -75,10 +82,12 @@ def test_manifest_records_inputs_outputs_factors(pack: tuple[Path, object]) -> N
     assert list(files) == sorted(files)
 
 
-def _instance_totals(path: Path) -> dict[str, Decimal]:
-    """Facts of the instance in contexts without dimensions, by concept local name."""
+def _instance_totals(path: Path, start: str = "2025-01-01") -> dict[str, Decimal]:
+    """Facts of the instance in contexts without dimensions for the period starting at ``start``,
+    by concept local name."""
     root = etree.parse(str(path)).getroot()
-    plain = {c.get("id") for c in root.iter(f"{{{XBRLI}}}context") if c.find(f"{{{XBRLI}}}scenario") is None}
+    plain = {c.get("id") for c in root.iter(f"{{{XBRLI}}}context") if c.find(f"{{{XBRLI}}}scenario") is None
+             and c.findtext(f"{{{XBRLI}}}period/{{{XBRLI}}}startDate") == start}
     return {etree.QName(el).localname: Decimal(el.text) for el in root
             if isinstance(el.tag, str) and el.get("contextRef") in plain and el.get("unitRef")}
 
@@ -109,6 +118,35 @@ def test_workpaper_totals_equal_the_xbrl_facts(pack: tuple[Path, object]) -> Non
     book = openpyxl.load_workbook(out / "workpapers.xlsx", read_only=True)
     assert {"Summary", "Trace", "Excluded", "Settings", "Factors"} <= set(book.sheetnames)
     assert book["Trace"].max_row == len(trace) + 1
+
+
+def test_prior_year_figures_and_base_year_check_are_tagged(pack: tuple[Path, object]) -> None:
+    """The comparatives are the prior report's totals, in a context of the prior period; the base-year
+    facts are those of results.json, validated by Arelle with the rest (test above)."""
+    out, _ = pack
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    prior = json.loads((out / "prior" / "results.json").read_text(encoding="utf-8"))
+    assert prior["period"] == {"start": "2024-01-01", "end": "2024-12-31"}
+    stem = stem_of(results)
+    now, before = _instance_totals(out / f"{stem}.xbrl"), _instance_totals(out / f"{stem}.xbrl", "2024-01-01")
+    assert before["AbsoluteGrossScope1GHGEmissions"] == rounded(prior["totals"]["scope1"]) == Decimal("2413563.25")
+    assert now["AbsoluteGrossScope1GHGEmissions"] == rounded(results["totals"]["scope1"]) == Decimal("3125428.29")
+    for key, concept in (("scope2_location", "AbsoluteGrossLocationbasedScope2GHGEmissions"),
+                         ("scope3", "AbsoluteGrossScope3GHGEmissions"),
+                         ("scope1_2_3_market", "AbsoluteGrossScope1MarketbasedScope2AndScope3GHGEmissions")):
+        assert before[concept] == rounded(prior["totals"][key]), key
+    # the structural change is the acquired entity's Scope 1 + 2 (location-based) of this year
+    tangshan = next(e for e in results["by_entity"] if e["entity_id"] == "YX-TS")
+    structural = tangshan["scope1"] + tangshan["scope2_location"]
+    assert now["StructuralChangeInScope1AndLocationbasedScope2GHGEmissions"] == rounded(structural)
+    share = structural / (prior["totals"]["scope1"] + prior["totals"]["scope2_location"])
+    assert now["StructuralChangeAsPercentageOfBasePeriodGHGEmissions"] == rounded(share, "share") == Decimal("0.2369")
+    assert now["SignificanceThresholdForBaseYearRecalculation"] == Decimal("0.0500")
+    root = etree.parse(str(out / f"{stem}.xbrl")).getroot()
+    required = [el.text for el in root if isinstance(el.tag, str) and el.tag.endswith("}BaseYearRecalculationRequired")]
+    assert required == ["true"]
+    page = (out / f"{stem}.xhtml").read_text(encoding="utf-8")
+    assert "上年（2024-01-01 – 2024-12-31）" in page and "29.49%" in page  # Scope 1 change, 3,125,428.29 / 2,413,563.25 - 1
 
 
 def test_verify_passes_on_the_fresh_report(pack: tuple[Path, object]) -> None:

@@ -123,7 +123,7 @@ class Fact:
     kind: str | None = None      # rounding kind (numbers.DECIMALS) of a numeric fact
     scale: int = 0               # Inline XBRL: value shown = value × 10**-scale
     raw_scale: int = 0           # value = rounded(results.json figure) × 10**raw_scale
-    period: str = "duration"     # duration | instant
+    period: str = "duration"     # duration | instant | prior (the comparative period's duration)
     dims: tuple[tuple[str, str], ...] = ()   # (axis, member qname) or (typed axis, value)
     lang: str | None = None
     text_block: bool = False     # an XHTML fragment
@@ -143,10 +143,23 @@ class FactSet:
     facts: list[Fact] = field(default_factory=list)
     entity: dict[str, Any] = field(default_factory=dict)   # identifier, scheme (URI), names
     period: tuple[str, str] = ("", "")
+    prior_period: tuple[str, str] | None = None            # the comparative period (``--prior``)
     notes: list[str] = field(default_factory=list)         # what could not be tagged, and why
 
     def by_key(self) -> dict[str, Fact]:
         return {f.key: f for f in self.facts}
+
+    def period_of(self, f: Fact) -> tuple[str, ...]:
+        """The XBRL period of a fact: ("instant", date) or ("duration", start, end)."""
+        start, end = self.dates_of(f)
+        return ("instant", end) if f.period == "instant" else ("duration", start, end)
+
+    def dates_of(self, f: Fact) -> tuple[str, str]:
+        if f.period == "prior":
+            if self.prior_period is None:
+                raise ValueError(f"{f.key}: a comparative fact without a prior period")
+            return self.prior_period
+        return self.period
 
 
 class Resolver:
@@ -450,6 +463,29 @@ def build_facts(results: dict[str, Any]) -> FactSet:
         b.text("csdsx:PublisherOfEmissionFactorDataset", ("factor_datasets", did, "publisher"), ds.get("publisher"),
                dims=d, lang="zh-CN" if _has_cjk(str(ds.get("publisher") or "")) else "en")
         b.text("csdsx:DigestOfEmissionFactorDataset", ("factor_datasets", did, "sha256"), ds.get("sha256"), dims=d)
+
+    # --- the prior period's totals (comparatives) and the base-year check (``report --prior``) ---
+    b.section = "518000"
+    prior = r.get("prior") if isinstance(r.get("prior"), dict) else {}
+    pp = prior.get("period") or {}
+    if pp.get("start") and pp.get("end"):
+        fs.prior_period = (str(pp["start"]), str(pp["end"]))
+        for key, concept in TOTALS.items():
+            b.num(concept, ("prior", "totals", key), "emissions", period="prior")
+    by = r.get("base_year") if isinstance(r.get("base_year"), dict) else {}
+    if by:
+        if by.get("recalculation_required") is not None:
+            b.text("csdsx:BaseYearRecalculationRequired", ("base_year", "recalculation_required"),
+                   bool(by["recalculation_required"]))
+        b.num("csdsx:SignificanceThresholdForBaseYearRecalculation", ("base_year", "threshold"), "share", PURE,
+              scale=-2)
+        b.num("csdsx:StructuralChangeInScope1AndLocationbasedScope2GHGEmissions",
+              ("base_year", "structural_change_scope1_2_location"), "emissions")
+        b.num("csdsx:StructuralChangeAsPercentageOfBasePeriodGHGEmissions", ("base_year", "structural_change_share"),
+              "share", PURE, scale=-2)
+        for lang in ("zh-CN", "en"):
+            b.text("csdsx:BaseYearRecalculationExplanatory", ("text", "base_year"), narrative.base_year(r, lang),
+                   lang=lang, text_block=True)
 
     disc = r.get("disclosures") if isinstance(r.get("disclosures"), dict) else {}
 

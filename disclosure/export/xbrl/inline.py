@@ -16,6 +16,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
+from ..numbers import fmt
 from .facts import CATEGORIES, GASES, SCOPE1_SOURCES, SCOPE2_SOURCES, Fact, FactSet
 from .instance import Registry, lexical, nsmap
 from .narrative import INSTRUMENT_TYPES, XHTML
@@ -437,6 +438,37 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
                    p.table([("数据集", "Dataset"), ("版本", "Version"), ("年份", "Year"), ("名称", "Title"),
                             ("发布机构", "Publisher"), ("SHA-256", "")], rows, set())]
     section("517000", blocks)
+
+    # 518000 comparatives (tagged in the prior period's context) and the base-year check
+    blocks = []
+    change = results.get("change") or {}
+    rows = []
+    for key, lab in TOTAL_ROWS.items():
+        prior = p.ix(f"prior/totals/{key}")
+        if prior is None:
+            continue
+        c = change.get(key) or {}
+        rel = c.get("relative")
+        rows.append([lab, prior, fmt((results.get("totals") or {}).get(key)), fmt(c.get("absolute")),
+                     "—" if rel is None else fmt(rel, "share")])
+    if rows:
+        pp = (results.get("prior") or {}).get("period") or {}
+        blocks.append(p.table([("排放", "Emissions"), (f"上年（{pp.get('start')} – {pp.get('end')}）", "Prior period"),
+                               ("本年", "This period"), ("变动（tCO2e）", "Change (tCO2e)"), ("变动率", "Change (%)")],
+                              rows, {1, 2, 3, 4}))
+    rows = []
+    for key in ("recalculation_required", "threshold", "structural_change_scope1_2_location",
+                "structural_change_share"):
+        k = f"base_year/{key}"
+        if k not in p.index:
+            continue
+        f = p.fs.facts[p.index[k]]
+        c = s.concept(f.concept)
+        shown = None if not isinstance(f.value, bool) else ("是 yes" if f.value else "否 no")
+        rows.append([(c.zh or f.concept, c.en or f.concept), p.ix(k, shown)])
+    if rows:
+        blocks.append(p.table([("基准年检查", "Base-year check"), ("取值", "Value")], rows, set()))
+    section("518000", [*blocks, *p.text_blocks("518000")])
 
     # 520000 cross-industry metrics, 530000 targets (from disclosures.yaml)
     rows = []

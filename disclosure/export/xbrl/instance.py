@@ -50,10 +50,8 @@ class Registry:
         self.units: dict[Unit, str] = {}
         self.context_of: list[str] = []
         self.unit_of: list[str | None] = []
-        start, end = fs.period
         for f in fs.facts:
-            period = ("instant", end) if f.period == "instant" else ("duration", start, end)
-            key = ContextKey(period, f.dims)
+            key = ContextKey(fs.period_of(f), f.dims)
             if key not in self.contexts:
                 self.contexts[key] = f"c{len(self.contexts) + 1}"
             self.context_of.append(self.contexts[key])

@@ -222,3 +222,53 @@ def scope3_share(r: dict[str, Any], key: str, lang: str) -> str | None:
         _p(div, f"按排放量计，{share} 的范围三排放所用输入数据经过外部验证。" if _zh(lang) else
            f"By emissions, {share} of Scope 3 emissions are measured using verified inputs.")
     return _text(div)
+
+
+CHANGE_KINDS = {"entity_added": ("新增主体", "Entity added"), "entity_removed": ("减少主体", "Entity removed"),
+                "facility_added": ("新增设施", "Facility added"), "facility_removed": ("减少设施", "Facility removed"),
+                "method_changed": ("方法变更", "Method changed"),
+                "factor_changed": ("排放因子变更", "Emission factor changed")}
+
+
+def base_year(r: dict[str, Any], lang: str) -> str | None:
+    """The base-year recalculation check (``base_year`` of results.json, from ``report --prior``): the
+    outcome in one paragraph, then the recalculation log as a table."""
+    by = r.get("base_year")
+    if not isinstance(by, dict):
+        return None
+    zh = _zh(lang)
+    period = by.get("base_period") or {}
+    span = f"{period.get('start', '?')} – {period.get('end', '?')}"
+    share = by.get("structural_change_share")
+    div = _div()
+    if zh:
+        text = (f"以 {span} 为基准期，结构性变化（主体的并入与剥离）涉及的范围一和范围二（位置法）排放为 "
+                f"{fmt(by.get('structural_change_scope1_2_location'))} tCO2e，占基准期排放的 {fmt(share, 'share')}；"
+                f"重要性阈值为 {fmt(by.get('threshold'), 'share')}。")
+        text += ("结构性变化或核算方法变更达到重新计算条件，需要重新计算基准年排放。" if by.get("recalculation_required")
+                 else "未达到重新计算条件，基准年排放无需重新计算。")
+    else:
+        text = (f"Against the base period {span}, structural changes (entities acquired or divested) account for "
+                f"{fmt(by.get('structural_change_scope1_2_location'))} tCO2e of Scope 1 and location-based Scope 2 "
+                f"emissions, {fmt(share, 'share')} of the base period's; the significance threshold is "
+                f"{fmt(by.get('threshold'), 'share')}. ")
+        text += ("The structural or methodological changes meet the condition for recalculation: base-year emissions "
+                 "must be recalculated." if by.get("recalculation_required") else
+                 "The condition for recalculation is not met: base-year emissions are not recalculated.")
+    _p(div, text)
+    log = by.get("log") or []
+    if log:
+        head = (["变化", "项目", "名称", "范围一和范围二（位置法，tCO2e）", "占基准期比例", "基准期", "本期"] if zh else
+                ["Change", "Item", "Name", "Scope 1 and 2, location-based (tCO2e)", "Share of base period", "Base period",
+                 "This period"])
+        rows = []
+        for x in log:
+            kind = CHANGE_KINDS.get(str(x.get("change")), (str(x.get("change")), str(x.get("change"))))
+            structural = "scope1_2_location" in x
+            rows.append([_pick(kind, lang), str(x.get("item") or ""), str(x.get("name") or ""),
+                         fmt(x.get("scope1_2_location")) if structural else "—",
+                         fmt(x.get("share_of_prior"), "share") if structural else "—",
+                         "—" if structural else str(x.get("prior") if x.get("prior") is not None else "—"),
+                         "—" if structural else str(x.get("current") if x.get("current") is not None else "—")])
+        _table(div, head, rows)
+    return _text(div)

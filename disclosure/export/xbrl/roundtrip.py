@@ -65,8 +65,7 @@ def compare(fs: FactSet, read: list[dict[str, Any]], results: dict[str, Any]) ->
         if r is None:
             bad(f, "missing", lexical(f.value))
             continue
-        start, end = fs.period
-        period = ("instant", end) if f.period == "instant" else ("duration", start, end)
+        period = fs.period_of(f)
         checks = [
             ("concept", r["concept"], f.concept),
             ("period", tuple(r["period"]), period),
