@@ -312,6 +312,24 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     assert inv.tables["facilities"].frame["province_name"].tolist() == ["广东"]
 
 
+def test_parquet_whole_number_ids_written_as_floats_read_as_integers(tmp_path: Path) -> None:
+    """pandas writes an integer column with a gap as float64: ids 1001.0 must read as "1001"."""
+    make(tmp_path, {"report.yaml": REPORT_YAML})
+    pd.DataFrame({"entity_id": [7.0], "name": ["示例集团"], "ownership": [1.0], "consolidated": [True],
+                  "financial_control": [True], "operational_control": [True]}).to_parquet(tmp_path / "entities.parquet")
+    pd.DataFrame({"facility_id": [1001.0, 1002.0], "entity_id": [7.0, 7.0], "name": ["甲", "乙"],
+                  "province": ["440000", "440000"]}).to_parquet(tmp_path / "facilities.parquet")
+    pd.DataFrame({"record_id": [1.0, 2.0], "facility_id": [1001.0, np.nan], "period_start": ["2025-01-01"] * 2,
+                  "period_end": ["2025-12-31"] * 2, "source": ["purchased_electricity"] * 2,
+                  "activity": ["electricity"] * 2, "quantity": [10.5, 3.0], "unit": ["MWh"] * 2}
+                 ).to_parquet(tmp_path / "activities.parquet")
+    inv, issues = load_inventory(tmp_path)
+    assert inv.table("facilities")["facility_id"].tolist() == ["1001", "1002"]
+    assert inv.table("activities")["record_id"].tolist() == ["1"]
+    assert inv.table("activities")["facility_id"].tolist() == ["1001"]
+    assert found(issues) == [("missing-value", "activities.parquet", None, 3, "facility_id")]
+
+
 # --- units -----------------------------------------------------------------------------------------
 
 

@@ -163,6 +163,13 @@ def category(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 
 def text(s: pd.Series) -> pd.Series:
-    """Free text and ids: stripped, NFKC-normalised only for ids (the caller decides); empty → NA."""
+    """Free text and ids: stripped, NFKC-normalised only for ids (the caller decides); empty → NA.
+    A float column whose values are all whole numbers (Parquet written from a frame whose integer
+    ids had gaps) reads as those integers: id 1001 stays "1001", not "1001.0"."""
+    if pd.api.types.is_float_dtype(s.dtype):
+        v = s.to_numpy(dtype="float64", na_value=np.nan)
+        finite = v[~np.isnan(v)]
+        if len(finite) and np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
+            s = s.astype("Int64")
     t = s.astype("str").str.strip()
     return t.where(t != "", None)
