@@ -271,6 +271,14 @@ def report(
         None, "--ifrs-package", help="IFRS 分类标准包，用于 XBRL 校验 / the IFRS taxonomy package, to validate the XBRL"),
     force: bool = typer.Option(False, "--force", help="清单有错误时仍然继续 / go on when the inventory has errors"),
     prior: Path | None = typer.Option(None, "--prior", help="上一年度的报告文件夹 / the prior year's report folder"),
+    engine: Engine = typer.Option(
+        Engine.inprocess, "--engine",
+        help="inprocess：整表读入内存 / all in memory; chunked：分块检查与计算 / a chunk at a time; "
+             "dask：在 Dask 集群上计算 / on a Dask cluster"),
+    chunk_rows: int = typer.Option(250_000, "--chunk-rows", min=1,
+                                   help="chunked / dask：每块（分区）的活动数据行数 / activity rows per chunk (partition)"),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="dask：调度器地址，不填则启动本机集群 / scheduler address; else a local cluster"),
 ) -> None:
     """一条命令生成完整报告包 / The whole pack in one command: check, compute, XBRL, Word, workpapers,
     manifest."""
@@ -286,7 +294,10 @@ def report(
         typer.echo(f"[{stages[stage]}/6 {stage}] {text}", err=True)
 
     try:
-        run = run_report(inventory, out, langs, ifrs_package, force, prior, progress)
+        if scheduler and engine is not Engine.dask:
+            raise ReportUsageError("--scheduler 仅用于 --engine dask / only with --engine dask")
+        run = run_report(inventory, out, langs, ifrs_package, force, prior, progress, engine=engine.value,
+                         chunk_rows=chunk_rows, scheduler=scheduler)
     except ReportUsageError as e:
         typer.echo(f"disclosure report: {e}", err=True)
         raise typer.Exit(2) from None

@@ -119,12 +119,69 @@ def base_year_issues(results: dict[str, Any]) -> list[Issue]:
     return out
 
 
+@dataclass
+class _Computed:
+    """What the later stages read of a computation, whichever engine made it."""
+    results: dict[str, Any]
+    trace: Any                 # the trace as a DataFrame
+    issues: list[Issue]
+
+
+ENGINES = ("inprocess", "chunked", "dask")
+
+
+def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[str, Any] | None,
+                    force: bool, chunk_rows: int, scheduler: str | None
+                    ) -> tuple[_Computed | None, list[Issue], list[Issue], list[Path]]:
+    """Check and compute with the chunked or Dask engine, from the pack's copies (the engine checks
+    the activities a chunk at a time, so the inventory is never loaded whole). Returns the
+    computation (None when it stopped on input errors), the check's issues, the library's, and the
+    files written. The prior year is compared here as ``compute_pack`` does, and results.json
+    rewritten with it."""
+    import pandas as pd
+
+    from .compute.write import results_json
+    from .ingest.inventory import load_inventory
+
+    small, _ = load_inventory(inv_path, skip=("activities",))
+    dirs = [str((small.root if small.root.is_dir() else small.root.parent) / d) for d in small.settings.factor_dirs]
+    library, lib_issues = load_library(dirs)
+    copy_library(library, out / manifest.FACTORS)
+    library, more = folder_library(out / manifest.FACTORS)
+    lib_issues += more
+    if engine == "dask":
+        from .compute.dask_engine import compute_dask
+
+        r = compute_dask(inv_path, out, scheduler=scheduler, chunk_rows=chunk_rows, force=force, library=library,
+                         progress=False)
+    else:
+        from .compute.stream import compute_chunked
+
+        r = compute_chunked(inv_path, out, chunk_rows=chunk_rows, force=force, library=library, progress=False)
+    if r.results is None:
+        return None, r.issues, lib_issues, []
+    results = r.results
+    if prior_results is not None:
+        results.update(years.compare(results, prior_results, years.threshold_of(results, small.settings.options)))
+        (out / "results.json").write_text(results_json(results), encoding="utf-8")
+    trace_path = out / "trace.parquet" if (out / "trace.parquet").is_file() else out / "trace"
+    trace = pd.read_parquet(trace_path)
+    return _Computed(results, trace, []), r.issues, lib_issues, list(r.paths)
+
+
 def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
                ifrs_package: Path | None = None, force: bool = False, prior: Path | None = None,
-               progress: Callable[[str, str], None] | None = None) -> ReportRun:
+               progress: Callable[[str, str], None] | None = None, engine: str = "inprocess",
+               chunk_rows: int = 250_000, scheduler: str | None = None) -> ReportRun:
+    """The whole pack. ``engine`` chooses how stages 1 and 2 run: ``inprocess`` loads the inventory
+    whole; ``chunked`` and ``dask`` check and compute the activities a chunk (partition) at a time
+    (``chunk_rows``; ``scheduler``: an existing Dask scheduler's address) and the later stages read
+    the trace back from its Parquet files."""
     from .compute.write import write_outputs
     from .ingest.inventory import load_inventory
 
+    if engine not in ENGINES:
+        raise ReportUsageError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
     say = progress or (lambda stage, text: None)
     inventory, out = Path(inventory), Path(out)
     prior_results = None
@@ -140,31 +197,47 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     t = time.perf_counter()
 
     # 1 check
-    say("check", f"reading {inventory}")
     inv_path = _copy_inventory(inventory, out / manifest.INPUTS)
-    inv, issues = load_inventory(inv_path)
-    run.issues += issues
-    run.seconds["check"] = time.perf_counter() - t
-    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-    say("check", f"{errors} errors, {len(issues) - errors} warnings/notices")
-    if errors and not force:
-        shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
-        run.stopped, run.exit_code = True, 1
-        return run
-
-    # 2 compute, from the copies in the pack
-    t = time.perf_counter()
-    dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
-    library, lib_issues = load_library(dirs)
-    copy_library(library, out / manifest.FACTORS)
     if prior_results is not None:
         (out / manifest.PRIOR).mkdir()
         shutil.copyfile(pf, out / manifest.PRIOR / "results.json")
-    _, _, comp = compute_pack(inv_path, out, prior_results, out / manifest.FACTORS)
+    comp: Any
+    if engine == "inprocess":
+        say("check", f"reading {inventory}")
+        inv, issues = load_inventory(inv_path)
+        run.issues += issues
+        run.seconds["check"] = time.perf_counter() - t
+        errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+        say("check", f"{errors} errors, {len(issues) - errors} warnings/notices")
+        if errors and not force:
+            shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
+            run.stopped, run.exit_code = True, 1
+            return run
+
+        # 2 compute, from the copies in the pack
+        t = time.perf_counter()
+        dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
+        library, lib_issues = load_library(dirs)
+        copy_library(library, out / manifest.FACTORS)
+        _, _, comp = compute_pack(inv_path, out, prior_results, out / manifest.FACTORS)
+        for p in write_outputs(comp, out):
+            run.paths[p.name] = p
+    else:
+        say("check", f"reading {inventory} a chunk of {chunk_rows:,} activity rows at a time (--engine {engine})")
+        comp, issues, lib_issues, paths = _compute_engine(engine, inv_path, out, prior_results, force, chunk_rows,
+                                                          scheduler)
+        run.issues += issues
+        errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+        say("check", f"{errors} errors, {len(issues) - errors} warnings/notices (checked with the calculation)")
+        if comp is None:
+            run.issues += lib_issues
+            shutil.rmtree(out)
+            run.stopped, run.exit_code = True, 1
+            return run
+        for p in paths:
+            run.paths[p.relative_to(out).as_posix()] = p
     run.issues += lib_issues + comp.issues + base_year_issues(comp.results)
     run.results = comp.results
-    for p in write_outputs(comp, out):
-        run.paths[p.name] = p
     run.seconds["compute"] = time.perf_counter() - t
     tt = comp.results["totals"]
     say("compute", f"{len(comp.trace):,} trace lines; Scope 1 {tt['scope1']:,.1f}, Scope 2 (location) "
@@ -212,10 +285,10 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     rel = inv_path.relative_to(out).as_posix()
     run.paths[manifest.MANIFEST] = manifest.write(out, comp.results, {
         "inventory": rel, "langs": list(langs), "prior": f"{manifest.PRIOR}/results.json" if prior_results else None,
-        "xbrl_validated": exp.validated, "force": force})
+        "xbrl_validated": exp.validated, "force": force, "engine": engine})
     run.seconds["manifest"] = time.perf_counter() - t
     say("manifest", manifest.MANIFEST)
-    if errors or any(i.severity is Severity.ERROR for i in comp.issues):
+    if errors or any(i.severity is Severity.ERROR for i in run.issues):
         run.exit_code = 1  # forced past input errors: the pack is written, the exit code still says so
     _publish(out, final, run)
     return run

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import shutil
 from collections import Counter
@@ -288,3 +289,36 @@ def test_partials_add_up(tmp_path: Path) -> None:
     parts = aggregate.combine([aggregate.partials(comp.trace.iloc[:half]), aggregate.partials(comp.trace.iloc[half:])])
     assert same(aggregate.summarise(comp.trace, comp.context), aggregate.summarise_partials(parts, comp.context)) == []
     assert int(parts["lines"].sum()) == len(comp.trace)
+
+
+# --- the whole pack with each engine ---------------------------------------------------------------------
+
+def test_report_pack_is_the_same_with_every_engine(tmp_path: Path, client: Any) -> None:
+    """`disclosure report --engine chunked|dask` checks and computes a chunk at a time and gives the
+    pack of the in-process run: results.json equal (sums within 1e-9: 40-row chunks add in another
+    order), the XBRL and Inline XBRL byte for byte, and a pack that `verify` re-performs."""
+    from disclosure.assure.verify import verify
+    from disclosure.export.xbrl import stem_of
+
+    packs = {}
+    for engine in ("inprocess", "chunked", "dask"):
+        args = ["report", str(DEMO), "--out", str(tmp_path / engine), "--engine", engine, "--chunk-rows", "40"]
+        if engine == "dask":
+            args += ["--scheduler", client.scheduler.address]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        packs[engine] = tmp_path / engine
+    stem = stem_of(json.loads((packs["inprocess"] / "results.json").read_text(encoding="utf-8")))
+    for engine in ("chunked", "dask"):
+        results = {e: json.loads((packs[e] / "results.json").read_text(encoding="utf-8")) for e in (engine, "inprocess")}
+        assert same(results[engine], results["inprocess"]) == []
+        for name in (f"{stem}.xbrl", f"{stem}.xhtml"):
+            assert (packs[engine] / name).read_bytes() == (packs["inprocess"] / name).read_bytes(), (engine, name)
+        man = json.loads((packs[engine] / "manifest.json").read_text(encoding="utf-8"))
+        assert man["engine"] == engine
+        v = verify(packs[engine])
+        assert v.ok, [d.render() for d in v.differences]
+    assert (packs["dask"] / "trace" / "part-00000.parquet").is_file()
+    assert len(pd.read_parquet(packs["dask"] / "trace")) == len(pd.read_parquet(packs["inprocess"] / "trace.parquet"))
+    res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "x"), "--scheduler", "tcp://h:1"])
+    assert res.exit_code == 2 and "--scheduler" in res.output
