@@ -35,6 +35,7 @@ from disclosure.ingest.disclosures import load_disclosures
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo-group"
+PRIOR_DEMO = ROOT / "fixtures" / "demo-group-2024"
 ZH, EN = texts("zh-CN"), texts("en")
 CHAPTERS = ("h_about", "h_governance", "h_strategy", "h_risk", "h_metrics", "h_method", "h_app_factors",
             "h_app_glossary")
@@ -72,8 +73,47 @@ def zh_doc(reports: dict[str, Path]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def pages(reports: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    """Each report converted to PDF (one LibreOffice call) and to PNG pages: the text of every page."""
+def prior_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The results.json of the prior year's demo (2024), as ``report --prior`` reads it."""
+    from disclosure import compute, load_inventory
+    from disclosure.compute.write import write_outputs
+
+    inv, _ = load_inventory(PRIOR_DEMO)
+    out = tmp_path_factory.mktemp("prior-results")
+    write_outputs(compute(inv), out)
+    return json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def compared_dir(results_dir: Path, prior_results: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's results folder with ``prior``, ``change`` and ``base_year`` as ``report --prior`` adds them."""
+    from disclosure.assure import years
+
+    folder = tmp_path_factory.mktemp("compared") / "results"
+    shutil.copytree(results_dir, folder)
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    data.update(years.compare(data, prior_results, years.threshold_of(data)))
+    (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def compared(compared_dir: Path) -> dict[str, Any]:
+    return json.loads((compared_dir / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def prior_reports(compared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("word-prior")
+    return {lang: render(compared_dir, out / f"report-prior-{lang}.docx", lang) for lang in ("zh-CN", "en")}
+
+
+@pytest.fixture(scope="module")
+def pages(reports: dict[str, Path], prior_reports: dict[str, Path],
+          tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """Each report (and each report with the prior year, as "zh-CN-prior" and "en-prior") converted to
+    PDF (one LibreOffice call) and to PNG pages: the text of every page."""
+    reports = {**reports, **{f"{lang}-prior": path for lang, path in prior_reports.items()}}
     if not shutil.which("soffice") or not shutil.which("pdftotext"):
         if os.environ.get("CI"):
             pytest.fail("LibreOffice and poppler are required in CI (libreoffice-writer-nogui, poppler-utils)")
@@ -99,15 +139,25 @@ def pages(reports: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
 
 # --- helpers -------------------------------------------------------------------------------------------
 
+def cap(caption: str) -> str:
+    """A table caption without its number ("表 5-3 …", "Table 5.{n} …" → "…"): the tables of
+    chapter 5 are numbered by the tables shown, which test_tables_are_numbered_without_gaps checks."""
+    return re.sub(r"^(表 [0-9A-Z]+-(\d+|\{n\})|Table [0-9A-Z]+\.(\d+|\{n\})) ", "", caption)
+
+
+def captions(doc: Any) -> list[str]:
+    return [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+
+
 def tables_by_caption(doc: Any) -> dict[str | None, list[list[str]]]:
-    """Every table of the document under the caption paragraph just before it."""
+    """Every table of the document under the caption paragraph just before it (without its number)."""
     out: dict[str | None, list[list[str]]] = {}
     caption = None
     for el in doc.element.body.iterchildren():
         if el.tag == qn("w:p"):
             p = Paragraph(el, doc)
             if p.style.name == "Caption":
-                caption = p.text
+                caption = cap(p.text)
         elif el.tag == qn("w:tbl"):
             out[caption] = [[c.text for c in row.cells] for row in Table(el, doc).rows]
             caption = None
@@ -175,66 +225,66 @@ def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[s
     tables = tables_by_caption(zh_doc)
     totals = results["totals"]
 
-    t = rows_by_label(tables[ZH["cap_totals"]])
+    t = rows_by_label(tables[cap(ZH["cap_totals"])])
     for key in ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
                 "scope1_2_3_location", "scope1_2_3_market"):
         assert t[ZH[f"row_{key}"]][0] == fmt(totals[key]), key
     assert t[ZH["row_scope1"]][1] == fmt(totals["scope1"] / totals["scope1_2_3_location"], "share")
 
-    b = rows_by_label(tables[ZH["cap_basis"]])
+    b = rows_by_label(tables[cap(ZH["cap_basis"])])
     for key in ("scope1", "scope2_location", "scope2_market"):
         assert b[ZH[f"row_{key}"]] == [fmt(results["by_basis"]["consolidated_group"][key]),
                                        fmt(results["by_basis"]["other_investees"][key]), fmt(totals[key])]
 
-    s3 = tables[ZH["cap_scope3"]]
+    s3 = tables[cap(ZH["cap_scope3"])]
     for row, cat in zip(s3[1:16], results["scope3_categories"], strict=True):
         assert row[0].startswith(f"{cat['category']}. {cat['name_zh']}")
         assert row[3] == (fmt(cat["co2e"]) if cat["included"] else "—")
         if not cat["included"]:
             assert row[4] == cat["reason"].split(" / ")[0]
     assert s3[-1][3] == fmt(totals["scope3"])
-    dq = rows_by_label(tables[ZH["cap_dq"]])
+    dq = rows_by_label(tables[cap(ZH["cap_dq"])])
     assert list(dq.values()) == [[fmt(results["scope3_data_quality"]["primary_share"], "share")],
                                  [fmt(results["scope3_data_quality"]["verified_share"], "share")]]
 
-    gas = rows_by_label(tables[ZH["cap_gas"]])
+    gas = rows_by_label(tables[cap(ZH["cap_gas"])])
     for g in ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"):
         assert gas[ZH[f"gas_{g}"]] == [fmt(results["by_gas"][s][g]) for s in ("scope1", "scope2_location", "scope3")]
 
-    ent = rows_by_label(tables[ZH["cap_entity"]])
+    ent = rows_by_label(tables[cap(ZH["cap_entity"])])
     for e in results["by_entity"]:
         assert ent[e["name"]] == [fmt(e[k]) for k in ("scope1", "scope2_location", "scope2_market", "scope3")]
     assert ent[ZH["col_total"]] == [fmt(totals[k]) for k in ("scope1", "scope2_location", "scope2_market", "scope3")]
-    prov = rows_by_label(tables[ZH["cap_province"]])
+    prov = rows_by_label(tables[cap(ZH["cap_province"])])
     for p in results["by_province"]:
         assert prov[p["province"]] == [fmt(p[k]) for k in ("scope1", "scope2_location", "scope2_market", "scope3")]
-    fac = tables[ZH["cap_facility"]][1:]
+    fac = tables[cap(ZH["cap_facility"])][1:]
     assert len(fac) == min(10, len(results["by_facility"]))
     for row, f in zip(fac, results["by_facility"], strict=False):
         assert row[1].startswith(f["facility_id"])
         assert row[3:] == [fmt(f[k]) for k in ("scope1", "scope2_location", "scope2_market")]
 
-    ins = tables[ZH["cap_instruments"]][1:]
+    ins = tables[cap(ZH["cap_instruments"])][1:]
     for row, x in zip(ins, results["scope2_instruments"], strict=True):
         assert (row[0], row[3], row[4]) == (x["instrument_id"], fmt(x["mwh"], "energy"), fmt(x["mwh_used"], "energy"))
 
-    assert tables[ZH["cap_biogenic"]][1][1] == fmt(totals["biogenic_co2"])
-    intensity = [r[2] for r in tables[ZH["cap_intensity"]][1:]]
+    assert tables[cap(ZH["cap_biogenic"])][1][1] == fmt(totals["biogenic_co2"])
+    intensity = [r[2] for r in tables[cap(ZH["cap_intensity"])][1:]]
     rev, out = results["intensity"]["per_revenue"], results["intensity"]["per_output"]
     assert intensity == [fmt(rev[k], "intensity") for k in ("scope1_2_location", "scope1_2_market", "scope1_2_3_location")] \
         + [fmt(out[k], "intensity") for k in ("scope1_2_location", "scope1_2_market")]
 
     d = results["disclosures"]
-    market = tables[ZH["cap_market"]][1:]
+    market = tables[cap(ZH["cap_market"])][1:]
     assert market[0][1] == d["carbon_market"]["compliance_period"]
     assert [r[1] for r in market[1:]] == [fmt(d["carbon_market"][k]) for k in (
         "allowances_allocated", "allowances_surrendered", "allowances_bought", "allowances_sold", "ccer_used")]
-    cross = tables[ZH["cap_cross"]][1:]
+    cross = tables[cap(ZH["cap_cross"])][1:]
     m = d["metrics"]
     assert cross[0][1:3] == [fmt(m["transition_risk"]["amount"], "money"), fmt(m["transition_risk"]["share"], "share")]
     assert cross[4][1] == fmt(m["internal_carbon_price"]["price"], "money")
     assert cross[5][2] == fmt(m["remuneration"]["share"], "share")
-    targets = tables[ZH["cap_targets"]][1:]
+    targets = tables[cap(ZH["cap_targets"])][1:]
     for row, tg in zip(targets, d["targets"], strict=True):
         kind = "intensity" if tg["type"] == "intensity" else "emissions"
         assert row[1] == f"{tg['base_year']}年\n{fmt(tg['base_value'], kind)}"
@@ -243,7 +293,7 @@ def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[s
     assert targets[0][3] == fmt(totals["scope1_2_market"])
     assert targets[0][4] == fmt((t1["base_value"] - totals["scope1_2_market"]) / (t1["base_value"] - t1["target_value"]),
                                 "share")
-    trend = tables[ZH["cap_trend"]][1:]
+    trend = tables[cap(ZH["cap_trend"])][1:]
     assert [r[1] for r in trend] == [fmt(h["scope1"]) for h in d["history"]] + [fmt(totals["scope1"])]
 
 
@@ -274,7 +324,7 @@ def test_no_figure_in_the_report_comes_from_elsewhere(zh_doc: Any, results: dict
             tg["metric"].removeprefix("intensity_output_")]
         allowed.add(fmt((tg["base_value"] - cur) / (tg["base_value"] - tg["target_value"]), "share"))
     number = re.compile(r"-?\d{1,3}(,\d{3})*\.\d+%?")
-    skip = {ZH["cap_app_factors"], ZH["cap_app_datasets"], ZH["cap_datasets"], ZH["cap_instruments"]}
+    skip = {cap(ZH[k]) for k in ("cap_app_factors", "cap_app_datasets", "cap_datasets", "cap_instruments")}
     found = 0
     for caption, table in tables_by_caption(zh_doc).items():
         if caption in skip:
@@ -340,6 +390,205 @@ def test_the_report_has_its_charts(zh_doc: Any) -> None:
     assert len(pictures) == 4   # scopes, Scope 3 categories, facilities, trend (prior years are given)
     assert [p.text for p in zh_doc.paragraphs if p.style.name == "Figure Caption"] == \
         [ZH[k] for k in ("fig_scopes", "fig_scope3", "fig_facilities", "fig_trend")]
+
+
+# --- the prior year and the base-year check (report --prior) --------------------------------------------------
+
+TOTAL_KEYS = ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
+              "scope1_2_3_location", "scope1_2_3_market")
+
+
+def _paragraphs(doc: Any) -> list[tuple[str, str]]:
+    return [(p.style.name, p.text) for p in doc.paragraphs]
+
+
+def test_year_over_year_table(prior_reports: dict[str, Path], compared: dict[str, Any],
+                              prior_results: dict[str, Any]) -> None:
+    doc = Document(str(prior_reports["zh-CN"]))
+    tables = tables_by_caption(doc)
+    yoy = tables[cap(ZH["cap_yoy"])]
+    assert yoy[0] == [ZH["col_item"], "2024年度（tCO₂e）", "2025年度（tCO₂e）", ZH["col_change"], ZH["col_change_pct"]]
+    rows = rows_by_label(yoy)
+    assert list(rows) == [ZH[f"row_{k}"] for k in TOTAL_KEYS]
+    before, now = prior_results["totals"], compared["totals"]
+    s1 = rows[ZH["row_scope1"]]
+    # the prior year as its own report states it, this year as table 5-1, the change as numbers.fmt rounds it
+    assert s1 == [fmt(before["scope1"]), fmt(now["scope1"]), fmt(now["scope1"] - before["scope1"]),
+                  fmt((now["scope1"] - before["scope1"]) / before["scope1"], "share")]
+    assert s1[0] != fmt(now["scope1"]) and s1[3].endswith("%") and float(s1[3].rstrip("%")) > 20
+    totals = rows_by_label(tables[cap(ZH["cap_totals"])])
+    for key in TOTAL_KEYS:
+        c = compared["change"][key]
+        assert rows[ZH[f"row_{key}"]] == [fmt(c["prior"]), fmt(c["current"]), fmt(c["absolute"]),
+                                          fmt(c["relative"], "share")], key
+        assert rows[ZH[f"row_{key}"]][1] == totals[ZH[f"row_{key}"]][0]
+    paras = _paragraphs(doc)
+    i = paras.index(("Heading 3", ZH["h3_yoy"]))
+    assert paras[i - 1] == ("Figure Caption", ZH["fig_scopes"])          # under the totals, after figure 5-1
+    assert ("Note", ZH["yoy_not_restated"]) in paras                      # recalculation required, not restated
+    assert ("Note", ZH["yoy_none"]) not in paras
+
+
+def test_a_relative_change_from_zero_is_a_dash(compared: dict[str, Any]) -> None:
+    from disclosure.export.word import context
+
+    r = copy.deepcopy(compared)
+    r["change"]["scope3"].update(prior=0.0, absolute=r["totals"]["scope3"], relative=None)
+    m = context.build(r, "en")["m"]
+    row = next(x for x in m["yoy"] if x["key"] == "scope3")
+    assert row == {"key": "scope3", "label": EN["row_scope3"], "prior": "0.00", "current": fmt(r["totals"]["scope3"]),
+                   "absolute": fmt(r["totals"]["scope3"]), "relative": "—"}
+    assert EN["yoy_relative_na"] in m["yoy_notes"]
+
+
+def test_base_year_subsection(prior_reports: dict[str, Path], compared: dict[str, Any]) -> None:
+    by = compared["base_year"]
+    doc = Document(str(prior_reports["zh-CN"]))
+    paras = _paragraphs(doc)
+    i = paras.index(("Heading 3", ZH["h3_base_year"]))
+    text = paras[i + 1][1] + paras[i + 2][1]
+    assert "2024年1月1日至2024年12月31日" in text
+    assert f"{fmt(by['threshold'], 'share')}" == "5.00%" and "5.00%" in text
+    assert fmt(by["structural_change_scope1_2_location"]) in text and fmt(by["structural_change_share"], "share") in text
+    assert paras[i + 2][1].endswith(ZH["base_year_required_structural"])
+    log = tables_by_caption(doc)[cap(ZH["cap_base_year"])]
+    assert log[0] == [ZH[k] for k in ("col_change_kind", "col_item", "col_name", "col_s12", "col_share_of_base",
+                                      "col_base_period", "col_this_period")]
+    tangshan = next(x for x in by["log"] if x["change"] == "entity_added")
+    assert 0.2 < tangshan["share_of_prior"] < 0.3                         # the acquisition of 2025, ≈ 23.7 %
+    assert [ZH["change_entity_added"], tangshan["item"], tangshan["name"], fmt(tangshan["scope1_2_location"]),
+            fmt(tangshan["share_of_prior"], "share"), "—", "—"] in log[1:]
+    assert [r[0] for r in log[1:]] == [ZH[f"change_{x['change']}"] for x in by["log"]]
+
+
+def test_base_year_log_of_method_and_factor_changes() -> None:
+    from disclosure.export.word import context
+
+    r = {"schema": "disclosure.results/1", "period": {"start": "2025-01-01", "end": "2025-12-31"},
+         "factor_datasets": [{"id": "cn-grid-2024", "version": "2", "title_zh": "2024年电力排放因子",
+                              "title_en": "Grid factors 2024"}],
+         "base_year": {"base_period": {"start": "2024-01-01", "end": "2024-12-31"}, "threshold": 0.05,
+                       "structural_change_scope1_2_location": 10.0, "structural_change_share": 0.01,
+                       "recalculation_required": True, "log": [
+                           {"change": "method_changed", "item": "grid_factor_level", "prior": "province",
+                            "current": "region"},
+                           {"change": "method_changed", "item": "consolidation", "prior": "equity_share",
+                            "current": "operational_control"},
+                           {"change": "factor_changed", "item": "cn-grid-2024", "prior": "1", "current": "2"},
+                           {"change": "factor_changed", "item": "cn-grid-2023", "prior": "1", "current": None}]}}
+    zh = context.build(r, "zh-CN")["m"]["base_year"]
+    assert [list(x.values()) for x in zh["log"]] == [
+        ["方法变更", "电网因子级别", "—", "—", "—", "省级", "区域电网"],
+        ["方法变更", "合并方法", "—", "—", "—", "权益比例法", "运营控制法"],
+        ["排放因子变更", "cn-grid-2024", "2024年电力排放因子", "—", "—", "1", "2"],
+        ["排放因子变更", "cn-grid-2023", "—", "—", "—", "1", "—"]]
+    assert zh["conclusion"] == ZH["base_year_required_method"]          # 1 % structural: the method made it
+    en = context.build(r, "en")["m"]["base_year"]
+    assert [x["kind"] for x in en["log"]] == ["Method changed", "Method changed", "Emission factor changed",
+                                              "Emission factor changed"]
+    assert (en["log"][0]["item"], en["log"][0]["prior"], en["log"][0]["current"]) == \
+        ("Grid factor level", "Provincial", "Regional grid")
+    assert en["log"][2]["name"] == "Grid factors 2024"
+    r["base_year"]["recalculation_required"] = False
+    assert context.build(r, "en")["m"]["base_year"]["conclusion"] == EN["base_year_not_required"]
+    assert context.build(r, "en")["m"]["yoy"] == []                     # a base year without change: no table
+
+
+def test_without_a_prior_year_there_is_no_comparison(zh_doc: Any) -> None:
+    tables = tables_by_caption(zh_doc)
+    assert cap(ZH["cap_yoy"]) not in tables and cap(ZH["cap_base_year"]) not in tables
+    paras = _paragraphs(zh_doc)
+    assert ("Note", ZH["yoy_none"]) in paras
+    assert ZH["h3_yoy"] not in [t for _, t in paras] and ZH["h3_base_year"] not in [t for _, t in paras]
+    assert not any("2024年度（tCO₂e）" in c for row in tables[cap(ZH["cap_totals"])] for c in row)
+
+
+def test_tables_are_numbered_without_gaps(zh_doc: Any, prior_reports: dict[str, Path]) -> None:
+    keys = [k for k in ZH if k.startswith("cap_") and ZH[k].startswith("表 5-{n} ")]
+    shown = [c for c in captions(zh_doc) if c.startswith("表 5-")]
+    assert shown == [ZH[k].format(n=i) for i, k in enumerate(
+        [k for k in keys if k not in ("cap_yoy", "cap_base_year")], 1)]
+    en = Document(str(prior_reports["en"]))
+    shown = [c for c in captions(en) if c.startswith("Table 5.")]
+    assert shown == [EN[k].format(n=i) for i, k in enumerate(keys, 1)]
+    assert shown[1] == EN["cap_yoy"].format(n=2)
+    # the methodology points to the instruments' table by its number
+    assert "supplier-specific factors; Table 5.5)" in all_text(en)
+    assert "供应商特定排放因子，见表 5-3）" in all_text(zh_doc)
+
+
+def test_the_english_comparison(prior_reports: dict[str, Path], compared: dict[str, Any]) -> None:
+    doc = Document(str(prior_reports["en"]))
+    tables = tables_by_caption(doc)
+    yoy = tables[cap(EN["cap_yoy"])]
+    assert yoy[0] == ["Item", "2024 (tCO₂e)", "2025 (tCO₂e)", "Change (tCO₂e)", "Change (%)"]
+    assert [r[0] for r in yoy[1:]] == [EN[f"row_{k}"] for k in TOTAL_KEYS]
+    log = tables[cap(EN["cap_base_year"])]
+    assert log[0][:2] == ["Change", "Item"] and log[1][0] == "Entity added"
+    paras = _paragraphs(doc)
+    assert ("Heading 3", "Comparison with the prior year") in paras
+    assert ("Heading 3", "Base-year recalculation check") in paras
+    assert any(t.endswith("so the base-year emissions must be recalculated.") for _, t in paras)
+    h3 = [t for style, t in paras if style == "Heading 3"]
+    assert all(not re.search(r"[\u4e00-\u9fff]", h) for h in h3 if h in (EN["h3_yoy"], EN["h3_base_year"]))
+
+
+def test_the_prior_year_supplies_the_trend(compared: dict[str, Any], prior_reports: dict[str, Path],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from disclosure.export.word import context
+
+    before = compared["prior"]["totals"]
+    history = {h["year"]: h for h in compared["disclosures"]["history"]}
+    assert fmt(history[2024]["scope1"]) != fmt(before["scope1"])       # the history says otherwise of 2024
+    doc = Document(str(prior_reports["zh-CN"]))
+    trend = rows_by_label(tables_by_caption(doc)[cap(ZH["cap_trend"])])
+    assert trend["2024"] == [fmt(before[k]) for k in ("scope1", "scope2_location", "scope2_market", "scope3")]
+    assert trend["2023"][0] == fmt(history[2023]["scope1"])
+    assert ZH["trend_prior_note"].format(year="2024", start="2024年1月1日", end="2024年12月31日",
+                                         table="表 5-2") in [t for _, t in _paragraphs(doc)]
+    drawn: dict[str, Any] = {}
+    monkeypatch.setattr(charts, "stacked_columns", lambda *a: drawn.setdefault("trend", a) and b"")
+    monkeypatch.setattr(charts, "hbar", lambda *a, **k: b"")
+    monkeypatch.setattr(charts, "stacked_hbar", lambda *a, **k: b"")
+    context.build(compared, "zh-CN", picture=lambda draw: draw())
+    years, series, labels, _ = drawn["trend"]
+    assert list(years) == ["2022", "2023", "2024", "2025"]
+    assert dict(series)[ZH["chart_scope1"]][2] == before["scope1"]
+    assert labels[2] == fmt(before["scope1"] + before["scope2_location"] + before["scope3"])
+    # without history, the prior year alone makes the trend
+    r = copy.deepcopy(compared)
+    r["disclosures"]["history"] = []
+    trend = context.build(r, "en")["m"]["trend"]
+    assert [x["year"] for x in trend] == ["2024", "2025 (this period)"] and trend[0]["s1"] == fmt(before["scope1"])
+
+
+def test_a_template_reading_the_comparison_works_without_a_prior(results_dir: Path, compared_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    lines = ("{{ m.yoy_head.prior }}|{{ m.yoy_head.current }}|{{ m.yoy_p }}|{{ m.base_year.conclusion }}",
+             "{{ m.base_year.period }} {{ m.base_year.threshold }} {{ m.base_year.structural }} "
+             "{{ m.base_year.share }} {{ m.base_year.required }} {{ m.trend_note }}",
+             "{%p for r in m.yoy %}", "{{ r.label }} {{ r.prior }} {{ r.current }} {{ r.absolute }} {{ r.relative }}",
+             "{%p endfor %}", "{%p for x in m.yoy_notes %}", "{{ x }}", "{%p endfor %}",
+             "{%p for x in m.base_year.paras %}", "{{ x }}", "{%p endfor %}", "{%p for r in m.base_year.log %}",
+             "{{ r.kind }} {{ r.item }} {{ r.name }} {{ r.emissions }} {{ r.share }} {{ r.prior }} {{ r.current }}",
+             "{%p endfor %}")
+    tpl = _template(tmp_path, *lines)
+    assert missing_variables(tpl) == []
+    assert missing_variables(tpl, results_dir) == []
+    assert missing_variables(tpl, compared_dir) == []
+    assert missing_variables(None, compared_dir) == []
+    none = [p.text for p in Document(str(render(results_dir, tmp_path / "none.docx", "zh-CN", tpl))).paragraphs]
+    assert none[0] == "|2025年度（tCO₂e）||"
+    with_prior = [p.text for p in Document(str(render(compared_dir, tmp_path / "prior.docx", "zh-CN", tpl))).paragraphs]
+    assert with_prior[0].startswith("2024年度（tCO₂e）|2025年度（tCO₂e）|")
+    assert any(t.startswith(ZH["row_scope1"]) for t in with_prior)
+    typo = _template(tmp_path, "{%p for r in m.base_year.log %}", "{{ r.sahre }}", "{%p endfor %}")
+    assert missing_variables(typo, compared_dir) == ["r.sahre"]
+
+
+def test_the_comparison_is_deterministic(compared_dir: Path, prior_reports: dict[str, Path], tmp_path: Path) -> None:
+    again = render(compared_dir, tmp_path / "again.docx", "en")
+    assert again.read_bytes() == prior_reports["en"].read_bytes()
 
 
 # --- user text ---------------------------------------------------------------------------------------------
@@ -417,12 +666,12 @@ carbon_market:
     listed = [text for style, text in paras if style == "List Item"]
     assert "治理 › 管理层的职责" in listed and "目标 › 第 1 项 › 覆盖范围" in listed
     tables = tables_by_caption(doc)
-    market = rows_by_label(tables[ZH["cap_market"]])
+    market = rows_by_label(tables[cap(ZH["cap_market"])])
     assert market[ZH["market_allowances_allocated"]][0] == fmt(1000.0)
     assert market[ZH["market_ccer_used"]][0] == ZH["not_disclosed"]
-    cross = tables[ZH["cap_cross"]]
+    cross = tables[cap(ZH["cap_cross"])]
     assert all(r[1] == ZH["not_disclosed"] for r in cross[1:4])
-    target = tables[ZH["cap_targets"]][1]
+    target = tables[cap(ZH["cap_targets"])][1]
     assert target[3] == fmt(json.loads((folder / "results.json").read_text())["totals"]["scope1"])
     assert (ZH["h2_assurance"] in [t for _, t in paras])
 
@@ -571,7 +820,7 @@ def test_pages_rendered_zh(pages: dict[str, list[str]], results: dict[str, Any])
     assert _flat(ZH["report_title"].format(year="2025")) in _flat(zh[0])          # the cover
     assert "R&D" in text                                                          # & kept in the demo text
     assert "□" not in text and "\ufffd" not in text                               # no replacement boxes
-    metrics_page = next(p for p in zh if _flat(ZH["cap_totals"]) in _flat(p))
+    metrics_page = next(p for p in zh if _flat(ZH["cap_totals"].format(n=1)) in _flat(p))
     assert scope1 in metrics_page
 
 
@@ -583,6 +832,23 @@ def test_pages_rendered_en(pages: dict[str, list[str]], results: dict[str, Any])
         assert EN[key] in text, EN[key]
     assert fmt(results["totals"]["scope1"]) in text
     assert "Climate-related Disclosures 2025" in re.sub(r"\s+", " ", en[0])
+
+
+def test_pages_rendered_with_the_prior_year(pages: dict[str, list[str]], compared: dict[str, Any]) -> None:
+    c = compared["change"]
+    for lang, texts_ in (("zh-CN-prior", ZH), ("en-prior", EN)):
+        page = next(p for p in pages[lang] if _flat(texts_["cap_yoy"].format(n=2)) in _flat(p))
+        # the whole table on one page, each row's figures on one line as printed
+        lines = [re.sub(r"\s+", " ", x).strip() for x in page.splitlines()]
+        for key in TOTAL_KEYS:
+            figures = " ".join([fmt(c[key]["prior"]), fmt(c[key]["current"]), fmt(c[key]["absolute"]),
+                                fmt(c[key]["relative"], "share")])
+            assert any(line.endswith(figures) for line in lines), (lang, key, figures)
+        log = next(p for p in pages[lang] if _flat(texts_["cap_base_year"].format(n=3)) in _flat(p))
+        tangshan = compared["base_year"]["log"][0]
+        assert fmt(tangshan["share_of_prior"], "share") in log and "YX-TS" in log
+    assert _flat(ZH["h3_base_year"]) in _flat("".join(pages["zh-CN-prior"]))
+    assert _flat(ZH["yoy_none"]) in _flat("".join(pages["zh-CN"]))
 
 
 def test_demo_disclosures_yaml_is_written_by_the_fixture_script() -> None:

@@ -262,9 +262,10 @@ class _Writer:
         self.tag("endif")
 
     def table(self, caption_key: str | None, loop: str, cols: Sequence[tuple[str, str, float, bool]],
-              total: Sequence[str] | None = None, total_if: str | None = None) -> None:
+              total: Sequence[str] | None = None, total_if: str | None = None, keep: bool = False) -> None:
         """A table: a caption, a header row, one row per item of ``loop`` ("r in m.rows"), an
-        optional total row. ``cols``: (header expression, cell expression, width cm, numeric)."""
+        optional total row. ``cols``: (header expression, cell expression, width cm, numeric).
+        ``keep``: the rows kept on one page (for short tables)."""
         if caption_key:
             self.p("{{ t." + caption_key + " }}", "Caption")
         n = len(cols)
@@ -307,6 +308,10 @@ class _Writer:
         for cell, (_, expr, _, num) in zip(tbl.rows[2].cells, cols, strict=True):
             self._cell(cell, "{{ " + expr + " }}", "Table Number" if num else "Table Text")
         self._cell(tbl.rows[3].cells[0], "{%tr endfor %}", "Table Text")
+        if keep:
+            for row in (tbl.rows[0], tbl.rows[2]):
+                for cell in row.cells:
+                    cell.paragraphs[0].paragraph_format.keep_with_next = True
         if total:
             tr = tbl.rows[4]
             for cell, expr, (_, _, _, num) in zip(tr.cells, total, cols, strict=True):
@@ -435,6 +440,7 @@ def _metrics(w: _Writer) -> None:
         ("t.col_item", "r.label", 10.6, False), ("t.col_emissions", "r.value", 3.2, True),
         ("t.col_share_total", "r.share", 1.8, True)])
     w.figure("charts.scopes", "fig_scopes")
+    _years(w)
 
     w.h2("h2_basis_split")
     w.table("cap_basis", "r in m.basis", [
@@ -509,6 +515,9 @@ def _metrics(w: _Writer) -> None:
         ("t.col_year", "r.year", 3.2, False), ("t.col_scope1", "r.s1", 3.1, True),
         ("t.col_scope2_location", "r.s2l", 3.1, True), ("t.col_scope2_market", "r.s2m", 3.1, True),
         ("t.col_scope3", "r.s3", 3.1, True)])
+    w.tag("if m.trend_note")
+    w.p("{{ m.trend_note }}", "Note")
+    w.tag("endif")
     w.figure("charts.trend", "fig_trend")
     w.tag("else")
     w.p("{{ t.trend_none }}", "Not Disclosed")
@@ -545,6 +554,36 @@ def _metrics(w: _Writer) -> None:
         ("t.col_item", "r.label", 9.6, False), ("t.col_value", "r.value", 4.0, True),
         ("t.col_unit", "r.unit", 2.0, False)])
     w.runs([("{{ t.market_accounting }}", True), ("{{ m.market_accounting }}", False)])
+
+
+def _years(w: _Writer) -> None:
+    """The comparison with the prior year and the base-year check (``report --prior``): a sentence
+    saying there is no comparison when there is none, never an empty heading or table."""
+    w.tag("if m.yoy")
+    w.p("{{ t.h3_yoy }}", "Heading 3")
+    w.p("{{ m.yoy_p }}").paragraph_format.keep_with_next = True
+    w.table("cap_yoy", "r in m.yoy", [
+        ("t.col_item", "r.label", 6.5, False), ("m.yoy_head.prior", "r.prior", 2.55, True),
+        ("m.yoy_head.current", "r.current", 2.55, True), ("m.yoy_head.absolute", "r.absolute", 2.55, True),
+        ("m.yoy_head.relative", "r.relative", 1.85, True)], keep=True)
+    w.paras("m.yoy_notes", "Note")
+    w.tag("else")
+    w.p("{{ t.yoy_none }}", "Note")
+    w.tag("endif")
+    w.tag("if m.base_year.present")
+    w.p("{{ t.h3_base_year }}", "Heading 3")
+    w.paras("m.base_year.paras")
+    w.tag("if m.base_year.log")
+    w.table("cap_base_year", "r in m.base_year.log", [
+        ("t.col_change_kind", "r.kind", 1.9, False), ("t.col_item", "r.item", 2.0, False),
+        ("t.col_name", "r.name", 3.4, False), ("t.col_s12", "r.emissions", 2.7, True),
+        ("t.col_share_of_base", "r.share", 2.3, True), ("t.col_base_period", "r.prior", 1.85, False),
+        ("t.col_this_period", "r.current", 1.85, False)], keep=True)
+    w.p("{{ t.base_year_log_note }}", "Note")
+    w.tag("else")
+    w.p("{{ t.base_year_log_none }}", "Note")
+    w.tag("endif")
+    w.tag("endif")
 
 
 def _method(w: _Writer) -> None:

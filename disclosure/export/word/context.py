@@ -206,7 +206,10 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     trace = _read_trace(folder)
     scope2_location = _scope2_location(results, t, trace)
     m = _metrics(results, d, t, lang, e, approach, approach_key, currency, year, scope2_location)
-    method = _method(results, t, lang, approach, scope2_location)
+    refs = _number_tables(t, m)
+    if m["trend_note"]:
+        m["trend_note"] = m["trend_note"].replace("{table}", refs["cap_yoy"])
+    method = _method(results, t, lang, approach, scope2_location, refs)
     appendix = {
         "factors": _factor_rows(trace, t) if trace is not None else [],
         "datasets": [{"name": f"{x.get('id')}@{x.get('version')}", "sha": x.get("sha256") or "—"}
@@ -426,11 +429,15 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
                                   "unit": unit, "value": fmt(o[k], "intensity")})
 
     trend = []
-    for h in sorted(d.get("history") or [], key=lambda h: h.get("year") or 0):
-        if h.get("year") is None or str(h.get("year")) == year:
-            continue
-        trend.append({"year": str(h["year"]), "s1": e(h.get("scope1")), "s2l": e(h.get("scope2_location")),
+    history, from_prior = _history(results, d)
+    for h in history:
+        trend.append({"year": h["year"], "s1": e(h.get("scope1")), "s2l": e(h.get("scope2_location")),
                       "s2m": e(h.get("scope2_market")), "s3": e(h.get("scope3"))})
+    trend_note = ""
+    if from_prior:
+        pp = (results.get("prior") or {}).get("period") or {}
+        trend_note = t["trend_prior_note"].format(year=from_prior, start=_date(pp.get("start"), t, lang),
+                                                  end=_date(pp.get("end"), t, lang), table="{table}")
     if trend:
         trend.append({"year": t["row_this_year"].format(year=year), "s1": e(totals.get("scope1")),
                       "s2l": e(totals.get("scope2_location")), "s2m": e(totals.get("scope2_market")),
@@ -494,14 +501,174 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
                          "s2m": e(totals.get("scope2_market")), "s3": e(totals.get("scope3"))},
         "provinces": provinces, "facilities": facilities,
         "biogenic": [{"label": t["row_biogenic"], "value": e(totals.get("biogenic_co2"))}],
-        "intensity": intensity, "trend": trend, "targets": targets, "cross": cross,
+        "intensity": intensity, "trend": trend, "trend_note": trend_note, "targets": targets, "cross": cross,
         "amount_header": t["col_amount"].format(currency=currency),
         "market": market, "market_accounting": d.or_na(d.get("carbon_market_accounting")),
+        **_years(results, t, lang, year),
     }
 
 
-def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str, scope2_location: str
-            ) -> dict[str, Any]:
+TOTAL_KEYS = ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
+              "scope1_2_3_location", "scope1_2_3_market")
+TREND_KEYS = ("scope1", "scope2_location", "scope2_market", "scope3")
+SETTING_VALUES = {"consolidation": "approach_", "grid_factor_level": "level_"}
+
+
+def _prior_year(results: dict[str, Any]) -> str:
+    """The year of the prior period (``prior`` of results.json, from ``report --prior``), or ""."""
+    prior = results.get("prior")
+    end = ((prior.get("period") or {}).get("end") or "") if isinstance(prior, dict) else ""
+    return str(end)[:4]
+
+
+def _history(results: dict[str, Any], d: Reader) -> tuple[list[dict[str, Any]], str]:
+    """The years before this one, oldest first, for the trend table and chart: ``history`` of
+    disclosures.yaml, with the prior period's totals (``report --prior``) supplying that year, or
+    replacing what the history says of it, so the trend agrees with the comparison table. Returns
+    the points and the year the prior totals supplied ("" when none)."""
+    year = (results.get("period") or {}).get("end", "")[:4]
+    points: dict[str, dict[str, Any]] = {}
+    for h in d.get("history") or []:
+        if isinstance(h, dict) and h.get("year") is not None and str(h["year"]) != year:
+            points[str(h["year"])] = {**h, "year": str(h["year"])}
+    prior = results.get("prior") if isinstance(results.get("prior"), dict) else {}
+    totals = prior.get("totals") or {}
+    py = _prior_year(results)
+    used = ""
+    if py and py != year and any(totals.get(k) is not None for k in TREND_KEYS):
+        points[py] = {**points.get(py, {}), "year": py,
+                      **{k: totals[k] for k in TREND_KEYS if totals.get(k) is not None}}
+        used = py
+    order = sorted(points, key=lambda y: (int(y) if y.isdigit() else 0, y))
+    return [points[y] for y in order], used
+
+
+def _years(results: dict[str, Any], t: dict[str, Any], lang: str, year: str) -> dict[str, Any]:
+    """The comparison with the prior year and the base-year check (``change``, ``prior`` and
+    ``base_year`` of results.json, written by ``report --prior``). Every key is there without a
+    prior too (empty), so a template reading them never breaks."""
+    dash = t["dash"]
+    en = lang == "en"
+    totals = results.get("totals") or {}
+    prior = results.get("prior") if isinstance(results.get("prior"), dict) else {}
+    change = results.get("change") if isinstance(results.get("change"), dict) else {}
+    py = _prior_year(results)
+
+    def num(v: Any, kind: str = "emissions") -> str:
+        return fmt(v, kind, empty=dash)
+
+    yoy = []
+    if change:
+        prior_totals = prior.get("totals") or {}
+        for k in TOTAL_KEYS:
+            c = change.get(k) or {}
+            yoy.append({"key": k, "label": t[f"row_{k}"],
+                        "prior": num(c.get("prior", prior_totals.get(k))),
+                        "current": num(c.get("current", totals.get(k))),
+                        "absolute": num(c.get("absolute")), "relative": num(c.get("relative"), "share")})
+    pp = prior.get("period") or {}
+    by = results.get("base_year") if isinstance(results.get("base_year"), dict) else {}
+    notes = []
+    if yoy and by.get("recalculation_required"):
+        notes.append(t["yoy_not_restated"])
+    if any((change.get(k) or {}).get("prior") == 0 for k in TOTAL_KEYS):
+        notes.append(t["yoy_relative_na"])
+    return {
+        "yoy": yoy,
+        "yoy_head": {"prior": t["col_year_emissions"].format(year=py) if py else "",
+                     "current": t["col_year_emissions"].format(year=year),
+                     "absolute": t["col_change"], "relative": t["col_change_pct"]},
+        "yoy_p": t["yoy_p"].format(start=_date(pp.get("start"), t, lang), end=_date(pp.get("end"), t, lang))
+        if yoy else "",
+        "yoy_notes": notes,
+        "base_year": _base_year(results, by, t, en, num),
+    }
+
+
+def _base_year(results: dict[str, Any], by: dict[str, Any], t: dict[str, Any], en: bool,
+               num: Callable[..., str]) -> dict[str, Any]:
+    dash = t["dash"]
+    out: dict[str, Any] = {"present": bool(by), "period": "", "threshold": "", "structural": "", "share": "",
+                           "required": "", "conclusion": "", "paras": [], "log": []}
+    if not by:
+        return out
+    lang = "en" if en else "zh-CN"
+    period = by.get("base_period") or {}
+    start, end = _date(period.get("start"), t, lang), _date(period.get("end"), t, lang)
+    share, threshold = by.get("structural_change_share"), by.get("threshold")
+    required = bool(by.get("recalculation_required"))
+    if not required:
+        conclusion = t["base_year_not_required"]
+    elif share is not None and threshold is not None and share > threshold:
+        conclusion = t["base_year_required_structural"]
+    else:
+        conclusion = t["base_year_required_method"]
+    out.update({
+        "period": t["period_span"].format(start=start, end=end),
+        "threshold": num(threshold, "share"), "structural": num(by.get("structural_change_scope1_2_location")),
+        "share": num(share, "share"), "required": t["bool_yes"] if required else t["bool_no"],
+        "conclusion": conclusion,
+    })
+    out["paras"] = [
+        t["base_year_p"].format(start=start, end=end, threshold=out["threshold"]),
+        t["base_year_structural"].format(value=out["structural"], share=out["share"]) + t["sentence_sep"] + conclusion,
+    ]
+    titles = {x.get("id"): (x.get("title_en") if en else x.get("title_zh")) or x.get("title_zh")
+              for x in results.get("factor_datasets") or []}
+
+    def cap(v: str) -> str:
+        return v[:1].upper() + v[1:] if en else v
+
+    def setting(key: str, v: Any) -> str:
+        if v is None or v == "":
+            return dash
+        prefix = SETTING_VALUES.get(key)
+        return cap(t.get(f"{prefix}{v}", str(v))) if prefix else str(v)
+
+    for x in by.get("log") or []:
+        kind, item = str(x.get("change") or ""), str(x.get("item") or "")
+        row = {"kind": t.get(f"change_{kind}", kind or dash), "item": item or dash, "name": x.get("name") or dash,
+               "emissions": dash, "share": dash, "prior": dash, "current": dash}
+        if kind == "method_changed":
+            row.update(item=t.get(f"setting_{item}", item or dash), prior=setting(item, x.get("prior")),
+                       current=setting(item, x.get("current")))
+        elif kind == "factor_changed":
+            row.update(name=titles.get(item) or dash,
+                       prior=dash if x.get("prior") is None else str(x["prior"]),
+                       current=dash if x.get("current") is None else str(x["current"]))
+        else:
+            row.update(emissions=num(x.get("scope1_2_location")), share=num(x.get("share_of_prior"), "share"))
+        out["log"].append(row)
+    return out
+
+
+# The tables of chapter 5 in the order of the base template, each with whether it is shown (None: always).
+METRIC_TABLES: tuple[tuple[str, Callable[[dict[str, Any]], Any] | None], ...] = (
+    ("cap_totals", None), ("cap_yoy", lambda m: m["yoy"]),
+    ("cap_base_year", lambda m: m["base_year"]["present"] and m["base_year"]["log"]),
+    ("cap_basis", None), ("cap_instruments", lambda m: m["instruments"]), ("cap_scope3", None), ("cap_dq", None),
+    ("cap_gas", None), ("cap_entity", None), ("cap_province", None), ("cap_facility", None), ("cap_biogenic", None),
+    ("cap_intensity", lambda m: m["intensity"]), ("cap_trend", lambda m: m["trend"]),
+    ("cap_targets", lambda m: m["targets"]), ("cap_cross", None), ("cap_market", None),
+)
+
+
+def _number_tables(t: dict[str, Any], m: dict[str, Any]) -> dict[str, str]:
+    """Number the captions of chapter 5 in ``t`` by the tables the report shows, so there is no gap
+    where a table is left out; a table left out takes the number it would have had. Returns each
+    table's reference ("表 5-3" / "Table 5.3") for the text that points to it."""
+    refs, n = {}, 0
+    for key, shown in METRIC_TABLES:
+        num = n + 1
+        if shown is None or shown(m):
+            n = num
+        t[key] = t[key].format(n=num)
+        refs[key] = t["table_ref"].format(n=num)
+    return refs
+
+
+def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str, scope2_location: str,
+            refs: dict[str, str]) -> dict[str, Any]:
     settings = results.get("settings") or {}
     gwp = settings.get("gwp") or "AR6"
     datasets = results.get("factor_datasets") or []
@@ -514,7 +681,8 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
                                                          settings.get("precedence") or [])),
     ]
     paras.append(scope2_location + t["sentence_sep"] + t["scope2_market_method"].format(
-        residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor"))))
+        residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor")),
+        table=refs["cap_instruments"]))
     if settings.get("category3_electricity"):
         paras.append(t["method_scope3_cat3"].format(note=settings["category3_electricity"]))
     rows = []
@@ -659,9 +827,7 @@ def _charts(results: dict[str, Any], d: Reader, t: dict[str, Any], e: Callable[[
             [(t["chart_scope1"], [f.get("scope1") or 0.0 for f in facs]),
              (t["chart_scope2_location"], [f.get("scope2_location") or 0.0 for f in facs])],
             [e((f.get("scope1") or 0.0) + (f.get("scope2_location") or 0.0)) for f in facs], t["chart_axis"])
-    hist = sorted([h for h in d.get("history") or [] if h.get("year") is not None
-                   and str(h["year"]) != (results.get("period") or {}).get("end", "")[:4]],
-                  key=lambda h: h["year"])
+    hist, _ = _history(results, d)
     if hist:
         year = (results.get("period") or {}).get("end", "")[:4]
         points = [*hist, {"year": year, "scope1": totals.get("scope1"), "scope2_location": totals.get("scope2_location"),
