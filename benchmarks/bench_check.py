@@ -1,24 +1,36 @@
 """How much does ``disclosure check`` cost over a bare read of the same CSV?
 
 Generates a synthetic inventory (default 1,000,000 activity rows, ~500 facilities, ~50 entities)
-into ``benchmarks/data/`` (reused when already generated with the same row count), then measures,
-each in a fresh subprocess and as the median of several runs:
+into ``benchmarks/data/`` (reused when already generated with the same row count and bad share),
+then measures, each in a fresh subprocess and as the median of several runs:
 
   (a) ``pandas.read_csv(activities.csv, dtype=str, keep_default_na=False)``
   (b) ``load_inventory(folder)``, which is what ``disclosure check`` does
+  (c) ``disclosure check folder`` end to end, text output      (``--what`` includes ``text``)
+  (d) ``disclosure check folder --format json`` end to end     (``--what`` includes ``json``)
 
-and prints wall time, peak memory (``ru_maxrss`` of the child) and the ratio. Targets: check within
-3x of the bare read, peak memory under 2 GB.
+and prints wall time, peak memory (``VmHWM`` of the child) and the ratio. Targets: check within
+3x of the bare read, peak memory under 2 GB; the JSON output within 1.5x of the text output.
+
+``--bad-share 0.5`` makes about that share of the activity rows invalid, in the ways real exports
+are: a facility number not in the facilities table, a quantity that is no number ("约120", "120吨",
+"#VALUE!"), a unit nobody knows ("桶", "车次", "kw"); one fault a bad row, so about one error
+issue each. (c) and (d) write the output to ``<data>/check.text.out`` / ``check.json.out`` and print
+its SHA-256, so two versions of the tool can be compared byte for byte.
 
     python benchmarks/bench_check.py               # 1,000,000 rows
     python benchmarks/bench_check.py --rows 50000  # a quick run
+    python benchmarks/bench_check.py --bad-share 0.5 --what text,json   # ~500k issues, both outputs
     python benchmarks/bench_check.py --profile     # also cProfile one load_inventory
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import re
 import resource
 import statistics
 import subprocess
@@ -56,7 +68,7 @@ PROVINCES = ["北京", "上海", "江苏", "浙江", "广东", "山东", "河北
 
 # --- data --------------------------------------------------------------------------------------------
 
-def generate(folder: Path, rows: int, seed: int = 20250101) -> None:
+def generate(folder: Path, rows: int, seed: int = 20250101, bad_share: float = 0.0) -> None:
     import numpy as np
     import pandas as pd
 
@@ -129,9 +141,12 @@ def generate(folder: Path, rows: int, seed: int = 20250101) -> None:
     cat = np.array([str(SCOPE3_CATEGORY.get(a, "")) for a in act], dtype=object)
     s3 = src == "scope3"
     method = np.where(s3, np.where(np.isin(unit, ["万元", "元"]), "spend_based", "distance_based"), "")
+    facility = rng.choice(fac_ids, rows)
+    if bad_share > 0:  # after every draw above, so the good rows are those of the clean data set
+        spoil(np.random.default_rng(seed + 1), bad_share, facility, qty_text, unit)
     pd.DataFrame({
         "record_id": [f"R{i:08d}" for i in range(rows)],
-        "facility_id": rng.choice(fac_ids, rows),
+        "facility_id": facility,
         "period_start": start,
         "period_end": end,
         "source": src,
@@ -156,20 +171,47 @@ def generate(folder: Path, rows: int, seed: int = 20250101) -> None:
     (folder / "report.yaml").write_text(
         "entity:\n  name_zh: 示例集团\n  name_en: Example Group\n  identifier: 91350100M000100Y43\n"
         "period:\n  start: 2025-01-01\n  end: 2025-12-31\n", encoding="utf-8")
-    (folder / "meta.json").write_text(json.dumps({"rows": rows, "version": GENERATOR_VERSION, "seed": seed}))
+    m = {"rows": rows, "version": GENERATOR_VERSION, "seed": seed}
+    if bad_share > 0:
+        m["bad_share"] = bad_share
+    (folder / "meta.json").write_text(json.dumps(m))
 
 
-def ensure_data(folder: Path, rows: int) -> Path:
-    target = folder / f"rows_{rows}"
+def spoil(rng, share: float, facility, qty_text, unit) -> None:
+    """Make about ``share`` of the rows invalid in place, one fault a row: an unregistered facility
+    number, a quantity that does not parse, or a unit the registry does not know."""
+    import numpy as np
+
+    n = len(facility)
+    bad = np.flatnonzero(rng.random(n) < share)
+    fault = rng.integers(0, 3, len(bad))
+    rows = bad[fault == 0]   # facility numbers past the register (F0500..F0999) or lower-case typos
+    facility[rows] = np.array([f"F{i:04d}" for i in range(500, 1000)] + [f"f{i:04d}" for i in range(500)],
+                              dtype=object)[rng.integers(0, 1000, len(rows))]
+    rows = bad[fault == 1]   # numbers with words, units or spreadsheet errors in them
+    forms = ["约{}", "{}吨", "{}左右", "#VALUE!", "N/A", "—", "{}.5.0", "12,3a"]
+    pick = rng.integers(0, len(forms), len(rows))
+    qty_text[rows] = [forms[k].format(q) for k, q in zip(pick, qty_text[rows], strict=True)]
+    rows = bad[fault == 2]   # units no one registered
+    unit[rows] = np.array(["桶", "立方", "加仑", "箱", "车次", "kw"], dtype=object)[rng.integers(0, 6, len(rows))]
+
+
+def data_dir(folder: Path, rows: int, bad_share: float) -> Path:
+    return folder / (f"rows_{rows}" if not bad_share else f"rows_{rows}_bad{bad_share:g}")
+
+
+def ensure_data(folder: Path, rows: int, bad_share: float = 0.0) -> Path:
+    target = data_dir(folder, rows, bad_share)
     meta = target / "meta.json"
     if meta.exists():
         m = json.loads(meta.read_text())
-        if m.get("rows") == rows and m.get("version") == GENERATOR_VERSION:
+        if (m.get("rows") == rows and m.get("version") == GENERATOR_VERSION
+                and m.get("bad_share", 0.0) == bad_share):
             return target
     t = time.perf_counter()
     # in a child, so this process stays small (its children inherit nothing from it then)
-    subprocess.run([sys.executable, __file__, "--generate", "--rows", str(rows), "--data", str(target)],
-                   check=True)
+    subprocess.run([sys.executable, __file__, "--generate", "--rows", str(rows), "--data", str(target),
+                    "--bad-share", str(bad_share)], check=True)
     print(f"generated {rows:,} rows in {time.perf_counter() - t:.1f} s → {target}", file=sys.stderr)
     return target
 
@@ -190,6 +232,9 @@ def peak_rss_kb() -> int:
 
 def child(kind: str, folder: Path) -> None:
     """Run one measurement in this (fresh) process and print its figures as JSON."""
+    if kind in ("text", "json"):
+        child_cli(kind, folder)
+        return
     import pandas as pd
 
     if kind == "check":
@@ -208,16 +253,72 @@ def child(kind: str, folder: Path) -> None:
                       "issues": issues}))
 
 
+def child_cli(fmt: str, folder: Path) -> None:
+    """``disclosure check folder --format fmt`` in this process, as the console script runs it (its
+    ``main``), stdout to wherever the parent sent it; the figures go to stderr as JSON."""
+    rss_before = peak_rss_kb()
+    t = time.perf_counter()
+    sys.argv = ["disclosure", "check", str(folder), "--format", fmt]
+    code = 0
+    try:
+        from disclosure.cli import main as cli_main
+
+        cli_main()
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 3)
+    sys.stdout.flush()
+    seconds = time.perf_counter() - t
+    rss = peak_rss_kb()
+    sys.stderr.write("\n" + json.dumps({"seconds": seconds, "maxrss_kb": rss, "baseline_kb": rss_before,
+                                        "exit": code}) + "\n")
+
+
+def output_facts(fmt: str, path: Path) -> dict:
+    """SHA-256, size and issue count of one output, read in pieces (this process must stay small: a
+    child's peak memory counts its parent's at the fork)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+        h.update(head)
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            tail = chunk
+    size = path.stat().st_size
+    if fmt == "json":
+        m = re.search(rb'"counts": \{\s*"error": (\d+),\s*"warning": (\d+),\s*"notice": (\d+)', head)
+    else:
+        last = (tail if size > len(head) else head).rstrip().rsplit(b"\n", 1)[-1]
+        m = re.search(rb"(\d+)\D+(\d+)\D+(\d+)", last)
+    issues = sum(int(x) for x in m.groups()) if m else -1
+    return {"sha256": h.hexdigest(), "bytes": size, "issues": issues}
+
+
 def measure(kind: str, folder: Path, runs: int) -> list[dict]:
     out = []
     for _ in range(runs):
         t = time.perf_counter()
-        p = subprocess.run([sys.executable, __file__, "--child", kind, "--data", str(folder)],
-                           capture_output=True, text=True, check=False)
-        if p.returncode != 0:
-            sys.exit(f"{kind} run failed:\n{p.stderr}")
-        r = json.loads(p.stdout.strip().splitlines()[-1])
-        r["process_seconds"] = time.perf_counter() - t
+        if kind in ("text", "json"):
+            target = folder / f"check.{kind}.out"
+            with open(target, "wb") as fh:
+                p = subprocess.run([sys.executable, __file__, "--child", kind, "--data", str(folder)],
+                                   stdout=fh, stderr=subprocess.PIPE, text=True, check=False)
+            elapsed = time.perf_counter() - t
+            lines = p.stderr.strip().splitlines()
+            try:
+                r = json.loads(lines[-1])
+            except (IndexError, ValueError):
+                sys.exit(f"{kind} run failed:\n{p.stderr}")
+            if r["exit"] not in (0, 1):
+                sys.exit(f"{kind} run failed (exit {r['exit']}):\n{p.stderr}")
+            r.update(output_facts(kind, target))
+        else:
+            p = subprocess.run([sys.executable, __file__, "--child", kind, "--data", str(folder)],
+                               capture_output=True, text=True, check=False)
+            elapsed = time.perf_counter() - t
+            if p.returncode != 0:
+                sys.exit(f"{kind} run failed:\n{p.stderr}")
+            r = json.loads(p.stdout.strip().splitlines()[-1])
+        r["process_seconds"] = elapsed
         out.append(r)
     return out
 
@@ -242,32 +343,57 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap.add_argument("--bad-share", type=float, default=0.0,
+                    help="share of activity rows made invalid (0.5: about half, ~500k issues a million rows)")
+    ap.add_argument("--what", default="bare,check,text,json",
+                    help="comma-separated measurements: bare, check, text, json (default: all)")
     ap.add_argument("--profile", action="store_true", help="also cProfile one load_inventory")
-    ap.add_argument("--child", choices=["bare", "check"], help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["bare", "check", "text", "json"], help=argparse.SUPPRESS)
     ap.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args.child, args.data)
         return
     if args.generate:
-        generate(args.data, args.rows)
+        generate(args.data, args.rows, bad_share=args.bad_share)
         return
 
-    folder = ensure_data(args.data, args.rows)
+    what = [k.strip() for k in args.what.split(",") if k.strip()]
+    unknown = set(what) - {"bare", "check", "text", "json"}
+    if unknown:
+        ap.error(f"--what: unknown {', '.join(sorted(unknown))}")
+    folder = ensure_data(args.data, args.rows, args.bad_share)
     size = (folder / "activities.csv").stat().st_size
-    results = {k: measure(k, folder, args.runs) for k in ("bare", "check")}
+    results = {k: measure(k, folder, args.runs) for k in what}
 
     def med(k: str, field: str) -> float:
         return statistics.median(r[field] for r in results[k])
 
-    print(f"\nactivities: {args.rows:,} rows, {size / 1e6:.0f} MB CSV; medians of {args.runs} runs, "
-          f"each in a fresh process; python {sys.version.split()[0]}")
-    print(f"{'':28}{'median s':>10}{'runs s':>24}{'peak RSS MB':>13}{'(before op MB)':>15}")
-    labels = {"bare": "pandas read_csv(dtype=str)", "check": "load_inventory (check)"}
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(f"\nactivities: {args.rows:,} rows ({args.bad_share:.0%} made invalid), {size / 1e6:.0f} MB CSV; "
+          f"medians of {args.runs} runs, each in a fresh process; python {sys.version.split()[0]}; "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
+    print(f"{'':34}{'median s':>10}{'runs s':>20}{'process s':>11}{'peak RSS MB':>13}{'(before op MB)':>15}")
+    labels = {"bare": "pandas read_csv(dtype=str)", "check": "load_inventory (check)",
+              "text": "disclosure check (text)", "json": "disclosure check --format json"}
     for k, label in labels.items():
+        if k not in results:
+            continue
         runs = " ".join(f"{r['seconds']:.2f}" for r in results[k])
-        print(f"{label:28}{med(k, 'seconds'):>10.2f}{runs:>24}{med(k, 'maxrss_kb') / 1024:>13.0f}"
-              f"{med(k, 'baseline_kb') / 1024:>15.0f}")
+        print(f"{label:34}{med(k, 'seconds'):>10.2f}{runs:>20}{med(k, 'process_seconds'):>11.2f}"
+              f"{med(k, 'maxrss_kb') / 1024:>13.0f}{med(k, 'baseline_kb') / 1024:>15.0f}")
+    for k in ("text", "json"):
+        if k in results:
+            last = results[k][-1]
+            same = len({r["sha256"] for r in results[k]}) == 1
+            print(f"{k} output: {last['issues']:,} issues, {last['bytes'] / 1e6:.1f} MB, sha256 {last['sha256']}"
+                  f"{'' if same else ' (differs between runs!)'} → {folder / f'check.{k}.out'}")
+    if "text" in results and "json" in results:
+        r = med("json", "seconds") / med("text", "seconds")
+        print(f"json / text: {r:.2f}x time (target <= 1.5x: {'ok' if r <= 1.5 else 'MISSED'}), "
+              f"{med('json', 'maxrss_kb') / med('text', 'maxrss_kb'):.2f}x peak memory")
+    if "bare" not in results or "check" not in results:
+        return
     ratio = med("check", "seconds") / med("bare", "seconds")
     mem = med("check", "maxrss_kb") / 1024
     print(f"\nratio check / bare: {ratio:.2f}x time (target <= {TARGET_RATIO:.0f}x: "

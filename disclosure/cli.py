@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from .core.issues import Severity, render_json, render_text
+from .core.issues import Severity, render_text, write_json
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="企业气候信息披露工具 / Climate disclosure from a GHG inventory (CSDS No. 1, IFRS S2).")
@@ -60,8 +60,9 @@ def check(
         files = {name: {"file": inv.tables[name].file, "sheet": inv.tables[name].sheet,
                         "read": c.read, "accepted": c.accepted, "rejected": c.rejected}
                  for name, c in counts.items()}
-        sys.stdout.write(render_json(issues, language, inventory=str(inventory), tables=files,
-                                     counts=by_sev) + "\n")
+        # written an issue at a time: the text of render_json without ever holding it whole
+        write_json(issues, sys.stdout, language, inventory=str(inventory), tables=files, counts=by_sev)
+        sys.stdout.write("\n")
     else:
         text = render_text(issues, language)
         if text:

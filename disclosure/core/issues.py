@@ -8,13 +8,14 @@ zh-CN or English only when shown, from the catalogue, so the record stays langua
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -51,11 +52,7 @@ class Issue:
     table: str | None = None
 
     def message(self, lang: str = "zh-CN") -> str:
-        template = catalogue()[self.code][_lang_key(lang)]
-        try:
-            return template.format(**dict(self.params))
-        except (KeyError, IndexError):  # a parameter missing must not hide the problem itself
-            return template
+        return _format(catalogue()[self.code][_lang_key(lang)], self.params)
 
     def to_dict(self, lang: str = "zh-CN") -> dict[str, Any]:
         loc = asdict(self.location)
@@ -95,6 +92,13 @@ def catalogue() -> dict[str, dict[str, str]]:
     return data
 
 
+def _format(template: str, params: tuple[tuple[str, Any], ...]) -> str:
+    try:
+        return template.format(**dict(params))
+    except (KeyError, IndexError):  # a parameter missing must not hide the problem itself
+        return template
+
+
 def _lang_key(lang: str) -> str:
     return "en" if lang.lower().startswith("en") else "zh"
 
@@ -125,5 +129,87 @@ def render_text(issues: Iterable[Issue], lang: str = "zh-CN") -> str:
 
 
 def render_json(issues: Iterable[Issue], lang: str = "zh-CN", **extra: Any) -> str:
-    payload = {**extra, "issues": [i.to_dict(lang) for i in sorted(issues, key=sort_key)]}
-    return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=False)
+    """The issues (sorted) after the ``extra`` keys, as one JSON document: the text of
+    ``json.dumps({**extra, "issues": [i.to_dict(lang) for i in sorted(issues)]}, ensure_ascii=False,
+    indent=2)``. For many issues prefer :func:`write_json`, which writes the same text piecewise."""
+    buf = io.StringIO()
+    write_json(issues, buf, lang, **extra)
+    return buf.getvalue()
+
+
+def write_json(issues: Iterable[Issue], out: TextIO, lang: str = "zh-CN", **extra: Any) -> None:
+    """Write to ``out`` exactly the text :func:`render_json` returns (no newline after it), an issue
+    at a time: no dict per issue and no string of the whole document are ever held, so half a million
+    issues cost little more than the issues themselves. Each issue is encoded by hand with the same
+    pieces ``json.dumps(..., ensure_ascii=False, indent=2)`` uses (its string encoder, ``int`` and
+    ``float`` reprs); any value other than a plain string, integer, boolean or ``None`` goes through
+    ``json.dumps`` itself, so the text stays byte-identical to the one-shot document."""
+    ordered = sorted(issues, key=sort_key)
+    if not ordered:
+        out.write(json.dumps({**extra, "issues": [i.to_dict(lang) for i in ordered]},
+                             ensure_ascii=False, indent=2))
+        return
+    head = json.dumps({**extra, "issues": []}, ensure_ascii=False, indent=2)
+    assert head.endswith("[]\n}")
+    out.write(head[:-4] + "[\n")
+    key = _lang_key(lang)
+    templates = {code: entry[key] for code, entry in catalogue().items()}
+    buf: list[str] = []
+    for n, i in enumerate(ordered):
+        if n:
+            buf.append(",\n")
+        buf.append(_issue_json(i, templates[i.code]))
+        if len(buf) >= 4096:
+            out.write("".join(buf))
+            buf.clear()
+    buf.append("\n  ]\n}")
+    out.write("".join(buf))
+
+
+# The pieces of ``json.dumps(..., ensure_ascii=False, indent=2)`` for an issue at depth 2 (the items
+# of the document's "issues" list): its keys at 6 spaces, those of its params at 8.
+_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) encodes strings with
+_ISSUE_KEYS = tuple(f',\n      {_str(k)}: ' for k in
+                    ("severity", "table", "file", "sheet", "row", "column", "message", "params"))
+
+
+def _value(v: Any, indent: str) -> str:
+    """``v`` as json.dumps(indent=2) writes it where a key's line is indented by ``indent``."""
+    t = type(v)
+    if t is str:
+        return _str(v)
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if t is int:
+        return int.__repr__(v)
+    # floats (NaN, Infinity), subclasses, lists, anything else: json itself, re-indented (a JSON
+    # text has no raw newline inside a string, so every newline starts a line of the layout)
+    return json.dumps(v, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
+
+
+def _issue_json(i: Issue, template: str) -> str:
+    loc = i.location
+    k = _ISSUE_KEYS
+    parts = ['    {\n      "code": ', _value(i.code, "      "),
+             k[0], _str(str(i.severity)),
+             k[1], _value(i.table, "      "),
+             k[2], _value(loc.file, "      "),
+             k[3], _value(loc.sheet, "      "),
+             k[4], _value(loc.row, "      "),
+             k[5], _value(loc.column, "      "),
+             k[6], _value(_format(template, i.params), "      "),
+             k[7]]
+    names = [name for name, _ in i.params]
+    if names and len(set(names)) == len(names) and all(type(name) is str for name in names):
+        sep = "{\n        "
+        for name, v in i.params:
+            parts += (sep, _str(name), ": ", _value(_jsonable(v), "        "))
+            sep = ",\n        "
+        parts.append("\n      }\n    }")
+    else:  # none, or not the plain distinct names issue() makes: the dict to_dict would build
+        parts += (_value({name: _jsonable(v) for name, v in i.params}, "      "), "\n    }")
+    return "".join(parts)
