@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import disclosure
 import disclosure.factors
 import disclosure.pipeline
 from disclosure.assure import manifest, workpapers
@@ -186,17 +187,43 @@ def test_prior_year_and_base_year_check(base: Path) -> None:
     assert (cur / "prior" / "results.json").is_file()
 
 
-def test_prior_year_fixture_is_built_deterministically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _prior_year_builder():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("build_prior_year", REPO / "fixtures" / "build_prior_year.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    monkeypatch.setattr(mod, "DST", tmp_path / "demo-group-2024")
-    mod.build()
+    return mod
+
+
+def test_prior_year_fixture_is_built_deterministically(tmp_path: Path) -> None:
+    _prior_year_builder().build(tmp_path / "demo-group-2024")
     for f in sorted(DEMO_2024.iterdir()):
         assert (tmp_path / "demo-group-2024" / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_a_recalculated_base_year_as_prior_clears_the_check(tmp_path: Path) -> None:
+    """The recalculation the check asks for: the prior year reported again with the acquired entity's
+    base-period data (GHG Protocol Corporate Standard, ch. 5). Against it the acquisition is no
+    structural change, and the comparatives include YX-TS's 2024 emissions."""
+    restated = tmp_path / "demo-group-2024-restated"
+    _prior_year_builder().build(restated, restated=True)
+    assert run_report(restated, tmp_path / "y2024r").exit_code == 0
+    assert run_report(DEMO, tmp_path / "y2025", prior=tmp_path / "y2024r").exit_code == 0
+    r = json.loads((tmp_path / "y2025" / "results.json").read_text(encoding="utf-8"))
+    inv, _ = disclosure.load_inventory(DEMO_2024)
+    as_reported = disclosure.compute(inv).results
+    by = r["base_year"]
+    assert by["recalculation_required"] is False
+    assert by["structural_change_scope1_2_location"] == 0 and by["structural_change_share"] == 0
+    assert [x for x in by["log"] if x["change"].startswith("entity")] == []
+    ts = json.loads((tmp_path / "y2024r" / "results.json").read_text(encoding="utf-8"))
+    ts_2024 = next(e for e in ts["by_entity"] if e["entity_id"] == "YX-TS")
+    assert ts_2024["scope1"] > 0
+    # restated = as reported + the acquired entity's 2024 emissions
+    assert r["prior"]["totals"]["scope1"] == pytest.approx(as_reported["totals"]["scope1"] + ts_2024["scope1"],
+                                                           rel=1e-12)
 
 
 def test_workpapers_neutralise_formulas_and_split_long_traces(pack: Path, tmp_path: Path) -> None:
