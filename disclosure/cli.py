@@ -82,22 +82,28 @@ class Engine(StrEnum):
     dask = "dask"
 
 
+# the engine options, shared by compute and report
+ENGINE_OPTION = typer.Option(
+    Engine.inprocess, "--engine",
+    help="inprocess：整表读入内存 / all in memory; chunked：分块检查与计算 / a chunk at a time; "
+         "dask：在 Dask 集群上计算 / on a Dask cluster")
+CHUNK_ROWS_OPTION = typer.Option(250_000, "--chunk-rows", min=1,
+                                 help="chunked / dask：每块（分区）的活动数据行数 / activity rows per chunk (partition)")
+SCHEDULER_OPTION = typer.Option(
+    None, "--scheduler",
+    help="dask：调度器地址（如 tcp://10.0.0.5:8786），不填则启动本机集群 / scheduler address; "
+         "without one a local cluster is started")
+
+
 @app.command()
 def compute(
     inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
     out: Path = typer.Option(..., "--out", help="输出文件夹 / output folder"),
     lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en"),
     force: bool = typer.Option(False, "--force", help="清单有错误时仍然计算 / compute even when the inventory has errors"),
-    engine: Engine = typer.Option(
-        Engine.inprocess, "--engine",
-        help="inprocess：整表读入内存 / all in memory; chunked：分块读取与计算 / a chunk at a time; "
-             "dask：在 Dask 集群上计算 / on a Dask cluster"),
-    chunk_rows: int = typer.Option(250_000, "--chunk-rows", min=1,
-                                   help="chunked / dask：每块（分区）的活动数据行数 / activity rows per chunk (partition)"),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler",
-        help="dask：调度器地址（如 tcp://10.0.0.5:8786），不填则启动本机集群 / scheduler address; "
-             "without one a local cluster is started"),
+    engine: Engine = ENGINE_OPTION,
+    chunk_rows: int = CHUNK_ROWS_OPTION,
+    scheduler: str | None = SCHEDULER_OPTION,
 ) -> None:
     """计算排放并写出 results.json 与逐行追溯表 / Compute emissions; write results.json and the trace."""
     if scheduler and engine is not Engine.dask:
@@ -272,14 +278,9 @@ def report(
         None, "--ifrs-package", help="IFRS 分类标准包，用于 XBRL 校验 / the IFRS taxonomy package, to validate the XBRL"),
     force: bool = typer.Option(False, "--force", help="清单有错误时仍然继续 / go on when the inventory has errors"),
     prior: Path | None = typer.Option(None, "--prior", help="上一年度的报告文件夹 / the prior year's report folder"),
-    engine: Engine = typer.Option(
-        Engine.inprocess, "--engine",
-        help="inprocess：整表读入内存 / all in memory; chunked：分块检查与计算 / a chunk at a time; "
-             "dask：在 Dask 集群上计算 / on a Dask cluster"),
-    chunk_rows: int = typer.Option(250_000, "--chunk-rows", min=1,
-                                   help="chunked / dask：每块（分区）的活动数据行数 / activity rows per chunk (partition)"),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="dask：调度器地址，不填则启动本机集群 / scheduler address; else a local cluster"),
+    engine: Engine = ENGINE_OPTION,
+    chunk_rows: int = CHUNK_ROWS_OPTION,
+    scheduler: str | None = SCHEDULER_OPTION,
 ) -> None:
     """一条命令生成完整报告包 / The whole pack in one command: check, compute, XBRL, Word, workpapers,
     manifest."""
