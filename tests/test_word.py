@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 import yaml
 from docx import Document
-from docx.oxml.ns import qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from typer.testing import CliRunner
@@ -180,6 +181,28 @@ def all_text(doc: Any) -> str:
     return "\n".join(parts)
 
 
+def contents(doc: Any) -> list[tuple[int, str, str, str]]:
+    """The entries of the contents page: (level, text, PAGEREF bookmark, link anchor) each."""
+    out = []
+    for p in doc.paragraphs:
+        if p.style.name in ("Contents Entry", "Contents Entry 2"):
+            codes = [t.text.split() for t in p._p.iter(qn("w:instrText"))]
+            assert len(codes) == 1 and codes[0][0] == "PAGEREF" and codes[0][2:] == ["\\h"], codes
+            anchors = [h.get(qn("w:anchor")) for h in p._p.iter(qn("w:hyperlink"))]
+            assert len(anchors) == 1, anchors
+            out.append((1 if p.style.name == "Contents Entry" else 2, p.text, codes[0][1], anchors[0]))
+    return out
+
+
+def bookmarked(doc: Any) -> dict[str, list[tuple[str, str]]]:
+    """Each bookmark of the body: the (style, text) of every paragraph it starts in."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for p in doc.paragraphs:
+        for b in p._p.iter(qn("w:bookmarkStart")):
+            out.setdefault(b.get(qn("w:name")), []).append((p.style.name, p.text))
+    return out
+
+
 def with_disclosures(results_dir: Path, tmp: Path, disclosures: dict[str, Any]) -> Path:
     """A copy of the results folder whose results.json carries other disclosures."""
     folder = tmp / "results"
@@ -219,6 +242,36 @@ def test_headings_in_the_order_of_the_standard(zh_doc: Any, reports: dict[str, P
     en = Document(str(reports["en"]))
     assert headings(en, "Heading 1") == [EN[k] for k in CHAPTERS]
     assert all(not re.search(r"[\u4e00-\u9fff]", h) for h in headings(en, "Heading 1") + headings(en, "Heading 2"))
+
+
+def test_the_contents_refer_to_the_headings_by_page(reports: dict[str, Path], prior_reports: dict[str, Path],
+                                                  results_dir: Path, tmp_path: Path) -> None:
+    """Every chapter and section heading is in the contents, in order, as its text (readable before any
+    field is updated), a tab and a PAGEREF field to a bookmark that is on that heading and nowhere else."""
+    no_disclosures = render(with_disclosures(results_dir, tmp_path, {}), tmp_path / "none.docx", "en")
+    for name, path in [*reports.items(), *((f"{k}-prior", v) for k, v in prior_reports.items()),
+                       ("en-none", no_disclosures)]:
+        doc = Document(str(path))
+        texts_ = ZH if name.startswith("zh") else EN
+        entries = contents(doc)
+        heads = [(int(p.style.name[-1]), p.text) for p in doc.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
+        assert [(level, text) for level, text, _, _ in entries] == [(level, text + "\t") for level, text in heads], name
+        assert [text for level, text, _, _ in entries if level == 1] == [texts_[k] + "\t" for k in CHAPTERS]
+        marks = bookmarked(doc)
+        for level, text, mark, anchor in entries:
+            assert anchor == mark and mark.startswith(base.BOOKMARK_PREFIX)
+            assert marks[mark] == [(f"Heading {level}", text.removesuffix("\t"))], (name, mark)
+        assert len({b.get(qn("w:id")) for b in doc.element.body.iter(qn("w:bookmarkStart"))}) == len(marks)
+        settings = doc.settings.element
+        update = settings.find(qn("w:updateFields"))
+        assert update is not None and update.get(qn("w:val")) == "true"
+        assert update.getnext().tag == qn("w:compat")                  # where the settings schema puts it
+    zh = contents(Document(str(reports["zh-CN"])))
+    i = [mark for _, _, mark, _ in zh].index(base.BOOKMARK_PREFIX + "h_metrics")
+    assert zh[i][:2] == (1, ZH["h_metrics"] + "\t")
+    assert [e[:2] for e in zh[i + 1:i + 1 + len(METRIC_SECTIONS)]] == [(2, ZH[k] + "\t") for k in METRIC_SECTIONS]
+    assert zh[i + 1 + len(METRIC_SECTIONS)][2] == base.BOOKMARK_PREFIX + "h_method"
+    assert (2, ZH["gov_skills"] + "\t", base.BOOKMARK_PREFIX + "gov_skills", base.BOOKMARK_PREFIX + "gov_skills") in zh
 
 
 def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[str, Any]) -> None:
@@ -767,6 +820,29 @@ def test_a_company_template(results_dir: Path, results: dict[str, Any], tmp_path
     text = [p.text for p in doc.paragraphs]
     assert text[0] == f"{results['entity']['name_zh']}：{ZH['report_title'].format(year='2025')}"
     assert f"{ZH['row_scope1']} {fmt(results['totals']['scope1'])}" in text
+    assert doc.settings.element.find(qn("w:updateFields")) is None     # no fields to update: Word asks nothing
+
+
+def test_a_company_template_with_its_own_contents_field(results_dir: Path, tmp_path: Path) -> None:
+    """A company template with a Word TOC field (and a bookmark): the report asks Word to update the
+    fields on opening, as it does for the base template's page references."""
+    tpl = _template(tmp_path, "{{ report.title }}")
+    doc = Document(str(tpl))
+    para = doc.paragraphs[0]._p
+    for xml in ('<w:r %s><w:fldChar w:fldCharType="begin"/></w:r>',
+                '<w:r %s><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>',
+                '<w:r %s><w:fldChar w:fldCharType="separate"/></w:r>', '<w:r %s><w:t>{{ t.contents }}</w:t></w:r>',
+                '<w:r %s><w:fldChar w:fldCharType="end"/></w:r>'):
+        para.append(parse_xml(xml % nsdecls("w")))
+    doc.save(str(tpl))
+    out = Document(str(render(results_dir, tmp_path / "out.docx", "en", tpl)))
+    assert out.paragraphs[0].text == "Climate-related Disclosures 2025" + EN["contents"]
+    assert out.settings.element.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+    # a template that says not to is left as it says
+    doc.settings.element.find(qn("w:compat")).addprevious(parse_xml(f'<w:updateFields {nsdecls("w")} w:val="false"/>'))
+    doc.save(str(tpl))
+    out = Document(str(render(results_dir, tmp_path / "out.docx", "en", tpl)))
+    assert [el.get(qn("w:val")) for el in out.settings.element.iter(qn("w:updateFields"))] == ["false"]
 
 
 def test_word_vars_lists_what_the_context_lacks(results_dir: Path, tmp_path: Path) -> None:
@@ -832,6 +908,35 @@ def test_pages_rendered_en(pages: dict[str, list[str]], results: dict[str, Any])
         assert EN[key] in text, EN[key]
     assert fmt(results["totals"]["scope1"]) in text
     assert "Climate-related Disclosures 2025" in re.sub(r"\s+", " ", en[0])
+
+
+def test_contents_page_numbers_as_printed(pages: dict[str, list[str]], reports: dict[str, Path],
+                                           prior_reports: dict[str, Path]) -> None:
+    """The page number the contents page prints for each entry (LibreOffice computes the PAGEREF
+    fields as it lays the pages out) is the page its heading is printed on, and the number in that
+    page's footer: chapter 5 in each language, and every other entry."""
+    docx = {**reports, **{f"{lang}-prior": path for lang, path in prior_reports.items()}}
+    entry = re.compile(r"\s*(\S.*?)\s*\.{4,}\s*(\d+)\s*$")     # a title, a dotted leader, a number
+    for lang, texts_ in (("zh-CN", ZH), ("en", EN), ("zh-CN-prior", ZH), ("en-prior", EN)):
+        doc = pages[lang]
+        assert _flat(texts_["contents"]) in _flat(doc[1])
+        listed: dict[str, int] = {}
+        last = 1                                                  # the contents start on page 2
+        while m := [entry.match(line) for line in doc[last].splitlines() if entry.match(line)]:
+            listed.update((_flat(x.group(1)), int(x.group(2))) for x in m)
+            last += 1
+        assert len(listed) == len(contents(Document(str(docx[lang])))), lang
+
+        first_on: dict[str, int] = {}                             # each line after the contents: its first page
+        for n, page in enumerate(doc[last:], start=last + 1):
+            for line in page.splitlines():
+                first_on.setdefault(_flat(line), n)
+        chapter5 = listed[_flat(texts_["h_metrics"])]
+        assert chapter5 > last and first_on[_flat(texts_["h_metrics"])] == chapter5, lang
+        assert doc[chapter5 - 1].rstrip().splitlines()[-1].strip() == str(chapter5)   # the footer's PAGE field
+        for title, n in listed.items():
+            assert first_on.get(title) == n, (lang, title, n)
+        assert sorted(listed.values()) == list(listed.values())
 
 
 def test_pages_rendered_with_the_prior_year(pages: dict[str, list[str]], compared: dict[str, Any]) -> None:

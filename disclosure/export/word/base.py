@@ -11,6 +11,11 @@ settings' ``themeFontLang`` says zh-CN, so Word never falls back to a Japanese f
 lists 宋体 and 黑体 with their English names. A4, margins 2.54 cm / 2.5 cm, a running header and a
 page number from the second page on.
 
+The contents page lists the chapters and their sections with page numbers: each heading carries a
+hidden bookmark and its contents entry a ``PAGEREF`` field to it (no ``TOC`` field: LibreOffice shows
+a TOC field's stored result as it is, while it computes a PAGEREF on layout, so the numbers are right
+in its PDF; Word computes them when it updates the fields, which render.py asks it to on opening).
+
 The template text is only ``{{ … }}`` references: every word comes from the text catalogue
 (``text.yaml``) and every figure from ``results.json``, through the context built in context.py.
 """
@@ -28,11 +33,13 @@ from functools import cache
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
+
+from .context import GOVERNANCE, RISK_MANAGEMENT, STRATEGY_NARRATIVES
 
 LATIN_BODY, LATIN_HEAD = "Times New Roman", "Arial"
 CJK_BODY, CJK_HEAD = "宋体", "黑体"
@@ -41,6 +48,7 @@ ACCENT_LIGHT = "E8F1EC"
 GREY = "6B6B6B"
 TEXT_WIDTH_CM = 16.0       # A4 21 cm − 2 × 2.5 cm
 FIXED_TIME = dt.datetime(2025, 1, 1, 0, 0, 0, tzinfo=dt.UTC)
+BOOKMARK_PREFIX = "_contents_"   # a hidden bookmark (leading underscore) on each heading the contents list
 
 FONT_TABLE = f"""<w:fonts {nsdecls('w', 'r')}>
 <w:font w:name="Times New Roman"><w:panose1 w:val="02020603050405020304"/><w:charset w:val="00"/><w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>
@@ -195,7 +203,15 @@ def _styles(doc) -> None:
     _style(doc, "Note", Look(9, color=GREY, after=6, line=1.15))
     _style(doc, "Contents Heading", Look(16, CJK_HEAD, LATIN_HEAD, bold=True, color=ACCENT, after=18,
                                          page_break_before=True))
-    _style(doc, "Contents Entry", Look(12, after=10, line=1.2))
+    # the contents: a chapter in bold, its sections indented below it; the page number right-aligned
+    # after a dotted leader (a tab stop at the right margin)
+    _style(doc, "Contents Entry", Look(11, CJK_HEAD, LATIN_HEAD, bold=True, color="222222", before=8, after=3,
+                                       line=1.2, keep_next=True))
+    _style(doc, "Contents Entry 2", Look(10.5, after=2, line=1.15))
+    doc.styles["Contents Entry 2"].paragraph_format.left_indent = Pt(21)     # two characters of 五号
+    for name in ("Contents Entry", "Contents Entry 2"):
+        doc.styles[name].paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT,
+                                                                 WD_TAB_LEADER.DOTS)
     _style(doc, "List Item", Look(10.5, after=4))
     li = doc.styles["List Item"].element.get_or_add_pPr()
     li.append(parse_xml(f'<w:ind {nsdecls("w")} w:left="420" w:hanging="420"/>'))
@@ -212,6 +228,8 @@ def _styles(doc) -> None:
 class _Writer:
     def __init__(self, doc) -> None:
         self.doc = doc
+        self.headings: list[tuple[int, str, str]] = []     # (level, text expression, bookmark) in order
+        self.contents_heading = None                        # the paragraph the contents follow
 
     def p(self, text: str = "", style: str = "Normal"):
         para = self.doc.add_paragraph(style=style)
@@ -232,28 +250,60 @@ class _Writer:
         """A paragraph holding a docxtpl paragraph tag ({%p … %}), removed when rendered."""
         self.p("{%p " + block + " %}")
 
+    def heading(self, level: int, expr: str, name: str) -> None:
+        """A heading listed in the contents: bookmarked (``_contents_`` + ``name``, a hidden bookmark)
+        for the page reference of its contents entry. Never inside a loop or a condition: the
+        bookmark must be in the report exactly once."""
+        para = self.p("{{ " + expr + " }}", f"Heading {level}")
+        mark = BOOKMARK_PREFIX + name
+        n = len(self.headings) + 1
+        para._p.get_or_add_pPr().addnext(parse_xml(f'<w:bookmarkStart {nsdecls("w")} w:id="{n}" w:name="{mark}"/>'))
+        para._p.append(parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{n}"/>'))
+        self.headings.append((level, expr, mark))
+
     def h1(self, key: str) -> None:
-        self.p("{{ t." + key + " }}", "Heading 1")
+        self.heading(1, "t." + key, key)
 
     def h2(self, key: str) -> None:
-        self.p("{{ t." + key + " }}", "Heading 2")
+        self.heading(2, "t." + key, key)
 
     def paras(self, expr: str, style: str = "Normal") -> None:
         self.tag(f"for x in {expr}")
         self.p("{{ x }}", style)
         self.tag("endfor")
 
-    def narratives(self, expr: str, heading: str = "Heading 2") -> None:
-        """A list of {title, paras}: each titled, its paragraphs or "not disclosed"."""
-        self.tag(f"for s in {expr}")
-        self.p("{{ s.title }}", heading)
-        self.tag("for x in s.paras")
-        self.p("{{ x }}")
-        self.tag("endfor")
-        self.tag("if not s.paras")
-        self.p("{{ t.not_disclosed }}", "Not Disclosed")
-        self.tag("endif")
-        self.tag("endfor")
+    def narratives(self, expr: str, names: Sequence[str]) -> None:
+        """A list of {title, paras} of fixed length (one item per name, in order): each titled, its
+        paragraphs or "not disclosed". One block per item rather than a loop, so that each heading
+        has its own bookmark."""
+        for i, name in enumerate(names):
+            s = f"{expr}[{i}]"
+            self.heading(2, s + ".title", name)
+            self.tag(f"for x in {s}.paras")
+            self.p("{{ x }}")
+            self.tag("endfor")
+            self.tag(f"if not {s}.paras")
+            self.p("{{ t.not_disclosed }}", "Not Disclosed")
+            self.tag("endif")
+
+    def contents(self) -> None:
+        """The contents entries, after the contents heading: one per heading written, its text, a
+        tab and a ``PAGEREF`` field to the heading's bookmark, all a link to the heading. The field's
+        result is left empty: LibreOffice computes it when it lays the pages out, Word when it updates
+        the fields (render asks it to on opening); until then the entry is the title alone."""
+        after = self.contents_heading._p
+        for level, expr, mark in self.headings:
+            para = self.doc.add_paragraph(style="Contents Entry" if level == 1 else "Contents Entry 2")
+            link = parse_xml(
+                f'<w:hyperlink {nsdecls("w")} w:anchor="{mark}" w:history="1">'
+                '<w:r><w:t xml:space="preserve">{{ ' + expr + ' }}</w:t></w:r><w:r><w:tab/></w:r>'
+                '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
+                '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+                '</w:hyperlink>')
+            para._p.append(link)
+            after.addnext(para._p)
+            after = para._p
 
     def figure(self, expr: str, caption_key: str) -> None:
         self.tag(f"if {expr}")
@@ -354,11 +404,8 @@ def _cover(w: _Writer) -> None:
     w.p("{{ report.identifier }}", "Cover Detail")
     w.tag("endif")
     w.p("{{ report.generated }}", "Note")
-    # contents (a static list of the chapters: the report has no fields to update)
-    w.p("{{ t.contents }}", "Contents Heading")
-    for key in ("h_about", "h_governance", "h_strategy", "h_risk", "h_metrics", "h_method",
-                "h_app_factors", "h_app_glossary"):
-        w.p("{{ t." + key + " }}", "Contents Entry")
+    # the contents: its entries are written by w.contents() once every heading is known
+    w.contents_heading = w.p("{{ t.contents }}", "Contents Heading")
 
 
 def _about(w: _Writer) -> None:
@@ -387,7 +434,7 @@ def _about(w: _Writer) -> None:
 def _governance(w: _Writer) -> None:
     w.h1("h_governance")
     w.p("{{ t.chapter_intro_governance }}", "Note")
-    w.narratives("governance")
+    w.narratives("governance", [f"gov_{k}" for k in GOVERNANCE])
 
 
 def _strategy(w: _Writer) -> None:
@@ -411,7 +458,7 @@ def _strategy(w: _Writer) -> None:
     w.tag("else")
     w.p("{{ t.not_disclosed }}", "Not Disclosed")
     w.tag("endif")
-    w.narratives("strategy.narratives")
+    w.narratives("strategy.narratives", [f"st_{k}" for k in STRATEGY_NARRATIVES])
     w.h2("h2_scenarios")
     w.tag("if strategy.scenarios")
     w.table("cap_scenarios", "r in strategy.scenarios", [
@@ -428,7 +475,7 @@ def _strategy(w: _Writer) -> None:
 def _risk(w: _Writer) -> None:
     w.h1("h_risk")
     w.p("{{ t.chapter_intro_risk }}", "Note")
-    w.narratives("risk")
+    w.narratives("risk", [f"rm_{k}" for k in RISK_MANAGEMENT])
 
 
 def _metrics(w: _Writer) -> None:
@@ -703,6 +750,7 @@ def build() -> bytes:
     _metrics(w)
     _method(w)
     _appendices(w)
+    w.contents()
     buf = io.BytesIO()
     doc.save(buf)
     return fixed_zip(buf.getvalue())

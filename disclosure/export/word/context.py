@@ -30,6 +30,11 @@ LANGS = ("zh-CN", "en")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 TOP_FACILITIES = 10
+# the narrative sections, in the order of the report: each is a Heading 2 of the base template, which
+# holds one block per key (so each heading has its own bookmark for the contents page)
+GOVERNANCE = ("board_oversight", "management_role", "skills", "remuneration")
+STRATEGY_NARRATIVES = ("business_model", "financial_effects", "transition_plan")
+RISK_MANAGEMENT = ("identification", "assessment", "monitoring", "opportunities", "integration")
 
 
 @cache
@@ -197,11 +202,9 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
         "not_disclosed_text": nd_text, "not_disclosed": nd_list,
     }
 
-    governance = [{"title": t[f"gov_{k}"], "paras": d.paras(d.get(f"governance.{k}"))}
-                  for k in ("board_oversight", "management_role", "skills", "remuneration")]
+    governance = [{"title": t[f"gov_{k}"], "paras": d.paras(d.get(f"governance.{k}"))} for k in GOVERNANCE]
     strategy = _strategy(d, t)
-    risk = [{"title": t[f"rm_{k}"], "paras": d.paras(d.get(f"risk_management.{k}"))}
-            for k in ("identification", "assessment", "monitoring", "opportunities", "integration")]
+    risk = [{"title": t[f"rm_{k}"], "paras": d.paras(d.get(f"risk_management.{k}"))} for k in RISK_MANAGEMENT]
 
     trace = _read_trace(folder)
     scope2_location = _scope2_location(results, t, trace)
@@ -279,8 +282,7 @@ def _strategy(d: Reader, t: dict[str, Any]) -> dict[str, Any]:
             "description": d.or_na(r.get("description")), "financial_effect": d.or_na(r.get("financial_effect")),
             "response": d.or_na(r.get("response")),
         })
-    narratives = [{"title": t[f"st_{k}"], "paras": d.paras(d.get(f"strategy.{k}"))}
-                  for k in ("business_model", "financial_effects", "transition_plan")]
+    narratives = [{"title": t[f"st_{k}"], "paras": d.paras(d.get(f"strategy.{k}"))} for k in STRATEGY_NARRATIVES]
     scenarios = []
     for s in d.get("strategy.scenario_analysis.scenarios") or []:
         scenarios.append({
@@ -732,6 +734,8 @@ def _read_trace(folder: Path | None) -> Any:
         tr = pd.read_parquet(path, columns=[c for c in _TRACE_COLUMNS if c in have])
     except Exception:  # an unreadable trace leaves the appendix to the datasets table
         return None
+    # text the trace stores dictionary-encoded comes back as pandas categoricals: plain values here
+    tr = tr.astype({c: object for c in tr.columns if isinstance(tr[c].dtype, pd.CategoricalDtype)})
     for c in _TRACE_COLUMNS:
         if c not in tr.columns:
             tr[c] = None

@@ -9,6 +9,8 @@ beforehand).
 
 The output is deterministic: the same results folder, language and template give the same bytes
 (fixed zip entry times, core properties dated from the reporting period, charts without timestamps).
+The page numbers of the contents are fields (see base.py): LibreOffice computes them as it lays the
+pages out; the settings ask Word to update the fields when it opens the report.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -101,6 +104,7 @@ def render(results_dir: Path, out: Path, lang: str = "zh-CN", template: Path | N
         raise ReportError(f"模板错误 / template error{where}: {e}; "
                           "用 disclosure word-vars 检查模板 / check the template with `disclosure word-vars`") from e
     _properties(tpl.docx, ctx, results)
+    _update_fields_on_open(tpl.docx)
     buf = io.BytesIO()
     tpl.save(buf)
     data = base.fixed_zip(buf.getvalue(), _zip_time(results))
@@ -135,6 +139,40 @@ def _properties(doc: Any, ctx: dict[str, Any], results: dict[str, Any]) -> None:
     cp.comments = ""
     cp.revision = 1
     cp.created = cp.modified = _stamp(results)
+
+
+# fields Word computes only when it updates them (not on its own, as it does PAGE in a footer)
+_REFERENCE_FIELDS = re.compile(r"\s*(PAGEREF|TOC|REF|NOTEREF)\b", re.IGNORECASE)
+# the elements that follow w:updateFields in w:settings (its schema's order)
+_AFTER_UPDATE_FIELDS = ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids",
+                        "m:mathPr", "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping",
+                        "w:doNotIncludeSubdocsInStats", "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions",
+                        "w:readModeInkLockDown", "w:smartTagType", "w:shapeDefaults", "w:doNotEmbedSmartTags",
+                        "w:decimalSymbol", "w:listSeparator")
+
+
+def _update_fields_on_open(doc: Any) -> None:
+    """Set ``w:updateFields`` when the body has fields Word computes only on an update (the page
+    numbers of the contents, a company template's TOC): Word then offers to update the fields as it
+    opens the report, so its page numbers are right (LibreOffice computes them on layout anyway).
+    Without such fields the settings are left as they are, and Word asks nothing; a template that
+    says itself whether to update them (``w:updateFields``, on or off) is left as it says.
+
+    Why the question rather than stored numbers: the numbers depend on the layout, which only a word
+    processor knows; the base template's entries are stored without numbers, so a reader who declines
+    sees the titles alone, never a wrong page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    body = doc.element.body
+    codes = [el.text or "" for el in body.iter(qn("w:instrText"))]
+    codes += [el.get(qn("w:instr")) or "" for el in body.iter(qn("w:fldSimple"))]
+    settings = doc.settings.element
+    if settings.find(qn("w:updateFields")) is not None or not any(_REFERENCE_FIELDS.match(c) for c in codes):
+        return
+    el = OxmlElement("w:updateFields")
+    el.set(qn("w:val"), "true")
+    settings.insert_element_before(el, *_AFTER_UPDATE_FIELDS)
 
 
 # --- which variables a template uses that the context lacks --------------------------------------------
