@@ -179,15 +179,11 @@ def _type_table(spec: Table, raw: readers.RawTable) -> tuple[TableData, list[Iss
             col.issues.append(issue("missing-column", Location(raw.file, raw.sheet, raw.header_row, c.name),
                                     table=spec.name, column=c.name, alias=c.zh[0]))
 
-    typed: dict[str, pd.Series] = {}
     by_name = {v: k for k, v in mapping.items()}
     n = len(raw.frame)
-    for c in spec.columns:
-        if c.name not in by_name:
-            typed[c.name] = _empty(c, n)
-            continue
-        s = raw.frame[by_name[c.name]]
-        typed[c.name] = _parse_column(c, s, col)
+    parsed = _parse_columns([c for c in spec.columns if c.name in by_name],
+                            {c.name: raw.frame[by_name[c.name]] for c in spec.columns if c.name in by_name}, col)
+    typed = {c.name: parsed[c.name] if c.name in parsed else _empty(c, n) for c in spec.columns}
     frame = pd.DataFrame(typed)
     for e in extras:
         frame[f"extra:{raw.headers[list(raw.frame.columns).index(e)] or e}"] = raw.frame[e].to_numpy()
@@ -195,10 +191,44 @@ def _type_table(spec: Table, raw: readers.RawTable) -> tuple[TableData, list[Iss
     return TableData(spec.name, frame, raw.file, raw.sheet, extras), col.issues
 
 
+PARALLEL_ROWS = 100_000   # from this many rows a table's columns are typed two at a time
+
+
+def _parse_columns(columns: list[Column], cells: dict[str, pd.Series], col: _Collector) -> dict[str, pd.Series]:
+    """Each column typed (``_parse_column``); the issues added to ``col`` column by column, in the
+    contract's order. A large table's columns are typed in two threads (the parsers spend most of
+    their time in Arrow and numpy, without the GIL); unit columns stay in this thread (the unit
+    registry is not shared between threads)."""
+    def one(c: Column) -> tuple[pd.Series, list[Issue]]:
+        own = _Collector(col.table, col.file, col.sheet, col.rows)
+        return _parse_column(c, cells[c.name], own), own.issues
+
+    rows = len(next(iter(cells.values()))) if cells else 0
+    out: dict[str, tuple[pd.Series, list[Issue]]] = {}
+    if rows >= PARALLEL_ROWS and len(columns) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="disclosure-type") as pool:
+            # the other thread takes every other column; this one the rest, and every unit column
+            theirs = [c for i, c in enumerate(columns) if i % 2 and c.kind is not Kind.UNIT]
+            done = {c.name: pool.submit(one, c) for c in theirs}
+            for c in columns:
+                if c.name not in done:
+                    out[c.name] = one(c)
+            for name, f in done.items():
+                out[name] = f.result()
+    else:
+        out = {c.name: one(c) for c in columns}
+    for c in columns:
+        col.issues += out[c.name][1]
+    return {name: v for name, (v, _) in out.items()}
+
+
 def _empty(c: Column, n: int) -> pd.Series:
     dtype = {Kind.NUMBER: "float64", Kind.AMOUNT: "float64", Kind.FRACTION: "float64",
              Kind.DATE: "datetime64[ns]", Kind.BOOL: "boolean", Kind.CATEGORY: "Int64"}.get(c.kind, "str")
-    return pd.Series([None] * n, dtype=dtype)
+    # a column of missing values of its type (built by taking, not from a list of n Nones)
+    return pd.Series(pd.Series([None], dtype=dtype).array.take(np.zeros(n, dtype=np.int64)), dtype=dtype)
 
 
 def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
@@ -209,33 +239,33 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
     if c.kind in (Kind.TEXT, Kind.ID):
         return parse.text(s)
     if c.kind in (Kind.NUMBER, Kind.AMOUNT):
-        v, bad = parse.number(s)
+        v, bad = parse.number(s, empty)
         col.flag("bad-number", bad, c.name, s)
         if c.kind is Kind.AMOUNT:
             col.flag("negative-number", v < 0, c.name, v)
         return v
     if c.kind is Kind.FRACTION:
-        v, bad = parse.fraction(s)
+        v, bad = parse.fraction(s, empty)
         col.flag("bad-number", bad, c.name, s)
         # ownership has its own code; other fractions share one
         code = "ownership-range" if c.name == "ownership" else "fraction-range"
         col.flag(code, (v < 0) | (v > 1), c.name, s)
         return v
     if c.kind is Kind.DATE:
-        v, bad = parse.date(s)
+        v, bad = parse.date(s, empty)
         col.flag("bad-date", bad, c.name, s)
         return v
     if c.kind is Kind.BOOL:
-        v, bad = parse.boolean(s)
+        v, bad = parse.boolean(s, empty)
         col.flag("bad-boolean", bad, c.name, s)
         return v
     if c.kind is Kind.ENUM:
         e = ENUMS[c.enum or ""]
-        v, bad = parse.enum(s, e.values, e.aliases)
+        v, bad = parse.enum(s, e.values, e.aliases, empty)
         col.flag("bad-enum", bad, c.name, s, allowed=", ".join(e.values))
         return v
     if c.kind is Kind.CATEGORY:
-        v, bad, out = parse.category(s)
+        v, bad, out = parse.category(s, empty)
         col.flag("scope3-category-range", bad | out, c.name, s)
         return v
     if c.kind is Kind.UNIT:

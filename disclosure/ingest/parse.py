@@ -27,9 +27,9 @@ def _by_distinct(s: pd.Series, fn: Callable[[str], object], dtype: str) -> pd.Se
     missing cells come out missing. The column is factorised as it is (Arrow strings stay Arrow)."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     values = [None if (isinstance(u, str) and not u.strip()) else fn(u) for u in uniques]
-    parsed = pd.Series([*values, None], dtype=dtype)  # the extra slot is for missing cells
-    taken = parsed.take(np.where(codes < 0, len(values), codes))
-    return pd.Series(taken.to_numpy(), index=s.index, dtype=dtype)
+    parsed = pd.Series([*values, None], dtype=dtype).array  # the extra slot is for missing cells
+    # taken as an array of its type (Arrow text stays Arrow, never a million Python objects)
+    return pd.Series(parsed.take(np.where(codes < 0, len(values), codes)), index=s.index, dtype=dtype)
 
 
 # --- numbers ---------------------------------------------------------------------------------------
@@ -41,13 +41,26 @@ def clean_number_text(t: str) -> str:
     return _NUM_JUNK.sub("", unicodedata.normalize("NFKC", t))
 
 
-def number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Real numbers; thousands separators (1,234.5 and full-width digits) accepted."""
+def number(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Real numbers; thousands separators (1,234.5 and full-width digits) accepted. ``empty``:
+    ``is_empty(s)``, when the caller has it."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = s.astype("float64")
         return v, pd.Series(False, index=s.index)
-    empty = is_empty(s)
-    v = pd.to_numeric(s.where(~empty), errors="coerce").astype("float64")
+    empty = is_empty(s) if empty is None else empty
+    e = empty.to_numpy(dtype=bool)
+    if e.any():
+        # only the cells with a value are parsed; a missing value among them makes to_numeric read
+        # every one as a float, as it reads the whole column, where the empty cells are missing
+        keep = np.flatnonzero(~e)
+        cells = np.empty(len(keep) + 1, dtype=object)
+        cells[:-1] = s.iloc[keep].to_numpy(dtype=object)
+        cells[-1] = np.nan
+        values = np.full(len(s), np.nan)
+        values[keep] = np.asarray(pd.to_numeric(cells, errors="coerce"), dtype="float64")[:-1]
+        v = pd.Series(values, index=s.index)
+    else:
+        v = pd.to_numeric(s, errors="coerce").astype("float64")
     retry = v.isna() & ~empty
     if retry.any():
         cleaned = s[retry].astype("str").map(clean_number_text)
@@ -56,9 +69,18 @@ def number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return v, bad
 
 
-def fraction(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def fraction(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """A share: 0-1, or a percentage (``51%`` or ``51``: values above 1 are read as percent).
     Range checking (0-1 after scaling) is left to the caller, which knows the code to report."""
+    if empty is not None and not pd.api.types.is_numeric_dtype(s.dtype):
+        e = empty.to_numpy(dtype=bool)
+        if e.any():  # an empty cell is neither a value nor bad: read the others only
+            keep = np.flatnonzero(~e)
+            v_keep, bad_keep = fraction(s.iloc[keep])
+            values, bad = np.full(len(s), np.nan), np.zeros(len(s), dtype=bool)
+            values[keep] = v_keep.to_numpy(dtype="float64")
+            bad[keep] = bad_keep.to_numpy(dtype=bool)
+            return pd.Series(values, index=s.index), pd.Series(bad, index=s.index)
     text = s.astype("str") if not pd.api.types.is_numeric_dtype(s.dtype) else None
     if text is None:
         v, bad = number(s)
@@ -95,11 +117,11 @@ def _one_date(text: str) -> pd.Timestamp | None:
     return None
 
 
-def date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def date(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Calendar dates: ISO, 2025/1/31, 2025.1.31, 2025年1月31日, 20250131, Excel serials."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.astype("datetime64[ns]").dt.normalize(), pd.Series(False, index=s.index)
-    empty = is_empty(s)
+    empty = is_empty(s) if empty is None else empty
     v = _by_distinct(s, _one_date, "datetime64[ns]")
     return v, v.isna() & ~empty
 
@@ -123,13 +145,14 @@ def _one_bool(text: object) -> object:
     return None
 
 
-def boolean(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    empty = is_empty(s)
+def boolean(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    empty = is_empty(s) if empty is None else empty
     v = _by_distinct(s, _one_bool, "boolean")
     return v, v.isna() & ~empty
 
 
-def enum(s: pd.Series, values: tuple[str, ...], aliases: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
+def enum(s: pd.Series, values: tuple[str, ...], aliases: Mapping[str, str], empty: pd.Series | None = None
+         ) -> tuple[pd.Series, pd.Series]:
     lookup = {v.lower(): v for v in values}
     lookup.update({unicodedata.normalize("NFKC", k).strip().lower(): v for k, v in aliases.items()})
 
@@ -137,15 +160,15 @@ def enum(s: pd.Series, values: tuple[str, ...], aliases: Mapping[str, str]) -> t
         t = unicodedata.normalize("NFKC", str(text)).strip().lower().replace("-", "_").replace(" ", "_")
         return lookup.get(t, lookup.get(unicodedata.normalize("NFKC", str(text)).strip().lower()))
 
-    empty = is_empty(s)
+    empty = is_empty(s) if empty is None else empty
     v = _by_distinct(s, one, "str")
     return v, v.isna() & ~empty
 
 
-def category(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+def category(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Scope 3 category 1-15; also accepts ``C3``, ``类别3``, ``3.0``. Returns values, unreadable
     mask, out-of-range mask."""
-    empty = is_empty(s)
+    empty = is_empty(s) if empty is None else empty
 
     def one(text: object) -> object:
         t = unicodedata.normalize("NFKC", str(text)).strip().lower()
@@ -172,4 +195,5 @@ def text(s: pd.Series) -> pd.Series:
         if len(finite) and np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
             s = s.astype("Int64")
     t = s.astype("str").str.strip()
-    return t.where(t != "", None)
+    blank = t == ""
+    return t.where(~blank, None) if blank.any() else t
