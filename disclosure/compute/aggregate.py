@@ -83,11 +83,32 @@ def partials(trace: pd.DataFrame) -> pd.DataFrame:
     categories, not with rows."""
     if trace.empty:
         return empty_partials()
-    t = trace[[*PARTIAL_KEYS, *PARTIAL_SUMS]]
-    g = t.groupby(PARTIAL_KEYS, sort=False, dropna=False, observed=True)
-    sums = g[PARTIAL_SUMS].sum(min_count=0)
-    sums["lines"] = g.size()
-    return combine([sums.reset_index()])
+    # the group of each line from the keys' integer codes (a categorical's own codes, else one
+    # factorisation), missing values a group of their own; then pandas' sums per group, which add a
+    # group's lines in row order as grouping by the keys themselves does
+    group = np.zeros(len(trace), dtype=np.int64)
+    bound = 1
+    for k in PARTIAL_KEYS:
+        s = trace[k]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            codes, size = s.cat.codes.to_numpy(), len(s.cat.categories)
+        else:
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+            size = len(uniques)
+        if bound * (size + 1) >= 2**62:  # renumber before the codes could overflow
+            group, uniq = pd.factorize(group)
+            bound = len(uniq)
+        group = group * (size + 1) + (codes.astype(np.int64) + 1)
+        bound *= size + 1
+    group, _ = pd.factorize(group)  # 0 … groups-1 in order of each group's first line
+    # group g's first line: groups are numbered in order of their first line
+    first = np.flatnonzero(np.r_[True, group[1:] > np.maximum.accumulate(group)[:-1]])
+    sums = trace[PARTIAL_SUMS].groupby(group, sort=True).sum(min_count=0)
+    parts = trace[PARTIAL_KEYS].take(first).reset_index(drop=True)
+    for c in PARTIAL_SUMS:
+        parts[c] = sums[c].to_numpy()
+    parts["lines"] = np.bincount(group)
+    return combine([parts])
 
 
 def summarise(trace: pd.DataFrame, ctx: Context) -> dict[str, Any]:

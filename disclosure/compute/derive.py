@@ -4,72 +4,86 @@ non-controlled investees' share in category 15. Each derived line names the line
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .context import Context
-from .lines import GAS_BUCKETS, TRACE_COLUMNS
+from .lines import GAS_BUCKETS, Lines, Text
 
 
-def category3_electricity(lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def _derived(lines: Lines, m: np.ndarray, suffix: str) -> Lines:
+    """A copy of the lines ``m``, each naming the line it comes from, with ``suffix`` on its id."""
+    d = lines.take(np.flatnonzero(m))
+    d["derived_from"] = d["line_id"]
+    d["line_id"] = pc.binary_join_element_wise(d["line_id"], pa.scalar(suffix, pa.large_string()),
+                                               pa.scalar("", pa.large_string()))
+    d["source"] = Text.constant(d.n, "scope3")
+    d["scope"] = np.full(d.n, 3.0)
+    d["method"] = Text.constant(d.n, "average_data")
+    return d
+
+
+def category3_electricity(lines: Lines, ctx: Context) -> Lines | None:
     """Upstream emissions and T&D losses of purchased electricity (category 3, activities b and c):
     MWh × (life-cycle footprint factor − combustion grid factor) of the same year."""
-    m = (lines["source"] == "purchased_electricity") & (lines["status"] == "included")
+    m = lines["source"].eq("purchased_electricity") & lines["status"].eq("included")
     if ctx.upstream_electricity is None or not m.any():
-        return pd.DataFrame(columns=TRACE_COLUMNS)
-    d = lines.loc[m].copy()
-    d["derived_from"] = d["line_id"]
-    d["line_id"] = d["line_id"] + "#c3"
-    d["source"] = "scope3"
-    d["scope"] = 3
-    d["scope3_category"] = 3
-    d["method"] = "average_data"
-    d["rule"] = "MWh × (electricity footprint − grid average): " + ctx.upstream_note
-    d["precedence"] = "default"
-    d["factor_value"] = ctx.upstream_electricity
-    d["factor_unit"] = "tCO2e/MWh"
-    d["factor_dataset"] = ctx.upstream_note.split(" ")[0]
-    d["factor_id"] = "electricity-upstream"
-    d["grid_level"] = None
-    d["grid_fallback"] = None
-    d["mb_factor"] = np.nan
-    for c in ("t_CO2", "t_CH4", "t_N2O", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2"):
-        d[c] = np.nan
-    d["gas_other"] = None
+        return None
+    d = _derived(lines, m, "#c3")
+    n = d.n
+    d["scope3_category"] = np.full(n, 3.0)
+    d["rule"] = Text.constant(n, "MWh × (electricity footprint − grid average): " + ctx.upstream_note)
+    d["precedence"] = Text.constant(n, "default")
+    d["factor_value"] = np.full(n, ctx.upstream_electricity, dtype="float64")
+    d["factor_unit"] = Text.constant(n, "tCO2e/MWh")
+    d["factor_dataset"] = Text.constant(n, ctx.upstream_note.split(" ")[0])
+    d["factor_id"] = Text.constant(n, "electricity-upstream")
+    d["grid_level"] = Text.missing(n)
+    d["grid_fallback"] = np.full(n, -1, dtype=np.int8)
+    for c in ("mb_factor", "t_CO2", "t_CH4", "t_N2O", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2"):
+        d[c] = np.full(n, np.nan)
+    d["gas_other"] = Text.missing(n)
     gross = d["converted_quantity"] * ctx.upstream_electricity
     d["co2e_gross"] = gross
     for g in GAS_BUCKETS:
-        d[f"co2e_{g}"] = 0.0
+        d[f"co2e_{g}"] = np.zeros(n)
     d["co2e_unspecified"] = gross * d["share"]
     d["co2e"] = gross * d["share"]
-    d["co2e_market"] = 0.0
-    return d[TRACE_COLUMNS]
+    d["co2e_market"] = np.zeros(n)
+    return d
 
 
-def category15_investees(lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def category15_investees(lines: Lines, ctx: Context) -> Lines | None:
     """Under a control approach, the Scope 1 and 2 of investees outside the boundary, at the
     group's equity share, reported in category 15 (when ``options.category15_investees`` is on)."""
     if ctx.settings.consolidation == "equity_share" or not ctx.settings.options.get("category15_investees"):
-        return pd.DataFrame(columns=TRACE_COLUMNS)
-    m = (lines["status"] == "outside_boundary") & lines["scope"].isin([1, 2])
+        return None
+    scope = lines["scope"]
+    m = lines["status"].eq("outside_boundary") & ((scope == 1) | (scope == 2))
     if not m.any():
-        return pd.DataFrame(columns=TRACE_COLUMNS)
+        return None
     own = ctx.facilities.set_index("facility_id")["ownership"]
-    d = lines.loc[m].copy()
-    share = d["facility_id"].map(own).fillna(0.0).astype("float64")
-    d["derived_from"] = d["line_id"]
-    d["line_id"] = d["line_id"] + "#c15"
-    d["source"] = "scope3"
-    d["scope"] = 3
-    d["scope3_category"] = 15
-    d["method"] = "average_data"
-    d["rule"] = "investee's Scope 1/2 × equity share (category 15)"
+    d = _derived(lines, m, "#c15")
+    n = d.n
+    share = d["facility_id"].lookup(lambda f: _ownership(own, f), "float64")
+    d["scope3_category"] = np.full(n, 15.0)
+    d["rule"] = Text.constant(n, "investee's Scope 1/2 × equity share (category 15)")
     d["share"] = share
-    d["status"] = np.where(share > 0, "included", "outside_boundary")
-    d["reason"] = None
+    d["status"].put(share > 0, "included")    # (take copied the column)
+    d["status"].put(~(share > 0), "outside_boundary")
+    d["reason"] = Text.missing(n)
     for g in GAS_BUCKETS:
-        d[f"co2e_{g}"] = 0.0
+        d[f"co2e_{g}"] = np.zeros(n)
     d["co2e_unspecified"] = d["co2e_gross"] * share
     d["co2e"] = d["co2e_gross"] * share
-    d["co2e_market"] = 0.0
-    d["biogenic_co2"] = np.nan
-    return d[TRACE_COLUMNS]
+    d["co2e_market"] = np.zeros(n)
+    d["biogenic_co2"] = np.full(n, np.nan)
+    return d
+
+
+def _ownership(own: object, facility: object) -> float:
+    """``facility_id.map(ownership).fillna(0.0)`` for one facility."""
+    import pandas as pd
+
+    v = pd.Series([facility], dtype=object).map(own).iloc[0]
+    return 0.0 if pd.isna(v) else float(v)

@@ -32,7 +32,7 @@ class Computation:
 
 def electricity_mwh(acts: pd.DataFrame) -> pd.Series:
     """MWh of purchased electricity per facility (the first, additive pass of the market method)."""
-    e = acts.loc[acts["source"] == "purchased_electricity"]
+    e = acts.loc[acts["source"] == "purchased_electricity", ["facility_id", "quantity", "unit"]]
     if e.empty:
         return pd.Series(dtype="float64")
     mwh = units.convert(e["quantity"], e["unit"], "MWh")
@@ -43,7 +43,9 @@ def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation
     """The in-process engine: the whole inventory in memory. The chunked and Dask engines
     (``chunked``, ``dask_engine``) run the same steps, below, chunk by chunk."""
     ctx, library, issues = context_of(inv, library)
-    instruments, m_issues = allocate(inv, ctx, electricity_mwh(inv.table("activities")))
+    act = inv.tables.get("activities")
+    instruments, m_issues = allocate(inv, ctx, electricity_mwh(_accepted(act) if act is not None
+                                                               else inv.table("activities")))
     issues += m_issues
     trace, l_issues, fallback = trace_lines(inv.tables.get("activities"), ctx)
     issues += l_issues
@@ -78,26 +80,34 @@ def allocate(inv: Inventory, ctx: Context, consumption: pd.Series) -> tuple[pd.D
 
 def trace_lines(table: TableData | None, ctx: Context) -> tuple[pd.DataFrame, list[Issue], dict[str, Issue]]:
     """The trace lines of an activity table, or of a chunk of one: its accepted rows calculated
-    (``lines.calculate``), the lines derived from them, its rejected rows as rejected lines, in row
-    order. Returns the lines, the calculation's issues, and the grid-fallback notice of each
+    (``lines.calculate_lines``), the lines derived from them, its rejected rows as rejected lines,
+    in row order. Returns the lines, the calculation's issues, and the grid-fallback notice of each
     facility (keyed by facility: one notice per facility over all chunks)."""
-    acts = table.accepted if table is not None else pd.DataFrame(columns=[*TABLES["activities"].names, ROW])
-    trace, issues = lines.calculate(acts, ctx, table.file if table else "activities",
-                                    table.sheet if table else None)
-    fallback = _fallback_notices(trace, ctx)
+    acts = _accepted(table) if table is not None else pd.DataFrame(columns=[*TABLES["activities"].names, ROW])
+    main, issues = lines.calculate_lines(acts, ctx, table.file if table else "activities",
+                                         table.sheet if table else None)
+    fallback = _fallback_notices(main, ctx)
     # derived lines after the line they come from: category 15 then 3, the order of their ids
-    derived = [d for d in (derive.category15_investees(trace, ctx), derive.category3_electricity(trace, ctx))
-               if not d.empty]
-    if derived:
-        trace = pd.concat([trace, *derived], ignore_index=True)
-    return _rejected_lines(table, _by_row(trace)), issues, fallback
+    parts = [main, *(d for d in (derive.category15_investees(main, ctx), derive.category3_electricity(main, ctx))
+                     if d is not None and d.n)]
+    rejected = _rejected_lines(table)
+    if rejected is not None:
+        parts.append(rejected)
+    order = _by_row(np.concatenate([p["row"] for p in parts]))
+    del main
+    return lines.frame(parts, order), issues, fallback
 
 
-def _by_row(trace: pd.DataFrame) -> pd.DataFrame:
-    """Lines in row order, lines of one row in the order they come (one row is one record, so this
-    is the order of (row, line_id): a line's id is a prefix of the ids derived from it)."""
-    order = np.argsort(trace["row"].to_numpy(dtype=np.int64), kind="stable")
-    return trace.take(order).reset_index(drop=True)
+def _accepted(t: TableData) -> pd.DataFrame:
+    """The accepted rows of a table (the frame itself, not a copy, when none was rejected)."""
+    return t.frame if t.rejected is None or not t.rejected.any() else t.accepted
+
+
+def _by_row(row: np.ndarray) -> np.ndarray:
+    """The order of the lines by row, lines of one row in the order they come (one row is one
+    record, so this is the order of (row, line_id): a line's id is a prefix of the ids derived
+    from it, and derived lines come after the lines they come from)."""
+    return np.argsort(np.asarray(row, dtype=np.int64), kind="stable")
 
 
 def inputs_of(inv: Inventory) -> dict[str, dict[str, Any]]:
@@ -140,37 +150,56 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
     return results
 
 
-def _fallback_notices(trace: pd.DataFrame, ctx: Context) -> dict[str, Issue]:
+def _fallback_notices(main: lines.Lines, ctx: Context) -> dict[str, Issue]:
     """One notice per facility whose electricity took a grid factor of a wider area than asked."""
-    f = trace.loc[trace["grid_fallback"].eq(True)].drop_duplicates("facility_id")
-    return {r.facility_id: issue("grid-fallback", Location(r.file, r.sheet, int(r.row), "facility_id"),
-                                 table="activities", level=ctx.settings.grid_factor_level, year=ctx.grid_year,
-                                 used=r.grid_level)
-            for r in f.itertuples(index=False)}
+    pos = np.flatnonzero(main["grid_fallback"] == 1)
+    fac = main["facility_id"]
+    _, first = np.unique(fac.codes[pos], return_index=True)
+    out: dict[str, Issue] = {}
+    for i in pos[np.sort(first)]:
+        out[main.value("facility_id", i)] = issue(
+            "grid-fallback", Location(main.value("file", i), main.value("sheet", i), int(main["row"][i]),
+                                      "facility_id"),
+            table="activities", level=ctx.settings.grid_factor_level, year=ctx.grid_year,
+            used=main.value("grid_level", i))
+    return out
 
 
-def _rejected_lines(t: TableData | None, trace: pd.DataFrame) -> pd.DataFrame:
+def _rejected_lines(t: TableData | None) -> lines.Lines | None:
     """Activity rows rejected at ingest appear in the trace too, excluded, with their reason, so the
     trace accounts for every row read."""
     if t is None or t.rejected is None or not t.rejected.any():
-        return trace
+        return None
+    import pyarrow as pa
+
     f = t.frame.loc[t.rejected]
-    rej = pd.DataFrame({c: pd.Series([None] * len(f), dtype="object") for c in lines.TRACE_COLUMNS})
-    rej["line_id"] = f["record_id"].astype("str").to_numpy()
-    rej["record_id"] = rej["line_id"]
-    rej["file"], rej["sheet"], rej["row"] = t.file, t.sheet, f["_row"].to_numpy()
-    for c in ("facility_id", "source", "activity", "quantity", "unit", "scope3_category"):
-        rej[c] = f[c].to_numpy()
-    rej["status"] = "rejected"
-    rej["reason"] = "input error (see check)"
+    n = len(f)
+    cols: dict[str, Any] = {}
+    rid = lines._ids(f["record_id"])
+    cols["line_id"] = cols["record_id"] = rid
+    cols["derived_from"] = pa.nulls(n, pa.large_string())
+    cols["file"], cols["sheet"] = lines.Text.constant(n, t.file), lines.Text.constant(n, t.sheet)
+    cols["row"] = f[ROW].to_numpy(dtype=np.int64)
+    for c in ("facility_id", "source", "activity", "unit"):
+        cols[c] = lines.Text.of(f[c].astype("str"))
+    cols["quantity"] = lines._floats(f["quantity"])
+    cols["scope3_category"] = lines._floats(f["scope3_category"])
+    cols["status"] = lines.Text.constant(n, "rejected")
+    cols["reason"] = lines.Text.constant(n, "input error (see check)")
+    cols["scope"] = cols["source"].lookup(lambda s: lines.SCOPE.get(s, np.nan) if isinstance(s, str) else np.nan,
+                                          "float64")
+    cols["consolidated"] = np.zeros(n, dtype=bool)
     for c in lines.TRACE_COLUMNS:
-        if c.startswith("co2e") or c in ("biogenic_co2",):
-            rej[c] = 0.0 if c in ("co2e", "co2e_market") or c.startswith("co2e_") else float("nan")
-    rej["scope"] = rej["source"].map(lines.SCOPE)
-    rej["consolidated"] = False
-    # keep the trace's column types (an object column would be written as text to trace.parquet)
-    rej = rej.astype({c: trace[c].dtype for c in lines.TRACE_COLUMNS if trace[c].dtype != object})
-    return _by_row(pd.concat([trace, rej], ignore_index=True))
+        if c in cols:
+            continue
+        if c in lines._NUM:
+            # a rejected line counts 0 (co2e_gross included); biogenic CO2 is not known
+            cols[c] = np.zeros(n) if c.startswith("co2e") else np.full(n, np.nan)
+        elif c in lines.FLAGS:
+            cols[c] = np.full(n, -1, dtype=np.int8)
+        else:
+            cols[c] = lines.Text.missing(n)
+    return lines.Lines(n, cols)
 
 
 def _iso(d: Any) -> str | None:

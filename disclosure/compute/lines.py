@@ -3,7 +3,13 @@
 Every activity row becomes one trace line holding its inputs, the factor that was applied (dataset
 and version, value, unit, the precedence level that supplied it), the converted quantity, the mass
 of each gas, and its CO2e. Work is done per source family on whole columns; what varies per row is
-looked up per distinct value (unit pairs, activity names), never in a Python loop over rows.
+looked up per distinct value (unit pairs, activity names, facilities), never in a Python loop over
+rows.
+
+The lines are built as columns (:class:`Lines`): numbers as numpy arrays, and text that repeats
+from line to line (facility, unit, dataset, rule …) as integer codes into its few distinct values
+(:class:`Text`), so that a million lines never hold a million Python strings. They become a
+DataFrame (text as categoricals) once, in row order, in :func:`frame`.
 
 Factor precedence, fixed and recorded on each line (``precedence``):
   1 ``row``          the row's own ef_value / ef_unit
@@ -15,12 +21,14 @@ Factor precedence, fixed and recorded on each line (``precedence``):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pint
+import pyarrow as pa
 
 from ..core import units
 from ..core.issues import Issue, Location, issue
@@ -55,6 +63,295 @@ _NUM = {"share", "quantity", "factor_value", "fx_rate", "deflator", "converted_q
         "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2", "co2e_gross",
         *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market"}
 
+# How each column is held while lines are built (see Lines): ids as Arrow strings, the integer and
+# flag columns as numpy arrays (nullable ones as float with NaN, or int8 with -1 for missing), the
+# rest of the text (every other non-number column but row and consolidated) as Text.
+IDS = ("line_id", "record_id", "derived_from")
+NULLABLE_INT = ("scope", "scope3_category")       # float64, NaN = missing → Int64
+FLAGS = ("verified", "grid_fallback")              # int8: -1 missing, 0 False, 1 True
+# text columns the calculation fills in (the rest come from the activity rows or the facilities):
+# their missing values were None (not NaN) in the trace, and are so in issues
+_COMPUTED_TEXT = frozenset({"sheet", "reason", "rule", "precedence", "factor_dataset", "factor_id",
+                            "factor_unit", "factor_source", "converted_unit", "ncv_unit", "grid_level",
+                            "gas_other"})
+
+
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+class View:
+    """Text of some lines: ``codes`` (-1: missing) into ``values`` (which may repeat a value)."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: np.ndarray, values: Sequence[Any]):
+        self.codes = codes
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, pos: np.ndarray) -> View:
+        return View(self.codes[pos], self.values)
+
+    def isna(self) -> np.ndarray:
+        return self.codes < 0
+
+    def eq(self, value: Any) -> np.ndarray:
+        hits = [i for i, v in enumerate(self.values) if v == value]
+        if not hits:
+            return np.zeros(len(self.codes), dtype=bool)
+        if len(hits) == 1:
+            return self.codes == hits[0]
+        return np.isin(self.codes, hits)
+
+    def isin(self, values: Any) -> np.ndarray:
+        table = np.array([v in values for v in self.values] + [False], dtype=bool)
+        return table[self.codes]
+
+    def _results(self, fn: Callable[[Any], Any], missing: Any) -> list[Any]:
+        """``fn`` of each distinct value, then of ``missing`` (only if a line is missing)."""
+        used = np.zeros(len(self.values) + 1, dtype=bool)
+        used[self.codes] = True
+        out = [fn(v) if u else None for v, u in zip(self.values, used[:-1], strict=True)]
+        out.append(fn(missing) if used[-1] else None)
+        return out
+
+    def lookup(self, fn: Callable[[Any], Any], dtype: Any, missing: Any = np.nan) -> np.ndarray:
+        """``fn`` of each line's value (``missing`` for a missing one), called once per distinct
+        value in use."""
+        out = self._results(fn, missing)
+        table = np.empty(len(out), dtype=dtype)
+        if np.dtype(dtype) == object:
+            table[:] = out
+        else:
+            table[:] = [np.nan if v is None else v for v in out] if np.dtype(dtype).kind == "f" else \
+                [False if v is None else v for v in out]
+        return table[self.codes]
+
+    def map(self, fn: Callable[[Any], Any], missing: Any = np.nan) -> View:
+        """Text made of ``fn`` of each line's value, called once per distinct value in use (a
+        missing result is missing)."""
+        out = self._results(fn, missing)
+        vals: list[Any] = []
+        at: dict[Any, int] = {}
+        table = np.empty(len(out), dtype=np.int32)
+        for k, v in enumerate(out):
+            if _missing(v):
+                table[k] = -1
+                continue
+            c = at.get(v)
+            if c is None:
+                c = at[v] = len(vals)
+                vals.append(v)
+            table[k] = c
+        return View(table[self.codes], vals)
+
+    def where(self, keep: np.ndarray, other: View) -> View:
+        """This text where ``keep``, else ``other``'s."""
+        off = len(self.values)
+        oc = np.where(other.codes < 0, -1, other.codes + off)
+        return View(np.where(keep, self.codes, oc).astype(np.int32), [*self.values, *other.values])
+
+    def fillna(self, other: View) -> View:
+        return self.where(~self.isna(), other)
+
+    def objects(self, missing: Any = None) -> np.ndarray:
+        """The values as an object array (``missing`` for a missing one)."""
+        table = np.empty(len(self.values) + 1, dtype=object)
+        table[:] = [*self.values, missing]
+        return table[self.codes]
+
+    def at(self, i: int, missing: Any = None) -> Any:
+        c = self.codes[i]
+        return missing if c < 0 else self.values[c]
+
+
+class Text(View):
+    """A text column of the trace in the making: codes into its distinct values."""
+
+    __slots__ = ("_at",)
+
+    def __init__(self, codes: np.ndarray, values: list[Any]):
+        super().__init__(codes, values)
+        self._at = {v: i for i, v in enumerate(values)}
+
+    @classmethod
+    def missing(cls, n: int) -> Text:
+        return cls(np.full(n, -1, dtype=np.int32), [])
+
+    @classmethod
+    def constant(cls, n: int, value: Any) -> Text:
+        t = cls.missing(n)
+        t.codes[:] = t.code(value)
+        return t
+
+    @classmethod
+    def of(cls, s: pd.Series) -> Text:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        return cls(codes.astype(np.int32, copy=False), list(uniques))
+
+    @classmethod
+    def of_view(cls, v: View) -> Text:
+        t = cls.missing(len(v))
+        t.codes[:] = t._recode(v.values)[v.codes]
+        return t
+
+    def code(self, v: Any) -> int:
+        if _missing(v):
+            return -1
+        c = self._at.get(v)
+        if c is None:
+            c = self._at[v] = len(self.values)
+            self.values.append(v)  # type: ignore[attr-defined]
+        return c
+
+    def _recode(self, values: Sequence[Any]) -> np.ndarray:
+        """This column's code of each of ``values``, then -1 (for a missing code, -1)."""
+        return np.array([self.code(v) for v in values] + [-1], dtype=np.int32)
+
+    def put(self, pos: Any, value: Any) -> None:
+        """Set the lines ``pos`` (positions or a mask) to a value, or to a View's values."""
+        if isinstance(value, View):
+            self.codes[pos] = self._recode(value.values)[value.codes]
+        else:
+            self.codes[pos] = self.code(value)
+
+    def copy(self) -> Text:
+        return Text(self.codes.copy(), list(self.values))
+
+
+def _pairs(a: View, b: View) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
+    """Codes of the distinct (a, b) pairs (a missing value taken as NaN) and the pairs."""
+    na = len(a.values) + 1
+    combined = (b.codes.astype(np.int64) + 1) * na + (a.codes.astype(np.int64) + 1)
+    codes, uniq = pd.factorize(combined)
+    pairs = [(np.nan if u % na == 0 else a.values[u % na - 1],
+              np.nan if u // na == 0 else b.values[u // na - 1]) for u in uniq]
+    return codes, pairs
+
+
+def _conv(u: Any, to: str) -> float:
+    try:
+        return units.factor(u, to)
+    except (pint.DimensionalityError, pint.UndefinedUnitError):  # as units.convert: not convertible → NaN
+        return float("nan")
+
+
+def _convert(values: np.ndarray, unit: View, to: str) -> np.ndarray:
+    """``units.convert``: values in each line's unit to ``to``, one lookup per distinct unit."""
+    mult = unit.lookup(lambda u: _conv(u, to), "float64")
+    return values.astype("float64") * mult
+
+
+class Lines:
+    """Trace lines as columns: ``cols[name]`` is an Arrow string array (ids), a :class:`Text`, or
+    a numpy array (numbers; scope and category as float with NaN; flags as int8 with -1)."""
+
+    def __init__(self, n: int, cols: dict[str, Any], untyped: frozenset[str] = frozenset()):
+        self.n = n
+        self.cols = cols
+        self.untyped = untyped   # columns taken from untyped (object) activity columns of no rows
+
+    def __getitem__(self, name: str) -> Any:
+        return self.cols[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self.cols[name] = value
+
+    def __len__(self) -> int:
+        return self.n
+
+    def take(self, pos: np.ndarray) -> Lines:
+        """A copy of the lines ``pos``."""
+        out: dict[str, Any] = {}
+        for c, v in self.cols.items():
+            if isinstance(v, Text):
+                out[c] = Text(v.codes[pos], list(v.values))
+            elif isinstance(v, np.ndarray):
+                out[c] = v[pos]
+            else:
+                out[c] = v.take(pa.array(pos, type=pa.int64()))
+        return Lines(len(pos), out)
+
+    def value(self, name: str, i: int) -> Any:
+        """One line's value as the trace DataFrame held it before (missing computed text is None,
+        other missing text NaN)."""
+        v = self.cols[name]
+        if isinstance(v, View):
+            return v.at(i, None if name in _COMPUTED_TEXT else np.nan)
+        return v[i]
+
+
+# --- lines from activity rows ----------------------------------------------------------------------
+
+def _ids(s: pd.Series) -> Any:
+    a = pa.array(s.astype("str"), type=pa.large_string(), from_pandas=True)
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+
+
+def _floats(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _flags(s: pd.Series) -> np.ndarray:
+    """A boolean column as int8 (-1: missing)."""
+    s = s.astype("boolean")
+    return np.where(s.isna().to_numpy(), -1, s.fillna(False).to_numpy(dtype=bool)).astype(np.int8)
+
+
+def _init(acts: pd.DataFrame, ctx: Context, file: str, sheet: str | None) -> Lines:
+    fac = ctx.facilities.set_index("facility_id")
+    n = len(acts)
+    L = Lines(n, {})
+    rec = _ids(acts["record_id"])
+    L["record_id"] = rec
+    L["line_id"] = rec
+    L["derived_from"] = pa.nulls(n, pa.large_string())
+    L["file"] = Text.constant(n, file)
+    L["sheet"] = Text.constant(n, sheet)
+    L["row"] = acts["_row"].to_numpy(dtype="int64")
+    fid = Text.of(acts["facility_id"].astype("str"))
+    L["facility_id"] = fid
+    # facility attributes: one per distinct facility, then array takes
+    attrs = fac.reindex(pd.Index([*fid.values, np.nan], dtype=object))  # the last: no facility id
+    fcodes = np.where(fid.codes < 0, len(fid.values), fid.codes)
+    for col, name in (("entity_id", "entity_id"), ("province", "province_name"), ("grid_region", "grid_region")):
+        L[col] = Text.of_view(View(fcodes, list(attrs[name].to_numpy(dtype=object))))
+    L["consolidated"] = attrs["consolidated"].fillna(False).astype(bool).to_numpy()[fcodes]
+    L["share"] = attrs["share"].fillna(0.0).astype("float64").to_numpy()[fcodes]
+    for c in ("source", "activity", "method", "data_quality", "unit"):
+        L[c] = Text.of(acts[c])
+    L["verified"] = _flags(acts["verified"])
+    L["quantity"] = _floats(acts["quantity"])
+    src = L["source"]
+    L["scope"] = src.lookup(lambda s: SCOPE.get(s, np.nan) if isinstance(s, str) else np.nan, "float64")
+    cat = _floats(acts["scope3_category"])
+    cat[~src.eq("scope3")] = np.nan
+    L["scope3_category"] = cat
+    for c in TRACE_COLUMNS:
+        if c not in L.cols:
+            if c in _NUM:
+                L[c] = np.full(n, np.nan)
+            elif c in FLAGS:
+                L[c] = np.full(n, -1, dtype=np.int8)
+            else:
+                L[c] = Text.missing(n)
+    L["status"] = Text.constant(n, "pending")
+    return L
+
+
+def _unit_of(L: Lines, pos: np.ndarray) -> View:
+    """converted_unit, else unit, of the lines ``pos``."""
+    return L["converted_unit"].take(pos).fillna(L["unit"].take(pos))
+
+
+def _qty_of(L: Lines, pos: np.ndarray) -> np.ndarray:
+    """converted_quantity, else quantity, of the lines ``pos``."""
+    cq = L["converted_quantity"][pos]
+    return np.where(np.isnan(cq), L["quantity"][pos], cq)
+
 
 @cache
 def _product(factor_unit: str, activity_unit: str) -> tuple[str | None, float]:
@@ -70,20 +367,13 @@ def _product(factor_unit: str, activity_unit: str) -> tuple[str | None, float]:
     return None, float("nan")
 
 
-def _products(factor_units: pd.Series, activity_units: pd.Series) -> tuple[pd.Series, pd.Series]:
-    codes, uniques = units.distinct_pairs(factor_units.astype(str), activity_units.astype(str))
-    kinds = np.array([_product(f, a)[0] for f, a in uniques] or [None], dtype=object)
-    mults = np.array([_product(f, a)[1] for f, a in uniques] or [np.nan], dtype="float64")
-    return (pd.Series(kinds[codes], index=factor_units.index),
-            pd.Series(mults[codes], index=factor_units.index))
-
-
-def _per_distinct(s: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
-    """``s.map(fn)`` with ``fn`` called once per distinct value (missing values included)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=False)
-    mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [fn(u) for u in uniques]
-    return pd.Series(mapped[codes], index=s.index)
+def _products(factor_units: View, activity_units: View) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: 1 mass, 2 CO2e, 0 no fit; and the multiplier (one lookup per distinct pair)."""
+    codes, uniques = _pairs(factor_units, activity_units)
+    res = [_product(f, a) for f, a in uniques]
+    kinds = np.array([{"mass": 1, "co2e": 2}.get(k, 0) for k, _ in res] or [0], dtype=np.int8)
+    mults = np.array([m for _, m in res] or [np.nan], dtype="float64")
+    return kinds[codes], mults[codes]
 
 
 def _dimension(u: Any) -> str | None:
@@ -91,270 +381,340 @@ def _dimension(u: Any) -> str | None:
     return info.dimension if info else None
 
 
-def _init(acts: pd.DataFrame, ctx: Context, file: str, sheet: str | None) -> pd.DataFrame:
-    fac = ctx.facilities.set_index("facility_id")
-    n = len(acts)
-    df = pd.DataFrame(index=acts.index)
-    df["record_id"] = acts["record_id"].astype("str")
-    df["line_id"] = df["record_id"]
-    df["derived_from"] = pd.Series([None] * n, index=acts.index, dtype="str")
-    df["file"] = file
-    df["sheet"] = sheet
-    df["row"] = acts["_row"].astype("int64")
-    df["facility_id"] = acts["facility_id"].astype("str")
-    # facility attributes: one factorization of facility_id, then array takes
-    codes, uniq = pd.factorize(df["facility_id"], use_na_sentinel=False)
-    attrs = fac.reindex(pd.Index(uniq, dtype=object))
-    df["entity_id"] = attrs["entity_id"].to_numpy(dtype=object)[codes]
-    df["province"] = attrs["province_name"].to_numpy(dtype=object)[codes]
-    df["grid_region"] = attrs["grid_region"].to_numpy(dtype=object)[codes]
-    df["consolidated"] = attrs["consolidated"].fillna(False).astype(bool).to_numpy()[codes]
-    df["share"] = attrs["share"].fillna(0.0).astype("float64").to_numpy()[codes]
-    for c in ("source", "scope3_category", "activity", "method", "data_quality", "verified", "quantity", "unit"):
-        df[c] = acts[c]
-    df["scope"] = df["source"].map(SCOPE).astype("Int64")
-    df["scope3_category"] = df["scope3_category"].where(df["source"] == "scope3")
-    for c in TRACE_COLUMNS:
-        if c not in df:
-            df[c] = np.nan if c in _NUM else pd.Series([None] * n, index=acts.index, dtype="object")
-    df["status"] = "pending"
-    return df
+def _add(col: np.ndarray, pos: np.ndarray, values: np.ndarray) -> None:
+    """col[pos] = col[pos] (missing as 0) + values."""
+    cur = col[pos]
+    col[pos] = np.where(np.isnan(cur), 0.0, cur) + values
 
 
-def _bucket_mass(df: pd.DataFrame, idx: pd.Index, gas: pd.Series, tonnes: pd.Series) -> None:
+def _bucket_mass(L: Lines, pos: np.ndarray, gas: View, tonnes: np.ndarray) -> None:
     """Put tonnes of a named gas into t_CO2 / t_CH4 / t_N2O, or t_other with gas_other."""
-    g = _per_distinct(gas, gas_key)
+    g = gas.map(gas_key)
     for col, name in (("t_CO2", "CO2"), ("t_CH4", "CH4"), ("t_N2O", "N2O")):
-        m = g == name
+        m = g.eq(name)
         if m.any():
-            df.loc[idx[m.to_numpy()], col] = df.loc[idx[m.to_numpy()], col].fillna(0) + tonnes[m].to_numpy()
-    other = ~g.isin(["CO2", "CH4", "N2O"])
+            _add(L[col], pos[m], tonnes[m])
+    other = ~g.isin(("CO2", "CH4", "N2O"))
     if other.any():
-        oi = idx[other.to_numpy()]
-        df.loc[oi, "gas_other"] = gas[other].to_numpy()
-        df.loc[oi, "t_other"] = df.loc[oi, "t_other"].fillna(0) + tonnes[other].to_numpy()
+        oi = pos[other]
+        L["gas_other"].put(oi, gas.take(np.flatnonzero(other)))
+        _add(L["t_other"], oi, tonnes[other])
 
 
-def _apply_factor(df: pd.DataFrame, idx: pd.Index, value: pd.Series, value_unit: pd.Series,
-                  gas: pd.Series) -> pd.Series:
-    """quantity × factor for the rows ``idx``; returns a mask (over idx) of rows that did not fit."""
-    qty = df.loc[idx, "converted_quantity"].fillna(df.loc[idx, "quantity"]).astype("float64")
-    unit = df.loc[idx, "converted_unit"].fillna(df.loc[idx, "unit"]).astype("str")
-    kind, mult = _products(value_unit.set_axis(idx), unit)
-    amount = qty * value.set_axis(idx).astype("float64") * mult
-    mass = (kind == "mass").to_numpy()
-    co2e = (kind == "co2e").to_numpy()
+def _apply_factor(L: Lines, pos: np.ndarray, value: np.ndarray, value_unit: View, gas: View) -> np.ndarray:
+    """quantity × factor for the lines ``pos``; returns a mask (over pos) of lines that did not fit."""
+    qty = _qty_of(L, pos)
+    kind, mult = _products(value_unit, _unit_of(L, pos))
+    amount = qty * value.astype("float64") * mult
+    mass = kind == 1
+    co2e = kind == 2
     if mass.any():
-        g = gas.set_axis(idx).fillna("CO2")
-        _bucket_mass(df, idx[mass], g[mass], amount[mass])
+        g = gas.fillna(View(np.zeros(len(gas), dtype=np.int32), ["CO2"]))
+        k = np.flatnonzero(mass)
+        _bucket_mass(L, pos[k], g.take(k), amount[k])
     if co2e.any():
-        df.loc[idx[co2e], "co2e_unspecified"] = amount[co2e].to_numpy()
-    df.loc[idx, "factor_value"] = value.to_numpy()
-    df.loc[idx, "factor_unit"] = value_unit.to_numpy()
-    return pd.Series(~(mass | co2e), index=idx)
+        L["co2e_unspecified"][pos[co2e]] = amount[co2e]
+    L["factor_value"][pos] = value
+    L["factor_unit"].put(pos, value_unit)
+    return ~(mass | co2e)
 
 
-def _spend(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context, issues: list[Issue]) -> None:
+def _pending(L: Lines) -> np.ndarray:
+    return L["status"].eq("pending")
+
+
+def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
     """Money amounts in another currency → the report currency at the user's rates."""
-    dims = _per_distinct(df["unit"], _dimension)
-    cur = dims == "currency"
+    unit = L["unit"]
+    cur = unit.lookup(_dimension, object) == "currency"
     if not cur.any():
         return
     rates = {str(k).upper(): float(v) for k, v in (ctx.settings.options.get("currency_rates") or {}).items()}
     target = ctx.settings.currency
-    for unit in df.loc[cur, "unit"].unique():
-        m = cur & (df["unit"] == unit)
-        if units.convertible(unit, target):
-            df.loc[m, "converted_quantity"] = df.loc[m, "quantity"] * units.factor(unit, target)
-            df.loc[m, "converted_unit"] = target
+    q = L["quantity"]
+    pos_cur = np.flatnonzero(cur)
+    # the distinct currencies in order of first use (as Series.unique)
+    first = pd.unique(unit.codes[pos_cur])
+    for code in first:
+        u = unit.values[code]
+        pos = pos_cur[unit.codes[pos_cur] == code]
+        if units.convertible(u, target):
+            L["converted_quantity"][pos] = q[pos] * units.factor(u, target)
+            L["converted_unit"].put(pos, target)
             continue
-        base = next((c for c in rates if units.convertible(unit, c)), None)
+        base = next((c for c in rates if units.convertible(u, c)), None)
         if base is None:
-            for r in df.loc[m].itertuples():
-                issues.append(issue("currency-rate-missing", Location(r.file, r.sheet, r.row, "unit"),
-                                    table="activities", currency=unit, target=target))
-            df.loc[m, "status"] = "excluded"
-            df.loc[m, "reason"] = "currency-rate-missing"
+            for i in pos:
+                issues.append(issue("currency-rate-missing",
+                                    Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "unit"),
+                                    table="activities", currency=u, target=target))
+            L["status"].put(pos, "excluded")
+            L["reason"].put(pos, "currency-rate-missing")
             continue
-        df.loc[m, "fx_rate"] = rates[base]
-        df.loc[m, "converted_quantity"] = df.loc[m, "quantity"] * units.factor(unit, base) * rates[base]
-        df.loc[m, "converted_unit"] = target
+        L["fx_rate"][pos] = rates[base]
+        L["converted_quantity"][pos] = q[pos] * units.factor(u, base) * rates[base]
+        L["converted_unit"].put(pos, target)
 
 
-def _deflate(df: pd.DataFrame, idx: pd.Index, factor_year: pd.Series, ctx: Context) -> None:
+def _deflate(L: Lines, pos: np.ndarray, factor_year: np.ndarray, ctx: Context) -> None:
     """Spend in the reporting year's prices → the factor's price year, when the user gives an index."""
     index = {int(k): float(v) for k, v in (ctx.settings.options.get("price_index") or {}).items()}
     if not index or ctx.reporting_year not in index:
         return
-    is_money = _per_distinct(df.loc[idx, "unit"], _dimension) == "currency"
-    fy = factor_year.set_axis(idx)
-    ok = is_money & fy.notna() & _per_distinct(fy, lambda y: not pd.isna(y) and int(y) in index).astype(bool)
+    is_money = L["unit"].take(pos).lookup(_dimension, object) == "currency"
+    fy = pd.Series(factor_year)
+    known = fy.notna().to_numpy()
+    fcodes, fyears = pd.factorize(fy, use_na_sentinel=True)
+    in_index = np.array([not pd.isna(y) and int(y) in index for y in fyears] + [False], dtype=bool)
+    ok = is_money & known & in_index[fcodes]
     if not ok.any():
         return
-    ii = idx[ok.to_numpy()]
-    defl = _per_distinct(fy[ok], lambda y: index[int(y)] / index[ctx.reporting_year]).astype("float64")
-    df.loc[ii, "deflator"] = defl.to_numpy()
-    base = df.loc[ii, "converted_quantity"].fillna(df.loc[ii, "quantity"])
-    df.loc[ii, "converted_quantity"] = base.to_numpy() * defl.to_numpy()
-    df.loc[ii, "converted_unit"] = df.loc[ii, "converted_unit"].fillna(df.loc[ii, "unit"])
+    ii = pos[ok]
+    defl_of = np.array([index[int(y)] / index[ctx.reporting_year] if not pd.isna(y) and int(y) in index
+                        else np.nan for y in fyears] + [np.nan], dtype="float64")
+    defl = defl_of[fcodes[ok]]
+    L["deflator"][ii] = defl
+    L["converted_quantity"][ii] = _qty_of(L, ii) * defl
+    L["converted_unit"].put(ii, _unit_of(L, ii))
 
 
-def _row_factors(df: pd.DataFrame, acts: pd.DataFrame) -> None:
-    m = (df["status"] == "pending") & acts["ef_value"].notna() & acts["ef_unit"].notna()
+def _row_factors(L: Lines, acts: pd.DataFrame, A: dict[str, Text]) -> None:
+    ev = _floats(acts["ef_value"])
+    m = _pending(L) & ~np.isnan(ev) & ~A["ef_unit"].isna()
     if not m.any():
         return
-    idx = df.index[m]
-    bad = _apply_factor(df, idx, acts.loc[idx, "ef_value"], acts.loc[idx, "ef_unit"], acts.loc[idx, "gas"])
-    df.loc[idx, "precedence"] = "row"
-    df.loc[idx, "rule"] = "quantity × row factor"
-    df.loc[idx, "factor_source"] = acts.loc[idx, "ef_source"]
-    df.loc[idx, "factor_dataset"] = "row"
-    df.loc[idx, "status"] = np.where(bad, "mismatch", "computed")
+    pos = np.flatnonzero(m)
+    bad = _apply_factor(L, pos, ev[pos], A["ef_unit"].take(pos), A["gas"].take(pos))
+    L["precedence"].put(pos, "row")
+    L["rule"].put(pos, "quantity × row factor")
+    L["factor_source"].put(pos, A["ef_source"].take(pos))
+    L["factor_dataset"].put(pos, "row")
+    L["status"].put(pos[bad], "mismatch")
+    L["status"].put(pos[~bad], "computed")
 
 
-def _user_factors(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
+def _user_factors(L: Lines, ctx: Context) -> None:
     """The inventory's factors table. Each distinct (activity, unit) is resolved once: the factor
     rows that fit it, one per gas (the one stated in the row's own unit, else the first by id)."""
     uf = ctx.user_factors.reset_index(drop=True)
-    m = (df["status"] == "pending") & ~df["source"].isin(["purchased_electricity"])
+    m = _pending(L) & ~L["source"].eq("purchased_electricity")
     if uf.empty or not m.any():
         return
-    rows = df.index[m]
-    row_unit = df.loc[rows, "converted_unit"].fillna(df.loc[rows, "unit"]).astype(str)
-    codes, uniques = units.distinct_pairs(keys.keys(df.loc[rows, "activity"]), row_unit)
+    rows = np.flatnonzero(m)
+    akey = L["activity"].take(rows).map(keys.key)
+    codes, uniques = _pairs(akey, _unit_of(L, rows))
     by_key = {k: g for k, g in uf.groupby("key", sort=False)}
-    chosen: list[tuple[int, int]] = []
-    for p, (k, u) in enumerate(uniques):
+    chosen: list[list[int]] = []
+    for k, u in uniques:
         g = by_key.get(k)
+        u = u if isinstance(u, str) else np.nan
         if g is None:
+            chosen.append([])
             continue
         fits = [units.convertible(u, str(fu)) and _product(str(vu), u)[0] is not None
                 for fu, vu in zip(g["unit"], g["value_unit"], strict=True)]
         cand = g.loc[fits]
         if cand.empty:
+            chosen.append([])
             continue
         cand = cand.assign(_exact=(cand["unit"].astype(str) != u).astype(int))
         cand = cand.sort_values(["gas", "_exact", "factor_id"], kind="stable").drop_duplicates("gas")
-        chosen += [(p, int(i)) for i in cand.index]
-    if not chosen:
+        chosen.append([int(i) for i in cand.index])
+    count = np.array([len(c) for c in chosen] or [0], dtype=np.int64)
+    hit = count[codes] > 0
+    if not hit.any():
         return
-    pick = pd.DataFrame(chosen, columns=["_p", "_f"])
-    j = pd.DataFrame({"_i": rows, "_p": codes}).merge(pick, on="_p", how="inner")
-    f = uf.take(j["_f"].to_numpy()).reset_index(drop=True)
-    j = pd.concat([j.reset_index(drop=True), f[["factor_id", "gas", "value", "value_unit", "source", "year"]]],
-                  axis=1)
-    idx_all = pd.Index(j["_i"].unique())
-    once = j.drop_duplicates("_i")
-    _deflate(df, pd.Index(once["_i"].to_numpy()), once["year"], ctx)
-    qty = df.loc[j["_i"], "converted_quantity"].fillna(df.loc[j["_i"], "quantity"]).to_numpy()
-    unit = df.loc[j["_i"], "converted_unit"].fillna(df.loc[j["_i"], "unit"]).astype(str)
-    kind, mult = _products(j["value_unit"].astype(str), unit.reset_index(drop=True))
-    j["_amount"] = qty * j["value"].to_numpy(dtype="float64") * mult.to_numpy()
-    j["_kind"] = kind.to_numpy()
-    single = not j["_i"].duplicated().any()  # the usual case: one factor row per activity row
-    for kind_name in ("mass", "co2e"):
-        part = j.loc[j["_kind"] == kind_name]
-        if part.empty:
+    sel = rows[hit]                      # the lines a factor applies to, in row order
+    pc = codes[hit]                      # their pair
+    first = np.array([c[0] if c else -1 for c in chosen], dtype=np.int64)
+    f0 = first[pc]                       # each line's first factor row
+    _deflate(L, sel, uf["year"].to_numpy(dtype=object)[f0], ctx)
+    single = int(count[np.unique(pc)].max()) == 1   # the usual case: one factor row per line
+    # one row per (line, factor): lines in row order, each line's factors in their order
+    reps = count[pc]
+    j_line = np.repeat(sel, reps)
+    j_pair = np.repeat(pc, reps)
+    starts = np.cumsum(reps) - reps
+    j_k = np.arange(len(j_line)) - np.repeat(starts, reps)
+    flat = np.array([f for c in chosen for f in c] or [0], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(count)])[:-1] if len(count) else np.zeros(0, dtype=np.int64)
+    j_f = flat[offsets[j_pair] + j_k]
+    value = uf["value"].to_numpy(dtype="float64")
+    vu_text = Text.of(uf["value_unit"].astype(str))
+    j_unit = _unit_of(L, j_line)
+    kind, mult = _products(vu_text.take(j_f), j_unit)
+    amount = _qty_of(L, j_line) * value[j_f] * mult
+    gas = uf["gas"]
+    for kind_code in (1, 2):             # mass, then CO2e
+        part = np.flatnonzero(kind == kind_code)
+        if not len(part):
             continue
-        if kind_name == "co2e":
-            s = part.set_index("_i")["_amount"] if single else part.groupby("_i")["_amount"].sum()
-            df.loc[s.index, "co2e_unspecified"] = df.loc[s.index, "co2e_unspecified"].fillna(0) + s.to_numpy()
+        if kind_code == 2:
+            if single:
+                lines_, amt = j_line[part], amount[part]
+            else:
+                s = pd.Series(amount[part]).groupby(j_line[part]).sum()
+                lines_, amt = s.index.to_numpy(), s.to_numpy()
+            _add(L["co2e_unspecified"], lines_, amt)
         else:
-            for gas, g in part.groupby("gas"):
-                s = g.set_index("_i")["_amount"] if single else g.groupby("_i")["_amount"].sum()
-                _bucket_mass(df, pd.Index(s.index), pd.Series(gas, index=s.index), s)
-    first = once.set_index("_i")
-    ids, src = first["factor_id"].astype(str), first["source"].astype(str)
-    if not single:  # several factor rows (one per gas): name them all
-        many = j.loc[j["_i"].duplicated(keep=False)]
-        joined = many.groupby("_i").agg(ids=("factor_id", lambda x: "+".join(sorted(map(str, x)))),
-                                        src=("source", lambda x: "; ".join(sorted(set(map(str, x))))))
-        ids.loc[joined.index] = joined["ids"].to_numpy()
-        src.loc[joined.index] = joined["src"].to_numpy()
-    df.loc[idx_all, "factor_id"] = ids.loc[idx_all].to_numpy()
-    df.loc[idx_all, "factor_source"] = src.loc[idx_all].to_numpy()
-    df.loc[idx_all, "factor_value"] = first.loc[idx_all, "value"].to_numpy()
-    df.loc[idx_all, "factor_unit"] = first.loc[idx_all, "value_unit"].to_numpy()
-    df.loc[idx_all, "factor_dataset"] = "inventory:factors"
-    df.loc[idx_all, "precedence"] = "user_factor"
-    df.loc[idx_all, "rule"] = "quantity × user factor"
-    df.loc[idx_all, "status"] = "computed"
+            g = gas.to_numpy(dtype=object)[j_f[part]]
+            gs = pd.Series(g)
+            for name in sorted(gs.dropna().unique()):
+                k = part[(gs == name).to_numpy()]
+                # one factor row per gas and line: the line's amount of that gas (summed per line
+                # when a line has several factor rows, where a missing amount counts as 0)
+                amt = amount[k] if single else np.where(np.isnan(amount[k]), 0.0, amount[k])
+                _bucket_mass(L, j_line[k], View(np.zeros(len(k), dtype=np.int32), [name]), amt)
+    # what each pair names: its factor (or, with several, all of them), value and unit of the first
+    fid_of: list[Any] = []
+    src_of: list[Any] = []
+    ids, srcs = uf["factor_id"].astype(str), uf["source"].astype(str)
+    for c in chosen:
+        if not c:
+            fid_of.append(None)
+            src_of.append(None)
+        elif len(c) == 1 or single:
+            fid_of.append(ids.iloc[c[0]])
+            src_of.append(srcs.iloc[c[0]])
+        else:
+            fid_of.append("+".join(sorted(map(str, uf["factor_id"].iloc[c]))))
+            src_of.append("; ".join(sorted(set(map(str, uf["source"].iloc[c])))))
+    pcodes = View(pc.astype(np.int32), list(range(len(chosen))))
+    L["factor_id"].put(sel, pcodes.map(lambda p: fid_of[p] if isinstance(p, int) else None))
+    L["factor_source"].put(sel, pcodes.map(lambda p: src_of[p] if isinstance(p, int) else None))
+    L["factor_value"][sel] = value[f0]
+    L["factor_unit"].put(sel, Text.of(uf["value_unit"]).take(f0))
+    L["factor_dataset"].put(sel, "inventory:factors")
+    L["precedence"].put(sel, "user_factor")
+    L["rule"].put(sel, "quantity × user factor")
+    L["status"].put(sel, "computed")
 
 
-def _combustion(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
-    m = (df["status"] == "pending") & df["source"].isin(["stationary_combustion", "mobile_combustion"])
+def _combustion(L: Lines, acts: pd.DataFrame, ctx: Context, A: dict[str, Text]) -> None:
+    m = _pending(L) & L["source"].isin(("stationary_combustion", "mobile_combustion"))
     if not m.any():
         return
-    idx = df.index[m]
-    fac_basis = df.loc[idx, "facility_id"].map(ctx.facilities.set_index("facility_id")["basis"])
-    basis = fac_basis.where(fac_basis.isin(list(ctx.fuels)), ctx.default_basis)
-    akey = keys.keys(df.loc[idx, "activity"])
-    fuel = pd.Series(None, index=idx, dtype="object")
-    used = pd.Series(None, index=idx, dtype="object")
-    for b in basis.unique():
-        bm = basis == b
-        fuel[bm] = akey[bm].map(ctx.fuel_alias[b])
-        used[bm] = b
-    # a fuel the facility's basis does not list falls back to the national default
-    miss = fuel.isna()
-    if miss.any():
-        fuel[miss] = akey[miss].map(ctx.fuel_alias[ctx.default_basis])
-        used[miss & fuel.notna()] = ctx.default_basis
-    level = np.where(used == ctx.default_basis, np.where(fac_basis == ctx.default_basis, "basis", "default"), "basis")
-    params = pd.DataFrame(index=idx, columns=["ncv", "ncv_unit", "cc", "of", "dataset"], dtype="object")
-    for b in used.dropna().unique():
-        bm = (used == b) & fuel.notna()
+    pos = np.flatnonzero(m)
+    fac_basis_of = ctx.facilities.set_index("facility_id")["basis"]
+    fb = L["facility_id"].take(pos).map(lambda f: fac_basis_of.get(f, np.nan) if isinstance(f, str)
+                                        else _map_missing(fac_basis_of))
+    fuels = list(ctx.fuels)
+    basis = fb.where(fb.isin(fuels), View(np.zeros(len(pos), dtype=np.int32), [ctx.default_basis]))
+    akey = L["activity"].take(pos).map(keys.key)
+    # fuel and the basis used, per distinct (basis, activity key)
+    codes, pairs = _pairs(basis, akey)
+    fuel_of: list[Any] = []
+    used_of: list[Any] = []
+    for b, k in pairs:
+        f = ctx.fuel_alias[b].get(k) if isinstance(b, str) else None
+        used = b
+        if f is None:                     # a fuel the basis does not list: the national default
+            f = ctx.fuel_alias[ctx.default_basis].get(k)
+            if f is not None:
+                used = ctx.default_basis
+        fuel_of.append(f)
+        used_of.append(used)
+    pv = View(codes.astype(np.int32), list(range(len(pairs))))
+    fuel = pv.map(lambda p: fuel_of[p] if isinstance(p, int) else None)
+    used = pv.map(lambda p: used_of[p] if isinstance(p, int) else None)
+    is_default = used.eq(ctx.default_basis)
+    level = np.where(is_default, np.where(fb.eq(ctx.default_basis), "basis", "default"), "basis")
+    # the basis dataset's parameters of each fuel
+    params: dict[str, np.ndarray] = {k: np.full(len(pos), np.nan, dtype=object)
+                                     for k in ("ncv", "ncv_unit", "cc", "of", "dataset")}
+    uf_codes, uf_pairs = _pairs(used, fuel)
+    for p, (b, f) in enumerate(uf_pairs):
+        if not isinstance(b, str) or _missing(f):
+            continue
         t = ctx.fuels[b]
-        f = fuel[bm]
-        params.loc[bm, "ncv"] = f.map(t["ncv"]).to_numpy()
-        params.loc[bm, "ncv_unit"] = f.map(t["ncv_unit"]).to_numpy()
-        params.loc[bm, "cc"] = f.map(t["cc_tc_per_gj"]).to_numpy()
-        params.loc[bm, "of"] = f.map(t["oxidation_rate"]).to_numpy()
-        params.loc[bm, "dataset"] = t["dataset"].iloc[0]
-    a = acts.loc[idx]
-    measured = a["ncv"].notna() | a["carbon_content"].notna() | a["oxidation_rate"].notna()
-    ncv = a["ncv"].where(a["ncv"].notna(), params["ncv"]).astype("float64")
-    ncv_unit = a["ncv_unit"].where(a["ncv"].notna(), params["ncv_unit"])
-    cc = a["carbon_content"].where(a["carbon_content"].notna(), params["cc"]).astype("float64")
-    of = a["oxidation_rate"].where(a["oxidation_rate"].notna(), params["of"]).astype("float64")
-    unit = df.loc[idx, "unit"].astype(str)
-    is_energy = _per_distinct(unit, _dimension) == "energy"
-    gj = pd.Series(np.nan, index=idx)
+        sel = uf_codes == p
+        params["ncv"][sel] = _get(t["ncv"], f)
+        params["ncv_unit"][sel] = _get(t["ncv_unit"], f)
+        params["cc"][sel] = _get(t["cc_tc_per_gj"], f)
+        params["of"][sel] = _get(t["oxidation_rate"], f)
+        params["dataset"][sel] = t["dataset"].iloc[0]
+    a_ncv = _floats(acts["ncv"])[pos]
+    a_cc = _floats(acts["carbon_content"])[pos]
+    a_of = _floats(acts["oxidation_rate"])[pos]
+    measured = ~np.isnan(a_ncv) | ~np.isnan(a_cc) | ~np.isnan(a_of)
+    ncv = np.where(~np.isnan(a_ncv), a_ncv, params["ncv"].astype("float64"))
+    p_ncv_unit = Text.of(pd.Series(params["ncv_unit"], dtype=object))
+    ncv_unit = A["ncv_unit"].take(pos).where(~np.isnan(a_ncv), p_ncv_unit)
+    cc = np.where(~np.isnan(a_cc), a_cc, params["cc"].astype("float64"))
+    of = np.where(~np.isnan(a_of), a_of, params["of"].astype("float64"))
+    unit = L["unit"].take(pos)
+    qty = L["quantity"][pos]
+    is_energy = unit.lookup(_dimension, object) == "energy"
+    gj = np.full(len(pos), np.nan)
     if is_energy.any():
-        gj[is_energy] = units.convert(df.loc[idx[is_energy.to_numpy()], "quantity"], unit[is_energy], "GJ")
-    by_ncv = ~is_energy & ncv.notna() & ncv_unit.notna()
+        e = np.flatnonzero(is_energy)
+        gj[e] = _convert(qty[e], unit.take(e), "GJ")
+    by_ncv = ~is_energy & ~np.isnan(ncv) & ~ncv_unit.isna()
     if by_ncv.any():
-        sel = idx[by_ncv.to_numpy()]
-        codes, uniques = units.distinct_pairs(ncv_unit[by_ncv].astype(str), unit[by_ncv])
-        mult = np.array([_energy_mult(nu, u) for nu, u in uniques], dtype="float64")
-        gj[by_ncv] = df.loc[sel, "quantity"].to_numpy() * ncv[by_ncv].to_numpy() * mult[codes]
-    ok = gj.notna() & cc.notna() & of.notna()
+        b = np.flatnonzero(by_ncv)
+        mult = _pairs_lookup(ncv_unit.take(b), unit.take(b), _energy_mult)
+        gj[b] = qty[b] * ncv[b] * mult
+    ok = ~np.isnan(gj) & ~np.isnan(cc) & ~np.isnan(of)
     co2 = gj * cc * of * C_TO_CO2
-    oki = idx[ok.to_numpy()]
-    df.loc[oki, "energy_gj"] = gj[ok].to_numpy()
-    df.loc[oki, "ncv"] = ncv[ok].to_numpy()
-    df.loc[oki, "ncv_unit"] = ncv_unit[ok].to_numpy()
-    df.loc[oki, "carbon_content"] = cc[ok].to_numpy()
-    df.loc[oki, "oxidation_rate"] = of[ok].to_numpy()
-    df.loc[oki, "t_CO2"] = co2[ok].to_numpy()
-    df.loc[oki, "factor_dataset"] = params.loc[ok, "dataset"].where(~measured[ok], "measured+" + params.loc[ok, "dataset"].fillna("")).to_numpy()
-    df.loc[oki, "factor_id"] = fuel[ok].to_numpy()
-    df.loc[oki, "precedence"] = np.where(measured[ok], "measured", level[ok.to_numpy()])
-    df.loc[oki, "rule"] = "AD × NCV × CC × OF × 44/12"
-    df.loc[oki, "status"] = "computed"
+    k = np.flatnonzero(ok)
+    oki = pos[k]
+    L["energy_gj"][oki] = gj[k]
+    L["ncv"][oki] = ncv[k]
+    L["ncv_unit"].put(oki, ncv_unit.take(k))
+    L["carbon_content"][oki] = cc[k]
+    L["oxidation_rate"][oki] = of[k]
+    L["t_CO2"][oki] = co2[k]
+    ds = Text.of(pd.Series(params["dataset"], dtype=object)).take(k)
+    ds_measured = ds.map(lambda d: "measured+" + ("" if _missing(d) else d))
+    L["factor_dataset"].put(oki, ds.where(~measured[k], ds_measured))
+    L["factor_id"].put(oki, fuel.take(k))
+    prec = np.where(measured[k], "measured", level[k])
+    L["precedence"].put(oki, View(np.where(prec == "measured", 0, np.where(prec == "basis", 1, 2)).astype(np.int32),
+                                  ["measured", "basis", "default"]))
+    L["rule"].put(oki, "AD × NCV × CC × OF × 44/12")
+    L["status"].put(oki, "computed")
     # CH4 and N2O from combustion, IPCC defaults per unit of energy, when the basis includes them
     if ctx.non_co2 is not None and ok.any():
-        use = np.where(df.loc[oki, "source"] == "mobile_combustion", "mobile", "stationary")
-        look = pd.DataFrame({"_i": oki, "use": use, "fuel": fuel[ok].to_numpy(), "gj": gj[ok].to_numpy()})
+        mobile = L["source"].take(oki).eq("mobile_combustion")
+        use = View(np.where(mobile, 0, 1).astype(np.int32), ["mobile", "stationary"])
+        ccodes, combos = _pairs(use, fuel.take(k))
+        look = pd.DataFrame({"_c": range(len(combos)), "use": [u for u, _ in combos],
+                             "fuel": [f if not _missing(f) else np.nan for _, f in combos]})
         j = look.merge(ctx.non_co2[["use", "fuel", "gas", "kg_per_gj"]], on=["use", "fuel"], how="inner")
+        # per combination and column, the factor assigned last (gases in order, rows in order)
+        kg = {"t_CH4": np.full(len(combos), np.nan), "t_N2O": np.full(len(combos), np.nan)}
         for gas, g in j.groupby("gas"):
             col = "t_CH4" if gas.upper().startswith("CH4") else "t_N2O"
-            df.loc[g["_i"].to_numpy(), col] = (g["gj"] * g["kg_per_gj"] / 1000.0).to_numpy()
+            kg[col][g["_c"].to_numpy()] = g["kg_per_gj"].to_numpy(dtype="float64")
+        gjk = gj[k]
+        for col, per in kg.items():
+            v = per[ccodes]
+            has = ~np.isnan(v)
+            if has.any():
+                L[col][oki[has]] = gjk[has] * v[has] / 1000.0
         if not j.empty:
-            ji = pd.Index(j["_i"].unique())
-            df.loc[ji, "rule"] = "AD × NCV × CC × OF × 44/12; CH4, N2O = energy × IPCC default"
+            matched = np.zeros(len(combos), dtype=bool)
+            matched[j["_c"].to_numpy()] = True
+            ji = oki[matched[ccodes]]
+            L["rule"].put(ji, "AD × NCV × CC × OF × 44/12; CH4, N2O = energy × IPCC default")
             ds = ctx.non_co2["dataset"].iloc[0]
-            df.loc[ji, "factor_dataset"] = df.loc[ji, "factor_dataset"].astype(str) + " + " + ds
+            L["factor_dataset"].put(ji, L["factor_dataset"].take(ji).map(
+                lambda d: np.nan if _missing(d) else str(d) + " + " + ds))
+
+
+def _map_missing(mapper: pd.Series) -> Any:
+    """What ``Series.map(mapper)`` gives a missing key."""
+    return pd.Series([np.nan], dtype=object).map(mapper).iloc[0]
+
+
+def _get(s: pd.Series, key: Any) -> Any:
+    """``Series.map``'s value for one key (NaN if absent)."""
+    return s.get(key, np.nan) if key in s.index else np.nan
+
+
+def _pairs_lookup(a: View, b: View, fn: Callable[[Any, Any], float]) -> np.ndarray:
+    codes, uniques = _pairs(a, b)
+    return np.array([fn(x, y) for x, y in uniques] or [np.nan], dtype="float64")[codes]
 
 
 @cache
@@ -365,197 +725,315 @@ def _energy_mult(ncv_unit: str, unit: str) -> float:
     return units.factor(info.text, "GJ")
 
 
-def _process(df: pd.DataFrame, ctx: Context) -> None:
-    m = (df["status"] == "pending") & (df["source"] == "process")
+def _process(L: Lines, ctx: Context) -> None:
+    m = _pending(L) & L["source"].eq("process")
     if not m.any() or ctx.process.empty:
         return
-    idx = df.index[m]
-    act = keys.keys(df.loc[idx, "activity"]).map(ctx.process_alias)
-    found = act.notna()
+    pos = np.flatnonzero(m)
+    act = L["activity"].take(pos).map(lambda a: ctx.process_alias.get(keys.key(a)))
+    found = ~act.isna()
     if not found.any():
         return
-    fi = idx[found.to_numpy()]
-    p = ctx.process.loc[act[found]]
-    bad = _apply_factor(df, fi, p["value"].reset_index(drop=True), p["unit"].reset_index(drop=True),
-                        p["gas"].reset_index(drop=True))
-    df.loc[fi, "factor_dataset"] = p["dataset"].to_numpy()
-    df.loc[fi, "factor_id"] = act[found].to_numpy()
-    df.loc[fi, "precedence"] = "default"
-    df.loc[fi, "rule"] = "quantity × process factor"
-    df.loc[fi, "status"] = np.where(bad, "mismatch", "computed")
+    k = np.flatnonzero(found)
+    fi = pos[k]
+    a = act.take(k)
+    proc = ctx.process
+    value = a.lookup(lambda x: proc.at[x, "value"] if isinstance(x, str) else np.nan, object)
+    unit = Text.of_view(a.map(lambda x: proc.at[x, "unit"]))
+    gas = Text.of_view(a.map(lambda x: proc.at[x, "gas"]))
+    bad = _apply_factor(L, fi, value, unit, gas)
+    L["factor_dataset"].put(fi, a.map(lambda x: proc.at[x, "dataset"]))
+    L["factor_id"].put(fi, a)
+    L["precedence"].put(fi, "default")
+    L["rule"].put(fi, "quantity × process factor")
+    L["status"].put(fi[bad], "mismatch")
+    L["status"].put(fi[~bad], "computed")
 
 
-def _fugitive(df: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
-    m = (df["status"] == "pending") & (df["source"] == "fugitive")
+def _fugitive(L: Lines, ctx: Context, A: dict[str, Text]) -> None:
+    m = _pending(L) & L["source"].eq("fugitive")
     if not m.any():
         return
-    idx = df.index[m]
-    gas = acts.loc[idx, "gas"].where(acts.loc[idx, "gas"].notna(), acts.loc[idx, "activity"])
-    known = _per_distinct(gas, gas_key).isin(ctx.gwp.index)
-    ki = idx[known.to_numpy()]
-    tonnes = units.convert(df.loc[ki, "quantity"], df.loc[ki, "unit"], "t")
-    _bucket_mass(df, ki, gas[known], tonnes)
-    df.loc[ki, "converted_quantity"] = tonnes.to_numpy()
-    df.loc[ki, "converted_unit"] = "t"
-    df.loc[ki, "rule"] = "mass of gas released × GWP"
-    df.loc[ki, "precedence"] = "row"
-    df.loc[ki, "status"] = "computed"
-    ui = idx[~known.to_numpy()]
-    df.loc[ui, "status"] = "excluded"
-    df.loc[ui, "reason"] = "gas-unknown"
-    df.loc[ui, "gas_other"] = gas[~known].to_numpy()
+    pos = np.flatnonzero(m)
+    gas = A["gas"].take(pos).fillna(L["activity"].take(pos))
+    known = gas.lookup(lambda g: gas_key(g) in ctx.gwp.index, bool)
+    kk = np.flatnonzero(known)
+    ki = pos[kk]
+    tonnes = _convert(L["quantity"][ki], L["unit"].take(ki), "t")
+    _bucket_mass(L, ki, gas.take(kk), tonnes)
+    L["converted_quantity"][ki] = tonnes
+    L["converted_unit"].put(ki, "t")
+    L["rule"].put(ki, "mass of gas released × GWP")
+    L["precedence"].put(ki, "row")
+    L["status"].put(ki, "computed")
+    uk = np.flatnonzero(~known)
+    ui = pos[uk]
+    L["status"].put(ui, "excluded")
+    L["reason"].put(ui, "gas-unknown")
+    L["gas_other"].put(ui, gas.take(uk))
 
 
-def _electricity(df: pd.DataFrame, ctx: Context) -> None:
-    m = df["source"] == "purchased_electricity"
+def _electricity(L: Lines, ctx: Context) -> None:
+    m = L["source"].eq("purchased_electricity")
     if not m.any():
         return
-    idx = df.index[m]
-    mwh = units.convert(df.loc[idx, "quantity"], df.loc[idx, "unit"], "MWh")
-    df.loc[idx, "converted_quantity"] = mwh.to_numpy()
-    df.loc[idx, "converted_unit"] = "MWh"
-    pending = (df.loc[idx, "status"] == "pending").to_numpy()
-    pi = idx[pending]
+    pos = np.flatnonzero(m)
+    mwh = _convert(L["quantity"][pos], L["unit"].take(pos), "MWh")
+    L["converted_quantity"][pos] = mwh
+    L["converted_unit"].put(pos, "MWh")
+    pending = L["status"].take(pos).eq("pending")
+    pi = pos[pending]
     g = ctx.grid
     level = ctx.settings.grid_factor_level
-    value = pd.Series(np.nan, index=pi)
-    used = pd.Series(None, index=pi, dtype="object")
-    ds = pd.Series(None, index=pi, dtype="object")
+    value = np.full(len(pi), np.nan)
+    used = np.full(len(pi), -1, dtype=np.int32)        # index into order
+    ds = Text.missing(len(pi))
     order = {"province": ["province", "region", "national"], "region": ["region", "national"],
              "national": ["national"]}[level]
-    for lvl in order:
-        need = value.isna()
+    for li, lvl in enumerate(order):
+        need = np.isnan(value)
         if not need.any():
             break
         rows = g.loc[(g["level"] == lvl) & (g["variant"] == "average")].set_index("region")
         if lvl == "province":
-            place = df.loc[pi, "province"]
+            place = L["province"].take(pi)
         elif lvl == "region":
-            place = df.loc[pi, "grid_region"]
+            place = L["grid_region"].take(pi)
         else:
-            place = pd.Series("全国", index=pi)
-        v = place.map(rows["value_t_per_mwh"])
-        hit = need & v.notna()
+            place = View(np.zeros(len(pi), dtype=np.int32), ["全国"])
+        vmap, dmap = rows["value_t_per_mwh"], rows["dataset"]
+        v = place.lookup(lambda p, vmap=vmap: _map_one(vmap, p), "float64")
+        hit = need & ~np.isnan(v)
         value[hit] = v[hit]
-        used[hit] = lvl
-        ds[hit] = place[hit].map(rows["dataset"])
-    df.loc[pi, "factor_value"] = value.to_numpy()
-    df.loc[pi, "factor_unit"] = "tCO2/MWh"
-    df.loc[pi, "factor_dataset"] = ds.to_numpy()
-    df.loc[pi, "factor_id"] = (used.fillna("") + ":" + df.loc[pi, "province"].fillna("")).to_numpy()
-    df.loc[pi, "grid_level"] = used.to_numpy()
-    df.loc[pi, "grid_fallback"] = (used != level).to_numpy()
-    df.loc[pi, "precedence"] = np.where(used == "national", "default", "basis")
-    df.loc[pi, "t_CO2"] = (mwh[pending] * value).to_numpy()
-    df.loc[pi, "rule"] = f"MWh × grid average factor ({ctx.grid_year}, location-based)"
-    ok = value.notna().to_numpy()
-    df.loc[pi[ok], "status"] = "computed"
+        used[hit] = li
+        h = np.flatnonzero(hit)
+        ds.put(h, place.take(h).map(lambda p, dmap=dmap: _map_one(dmap, p)))
+    used_v = View(used, order)
+    L["factor_value"][pi] = value
+    L["factor_unit"].put(pi, "tCO2/MWh")
+    L["factor_dataset"].put(pi, ds)
+    codes, pairs = _pairs(used_v, L["province"].take(pi))
+    ids = [("" if _missing(u) else u) + ":" + ("" if _missing(p) else p) for u, p in pairs]
+    L["factor_id"].put(pi, View(codes.astype(np.int32), ids))
+    L["grid_level"].put(pi, used_v)
+    L["grid_fallback"][pi] = np.where(used_v.eq(level), 0, 1).astype(np.int8)
+    L["precedence"].put(pi, View(np.where(used_v.eq("national"), 0, 1).astype(np.int32), ["default", "basis"]))
+    L["t_CO2"][pi] = mwh[pending] * value
+    L["rule"].put(pi, f"MWh × grid average factor ({ctx.grid_year}, location-based)")
+    L["status"].put(pi[~np.isnan(value)], "computed")
     # market-based: each facility's factor from its contractual instruments (see market.py)
-    mb = df.loc[idx, "facility_id"].map(ctx.mb_factor) if ctx.mb_factor is not None else pd.Series(np.nan, index=idx)
-    mb = mb.fillna(ctx.residual_factor if ctx.residual_factor is not None else np.nan)
-    df.loc[idx, "mb_factor"] = mb.to_numpy()
-    df.loc[idx, "co2e_market"] = (mwh * mb).to_numpy()
+    fid = L["facility_id"].take(pos)
+    if ctx.mb_factor is not None:
+        mbf = ctx.mb_factor
+        mb = fid.lookup(lambda f: _map_one(mbf, f), "float64")
+    else:
+        mb = np.full(len(pos), np.nan)
+    resid = ctx.residual_factor if ctx.residual_factor is not None else np.nan
+    mb = np.where(np.isnan(mb), resid, mb)
+    L["mb_factor"][pos] = mb
+    L["co2e_market"][pos] = mwh * mb
 
 
-def _heat(df: pd.DataFrame, ctx: Context) -> None:
-    m = (df["status"] == "pending") & df["source"].isin(["purchased_heat", "purchased_steam"])
+def _map_one(mapper: pd.Series, key: Any) -> Any:
+    """``Series.map(mapper)`` of one key."""
+    if _missing(key):
+        return _map_missing(mapper)
+    try:
+        v = mapper.get(key, np.nan)
+    except TypeError:
+        return np.nan
+    return v
+
+
+def _heat(L: Lines, ctx: Context) -> None:
+    m = _pending(L) & L["source"].isin(("purchased_heat", "purchased_steam"))
     if not m.any() or ctx.heat.empty:
         return
-    idx = df.index[m]
-    kind = df.loc[idx, "source"].map({"purchased_heat": "heat", "purchased_steam": "steam"})
-    ok = kind.isin(ctx.heat.index)
-    oi = idx[ok.to_numpy()]
-    h = ctx.heat.loc[kind[ok]]
-    gj = units.convert(df.loc[oi, "quantity"], df.loc[oi, "unit"], "GJ")
-    df.loc[oi, "converted_quantity"] = gj.to_numpy()
-    df.loc[oi, "converted_unit"] = "GJ"
-    bad = _apply_factor(df, oi, h["value"].reset_index(drop=True), h["unit"].reset_index(drop=True),
-                        pd.Series("CO2", index=range(len(oi))))
-    df.loc[oi, "factor_dataset"] = h["dataset"].to_numpy()
-    df.loc[oi, "factor_id"] = kind[ok].to_numpy()
-    df.loc[oi, "precedence"] = "default"
-    df.loc[oi, "rule"] = "GJ × heat factor"
-    df.loc[oi, "status"] = np.where(bad, "mismatch", "computed")
+    pos = np.flatnonzero(m)
+    kind = L["source"].take(pos).map({"purchased_heat": "heat", "purchased_steam": "steam"}.get)
+    ok = kind.isin(set(ctx.heat.index))
+    k = np.flatnonzero(ok)
+    oi = pos[k]
+    kd = kind.take(k)
+    heat = ctx.heat
+    gj = _convert(L["quantity"][oi], L["unit"].take(oi), "GJ")
+    L["converted_quantity"][oi] = gj
+    L["converted_unit"].put(oi, "GJ")
+    value = kd.lookup(lambda x: heat.at[x, "value"] if isinstance(x, str) else np.nan, object)
+    bad = _apply_factor(L, oi, value, Text.of_view(kd.map(lambda x: heat.at[x, "unit"])),
+                        View(np.zeros(len(oi), dtype=np.int32), ["CO2"]))
+    L["factor_dataset"].put(oi, kd.map(lambda x: heat.at[x, "dataset"]))
+    L["factor_id"].put(oi, kd)
+    L["precedence"].put(oi, "default")
+    L["rule"].put(oi, "GJ × heat factor")
+    L["status"].put(oi[bad], "mismatch")
+    L["status"].put(oi[~bad], "computed")
 
 
-def _co2e(df: pd.DataFrame, ctx: Context) -> None:
+def _co2e(L: Lines, ctx: Context) -> None:
     gwp = ctx.gwp
     # CH4 from combustion and other non-fossil sources uses the non-fossil value; a gas named
     # CH4_fossil in the input (fugitive fossil sources) arrives through gas_other.
-    df["gwp_CH4"] = np.where(df["t_CH4"].notna(), gwp.get("CH4", np.nan), np.nan)
-    df["gwp_N2O"] = np.where(df["t_N2O"].notna(), gwp.get("N2O", np.nan), np.nan)
-    other_key = _per_distinct(df["gas_other"], gas_key)
-    df["gwp_other"] = other_key.map(gwp).astype("float64")
-    group = other_key.map(ctx.gwp_group)
+    L["gwp_CH4"] = np.where(~np.isnan(L["t_CH4"]), gwp.get("CH4", np.nan), np.nan)
+    L["gwp_N2O"] = np.where(~np.isnan(L["t_N2O"]), gwp.get("N2O", np.nan), np.nan)
+    other_key = L["gas_other"].map(gas_key)
+    L["gwp_other"] = other_key.lookup(lambda k: _map_one(gwp, k), "float64")
+    group = other_key.map(lambda k: ctx.gwp_group.get(k) if not _missing(k) else None)
+
+    def z(a: np.ndarray) -> np.ndarray:
+        return np.where(np.isnan(a), 0.0, a)
+
     gross = {
-        "CO2": df["t_CO2"].fillna(0.0),
-        "CH4": (df["t_CH4"] * df["gwp_CH4"]).fillna(0.0),
-        "N2O": (df["t_N2O"] * df["gwp_N2O"]).fillna(0.0),
-        "unspecified": df["co2e_unspecified"].fillna(0.0),
+        "CO2": z(L["t_CO2"]),
+        "CH4": z(L["t_CH4"] * L["gwp_CH4"]),
+        "N2O": z(L["t_N2O"] * L["gwp_N2O"]),
+        "unspecified": z(L["co2e_unspecified"]),
     }
-    other = (df["t_other"] * df["gwp_other"]).fillna(0.0)
+    other = z(L["t_other"] * L["gwp_other"])
     for g in ("HFCs", "PFCs", "SF6", "NF3"):
-        gross[g] = other.where(group == g, 0.0)
+        gross[g] = np.where(group.eq(g), other, 0.0)
     # a named gas outside the seven (CH4_fossil counts as CH4) goes to its group or CH4
-    gross["CH4"] = gross["CH4"] + other.where(group == "CH4", 0.0)
-    gross["CO2"] = gross["CO2"] + other.where(group == "CO2", 0.0)
-    gross["N2O"] = gross["N2O"] + other.where(group == "N2O", 0.0)
+    gross["CH4"] = gross["CH4"] + np.where(group.eq("CH4"), other, 0.0)
+    gross["CO2"] = gross["CO2"] + np.where(group.eq("CO2"), other, 0.0)
+    gross["N2O"] = gross["N2O"] + np.where(group.eq("N2O"), other, 0.0)
     # a blend mixing groups (e.g. HFCs with a PFC) is not split: it is counted, as unspecified
-    named = group.isin(["CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"])
-    gross["unspecified"] = gross["unspecified"] + other.where(~named, 0.0)
+    named = group.isin(("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"))
+    gross["unspecified"] = gross["unspecified"] + np.where(~named, other, 0.0)
     total = sum(gross[g] for g in GAS_BUCKETS)
-    computed = df["status"] == "computed"
-    share = df["share"].astype("float64")
-    df["co2e_gross"] = total.where(computed, np.nan)
+    computed = L["status"].eq("computed")
+    share = L["share"].astype("float64")
+    L["co2e_gross"] = np.where(computed, total, np.nan)
     for g in GAS_BUCKETS:
-        df[f"co2e_{g}"] = (gross[g] * share).where(computed, 0.0)
-    df["co2e"] = (total * share).where(computed, 0.0)
-    df["biogenic_co2"] = (df["biogenic_co2"] * share).where(computed, np.nan)
-    elec = df["source"] == "purchased_electricity"
-    mb = df["co2e_market"].astype("float64")
-    df["co2e_market"] = np.where(df["scope"].eq(2).fillna(False) & computed,
-                                 np.where(elec, mb * share, df["co2e"]), 0.0)
+        L[f"co2e_{g}"] = np.where(computed, gross[g] * share, 0.0)
+    L["co2e"] = np.where(computed, total * share, 0.0)
+    L["biogenic_co2"] = np.where(computed, L["biogenic_co2"] * share, np.nan)
+    elec = L["source"].eq("purchased_electricity")
+    mb = L["co2e_market"]
+    L["co2e_market"] = np.where((L["scope"] == 2) & computed, np.where(elec, mb * share, L["co2e"]), 0.0)
+
+
+def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", sheet: str | None = None
+                    ) -> tuple[Lines, list[Issue]]:
+    """Trace lines (as columns) for a chunk of accepted activity rows (indexed arbitrarily), in the
+    rows' order."""
+    issues: list[Issue] = []
+    acts = acts.reset_index(drop=True)
+    L = _init(acts, ctx, file, sheet)
+    if not len(acts):  # no activities table at all: its (untyped) columns stay untyped in the trace
+        L.untyped = frozenset(c for c in ("source", "activity", "method", "data_quality", "unit", "quantity",
+                                          "scope3_category", "verified") if acts[c].dtype == object)
+    # the activity columns the calculation reads as text, each factorised once
+    A = {c: Text.of(acts[c]) for c in ("ef_unit", "ef_source", "gas", "ncv_unit")}
+    _spend(L, ctx, issues)
+    _row_factors(L, acts, A)
+    _user_factors(L, ctx)
+    _combustion(L, acts, ctx, A)
+    _process(L, ctx)
+    _fugitive(L, ctx, A)
+    _electricity(L, ctx)
+    _heat(L, ctx)
+    # CO2 from biomass is reported outside the scopes; its CH4 and N2O stay in Scope 1
+    bio = (_flags(acts["biogenic"]) == 1) & ~np.isnan(L["t_CO2"])
+    if bio.any():
+        L["biogenic_co2"][bio] = L["t_CO2"][bio]
+        L["t_CO2"][bio] = np.nan
+    # rows still pending found no factor; mismatched units were found but did not fit
+    status = L["status"]
+    pend = status.eq("pending")
+    mis = status.eq("mismatch")
+    L["reason"].put(pend, "no-factor")
+    L["reason"].put(mis, "factor-unit-mismatch")
+    status.put(pend | mis, "excluded")
+    _co2e(L, ctx)
+    inb = status.eq("computed") & (L["share"] <= 0)
+    status.put(inb, "outside_boundary")
+    L["reason"].put(inb, "outside-boundary")
+    status.put(status.eq("computed"), "included")
+    for i in np.flatnonzero(status.eq("excluded")):
+        loc = Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "activity")
+        reason = L.value("reason", i)
+        if reason == "no-factor":
+            issues.append(issue("no-factor", loc, table="activities", activity=L.value("activity", i),
+                                unit=L.value("unit", i), source=L.value("source", i)))
+        elif reason == "gas-unknown":
+            issues.append(issue("gas-unknown", Location(loc.file, loc.sheet, loc.row, "gas"), table="activities",
+                                value=L.value("gas_other", i)))
+        elif reason == "factor-unit-mismatch":
+            issues.append(issue("factor-unit-mismatch", Location(loc.file, loc.sheet, loc.row, "unit"),
+                                table="activities", factor_unit=L.value("factor_unit", i),
+                                unit=L.value("unit", i)))
+    return L, issues
 
 
 def calculate(acts: pd.DataFrame, ctx: Context, file: str = "activities", sheet: str | None = None
               ) -> tuple[pd.DataFrame, list[Issue]]:
     """Trace lines for a chunk of accepted activity rows (indexed arbitrarily)."""
-    issues: list[Issue] = []
-    acts = acts.reset_index(drop=True)
-    df = _init(acts, ctx, file, sheet)
-    _spend(df, acts, ctx, issues)
-    _row_factors(df, acts)
-    _user_factors(df, acts, ctx)
-    _combustion(df, acts, ctx)
-    _process(df, ctx)
-    _fugitive(df, acts, ctx)
-    _electricity(df, ctx)
-    _heat(df, ctx)
-    # CO2 from biomass is reported outside the scopes; its CH4 and N2O stay in Scope 1
-    bio = acts["biogenic"].fillna(False).astype(bool).to_numpy() & df["t_CO2"].notna().to_numpy()
-    if bio.any():
-        df.loc[bio, "biogenic_co2"] = df.loc[bio, "t_CO2"]
-        df.loc[bio, "t_CO2"] = np.nan
-    # rows still pending found no factor; mismatched units were found but did not fit
-    pend = df["status"] == "pending"
-    df.loc[pend, "reason"] = "no-factor"
-    mis = df["status"] == "mismatch"
-    df.loc[mis, "reason"] = "factor-unit-mismatch"
-    df.loc[pend | mis, "status"] = "excluded"
-    _co2e(df, ctx)
-    inb = (df["status"] == "computed") & (df["share"] <= 0)
-    df.loc[inb, "status"] = "outside_boundary"
-    df.loc[inb, "reason"] = "outside-boundary"
-    df.loc[df["status"] == "computed", "status"] = "included"
-    for r in df.loc[df["status"] == "excluded"].itertuples(index=False):
-        loc = Location(r.file, r.sheet, int(r.row), "activity")
-        if r.reason == "no-factor":
-            issues.append(issue("no-factor", loc, table="activities", activity=r.activity, unit=r.unit,
-                                source=r.source))
-        elif r.reason == "gas-unknown":
-            issues.append(issue("gas-unknown", Location(r.file, r.sheet, int(r.row), "gas"), table="activities",
-                                value=r.gas_other))
-        elif r.reason == "factor-unit-mismatch":
-            issues.append(issue("factor-unit-mismatch", Location(r.file, r.sheet, int(r.row), "unit"),
-                                table="activities", factor_unit=r.factor_unit, unit=r.unit))
-    return df[TRACE_COLUMNS], issues
+    L, issues = calculate_lines(acts, ctx, file, sheet)
+    return frame([L]), issues
+
+
+# --- lines → the trace DataFrame ----------------------------------------------------------------------
+
+def frame(parts: Sequence[Lines], order: np.ndarray | None = None) -> pd.DataFrame:
+    """The trace as a DataFrame: the parts' lines one after the other (then taken in ``order``
+    when given), text that repeats as categoricals, ids as Arrow-backed strings, scope and category
+    as Int64, ``verified`` as boolean and ``grid_fallback`` as Python booleans (None when not
+    electricity). Built a column at a time, each taken from the parts (which are left empty), so
+    that the lines are held about once, not three times."""
+    parts = [p for p in parts if p is not None]
+    n = sum(p.n for p in parts)
+    untyped = frozenset().union(*(p.untyped for p in parts))
+    if order is not None and (len(order) < 2 or bool((order[1:] > order[:-1]).all())):
+        order = None                       # already in order
+    taken = None if order is None else pa.array(order, type=pa.int64())
+    data: dict[str, Any] = {}
+    for c in TRACE_COLUMNS:
+        cols = [p.cols.pop(c) for p in parts]
+        if c in untyped:
+            data[c] = pd.Series([None] * n, dtype=object)
+            continue
+        if isinstance(cols[0], View):
+            if len(cols) == 1:
+                t = cols[0] if isinstance(cols[0], Text) else Text.of_view(cols[0])  # distinct values
+                codes, values = t.codes, list(t.values)
+            else:
+                t = Text.missing(n)
+                at = 0
+                for p, v in zip(parts, cols, strict=True):
+                    t.put(slice(at, at + p.n), v)
+                    at += p.n
+                codes, values = t.codes, t.values
+            if order is not None:
+                codes = codes[order]
+            cats = pd.Index(values) if values else pd.Index([], dtype="str")
+            data[c] = pd.Categorical.from_codes(codes, categories=cats, validate=False)
+            continue
+        if isinstance(cols[0], np.ndarray):
+            v = cols[0] if len(cols) == 1 else np.concatenate(cols)
+            if order is not None:
+                v = v[order]
+        else:
+            v = cols[0] if len(cols) == 1 else pa.concat_arrays([x.cast(pa.large_string()) for x in cols])
+            if taken is not None:
+                v = v.take(taken)
+        del cols
+        if c in IDS:
+            data[c] = _str_series(v)
+        elif c in NULLABLE_INT:
+            data[c] = pd.array(v, dtype="Int64")
+        elif c == "verified":
+            data[c] = pd.arrays.BooleanArray(v == 1, v < 0)
+        elif c == "grid_fallback":
+            table = np.array([False, True, None], dtype=object)
+            data[c] = table[np.where(v < 0, 2, v)]
+        else:
+            data[c] = v
+    return pd.DataFrame(data, columns=TRACE_COLUMNS, copy=False)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)   # pandas' default text ("str")
+
+
+def _str_series(a: Any) -> pd.Series:
+    """An Arrow string array as pandas' (Arrow-backed) text, without a copy."""
+    return pd.Series(pa.chunked_array([a]), dtype=_STR)
