@@ -166,6 +166,9 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
         (out / "results.json").write_text(results_json(results), encoding="utf-8")
     trace_path = out / "trace.parquet" if (out / "trace.parquet").is_file() else out / "trace"
     trace = pd.read_parquet(trace_path)
+    # the files hold grid_fallback as text; the in-process trace holds booleans, which the workpapers
+    # write as TRUE: the same cells whichever engine ran
+    trace["grid_fallback"] = trace["grid_fallback"].map({"True": True, "False": False}).astype(object)
     return _Computed(results, trace, []), r.issues, lib_issues, list(r.paths)
 
 

@@ -296,7 +296,7 @@ def test_partials_add_up(tmp_path: Path) -> None:
 def test_report_pack_is_the_same_with_every_engine(tmp_path: Path, client: Any) -> None:
     """`disclosure report --engine chunked|dask` checks and computes a chunk at a time and gives the
     pack of the in-process run: results.json equal (sums within 1e-9: 40-row chunks add in another
-    order), the XBRL and Inline XBRL byte for byte, and a pack that `verify` re-performs."""
+    order), the XBRL, Inline XBRL and workpapers byte for byte, and a pack that `verify` re-performs."""
     from disclosure.assure.verify import verify
     from disclosure.export.xbrl import stem_of
 
@@ -312,7 +312,7 @@ def test_report_pack_is_the_same_with_every_engine(tmp_path: Path, client: Any) 
     for engine in ("chunked", "dask"):
         results = {e: json.loads((packs[e] / "results.json").read_text(encoding="utf-8")) for e in (engine, "inprocess")}
         assert same(results[engine], results["inprocess"]) == []
-        for name in (f"{stem}.xbrl", f"{stem}.xhtml"):
+        for name in (f"{stem}.xbrl", f"{stem}.xhtml", "workpapers.xlsx"):
             assert (packs[engine] / name).read_bytes() == (packs["inprocess"] / name).read_bytes(), (engine, name)
         man = json.loads((packs[engine] / "manifest.json").read_text(encoding="utf-8"))
         assert man["engine"] == engine
