@@ -26,19 +26,15 @@ its SHA-256, so two versions of the tool can be compared byte for byte.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
 import re
-import resource
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+import _harness
+
 GENERATOR_VERSION = 2
 TARGET_RATIO = 3.0
 TARGET_MEMORY_MB = 2048
@@ -98,15 +94,7 @@ def generate(folder: Path, rows: int, seed: int = 20250101, bad_share: float = 0
     }).to_csv(folder / "facilities.csv", index=False)
 
     # activities: monthly records of one facility and one source each
-    kind = rng.integers(0, len(SOURCES), rows)
-    src = np.array([s[0] for s in SOURCES], dtype=object)[kind]
-    act = np.array([s[1] for s in SOURCES], dtype=object)[kind]
-    unit = np.empty(rows, dtype=object)
-    for k, (_, _, us, _) in enumerate(SOURCES):
-        m = kind == k
-        unit[m] = rng.choice(us, int(m.sum()))
-    typical = np.array([s[3] for s in SOURCES])[kind]
-    qty = np.round(rng.lognormal(0.0, 0.6, rows) * typical, 3)
+    src, act, unit, qty = _harness.draw_sources(rng, rows, SOURCES)
     qty_text = pd.Series(qty).map("{:.3f}".format).to_numpy(dtype=object)
     commas = rng.random(rows) < 0.1  # some exports keep thousands separators
     qty_text[commas] = pd.Series(qty[commas]).map("{:,.3f}".format).to_numpy(dtype=object)
@@ -127,7 +115,7 @@ def generate(folder: Path, rows: int, seed: int = 20250101, bad_share: float = 0
     # the gas of refrigerant leaks
     empty = np.full(rows, "", dtype=object)
     ncv, ncv_unit, cc, ox = empty.copy(), empty.copy(), empty.copy(), empty.copy()
-    measured = (act == "烟煤") & np.isin(unit, ["t", "吨"]) & (rng.random(rows) < 0.3)
+    measured = _harness.measured_coal(rng, act, unit)
     ncv[measured] = pd.Series(rng.normal(20.9, 1.0, int(measured.sum()))).map("{:.3f}".format).to_numpy()
     ncv_unit[measured] = "GJ/t"
     cc[measured] = "0.02618"
@@ -140,7 +128,7 @@ def generate(folder: Path, rows: int, seed: int = 20250101, bad_share: float = 0
 
     cat = np.array([str(SCOPE3_CATEGORY.get(a, "")) for a in act], dtype=object)
     s3 = src == "scope3"
-    method = np.where(s3, np.where(np.isin(unit, ["万元", "元"]), "spend_based", "distance_based"), "")
+    method = _harness.scope3_method(s3, unit, "")
     facility = rng.choice(fac_ids, rows)
     if bad_share > 0:  # after every draw above, so the good rows are those of the clean data set
         spoil(np.random.default_rng(seed + 1), bad_share, facility, qty_text, unit)
@@ -163,9 +151,9 @@ def generate(folder: Path, rows: int, seed: int = 20250101, bad_share: float = 0
         "ef_unit": ef_unit,
         "ef_source": ef_source,
         "method": method,
-        "data_quality": rng.choice(["primary", "secondary", "一手数据"], rows, p=[0.6, 0.3, 0.1]),
+        "data_quality": _harness.data_quality(rng, rows),
         "verified": rng.choice(["是", "否"], rows),
-        "evidence": [f"INV-{i:07d}" for i in rng.integers(0, 10_000_000, rows)],
+        "evidence": _harness.evidence(rng, rows),
     }).to_csv(folder / "activities.csv", index=False)
 
     (folder / "report.yaml").write_text(
@@ -174,7 +162,7 @@ def generate(folder: Path, rows: int, seed: int = 20250101, bad_share: float = 0
     m = {"rows": rows, "version": GENERATOR_VERSION, "seed": seed}
     if bad_share > 0:
         m["bad_share"] = bad_share
-    (folder / "meta.json").write_text(json.dumps(m))
+    _harness.write_meta(folder, m)
 
 
 def spoil(rng, share: float, facility, qty_text, unit) -> None:
@@ -201,34 +189,13 @@ def data_dir(folder: Path, rows: int, bad_share: float) -> Path:
 
 
 def ensure_data(folder: Path, rows: int, bad_share: float = 0.0) -> Path:
-    target = data_dir(folder, rows, bad_share)
-    meta = target / "meta.json"
-    if meta.exists():
-        m = json.loads(meta.read_text())
-        if (m.get("rows") == rows and m.get("version") == GENERATOR_VERSION
-                and m.get("bad_share", 0.0) == bad_share):
-            return target
-    t = time.perf_counter()
-    # in a child, so this process stays small (its children inherit nothing from it then)
-    subprocess.run([sys.executable, __file__, "--generate", "--rows", str(rows), "--data", str(target),
-                    "--bad-share", str(bad_share)], check=True)
-    print(f"generated {rows:,} rows in {time.perf_counter() - t:.1f} s → {target}", file=sys.stderr)
-    return target
+    # meta.json names a bad share only when there is one
+    expected = {"rows": rows, "version": GENERATOR_VERSION, "bad_share": bad_share or None}
+    return _harness.ensure_data(__file__, data_dir(folder, rows, bad_share), rows, expected,
+                                extra=["--bad-share", str(bad_share)])
 
 
 # --- measuring ---------------------------------------------------------------------------------------
-
-def peak_rss_kb() -> int:
-    """Peak resident memory of this process in KiB. Linux's ``ru_maxrss`` survives ``exec``, so a
-    child would report its parent's peak; ``VmHWM`` belongs to the process image, so read that."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-
 
 def child(kind: str, folder: Path) -> None:
     """Run one measurement in this (fresh) process and print its figures as JSON."""
@@ -239,38 +206,31 @@ def child(kind: str, folder: Path) -> None:
 
     if kind == "check":
         from disclosure.ingest.inventory import load_inventory
-    rss_before = peak_rss_kb()
-    t = time.perf_counter()
-    if kind == "bare":
-        frame = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
-        n, issues = len(frame), 0
-    else:
-        inv, found = load_inventory(folder)
-        n, issues = inv.counts["activities"].read, len(found)
-    seconds = time.perf_counter() - t
-    rss = peak_rss_kb()
-    print(json.dumps({"seconds": seconds, "maxrss_kb": rss, "baseline_kb": rss_before, "rows": n,
-                      "issues": issues}))
+    with _harness.time_and_peak() as figures:
+        if kind == "bare":
+            frame = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
+            figures.update(rows=len(frame), issues=0)
+        else:
+            inv, found = load_inventory(folder)
+            figures.update(rows=inv.counts["activities"].read, issues=len(found))
+    print(json.dumps(figures))
 
 
 def child_cli(fmt: str, folder: Path) -> None:
     """``disclosure check folder --format fmt`` in this process, as the console script runs it (its
     ``main``), stdout to wherever the parent sent it; the figures go to stderr as JSON."""
-    rss_before = peak_rss_kb()
-    t = time.perf_counter()
-    sys.argv = ["disclosure", "check", str(folder), "--format", fmt]
-    code = 0
-    try:
-        from disclosure.cli import main as cli_main
+    with _harness.time_and_peak() as figures:
+        sys.argv = ["disclosure", "check", str(folder), "--format", fmt]
+        code = 0
+        try:
+            from disclosure.cli import main as cli_main
 
-        cli_main()
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 3)
-    sys.stdout.flush()
-    seconds = time.perf_counter() - t
-    rss = peak_rss_kb()
-    sys.stderr.write("\n" + json.dumps({"seconds": seconds, "maxrss_kb": rss, "baseline_kb": rss_before,
-                                        "exit": code}) + "\n")
+            cli_main()
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 3)
+        sys.stdout.flush()
+    figures["exit"] = code
+    sys.stderr.write("\n" + json.dumps(figures) + "\n")
 
 
 def output_facts(fmt: str, path: Path) -> dict:
@@ -294,62 +254,41 @@ def output_facts(fmt: str, path: Path) -> dict:
 
 
 def measure(kind: str, folder: Path, runs: int) -> list[dict]:
+    """``runs`` runs of one measurement, each in a fresh process; ``text`` and ``json`` send the
+    output to ``<folder>/check.<kind>.out`` and add its facts."""
+    cmd = _harness.child_command(__file__, kind, folder)
     out = []
     for _ in range(runs):
-        t = time.perf_counter()
         if kind in ("text", "json"):
             target = folder / f"check.{kind}.out"
-            with open(target, "wb") as fh:
-                p = subprocess.run([sys.executable, __file__, "--child", kind, "--data", str(folder)],
-                                   stdout=fh, stderr=subprocess.PIPE, text=True, check=False)
-            elapsed = time.perf_counter() - t
-            lines = p.stderr.strip().splitlines()
-            try:
-                r = json.loads(lines[-1])
-            except (IndexError, ValueError):
-                sys.exit(f"{kind} run failed:\n{p.stderr}")
+            r, stderr = _harness.run_child(cmd, kind, stdout=target)
             if r["exit"] not in (0, 1):
-                sys.exit(f"{kind} run failed (exit {r['exit']}):\n{p.stderr}")
+                sys.exit(f"{kind} run failed (exit {r['exit']}):\n{stderr}")
             r.update(output_facts(kind, target))
         else:
-            p = subprocess.run([sys.executable, __file__, "--child", kind, "--data", str(folder)],
-                               capture_output=True, text=True, check=False)
-            elapsed = time.perf_counter() - t
-            if p.returncode != 0:
-                sys.exit(f"{kind} run failed:\n{p.stderr}")
-            r = json.loads(p.stdout.strip().splitlines()[-1])
-        r["process_seconds"] = elapsed
+            r, _ = _harness.run_child(cmd, kind)
         out.append(r)
     return out
 
 
 def profile(folder: Path, top: int = 30) -> None:
-    import cProfile
-    import pstats
-
     from disclosure.ingest.inventory import load_inventory
 
-    prof = cProfile.Profile()
-    prof.enable()
-    load_inventory(folder)
-    prof.disable()
-    stats = pstats.Stats(prof, stream=sys.stdout)
-    stats.sort_stats("cumulative").print_stats(top)
-    stats.sort_stats("tottime").print_stats(top)
+    def run() -> None:
+        load_inventory(folder)
+
+    _harness.profile(run, top)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap = _harness.parser(__doc__)
+    _harness.add_size_options(ap, rows=1_000_000, runs=3)
     ap.add_argument("--bad-share", type=float, default=0.0,
                     help="share of activity rows made invalid (0.5: about half, ~500k issues a million rows)")
     ap.add_argument("--what", default="bare,check,text,json",
                     help="comma-separated measurements: bare, check, text, json (default: all)")
     ap.add_argument("--profile", action="store_true", help="also cProfile one load_inventory")
-    ap.add_argument("--child", choices=["bare", "check", "text", "json"], help=argparse.SUPPRESS)
-    ap.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    _harness.add_internal_options(ap, ["bare", "check", "text", "json"])
     args = ap.parse_args()
     if args.child:
         child(args.child, args.data)
@@ -367,21 +306,19 @@ def main() -> None:
     results = {k: measure(k, folder, args.runs) for k in what}
 
     def med(k: str, field: str) -> float:
-        return statistics.median(r[field] for r in results[k])
+        return _harness.median(results[k], field)
 
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"\nactivities: {args.rows:,} rows ({args.bad_share:.0%} made invalid), {size / 1e6:.0f} MB CSV; "
-          f"medians of {args.runs} runs, each in a fresh process; python {sys.version.split()[0]}; "
-          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
-    print(f"{'':34}{'median s':>10}{'runs s':>20}{'process s':>11}{'peak RSS MB':>13}{'(before op MB)':>15}")
+          f"medians of {args.runs} runs, each in a fresh process; python {_harness.python_version()}; "
+          f"load average {_harness.load_average()} on {os.cpu_count()} CPUs")
     labels = {"bare": "pandas read_csv(dtype=str)", "check": "load_inventory (check)",
               "text": "disclosure check (text)", "json": "disclosure check --format json"}
-    for k, label in labels.items():
-        if k not in results:
-            continue
-        runs = " ".join(f"{r['seconds']:.2f}" for r in results[k])
-        print(f"{label:34}{med(k, 'seconds'):>10.2f}{runs:>20}{med(k, 'process_seconds'):>11.2f}"
-              f"{med(k, 'maxrss_kb') / 1024:>13.0f}{med(k, 'baseline_kb') / 1024:>15.0f}")
+    _harness.print_table(
+        [("", "34", ""), ("median s", ">10", ".2f"), ("runs s", ">20", ""), ("process s", ">11", ".2f"),
+         ("peak RSS MB", ">13", ".0f"), ("(before op MB)", ">15", ".0f")],
+        [[label, med(k, "seconds"), " ".join(f"{r['seconds']:.2f}" for r in results[k]),
+          med(k, "process_seconds"), med(k, "maxrss_kb") / 1024, med(k, "baseline_kb") / 1024]
+         for k, label in labels.items() if k in results])
     for k in ("text", "json"):
         if k in results:
             last = results[k][-1]

@@ -21,10 +21,7 @@ and prints both and the ratio. Targets: (b) within 3x of (a), peak memory under 
 
 from __future__ import annotations
 
-import argparse
 import json
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +30,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench_check  # noqa: E402  (the activity generator and the memory probe are shared)
+import _harness  # noqa: E402
+import bench_check  # noqa: E402  (the activity generator is shared)
 
 GENERATOR_VERSION = 2
 TARGET_RATIO = 3.0
@@ -103,24 +101,13 @@ def generate(folder: Path, rows: int, seed: int = 20250101) -> None:
     pd.DataFrame(FACTORS, columns=["factor_id", "activity", "unit", "gas", "value", "value_unit", "year"]
                  ).assign(source="illustrative, benchmark only").to_csv(folder / "factors.csv", index=False)
     (folder / "report.yaml").write_text(REPORT_YAML, encoding="utf-8")
-    (folder / "meta.json").write_text(json.dumps({"rows": rows, "version": GENERATOR_VERSION,
-                                                  "check_version": bench_check.GENERATOR_VERSION,
-                                                  "seed": seed}))
+    _harness.write_meta(folder, {"rows": rows, "version": GENERATOR_VERSION,
+                                 "check_version": bench_check.GENERATOR_VERSION, "seed": seed})
 
 
 def ensure_data(folder: Path, rows: int) -> Path:
-    target = folder / f"compute_rows_{rows}"
-    meta = target / "meta.json"
-    if meta.exists():
-        m = json.loads(meta.read_text())
-        if (m.get("rows"), m.get("version"), m.get("check_version")) == (
-                rows, GENERATOR_VERSION, bench_check.GENERATOR_VERSION):
-            return target
-    t = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--generate", "--rows", str(rows), "--data", str(target)],
-                   check=True)
-    print(f"generated {rows:,} rows in {time.perf_counter() - t:.1f} s → {target}", file=sys.stderr)
-    return target
+    expected = {"rows": rows, "version": GENERATOR_VERSION, "check_version": bench_check.GENERATOR_VERSION}
+    return _harness.ensure_data(__file__, folder / f"compute_rows_{rows}", rows, expected)
 
 
 # --- measuring ---------------------------------------------------------------------------------------
@@ -147,68 +134,52 @@ def child(kind: str, folder: Path) -> None:
         from disclosure.compute import compute
         from disclosure.compute.write import write_outputs
         from disclosure.ingest.inventory import load_inventory
-    rss_before = bench_check.peak_rss_kb()
-    t = time.perf_counter()
-    extra: dict = {}
-    if kind == "bare":
-        extra["groups"] = baseline(folder)
-    else:
-        with tempfile.TemporaryDirectory(prefix="bench-compute-") as out:
-            t_load = time.perf_counter()
-            inv, found = load_inventory(folder)
-            t_comp = time.perf_counter()
-            comp = compute(inv)
-            t_write = time.perf_counter()
-            write_outputs(comp, Path(out))
-            t_end = time.perf_counter()
-            extra = {"load_s": t_comp - t_load, "compute_s": t_write - t_comp, "write_s": t_end - t_write,
-                     "lines": len(comp.trace), "issues": len(found) + len(comp.issues),
-                     "by_status": comp.results["lines"]["by_status"],
-                     "scope1": comp.results["totals"]["scope1"]}
-    seconds = time.perf_counter() - t
-    print(json.dumps({"seconds": seconds, "maxrss_kb": bench_check.peak_rss_kb(), "baseline_kb": rss_before,
-                      **extra}))
+    with _harness.time_and_peak() as figures:
+        if kind == "bare":
+            figures["groups"] = baseline(folder)
+        else:
+            with tempfile.TemporaryDirectory(prefix="bench-compute-") as out:
+                t_load = time.perf_counter()
+                inv, found = load_inventory(folder)
+                t_comp = time.perf_counter()
+                comp = compute(inv)
+                t_write = time.perf_counter()
+                write_outputs(comp, Path(out))
+                t_end = time.perf_counter()
+                figures.update({"load_s": t_comp - t_load, "compute_s": t_write - t_comp,
+                                "write_s": t_end - t_write, "lines": len(comp.trace),
+                                "issues": len(found) + len(comp.issues),
+                                "by_status": comp.results["lines"]["by_status"],
+                                "scope1": comp.results["totals"]["scope1"]})
+    print(json.dumps(figures))
 
 
 def measure(kind: str, folder: Path, runs: int) -> list[dict]:
-    out = []
-    for _ in range(runs):
-        p = subprocess.run([sys.executable, __file__, "--child", kind, "--data", str(folder)],
-                           capture_output=True, text=True, check=False)
-        if p.returncode != 0:
-            sys.exit(f"{kind} run failed:\n{p.stderr}")
-        out.append(json.loads(p.stdout.strip().splitlines()[-1]))
-    return out
+    """``runs`` runs of one measurement, each in a fresh process."""
+    cmd = _harness.child_command(__file__, kind, folder)
+    return [_harness.run_child(cmd, kind)[0] for _ in range(runs)]
 
 
 def profile(folder: Path, top: int = 35) -> None:
-    import cProfile
-    import pstats
-
     from disclosure.compute import compute
     from disclosure.compute.write import write_outputs
     from disclosure.ingest.inventory import load_inventory
 
-    prof = cProfile.Profile()
     with tempfile.TemporaryDirectory(prefix="bench-compute-") as out:
-        prof.enable()
-        inv, _ = load_inventory(folder)
-        comp = compute(inv)
-        write_outputs(comp, Path(out))
-        prof.disable()
-    stats = pstats.Stats(prof, stream=sys.stdout)
-    stats.sort_stats("cumulative").print_stats(top)
-    stats.sort_stats("tottime").print_stats(top)
+        def run() -> tuple:
+            inv, _ = load_inventory(folder)
+            comp = compute(inv)
+            write_outputs(comp, Path(out))
+            return inv, comp  # freed after the profiler stops
+
+        _harness.profile(run, top)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap = _harness.parser(__doc__)
+    _harness.add_size_options(ap, rows=1_000_000, runs=3)
     ap.add_argument("--profile", action="store_true", help="also cProfile one load + compute + write")
-    ap.add_argument("--child", choices=["bare", "compute"], help=argparse.SUPPRESS)
-    ap.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    _harness.add_internal_options(ap, ["bare", "compute"])
     args = ap.parse_args()
     if args.child:
         child(args.child, args.data)
@@ -222,15 +193,15 @@ def main() -> None:
     results = {k: measure(k, folder, args.runs) for k in ("bare", "compute")}
 
     def med(k: str, field: str) -> float:
-        return statistics.median(r[field] for r in results[k])
+        return _harness.median(results[k], field)
 
     print(f"\nactivities: {args.rows:,} rows, {size / 1e6:.0f} MB CSV; medians of {args.runs} runs, "
-          f"each in a fresh process; python {sys.version.split()[0]}")
-    print(f"{'':40}{'median s':>10}{'runs s':>24}{'peak RSS MB':>13}")
+          f"each in a fresh process; python {_harness.python_version()}")
     labels = {"bare": "pandas read + merge + multiply + sum", "compute": "load_inventory + compute + write"}
-    for k, label in labels.items():
-        runs = " ".join(f"{r['seconds']:.2f}" for r in results[k])
-        print(f"{label:40}{med(k, 'seconds'):>10.2f}{runs:>24}{med(k, 'maxrss_kb') / 1024:>13.0f}")
+    _harness.print_table(
+        [("", "40", ""), ("median s", ">10", ".2f"), ("runs s", ">24", ""), ("peak RSS MB", ">13", ".0f")],
+        [[label, med(k, "seconds"), " ".join(f"{r['seconds']:.2f}" for r in results[k]),
+          med(k, "maxrss_kb") / 1024] for k, label in labels.items()])
     print(f"  of which load {med('compute', 'load_s'):.2f} s, compute {med('compute', 'compute_s'):.2f} s, "
           f"write {med('compute', 'write_s'):.2f} s")
     ratio = med("compute", "seconds") / med("bare", "seconds")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench_check  # noqa: E402  (the activity kinds and provinces are shared)
+import _harness  # noqa: E402
+import bench_check  # noqa: E402  (the activity kinds are shared)
 import bench_compute  # noqa: E402  (the small tables, factors and report.yaml are shared)
 
 GENERATOR_VERSION = 1
@@ -51,19 +51,11 @@ def _block(rng, start: int, n: int, facilities):
     import numpy as np
     import pandas as pd
 
-    sources = bench_check.SOURCES
-    kind = rng.integers(0, len(sources), n)
-    src = np.array([s[0] for s in sources], dtype=object)[kind]
-    act = np.array([s[1] for s in sources], dtype=object)[kind]
-    unit = np.empty(n, dtype=object)
-    for k, (_, _, us, _) in enumerate(sources):
-        m = kind == k
-        unit[m] = rng.choice(us, int(m.sum()))
-    qty = np.round(rng.lognormal(0.0, 0.6, n) * np.array([s[3] for s in sources])[kind], 3)
+    src, act, unit, qty = _harness.draw_sources(rng, n, bench_check.SOURCES)
     month = rng.integers(1, 13, n)
     start_d = pd.to_datetime({"year": np.full(n, 2025), "month": month, "day": np.ones(n, dtype=int)})
     end_d = start_d + pd.offsets.MonthEnd(0)
-    measured = (act == "烟煤") & np.isin(unit, ["t", "吨"]) & (rng.random(n) < 0.3)
+    measured = _harness.measured_coal(rng, act, unit)
     own = src == "process"
     leak = src == "fugitive"
     s3 = src == "scope3"
@@ -88,10 +80,10 @@ def _block(rng, start: int, n: int, facilities):
         "ef_value": np.where(own, 0.44, nan),
         "ef_unit": np.where(own, "tCO2/t", none),
         "ef_source": np.where(own, "GB/T 32151.8-2015", none),
-        "method": np.where(s3, np.where(np.isin(unit, ["万元", "元"]), "spend_based", "distance_based"), none),
-        "data_quality": rng.choice(["primary", "secondary", "一手数据"], n, p=[0.6, 0.3, 0.1]),
+        "method": _harness.scope3_method(s3, unit, none),
+        "data_quality": _harness.data_quality(rng, n),
         "verified": rng.random(n) < 0.5,
-        "evidence": [f"INV-{i:07d}" for i in rng.integers(0, 10_000_000, n)],
+        "evidence": _harness.evidence(rng, n),
     })
 
 
@@ -112,25 +104,13 @@ def generate(folder: Path, rows: int, seed: int = 20250101) -> None:
             writer = pq.ParquetWriter(folder / "activities.parquet", table.schema)
         writer.write_table(table, row_group_size=ROW_GROUP)
     writer.close()
-    (folder / "meta.json").write_text(json.dumps({"rows": rows, "version": GENERATOR_VERSION,
-                                                  "compute_version": bench_compute.GENERATOR_VERSION,
-                                                  "seed": seed}))
+    _harness.write_meta(folder, {"rows": rows, "version": GENERATOR_VERSION,
+                                 "compute_version": bench_compute.GENERATOR_VERSION, "seed": seed})
 
 
 def ensure_data(folder: Path, rows: int) -> Path:
-    target = folder / f"engines_rows_{rows}"
-    meta = target / "meta.json"
-    if meta.exists():
-        m = json.loads(meta.read_text())
-        if (m.get("rows"), m.get("version"), m.get("compute_version")) == (
-                rows, GENERATOR_VERSION, bench_compute.GENERATOR_VERSION):
-            return target
-    if target.exists():
-        shutil.rmtree(target)
-    t = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--generate", "--rows", str(rows), "--data", str(target)], check=True)
-    print(f"generated {rows:,} rows in {time.perf_counter() - t:.1f} s → {target}", file=sys.stderr)
-    return target
+    expected = {"rows": rows, "version": GENERATOR_VERSION, "compute_version": bench_compute.GENERATOR_VERSION}
+    return _harness.ensure_data(__file__, folder / f"engines_rows_{rows}", rows, expected, clear=True)
 
 
 # --- measuring ---------------------------------------------------------------------------------------
@@ -169,8 +149,8 @@ def measure(engine: str, folder: Path, chunk_rows: int, workers: int) -> dict:
 
     with tempfile.TemporaryDirectory(prefix=f"bench-{engine}-") as out:
         t = time.perf_counter()
-        p = subprocess.Popen([sys.executable, __file__, "--child", engine, "--data", str(folder), "--out", out,
-                              "--chunk-rows", str(chunk_rows), "--workers", str(workers)],
+        p = subprocess.Popen(_harness.child_command(__file__, engine, folder, "--out", out, "--chunk-rows",
+                                                    str(chunk_rows), "--workers", str(workers)),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         peak = 0
         done = threading.Event()
@@ -209,16 +189,15 @@ def measure(engine: str, folder: Path, chunk_rows: int, workers: int) -> dict:
 def main() -> None:
     import os
 
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = _harness.parser(__doc__)
     ap.add_argument("--rows", type=int, default=10_000_000, help="rows for the chunked and Dask engines")
     ap.add_argument("--inprocess-rows", type=int, default=1_000_000)
     ap.add_argument("--engines", default="inprocess,chunked,dask")
     ap.add_argument("--chunk-rows", type=int, default=250_000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--data", type=Path, default=HERE / "data")
+    _harness.add_data_option(ap)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    ap.add_argument("--child", choices=["inprocess", "chunked", "dask"], help=argparse.SUPPRESS)
-    ap.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    _harness.add_internal_options(ap, ["inprocess", "chunked", "dask"])
     args = ap.parse_args()
     if args.child:
         child(args.child, args.data, args.out, args.chunk_rows, args.workers)
@@ -230,20 +209,21 @@ def main() -> None:
     engines = args.engines.split(",")
     big = ensure_data(args.data, args.rows) if {"chunked", "dask"} & set(engines) else None
     small = ensure_data(args.data, args.inprocess_rows) if "inprocess" in engines else None
-    load = os.getloadavg()
+    load = _harness.load_average()
     results = {}
     for e in engines:
         folder = small if e == "inprocess" else big
         results[e] = measure(e, folder, args.chunk_rows, args.workers)
         print(f"{e}: {json.dumps(results[e])}", file=sys.stderr)
 
-    print(f"\npython {sys.version.split()[0]}, {os.cpu_count()} cores; load average before the runs "
-          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; chunk/partition {args.chunk_rows:,} rows; "
+    print(f"\npython {_harness.python_version()}, {os.cpu_count()} cores; load average before the runs "
+          f"{load}; chunk/partition {args.chunk_rows:,} rows; "
           f"Dask: LocalCluster of {args.workers} worker processes, 1 thread each")
-    print(f"{'engine':12}{'rows':>13}{'seconds':>10}{'rows/s':>11}{'peak MB':>10}{'lines':>13}{'output MB':>11}")
-    for e, r in results.items():
-        print(f"{e:12}{r['read']:>13,}{r['seconds']:>10.1f}{r['read'] / r['seconds']:>11,.0f}{r['peak_mb']:>10,.0f}"
-              f"{r['lines']:>13,}{r['output_mb']:>11,.0f}")
+    _harness.print_table(
+        [("engine", "12", ""), ("rows", ">13", ","), ("seconds", ">10", ".1f"), ("rows/s", ">11", ",.0f"),
+         ("peak MB", ">10", ",.0f"), ("lines", ">13", ","), ("output MB", ">11", ",.0f")],
+        [[e, r["read"], r["seconds"], r["read"] / r["seconds"], r["peak_mb"], r["lines"], r["output_mb"]]
+         for e, r in results.items()])
     for e in ("chunked", "dask"):
         if e in results:
             r = results[e]

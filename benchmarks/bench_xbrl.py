@@ -39,6 +39,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
+import _harness  # noqa: E402
+
 from disclosure import compute, load_inventory  # noqa: E402
 from disclosure.export.xbrl import export_xbrl, taxonomy  # noqa: E402
 from disclosure.export.xbrl.validate import run_arelle  # noqa: E402
@@ -129,7 +131,7 @@ def main() -> int:
         rows.append(measure("demo", demo, ifrs, Path(tmp)))
         rows.append(measure(f"synthetic-{args.facilities}", synthetic(demo, args.facilities, args.entities),
                             ifrs, Path(tmp)))
-    print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}")
+    print(f"machine: {os.cpu_count()} cores; Python {_harness.python_version()}")
     head = ("group", "facts", "contexts", "write_s", "export_s", "export_arelle_s", "validate_instance_s",
             "load_instance_s", "arelle_loaded_s", "arelle_validated_s", "arelle_bare_loaded_s", "errors",
             "inconsistencies", "roundtrip_exact")
