@@ -89,25 +89,30 @@ def _column(s: pd.Series) -> tuple[str, list[Any]]:
     return "x", [_cell(v) for v in s.to_numpy(dtype=object)]
 
 
+BLOCK_ROWS = 50_000   # rows prepared as Python values at a time (a million lines × 60 columns would be 3 GB)
+
+
 def _write_frame(ws: Any, frame: pd.DataFrame, header_fmt: Any, start: int = 0) -> None:
     for j, c in enumerate(frame.columns):
         ws.write_string(start, j, str(c), header_fmt)
-    columns = [_column(frame[c]) for c in frame.columns]
     write_number, write_string, write_boolean = ws.write_number, ws.write_string, ws.write_boolean
-    for i in range(len(frame)):  # row by row: constant_memory mode writes rows in order
-        r = start + 1 + i
-        for j, (kind, values) in enumerate(columns):
-            x = values[i]
-            if x is None:
-                continue
-            if kind == "n":
-                write_number(r, j, x)
-            elif isinstance(x, bool):
-                write_boolean(r, j, x)
-            elif isinstance(x, int | float):
-                write_number(r, j, x)
-            else:
-                write_string(r, j, x)
+    for b in range(0, len(frame), BLOCK_ROWS):
+        block = frame.iloc[b:b + BLOCK_ROWS]
+        columns = [_column(block[c]) for c in block.columns]
+        for i in range(len(block)):  # row by row: constant_memory mode writes rows in order
+            r = start + 1 + b + i
+            for j, (kind, values) in enumerate(columns):
+                x = values[i]
+                if x is None:
+                    continue
+                if kind == "n":
+                    write_number(r, j, x)
+                elif isinstance(x, bool):
+                    write_boolean(r, j, x)
+                elif isinstance(x, int | float):
+                    write_number(r, j, x)
+                else:
+                    write_string(r, j, x)
     ws.freeze_panes(start + 1, 0)
 
 
