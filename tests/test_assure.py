@@ -6,6 +6,7 @@ IFRS package (Arelle is exercised in test_report.py), one pack shared by the mod
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 from pathlib import Path
@@ -245,3 +246,76 @@ def test_workpapers_neutralise_formulas_and_split_long_traces(pack: Path, tmp_pa
     data = openpyxl.load_workbook(path, read_only=True, data_only=True)["Summary"]
     row = next(data.iter_rows(min_row=2, max_row=2, values_only=True))
     assert row[2] == pytest.approx(results["totals"]["scope1"], rel=1e-12)
+
+
+def _odd_trace(pack: Path) -> tuple[pd.DataFrame, dict]:
+    trace = pd.read_parquet(pack / "trace.parquet")
+    results = json.loads((pack / "results.json").read_text(encoding="utf-8"))
+    trace.loc[0, "activity"] = "=SUM(A1:A2)"
+    trace.loc[1, "activity"] = " a<b & c>\x01 _x0041_ "
+    trace.loc[2, "unit"] = None
+    trace.loc[3, "quantity"] = -1.2345678901234567e-300
+    trace.loc[4, "quantity"] = -0.0
+    trace.loc[5, "quantity"] = float("inf")
+    trace["sheet"] = trace["sheet"].astype(object)
+    trace.loc[6, "sheet"] = 1.5
+    trace.loc[7, "sheet"] = True
+    trace.at[8, "sheet"] = {"b": 1, "a": [2]}
+    return trace, results
+
+
+def _expected(v: object, dtype: object) -> object:
+    """What a trace value reads back as from the Trace sheet."""
+    if not isinstance(v, dict | list) and pd.isna(v):
+        return None
+    if pd.api.types.is_bool_dtype(dtype):
+        v = bool(v)
+    elif pd.api.types.is_numeric_dtype(dtype):
+        v = float(v)
+    else:
+        v = workpapers._cell(v)
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, float):
+        return float(f"{v:.16G}")  # xlsxwriter writes numbers with 16 significant digits
+    if isinstance(v, str):
+        return v.replace("\x01", "_x0001_").replace("_x0041_", "_x005F_x0041_")
+    return v
+
+
+def test_workpapers_trace_cells_read_back_as_the_trace(pack: Path, tmp_path: Path) -> None:
+    trace, results = _odd_trace(pack)
+    path = workpapers.write_workpapers(tmp_path / "w.xlsx", trace, results)
+    sheet = openpyxl.load_workbook(path, read_only=True)["Trace"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(trace.columns)
+    assert len(rows) == len(trace) + 1
+    cols = list(trace.columns)
+    for i, (got_row, want_row) in enumerate(zip(rows[1:], trace.itertuples(index=False, name=None), strict=True)):
+        for j, (got, want) in enumerate(zip(got_row, want_row, strict=True)):
+            if cols[j] in ("activity", "sheet") and i == 1:
+                continue  # openpyxl does not undo the _xHHHH_ escapes; checked below
+            exp = _expected(want, trace.dtypes.iloc[j])
+            assert (got == exp and type(got) is type(exp)) or (
+                isinstance(exp, float) and isinstance(got, int) and not isinstance(got, bool) and got == exp), \
+                (i, cols[j], got, exp)
+    act, q, sh, unit = (cols.index(c) for c in ("activity", "quantity", "sheet", "unit"))
+    assert rows[1][act] == "'=SUM(A1:A2)" and rows[3][unit] is None
+    assert rows[4][q] == -1.234567890123457e-300 and rows[6][q] is None
+    assert rows[7][sh] == 1.5 and rows[8][sh] is True and rows[9][sh] == '{"a": [2], "b": 1}'
+    assert isinstance(rows[1][cols.index("consolidated")], bool)
+
+
+def test_workpapers_fast_trace_writer_matches_the_cell_by_cell_writer(pack: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    trace, results = _odd_trace(pack)
+    slow_sheets: list[str] = []
+    cell_by_cell = workpapers._write_frame
+    monkeypatch.setattr(workpapers, "_write_frame",
+                        lambda ws, *a, **k: (slow_sheets.append(ws.name), cell_by_cell(ws, *a, **k))[1])
+    fast = workpapers.write_workpapers(tmp_path / "fast.xlsx", trace, results, max_rows=60).read_bytes()
+    assert not [n for n in slow_sheets if n.startswith(("Trace", "Excluded"))]  # the fast path was taken
+    monkeypatch.setattr(workpapers, "_write_frame", cell_by_cell)
+    monkeypatch.setattr(workpapers, "_write_frame_fast", workpapers._write_frame)
+    slow = workpapers.write_workpapers(tmp_path / "slow.xlsx", trace, results, max_rows=60).read_bytes()
+    assert fast == slow

@@ -14,13 +14,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
+
+try:  # xlsxwriter >= 3.2.1 counts Excel's text limit in UTF-16 units
+    from xlsxwriter.utility import _utf16_len, _utf16_truncate
+except ImportError:  # pragma: no cover - older xlsxwriter
+    def _utf16_len(string: str) -> int:
+        return len(string)
+
+    def _utf16_truncate(string: str, max_len: int) -> str:
+        return string[:max_len]
 
 from ..export.numbers import rounded
 
@@ -90,6 +101,7 @@ def _column(s: pd.Series) -> tuple[str, list[Any]]:
 
 
 BLOCK_ROWS = 50_000   # rows prepared as Python values at a time (a million lines × 60 columns would be 3 GB)
+FAST_BLOCK_ROWS = 10_000  # rows formatted as XML at a time by _write_frame_fast
 
 
 def _write_frame(ws: Any, frame: pd.DataFrame, header_fmt: Any, start: int = 0) -> None:
@@ -114,6 +126,93 @@ def _write_frame(ws: Any, frame: pd.DataFrame, header_fmt: Any, start: int = 0) 
                 else:
                     write_string(r, j, x)
     ws.freeze_panes(start + 1, 0)
+
+
+_STRMAX = 32767  # xlsxwriter's xls_strmax (Excel's cell text limit, in UTF-16 units)
+_escape_data = XMLwriter()._escape_data
+# text that needs more than the plain inline-string form: XML escapes, control characters, _xHHHH_,
+# leading/trailing whitespace (xml:space), a formula-like start (safe_text)
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$|^[=+\-@\t\r]")
+
+
+def _fragment(x: Any) -> str | None:
+    """The XML of one cell after its ``<c r="A1"`` (what xlsxwriter writes in constant_memory mode)."""
+    if x is None:
+        return None
+    if isinstance(x, bool):
+        return f' t="b"><v>{int(x)}</v></c>'
+    if isinstance(x, int | float):
+        return f"><v>{x:.16G}</v></c>"
+    if len(x) > _STRMAX // 2 and _utf16_len(x) > _STRMAX:
+        x = _utf16_truncate(x, _STRMAX)
+    x = XMLwriter._escape_control_characters(x)
+    space = ' xml:space="preserve"' if _preserve_whitespace(x) else ""
+    return f' t="inlineStr"><is><t{space}>{_escape_data(x)}</t></is></c>'
+
+
+def _fragments(s: pd.Series) -> list[str | None]:
+    """A column's cell fragments (None for an empty cell), each distinct value formatted once."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        yes, no = _fragment(True), _fragment(False)
+        return [None if v is None else yes if v else no
+                for v in s.astype("boolean").to_numpy(dtype=object, na_value=None)]
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        a = s.to_numpy(dtype="float64", na_value=np.nan)
+        ok = np.isfinite(a)
+        out = np.full(len(a), None, dtype=object)
+        if ok.any():
+            # distinct by bit pattern, so -0.0 stays "-0" as xlsxwriter writes it
+            bits, inverse = np.unique(a[ok].view(np.int64), return_inverse=True)
+            out[ok] = np.array([f"><v>{v:.16G}</v></c>" for v in bits.view(np.float64).tolist()],
+                               dtype=object)[inverse]
+        return out.tolist()
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        search = _SPECIAL.search
+        table = np.array([f' t="inlineStr"><is><t>{v}</t></is></c>'
+                          if type(v) is str and len(v) <= _STRMAX // 2 and not search(v) else _fragment(_cell(v))
+                          for v in uniques] + [None], dtype=object)
+        return table[codes].tolist()  # code -1 (missing) picks the trailing None
+    return [_fragment(_cell(v)) for v in s.to_numpy(dtype=object)]
+
+
+def _write_frame_fast(ws: Any, frame: pd.DataFrame, header_fmt: Any) -> None:
+    """As :func:`_write_frame` (same bytes), but each block of rows is formatted column by column and
+    written to the worksheet's constant_memory row file as XML, not cell by cell through xlsxwriter."""
+    if (frame.empty or not getattr(ws, "constant_memory", False) or len(frame) >= ws.xls_rowmax
+            or getattr(ws, "row_data_fh", None) is None or not hasattr(ws, "_write_single_row")):
+        _write_frame(ws, frame, header_fmt)
+        return
+    for j, c in enumerate(frame.columns):
+        ws.write_string(0, j, str(c), header_fmt)
+    ws._write_single_row(1)  # flush the header row; the data rows follow it in the row file
+    letters = [xl_col_to_name(j) for j in range(frame.shape[1])]
+    last = None
+    for b in range(0, len(frame), FAST_BLOCK_ROWS):
+        block = frame.iloc[b:b + FAST_BLOCK_ROWS]
+        numbers = [str(b + 2 + i) for i in range(len(block))]  # 1-based row numbers (header is row 1)
+        cells = []
+        for L, c in zip(letters, block.columns, strict=True):
+            ref = f'<c r="{L}'
+            frags = _fragments(block[c])
+            present = [i for i, f in enumerate(frags) if f is not None]
+            if len(present) == len(frags):
+                cells.append([ref + r + '"' + f for r, f in zip(numbers, frags, strict=True)])
+            else:  # sparse columns: touch only the filled cells
+                col = [""] * len(frags)
+                for i in present:
+                    col[i] = ref + numbers[i] + '"' + frags[i]
+                cells.append(col)
+        out = []
+        for r, row in zip(numbers, zip(*cells, strict=True), strict=True):
+            xml = "".join(row)
+            if xml:  # xlsxwriter writes no <row> for a row without cells
+                out.append(f'<row r="{r}">{xml}</row>')
+                last = r
+        ws.fh.write("".join(out))
+    if last is not None:
+        ws._check_dimensions(int(last) - 1, 0)
+    ws.freeze_panes(1, 0)
 
 
 def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
@@ -162,13 +261,13 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
 
     for k, nm in enumerate(names):
         ws = wb.add_worksheet(nm)
-        _write_frame(ws, trace.iloc[k * max_rows:(k + 1) * max_rows], bold)
+        _write_frame_fast(ws, trace.iloc[k * max_rows:(k + 1) * max_rows], bold)
 
     ws = wb.add_worksheet("Excluded")
     excl = trace.loc[~trace["status"].astype(object).eq("included"),
                      ["line_id", "file", "sheet", "row", "facility_id", "source", "activity", "quantity", "unit",
                       "status", "reason", "co2e_gross"]]
-    _write_frame(ws, excl.iloc[:max_rows], bold)
+    _write_frame_fast(ws, excl.iloc[:max_rows], bold)
 
     ws = wb.add_worksheet("Settings")
     settings = {**(results.get("settings") or {}), "entity": results.get("entity"), "period": results.get("period"),
