@@ -319,3 +319,18 @@ def test_workpapers_fast_trace_writer_matches_the_cell_by_cell_writer(pack: Path
     monkeypatch.setattr(workpapers, "_write_frame_fast", workpapers._write_frame)
     slow = workpapers.write_workpapers(tmp_path / "slow.xlsx", trace, results, max_rows=60).read_bytes()
     assert fast == slow
+
+
+def test_workpapers_of_the_in_process_trace_equal_those_of_the_trace_file(tmp_path: Path) -> None:
+    """The in-process trace holds repeated text as categoricals, the trace file as plain text: the
+    workpapers are the same bytes from either (the engines' packs rely on it)."""
+    inv, _ = disclosure.load_inventory(DEMO)
+    comp = disclosure.compute(inv)
+    cats = [c for c in comp.trace.columns if isinstance(comp.trace[c].dtype, pd.CategoricalDtype)]
+    assert len(cats) > 10
+    plain = comp.trace.copy()
+    for c in cats:
+        plain[c] = plain[c].astype(object)
+    workpapers.write_workpapers(tmp_path / "a.xlsx", comp.trace, comp.results)
+    workpapers.write_workpapers(tmp_path / "b.xlsx", plain, comp.results)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()

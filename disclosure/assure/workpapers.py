@@ -166,14 +166,17 @@ def _fragments(s: pd.Series) -> list[str | None]:
             out[ok] = np.array([f"><v>{v:.16G}</v></c>" for v in bits.view(np.float64).tolist()],
                                dtype=object)[inverse]
         return out.tolist()
-    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+    if isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.infer_dtype(s.cat.categories) in ("string", "empty"):
+        codes, uniques = s.cat.codes.to_numpy(), s.cat.categories   # the in-process trace's text
+    elif pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        search = _SPECIAL.search
-        table = np.array([f' t="inlineStr"><is><t>{v}</t></is></c>'
-                          if type(v) is str and len(v) <= _STRMAX // 2 and not search(v) else _fragment(_cell(v))
-                          for v in uniques] + [None], dtype=object)
-        return table[codes].tolist()  # code -1 (missing) picks the trailing None
-    return [_fragment(_cell(v)) for v in s.to_numpy(dtype=object)]
+    else:
+        return [_fragment(_cell(v)) for v in s.to_numpy(dtype=object)]
+    search = _SPECIAL.search
+    table = np.array([f' t="inlineStr"><is><t>{v}</t></is></c>'
+                      if type(v) is str and len(v) <= _STRMAX // 2 and not search(v) else _fragment(_cell(v))
+                      for v in uniques] + [None], dtype=object)
+    return table[codes].tolist()  # code -1 (missing) picks the trailing None
 
 
 def _write_frame_fast(ws: Any, frame: pd.DataFrame, header_fmt: Any) -> None:
