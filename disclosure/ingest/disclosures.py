@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from ..core.issues import Issue, Location, issue
+from .report import yaml_lines
 
 FILE = "disclosures.yaml"
 SHEETS = ("disclosures", "披露信息")
@@ -139,21 +140,6 @@ def empty() -> dict[str, Any]:
 
 # --- reading -----------------------------------------------------------------------------------------
 
-def _yaml_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
-    """Dotted path → line of its key (list items numbered from 1, at the line of the item)."""
-    out: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            path = f"{prefix}{k.value}"
-            out[path] = k.start_mark.line + 1
-            out.update(_yaml_lines(v, path + "."))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value, 1):
-            path = f"{prefix}{i}"
-            out[path] = v.start_mark.line + 1
-            out.update(_yaml_lines(v, path + "."))
-    return out
-
 
 def load_disclosures(folder: Path, workbook: Path | None = None) -> tuple[dict[str, Any], list[Issue]]:
     """``disclosures.yaml`` in ``folder``, else a ``disclosures`` sheet of ``workbook``; neither: the
@@ -169,7 +155,7 @@ def load_disclosures(folder: Path, workbook: Path | None = None) -> tuple[dict[s
             return _failed(FILE, mark.line + 1 if mark else None, str(e).split("\n")[0])
         if not isinstance(data, dict):
             return _failed(FILE, 1, "不是映射 / not a mapping")
-        return _from_data(data, _yaml_lines(node), FILE, None)
+        return _from_data(data, yaml_lines(node), FILE, None)
     if workbook is not None:
         from . import readers
 

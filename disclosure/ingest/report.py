@@ -90,13 +90,20 @@ def check_identifier(value: str) -> tuple[str | None, str | None]:
 
 # --- reading ---------------------------------------------------------------------------------------
 
-def _lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
+def yaml_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
+    """Dotted path → line of its key (list items numbered from 1, at the line of the item): where an
+    issue about a YAML setting points. Shared by report.yaml and disclosures.yaml."""
     out: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             path = f"{prefix}{k.value}"
             out[path] = k.start_mark.line + 1
-            out.update(_lines(v, path + "."))
+            out.update(yaml_lines(v, path + "."))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value, 1):
+            path = f"{prefix}{i}"
+            out[path] = v.start_mark.line + 1
+            out.update(yaml_lines(v, path + "."))
     return out
 
 
@@ -113,7 +120,7 @@ def load_report(path: Path, display: str = "report.yaml") -> tuple[ReportSetting
         return ReportSettings(), [issue("report-syntax", Location(display, row=row), reason=str(e).split("\n")[0])]
     if not isinstance(data, dict):
         return ReportSettings(), [issue("report-syntax", Location(display, row=1), reason="not a mapping")]
-    lines = _lines(node) if node is not None else {}
+    lines = yaml_lines(node)
     return _settings(data, lines, display)
 
 
