@@ -50,18 +50,14 @@ def compare(current: dict[str, Any], prior: dict[str, Any], threshold: float = D
     structural = 0.0
     for key, ident, kind in (("by_entity", "entity_id", "entity"), ("by_facility", "facility_id", "facility")):
         now, before = members(current, key, ident), members(prior, key, ident)
-        for i in sorted(set(now) - set(before)):
-            e = _s12(now[i])
-            if kind == "entity":
-                structural += e
-            log.append({"change": f"{kind}_added", "item": i, "name": now[i].get("name"),
-                        "scope1_2_location": e, "share_of_prior": e / base if base else None})
-        for i in sorted(set(before) - set(now)):
-            e = _s12(before[i])
-            if kind == "entity":
-                structural += e
-            log.append({"change": f"{kind}_removed", "item": i, "name": before[i].get("name"),
-                        "scope1_2_location": e, "share_of_prior": e / base if base else None})
+        # added: this year's emissions of what is new; removed: the prior year's of what is gone
+        for what, there, absent in (("added", now, before), ("removed", before, now)):
+            for i in sorted(set(there) - set(absent)):
+                e = _s12(there[i])
+                if kind == "entity":
+                    structural += e
+                log.append({"change": f"{kind}_{what}", "item": i, "name": there[i].get("name"),
+                            "scope1_2_location": e, "share_of_prior": e / base if base else None})
     cs, ps = current.get("settings") or {}, prior.get("settings") or {}
     for k in SETTINGS:
         if cs.get(k) != ps.get(k):
