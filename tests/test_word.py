@@ -46,15 +46,19 @@ METRIC_SECTIONS = ("h2_totals", "h2_basis_split", "h2_scope2", "h2_scope3", "h2_
 
 # --- shared fixtures ----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _computed(inventory: Path, out: Path) -> Path:
+    """``disclosure compute inventory --out out``, as a folder of results."""
     from disclosure import compute, load_inventory
     from disclosure.compute.write import write_outputs
 
-    inv, _ = load_inventory(DEMO)
-    out = tmp_path_factory.mktemp("results")
+    inv, _ = load_inventory(inventory)
     write_outputs(compute(inv), out)
     return out
+
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _computed(DEMO, tmp_path_factory.mktemp("results"))
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +80,7 @@ def zh_doc(reports: dict[str, Path]) -> Any:
 @pytest.fixture(scope="module")
 def prior_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The results.json of the prior year's demo (2024), as ``report --prior`` reads it."""
-    from disclosure import compute, load_inventory
-    from disclosure.compute.write import write_outputs
-
-    inv, _ = load_inventory(PRIOR_DEMO)
-    out = tmp_path_factory.mktemp("prior-results")
-    write_outputs(compute(inv), out)
+    out = _computed(PRIOR_DEMO, tmp_path_factory.mktemp("prior-results"))
     return json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 
