@@ -725,6 +725,17 @@ def _energy_mult(ncv_unit: str, unit: str) -> float:
     return units.factor(info.text, "GJ")
 
 
+def _default_factor(L: Lines, pos: np.ndarray, bad: np.ndarray, factor_id: Any, dataset: Any, rule: str) -> None:
+    """Record a national default factor applied at ``pos`` (by ``_apply_factor``; ``bad``: its unit
+    did not fit the activity's): which factor, its dataset, the rule, and the line's status."""
+    L["factor_dataset"].put(pos, dataset)
+    L["factor_id"].put(pos, factor_id)
+    L["precedence"].put(pos, "default")
+    L["rule"].put(pos, rule)
+    L["status"].put(pos[bad], "mismatch")
+    L["status"].put(pos[~bad], "computed")
+
+
 def _process(L: Lines, ctx: Context) -> None:
     m = _pending(L) & L["source"].eq("process")
     if not m.any() or ctx.process.empty:
@@ -742,12 +753,7 @@ def _process(L: Lines, ctx: Context) -> None:
     unit = Text.of_view(a.map(lambda x: proc.at[x, "unit"]))
     gas = Text.of_view(a.map(lambda x: proc.at[x, "gas"]))
     bad = _apply_factor(L, fi, value, unit, gas)
-    L["factor_dataset"].put(fi, a.map(lambda x: proc.at[x, "dataset"]))
-    L["factor_id"].put(fi, a)
-    L["precedence"].put(fi, "default")
-    L["rule"].put(fi, "quantity × process factor")
-    L["status"].put(fi[bad], "mismatch")
-    L["status"].put(fi[~bad], "computed")
+    _default_factor(L, fi, bad, a, a.map(lambda x: proc.at[x, "dataset"]), "quantity × process factor")
 
 
 def _fugitive(L: Lines, ctx: Context, A: dict[str, Text]) -> None:
@@ -862,12 +868,7 @@ def _heat(L: Lines, ctx: Context) -> None:
     value = kd.lookup(lambda x: heat.at[x, "value"] if isinstance(x, str) else np.nan, object)
     bad = _apply_factor(L, oi, value, Text.of_view(kd.map(lambda x: heat.at[x, "unit"])),
                         View(np.zeros(len(oi), dtype=np.int32), ["CO2"]))
-    L["factor_dataset"].put(oi, kd.map(lambda x: heat.at[x, "dataset"]))
-    L["factor_id"].put(oi, kd)
-    L["precedence"].put(oi, "default")
-    L["rule"].put(oi, "GJ × heat factor")
-    L["status"].put(oi[bad], "mismatch")
-    L["status"].put(oi[~bad], "computed")
+    _default_factor(L, oi, bad, kd, kd.map(lambda x: heat.at[x, "dataset"]), "GJ × heat factor")
 
 
 def _co2e(L: Lines, ctx: Context) -> None:
