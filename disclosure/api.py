@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from .compute import Computation, compute
-from .compute.write import results_json, write_outputs
+from .compute.trace import results_json, write_outputs
 from .core.issues import Issue, Location, Severity, render_json, render_text
 from .factors import FactorLibrary, load_library
 from .ingest.inventory import Inventory, load_inventory

@@ -112,7 +112,7 @@ def compute(
         _compute_streaming(inventory, out, lang, force, engine, chunk_rows, scheduler)
         return
     from .compute import compute as run
-    from .compute.write import write_outputs
+    from .compute.trace import write_outputs
     from .ingest.inventory import load_inventory
 
     inv, issues = load_inventory(inventory)
@@ -140,11 +140,11 @@ def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: boo
     """compute --engine chunked | dask: the same outputs, the activities read a chunk at a time
     (the trace as trace.parquet, or trace/part-*.parquet on Dask); progress on stderr."""
     if engine is Engine.dask:
-        from .compute.dask_engine import compute_dask
+        from .engines.dask import compute_dask
 
         result = compute_dask(inventory, out, scheduler=scheduler, chunk_rows=chunk_rows, force=force)
     else:
-        from .compute.stream import compute_chunked
+        from .engines.chunked import compute_chunked
 
         result = compute_chunked(inventory, out, chunk_rows=chunk_rows, force=force)
     language = (lang.value if lang else None) or result.language or "zh-CN"

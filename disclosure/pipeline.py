@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .assure import manifest, workpapers, years
 from .assure.library import copy_library, folder_library
+from .compute import years
 from .core.issues import Issue, Severity, issue
+from .export import manifest, workpapers
 from .factors import load_library
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
@@ -140,7 +141,7 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
     rewritten with it."""
     import pandas as pd
 
-    from .compute.write import results_json
+    from .compute.trace import results_json
     from .ingest.inventory import load_inventory
 
     small, _ = load_inventory(inv_path, skip=("activities",))
@@ -150,12 +151,12 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
     library, more = folder_library(out / manifest.FACTORS)
     lib_issues += more
     if engine == "dask":
-        from .compute.dask_engine import compute_dask
+        from .engines.dask import compute_dask
 
         r = compute_dask(inv_path, out, scheduler=scheduler, chunk_rows=chunk_rows, force=force, library=library,
                          progress=False)
     else:
-        from .compute.stream import compute_chunked
+        from .engines.chunked import compute_chunked
 
         r = compute_chunked(inv_path, out, chunk_rows=chunk_rows, force=force, library=library, progress=False)
     if r.results is None:
@@ -180,7 +181,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     whole; ``chunked`` and ``dask`` check and compute the activities a chunk (partition) at a time
     (``chunk_rows``; ``scheduler``: an existing Dask scheduler's address) and the later stages read
     the trace back from its Parquet files."""
-    from .compute.write import write_outputs
+    from .compute.trace import write_outputs
     from .ingest.inventory import load_inventory
 
     if engine not in ENGINES:

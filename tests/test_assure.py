@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 import disclosure
 import disclosure.factors
 import disclosure.pipeline
-from disclosure.assure import manifest, workpapers
 from disclosure.assure.diff import explain
 from disclosure.assure.verify import verify
 from disclosure.cli import app
+from disclosure.export import manifest, workpapers
 from disclosure.export.xbrl import stem_of
 from disclosure.factors import load_library
 from disclosure.pipeline import run_report

@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 from disclosure import compute, load_inventory
 from disclosure.cli import app
-from disclosure.compute.engine import Computation
-from disclosure.compute.write import write_outputs
+from disclosure.compute.calculation import Computation
+from disclosure.compute.trace import write_outputs
 from disclosure.core.issues import Issue, Severity
 from disclosure.ingest.inventory import Inventory
 

@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 from disclosure import compute, load_inventory
 from disclosure.cli import app
 from disclosure.compute import aggregate
-from disclosure.compute.dask_engine import compute_dask
-from disclosure.compute.stream import SeenIds, compute_chunked, id_hashes
 from disclosure.core.issues import Issue
+from disclosure.engines.chunked import SeenIds, compute_chunked, id_hashes
+from disclosure.engines.dask import compute_dask
 from disclosure.ingest import chunks, readers
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo-group"

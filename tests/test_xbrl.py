@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 
 from disclosure import compute, load_inventory
 from disclosure.cli import app
-from disclosure.compute.write import write_outputs
+from disclosure.compute.trace import write_outputs
 from disclosure.core.issues import Severity
 from disclosure.export.numbers import DECIMALS, fmt, rounded
 from disclosure.export.xbrl import checks, export_xbrl, taxonomy

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import manifest
+from ..export import manifest
 from .verify import diff_values
 
 MAX_LINES = 20  # changed lines shown per input file

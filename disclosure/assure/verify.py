@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from . import manifest
+from ..export import manifest
 
 REL_TOL = 1e-12  # float summation order across platforms; far below any disclosed digit
 
@@ -115,7 +115,7 @@ def _contexts(data: bytes) -> dict[str, str]:
 
 
 def verify(folder: Path) -> Verification:
-    from ..compute.write import results_json
+    from ..compute.trace import results_json
     from ..export.xbrl import stem_of
     from ..export.xbrl.facts import build_facts
     from ..export.xbrl.inline import inline_bytes

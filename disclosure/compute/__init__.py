@@ -8,6 +8,6 @@ chunk by chunk, or per partition of a Dask DataFrame.
 
 from __future__ import annotations
 
-from .engine import Computation, compute
+from .calculation import Computation, compute
 
 __all__ = ["Computation", "compute"]

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .engine import Computation
+from .calculation import Computation
 
 # text columns that the calculation fills in: written as null-typed columns when no line has a value
 # (they were object columns of None, as pandas converts them)
@@ -199,7 +199,7 @@ def _write_parquet(cols: list[_Col], n: int, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .stream import parquet_options
+    from ..engines.chunked import parquet_options
 
     if not hasattr(pq.ParquetWriter, "add_key_value_metadata"):  # pyarrow < 16
         pq.write_table(trace_table(cols, n), path, **parquet_options())

@@ -33,6 +33,9 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from ..compute import aggregate, lines
+from ..compute import calculation as engine
+from ..compute import trace as write
 from ..core.issues import Issue, Location, has_errors, issue
 from ..factors import FactorLibrary
 from ..ingest import chunks
@@ -49,7 +52,6 @@ from ..ingest.inventory import (
 )
 from ..ingest.readers import RawTable
 from ..validate import rules
-from . import aggregate, engine, lines, write
 
 DEFAULT_CHUNK_ROWS = 250_000
 # trace.csv is for people with a spreadsheet (Excel stops at 1,048,576 rows): above this many

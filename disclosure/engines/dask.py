@@ -38,13 +38,16 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from ..compute import aggregate
+from ..compute import calculation as engine
+from ..compute import trace as write
+from ..compute.context import Context
 from ..core.issues import Issue, Location, has_errors, issue
 from ..factors import FactorLibrary
 from ..ingest import chunks
 from ..ingest.chunks import ActivitySource, Piece
 from ..ingest.inventory import ROW, Counts, Inventory, TableData, load_inventory
-from . import aggregate, engine, stream, write
-from .context import Context
+from . import chunked as stream
 
 ID_BUCKETS = 64
 
