@@ -3,8 +3,6 @@
 The public API is re-exported here from :mod:`disclosure.api`.
 """
 
-__version__ = "0.1.0"
-
 from .api import (
     Computation,
     FactorLibrary,
@@ -21,6 +19,7 @@ from .api import (
     results_json,
     write_outputs,
 )
+from .core.version import __version__
 
 __all__ = [
     "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "__version__", "compute",

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from ..core import units
 from ..core.issues import Issue, Location, Severity, issue
+from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
