@@ -119,8 +119,7 @@ def child(engine: str, folder: Path, out: Path, chunk_rows: int, workers: int) -
     """One engine, end to end, in this fresh process; prints its figures as JSON."""
     t0 = time.perf_counter()
     if engine == "inprocess":
-        from disclosure.compute import compute
-        from disclosure.compute.trace import write_outputs
+        from disclosure.engines.inprocess import compute, write_outputs
         from disclosure.ingest.inventory import load_inventory
 
         inv, _ = load_inventory(folder)

@@ -14,6 +14,8 @@ from .api import (
     inventory_from_frames,
     load_inventory,
     load_library,
+    read_results,
+    read_trace,
     render_json,
     render_text,
     results_json,
@@ -23,6 +25,6 @@ from .core.version import __version__
 
 __all__ = [
     "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "__version__", "compute",
-    "inventory_from_frames", "load_inventory", "load_library", "render_json", "render_text",
+    "inventory_from_frames", "load_inventory", "load_library", "read_results", "read_trace", "render_json", "render_text",
     "results_json", "write_outputs",
 ]

@@ -287,7 +287,7 @@ def test_partials_add_up(tmp_path: Path) -> None:
     comp = compute(inv)
     half = len(comp.trace) // 2
     parts = aggregate.combine([aggregate.partials(comp.trace.iloc[:half]), aggregate.partials(comp.trace.iloc[half:])])
-    assert same(aggregate.summarise(comp.trace, comp.context), aggregate.summarise_partials(parts, comp.context)) == []
+    assert same(aggregate.summarise_partials(aggregate.partials(comp.trace), comp.context), aggregate.summarise_partials(parts, comp.context)) == []
     assert int(parts["lines"].sum()) == len(comp.trace)
 
 

@@ -49,7 +49,7 @@ METRIC_SECTIONS = ("h2_totals", "h2_basis_split", "h2_scope2", "h2_scope3", "h2_
 def _computed(inventory: Path, out: Path) -> Path:
     """``disclosure compute inventory --out out``, as a folder of results."""
     from disclosure import compute, load_inventory
-    from disclosure.compute.trace import write_outputs
+    from disclosure.engines.inprocess import write_outputs
 
     inv, _ = load_inventory(inventory)
     write_outputs(compute(inv), out)

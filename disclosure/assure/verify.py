@@ -115,12 +115,12 @@ def _contexts(data: bytes) -> dict[str, str]:
 
 
 def verify(folder: Path) -> Verification:
-    from ..compute.trace import results_json
+    from ..compute.results import FILE, read_results, results_json
+    from ..engines.inprocess import recompute_pack
     from ..export.xbrl import stem_of
     from ..export.xbrl.facts import build_facts
     from ..export.xbrl.inline import inline_bytes
     from ..export.xbrl.instance import instance_bytes
-    from ..pipeline import compute_pack
 
     folder = Path(folder)
     v = Verification()
@@ -151,26 +151,26 @@ def verify(folder: Path) -> Verification:
 
     # 2 recompute
     try:
-        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        results = read_results(folder / FILE)
     except (OSError, ValueError) as e:
-        d.append(Difference("error", f"results.json unreadable: {e}"))
+        d.append(Difference("error", f"{FILE} unreadable: {e}"))
         return v
     prior = None
     if man.get("prior"):
         try:
-            prior = json.loads((folder / man["prior"]).read_text(encoding="utf-8"))
+            prior = read_results(folder / man["prior"])
         except (OSError, ValueError) as e:
             d.append(Difference("error", f"{man['prior']} unreadable: {e}"))
     inv_path = folder / (man.get("inventory") or manifest.INPUTS)
     try:
-        _, _, comp = compute_pack(inv_path, folder, prior, folder / manifest.FACTORS)
+        _, _, comp = recompute_pack(inv_path, prior, folder / manifest.FACTORS)
     except Exception as e:  # a defect or an unreadable input: a difference, not a crash
         d.append(Difference("error", f"recomputation failed: {type(e).__name__}: {e}"))
         return v
     fresh = json.loads(results_json(comp.results))
     v.compared_values = count_leaves(fresh)
     for path, found, expected in diff_values(results, fresh):
-        d.append(Difference("result", f"results.json {path}", found, expected))
+        d.append(Difference("result", f"{FILE} {path}", found, expected))
 
     # 3 XBRL
     fs = build_facts(fresh)

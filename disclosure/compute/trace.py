@@ -1,102 +1,108 @@
-"""Writing a computation: ``results.json`` and the trace (Parquet and CSV), deterministically.
+"""The trace file format, in one place: its columns and their types, how it is written (one
+``trace.parquet``, a ``trace.parquet`` of row groups, or a folder of parts ``trace/part-*.parquet``,
+and ``trace.csv``) and how it is read back, whichever engine wrote it.
 
-The trace is written from Arrow, a column at a time: text that repeats (the trace's categoricals)
-is turned into text once per distinct value, never into a million Python strings.
+**Columns** (``COLUMNS``, in order) and their types as read (``DTYPES``): ids and text as pandas
+text, ``row`` as int64, ``scope`` and ``scope3_category`` as Int64, ``consolidated`` as bool,
+``verified`` as boolean, ``grid_fallback`` as Python booleans (None when the line is not
+electricity; the files hold it as the text True / False, as they always have), the rest as
+float64. ``read_trace`` gives these types for every file, so no reader patches a column.
 
-``trace.parquet`` holds the columns in the types, and with the pandas metadata, that
-``DataFrame.to_parquet`` gives the trace as text (text as large strings; a text column with no
-value at all as a null column), so it reads back as before. The repeating text goes to the Parquet
-writer as dictionary arrays; the writer's options are those of the chunked engine's trace
-(``stream.parquet_options``: dictionary pages for that text, min/max statistics for the columns
-one filters on).
+**Parquet.** The one schema (``schema``) is that of these types with pandas' metadata. The single
+file of the in-process engine writes a text column with no value at all (a computed column no line
+filled in) as a null column, as ``DataFrame.to_parquet`` did; the chunked and Dask engines, which
+write before they know every chunk, keep the declared type. Text that repeats goes to the writer
+as dictionary arrays, never as a million Python strings; the writer's options (``PARQUET_OPTIONS``):
+dictionary pages for that text, min/max statistics for the columns one filters on.
 
-``trace.csv`` is assembled in batches of lines by Arrow kernels, byte for byte what Arrow's CSV
-writer (``quoting_style="needed"``) makes of the trace as text, formula-like text neutralised.
-Adjacent columns with few distinct values are joined once per distinct combination (see
-``_csv_plan``). The Parquet file is written in a thread while the CSV is made: both run mostly in
-Arrow, without the GIL.
+**CSV** is assembled in batches of lines by Arrow kernels, byte for byte what Arrow's CSV writer
+(``quoting_style="needed"``) makes of the trace as text; text that a spreadsheet would take for a
+formula is neutralised by ``neutralise`` (the workpapers use the same function). Adjacent columns
+with few distinct values are joined once per distinct combination (see ``_csv_plan``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import json
+import base64
 import math
-import sys
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
-from .calculation import Computation
+# --- the columns --------------------------------------------------------------------------------------
 
-# text columns that the calculation fills in: written as null-typed columns when no line has a value
-# (they were object columns of None, as pandas converts them)
+GAS_BUCKETS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3", "unspecified")
+
+# The trace's columns, in order. Gas masses and co2e_gross are the facility's full (100 %) figures;
+# ``share`` is the entity's share under the consolidation approach; ``co2e`` and the co2e_<gas>
+# columns are the reported figures (gross × share).
+COLUMNS = [
+    "line_id", "record_id", "derived_from", "file", "sheet", "row",
+    "facility_id", "entity_id", "province", "grid_region", "consolidated", "share",
+    "source", "scope", "scope3_category", "activity", "method", "data_quality", "verified",
+    "quantity", "unit", "status", "reason",
+    "rule", "precedence", "factor_dataset", "factor_id", "factor_value", "factor_unit", "factor_source",
+    "fx_rate", "deflator", "converted_quantity", "converted_unit",
+    "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "energy_gj",
+    "grid_level", "grid_fallback", "mb_factor",
+    "t_CO2", "t_CH4", "t_N2O", "gas_other", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other",
+    "biogenic_co2", "co2e_gross",
+    *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market",
+]
+NUMBERS = frozenset({"share", "quantity", "factor_value", "fx_rate", "deflator", "converted_quantity", "ncv",
+                     "carbon_content", "oxidation_rate", "energy_gj", "mb_factor", "t_CO2", "t_CH4", "t_N2O",
+                     "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2", "co2e_gross",
+                     *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market"})
+# each column's pandas type as read back (text: "str"; grid_fallback: Python booleans, see above)
+DTYPES: dict[str, Any] = {
+    c: ("float64" if c in NUMBERS else "int64" if c == "row" else "Int64" if c in ("scope", "scope3_category")
+        else "bool" if c == "consolidated" else "boolean" if c == "verified" else object if c == "grid_fallback"
+        else "str")
+    for c in COLUMNS
+}
+# text columns that the calculation fills in: written as null-typed columns by the single-file
+# writer when no line has a value (they were object columns of None, as pandas converts them)
 _NULL_WHEN_EMPTY = frozenset({"entity_id", "province", "grid_region", "sheet", "reason", "rule", "precedence",
                               "factor_dataset", "factor_id", "factor_unit", "factor_source", "converted_unit",
                               "ncv_unit", "grid_level", "grid_fallback", "gas_other"})
 CSV_BATCH_ROWS = 65_536
+BOM = b"\xef\xbb\xbf"   # trace.csv is UTF-8 with a BOM, so that Excel opens the Chinese text correctly
+PARQUET = "trace.parquet"
+CSV = "trace.csv"
+PARTS = "trace"            # the Dask engine's folder of parts, part-NNNNN.parquet
 
 
-def _clean(v: Any) -> Any:
-    if isinstance(v, float):
-        return None if math.isnan(v) or math.isinf(v) else v
-    if isinstance(v, dict):
-        return {str(k): _clean(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_clean(x) for x in v]
-    if hasattr(v, "item"):  # numpy scalars
-        return _clean(v.item())
-    return v
+# --- formula-like text ------------------------------------------------------------------------------
+
+FORMULA_START = "=+-@\t\r"   # a cell beginning with one of these is a formula to a spreadsheet
+# the same characters as a regular expression class (for Python's re and Arrow's RE2 alike)
+FORMULA_CLASS = "[" + "".join({"-": "\\-", "\t": "\\t", "\r": "\\r"}.get(ch, ch) for ch in FORMULA_START) + "]"
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _defuse(v: Any) -> Any:
-    if isinstance(v, str) and v[:1] in _FORMULA_START:
+def neutralise(v: Any) -> Any:
+    """Text that a spreadsheet would take for a formula, made text by a leading apostrophe (other
+    values as they are): the rule for trace.csv and the workpapers."""
+    if isinstance(v, str) and v[:1] and v[0] in FORMULA_START:
         return "'" + v
     return v
 
 
-def results_json(results: dict[str, Any]) -> str:
-    return json.dumps(_clean(results), ensure_ascii=False, indent=2) + "\n"
+def neutralise_array(a: Any) -> Any:
+    """``neutralise`` of every value of an Arrow text array."""
+    import pyarrow.compute as pc
+
+    if not pc.any(pc.match_substring_regex(a, "^" + FORMULA_CLASS)).as_py():
+        return a
+    return pc.replace_substring_regex(a, pattern=f"^({FORMULA_CLASS})", replacement="'\\1")
 
 
-def write_outputs(comp: Computation, out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "results.json", out / "trace.parquet", out / "trace.csv", out / "instruments.csv"]
-    paths[0].write_text(results_json(comp.results), encoding="utf-8")
-    release_freed_memory()
-    cols = trace_columns(comp.trace)
-    with ThreadPoolExecutor(1, thread_name_prefix="disclosure-parquet") as pool:
-        parquet = pool.submit(_write_parquet, cols, len(comp.trace), paths[1])
-        with open(paths[2], "wb") as fh:
-            fh.write(BOM)  # UTF-8 with BOM so Excel opens the Chinese text correctly
-            _write_csv(cols, len(comp.trace), fh, header=True)
-        parquet.result()
-    write_instruments(comp.instruments, paths[3])
-    return paths
-
-
-BOM = b"\xef\xbb\xbf"
-
-
-def release_freed_memory() -> None:
-    """Give the OS back the heap memory freed so far. glibc keeps freed memory for reuse by later
-    mallocs, but the trace writers allocate through Arrow's own allocator, which cannot reuse it:
-    without this, the memory the calculation used and freed stays counted under the writers'."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
-        ctypes.CDLL(None).malloc_trim(0)
-
-
-# --- the trace's columns as they are written ------------------------------------------------------------
+# --- the columns as they are written ------------------------------------------------------------------
 
 @dataclass
 class _Col:
@@ -108,7 +114,6 @@ class _Col:
     kind: str
     data: Any = None
     codes: np.ndarray | None = None
-    dtype: Any = None            # the pandas dtype the written column is converted from
 
 
 def _texts(values: Any) -> list[str]:
@@ -116,7 +121,7 @@ def _texts(values: Any) -> list[str]:
     return [v if isinstance(v, str) else str(v) for v in values]
 
 
-def trace_columns(trace: pd.DataFrame) -> list[_Col]:
+def columns_of(trace: pd.DataFrame) -> list[_Col]:
     """The trace's columns as written: object columns as text (missing as None; a column with no
     value at all as a null column), categoricals by their codes, numbers and flags as they are."""
     import pyarrow as pa
@@ -128,33 +133,60 @@ def trace_columns(trace: pd.DataFrame) -> list[_Col]:
         if isinstance(dt, pd.CategoricalDtype):
             codes = s.cat.codes.to_numpy()
             if c in _NULL_WHEN_EMPTY and not (codes >= 0).any():
-                out.append(_Col(c, "null", dtype=object))
+                out.append(_Col(c, "null"))
             else:
-                out.append(_Col(c, "dict", _texts(s.cat.categories), codes, "str"))
+                out.append(_Col(c, "dict", _texts(s.cat.categories), codes))
         elif pd.api.types.is_object_dtype(dt):
             codes, uniques = pd.factorize(s, use_na_sentinel=True)
             if not len(uniques):
-                out.append(_Col(c, "null", dtype=object))
+                out.append(_Col(c, "null"))
             else:
-                out.append(_Col(c, "dict", _texts(uniques), codes, "str"))
+                out.append(_Col(c, "dict", _texts(uniques), codes))
         elif pd.api.types.is_string_dtype(dt):
             a = pa.array(s.array, type=pa.large_string(), from_pandas=True)
-            out.append(_Col(c, "text", a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a, dtype="str"))
+            out.append(_Col(c, "text", a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a))
         elif dt == np.float64:
-            out.append(_Col(c, "float", s.to_numpy(), dtype=dt))
+            out.append(_Col(c, "float", s.to_numpy()))
         else:
             a = pa.array(s.array if isinstance(s.array, pd.api.extensions.ExtensionArray) else s.to_numpy(),
                          from_pandas=True)
-            out.append(_Col(c, "arrow", a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a, dtype=dt))
+            out.append(_Col(c, "arrow", a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a))
     return out
 
 
-def _schema(cols: list[_Col]) -> Any:
-    """The Arrow schema, with its pandas metadata, that pandas gives a frame of these columns."""
+# --- Parquet ------------------------------------------------------------------------------------------
+
+@cache
+def _declared() -> Any:
     import pyarrow as pa
 
-    empty = pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in cols})
+    empty = pd.DataFrame({c: pd.Series([], dtype="str" if DTYPES[c] is object else DTYPES[c]) for c in COLUMNS})
     return pa.Schema.from_pandas(empty, preserve_index=False)
+
+
+def schema(null: Iterable[str] = ()) -> Any:
+    """The trace's Arrow schema with its pandas metadata; the columns ``null`` (a single file's
+    text columns that hold no value) as null columns, as pandas writes an object column of None."""
+    import pyarrow as pa
+
+    null = set(null)
+    if not null:
+        return _declared()
+    empty = pd.DataFrame({c: pd.Series([], dtype=object if c in null else
+                                       "str" if DTYPES[c] is object else DTYPES[c]) for c in COLUMNS})
+    return pa.Schema.from_pandas(empty, preserve_index=False)
+
+
+@cache
+def parquet_options() -> dict[str, Any]:
+    """How trace Parquet is written: dictionaries for the text columns that repeat (not the ids),
+    statistics for the columns one filters on (the rest cost time and help no reader)."""
+    import pyarrow as pa
+
+    text = [f.name for f in _declared() if f.type in (pa.string(), pa.large_string())]
+    return {"use_dictionary": [c for c in text if c not in ("line_id", "record_id", "derived_from")],
+            "write_statistics": ["row", "facility_id", "entity_id", "source", "scope", "scope3_category",
+                                 "status"]}
 
 
 def _indices(codes: np.ndarray) -> Any:
@@ -163,25 +195,14 @@ def _indices(codes: np.ndarray) -> Any:
     return pa.array(codes.astype(np.int32, copy=False), mask=codes < 0)
 
 
-def trace_table(cols: list[_Col], n: int) -> Any:
-    """The trace as an Arrow table in the types and with the pandas metadata that
-    ``DataFrame.to_parquet`` gives it (text as large strings)."""
+def _array(c: _Col, typ: Any, n: int, dictionary: bool = False) -> Any:
+    """A column as an Arrow array of type ``typ`` (coded text as a dictionary array if asked)."""
     import pyarrow as pa
 
-    schema = _schema(cols)
-    arrays = []
-    for c, f in zip(cols, schema, strict=True):
-        if c.kind == "dict":
-            arrays.append(pa.array(c.data, type=f.type).take(_indices(c.codes)))
-        else:
-            arrays.append(_array(c, f.type, n))
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _array(c: _Col, typ: Any, n: int) -> Any:
-    """A column other than coded text as an Arrow array of type ``typ``."""
-    import pyarrow as pa
-
+    if c.kind == "dict":
+        values = pa.array(c.data, type=typ)
+        return pa.DictionaryArray.from_arrays(_indices(c.codes), values) if dictionary else values.take(
+            _indices(c.codes))
     if c.kind == "null":
         return pa.nulls(n, typ)
     if c.kind == "float":
@@ -189,42 +210,158 @@ def _array(c: _Col, typ: Any, n: int) -> Any:
     return c.data if c.data.type == typ else c.data.cast(typ)
 
 
-def _write_parquet(cols: list[_Col], n: int, path: Path) -> None:
-    """``trace.parquet``: what ``pq.write_table(trace_table(...))`` writes. The text that repeats
-    goes to the writer as dictionary arrays (its distinct values and codes, as Parquet stores it),
-    not as a million strings to hash again; the file's Arrow schema, stored as write_table stores
-    it, is that of the text as strings, so that every reader reads the types it read before."""
-    import base64
+def _checked(trace: pd.DataFrame) -> list[_Col]:
+    if list(trace.columns) != COLUMNS:
+        raise ValueError(f"not the trace's columns: {list(trace.columns)[:5]} …")
+    return columns_of(trace)
 
+
+def table(trace: pd.DataFrame) -> Any:
+    """Trace lines (a chunk or a partition of them) as an Arrow table in the declared schema."""
+    import pyarrow as pa
+
+    cols = _checked(trace)
+    s = schema()
+    return pa.Table.from_arrays([_array(c, f.type, len(trace)) for c, f in zip(cols, s, strict=True)], schema=s)
+
+
+def write_parquet(trace: pd.DataFrame, path: Path) -> None:
+    """The whole trace as one Parquet file (the in-process engine's ``trace.parquet``): what
+    ``pq.write_table`` writes of the trace in ``schema`` (empty computed text as null columns).
+    The text that repeats goes to the writer as dictionary arrays (its distinct values and codes,
+    as Parquet stores it), not as a million strings to hash again; the file's Arrow schema, stored
+    as write_table stores it, is that of the text as strings, so that every reader reads the
+    types it read before."""
+    _write_parquet(_checked(trace), len(trace), path)
+
+
+def _write_parquet(cols: list[_Col], n: int, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ..engines.chunked import parquet_options
-
+    s = schema(c.name for c in cols if c.kind == "null")
     if not hasattr(pq.ParquetWriter, "add_key_value_metadata"):  # pyarrow < 16
-        pq.write_table(trace_table(cols, n), path, **parquet_options())
+        t = pa.Table.from_arrays([_array(c, f.type, n) for c, f in zip(cols, s, strict=True)], schema=s)
+        pq.write_table(t, path, **parquet_options())
         return
-    schema = _schema(cols)
-    arrays = []
-    for c, f in zip(cols, schema, strict=True):
-        if c.kind == "dict":
-            arrays.append(pa.DictionaryArray.from_arrays(_indices(c.codes), pa.array(c.data, type=f.type)))
+    arrays = [_array(c, f.type, n, dictionary=True) for c, f in zip(cols, s, strict=True)]
+    t = pa.Table.from_arrays(arrays, names=s.names)
+    with pq.ParquetWriter(path, t.schema, store_schema=False, **parquet_options()) as w:
+        w.write_table(t)
+        w.add_key_value_metadata({"ARROW:schema": base64.b64encode(s.serialize().to_pybytes()).decode(),
+                                  "pandas": s.metadata[b"pandas"].decode()})
+
+
+def write_part(trace: pd.DataFrame, path: Path) -> None:
+    """One partition's trace as its own Parquet file (the Dask engine's ``trace/part-NNNNN.parquet``)."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(table(trace), path, **parquet_options())
+
+
+def part_path(folder: Path, index: int) -> Path:
+    return folder / f"part-{index:05d}.parquet"
+
+
+class Writer:
+    """``trace.parquet`` with a row group per chunk, and ``trace.csv`` appended (when asked): the
+    chunked engine's trace."""
+
+    def __init__(self, out: Path, csv: bool):
+        import pyarrow.parquet as pq
+
+        self.paths = [out / PARQUET] + ([out / CSV] if csv else [])
+        self._pq = pq.ParquetWriter(self.paths[0], schema(), **parquet_options())
+        self._csv: IO[bytes] | None = (open(self.paths[1], "wb") if csv else None)  # noqa: SIM115 (closed by close())
+        if self._csv is not None:
+            self._csv.write(BOM)
+        self._header = True
+        self.lines = 0
+
+    def write(self, trace: pd.DataFrame) -> None:
+        self._pq.write_table(table(trace))
+        if self._csv is not None:
+            write_csv(trace, self._csv, header=self._header)
+            self._header = False
+        self.lines += len(trace)
+
+    def close(self) -> list[Path]:
+        self._pq.close()
+        if self._csv is not None:
+            self._csv.close()
+        return self.paths
+
+
+def write(trace: pd.DataFrame, out: Path) -> list[Path]:
+    """The whole trace as ``trace.parquet`` and ``trace.csv`` in ``out``. The Parquet file is
+    written in a thread while the CSV is made: both run mostly in Arrow, without the GIL."""
+    paths = [out / PARQUET, out / CSV]
+    cols = _checked(trace)
+    with ThreadPoolExecutor(1, thread_name_prefix="disclosure-parquet") as pool:
+        parquet = pool.submit(_write_parquet, cols, len(trace), paths[0])
+        with open(paths[1], "wb") as fh:
+            fh.write(BOM)
+            _write_csv(cols, len(trace), fh, header=True)
+        parquet.result()
+    return paths
+
+
+# --- reading back ---------------------------------------------------------------------------------------
+
+def find(folder: Path) -> Path | None:
+    """The trace of a results folder: ``trace.parquet``, else the folder of parts, else None."""
+    folder = Path(folder)
+    if (folder / PARQUET).is_file():
+        return folder / PARQUET
+    if (folder / PARTS).is_dir() and any((folder / PARTS).glob("part-*.parquet")):
+        return folder / PARTS
+    return None
+
+
+def read_trace(path: Path, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """A trace as written by any engine: a results folder, a ``trace.parquet`` (one row group or
+    many), or a folder of parts (read in their order), with the columns (all, or those asked, in
+    the trace's order) in the types of ``DTYPES``."""
+    path = Path(path)
+    if path.is_dir() and path.name != PARTS:
+        found = find(path)
+        if found is None:
+            raise FileNotFoundError(f"{path}: no {PARQUET} and no {PARTS}/part-*.parquet")
+        path = found
+    want = COLUMNS if columns is None else [c for c in COLUMNS if c in set(columns)]
+    if path.is_dir():
+        parts = sorted(path.glob("part-*.parquet"))
+        if not parts:
+            raise FileNotFoundError(f"{path}: no part-*.parquet")
+        frame = pd.concat([pd.read_parquet(p, columns=want) for p in parts], ignore_index=True)
+    else:
+        frame = pd.read_parquet(path, columns=want)
+    return normalise(frame)
+
+
+def normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Trace columns read from a file in the types of ``DTYPES`` (a null column or a categorical as
+    text; grid_fallback's text as booleans)."""
+    out = {}
+    for c in frame.columns:
+        s = frame[c]
+        want = DTYPES.get(c)
+        if c == "grid_fallback":
+            s = s.astype(object).map({"True": True, "False": False, True: True, False: False}).astype(object)
+            out[c] = s.where(s.notna(), None)
+        elif want is None or s.dtype == want:
+            out[c] = s
         else:
-            arrays.append(_array(c, f.type, n))
-    table = pa.Table.from_arrays(arrays, names=schema.names)
-    with pq.ParquetWriter(path, table.schema, store_schema=False, **parquet_options()) as w:
-        w.write_table(table)
-        w.add_key_value_metadata({"ARROW:schema": base64.b64encode(schema.serialize().to_pybytes()).decode(),
-                                  "pandas": schema.metadata[b"pandas"].decode()})
+            out[c] = s.astype(object).astype(want) if isinstance(s.dtype, pd.CategoricalDtype) else s.astype(want)
+    return pd.DataFrame(out, index=frame.index)
 
 
 # --- trace.csv ---------------------------------------------------------------------------------------
 
-def write_trace_csv(trace: pd.DataFrame, sink: Any, header: bool) -> None:
-    """The trace as CSV, with user text that Excel would take for a formula neutralised by a
-    leading apostrophe; the bytes Arrow's CSV writer (``quoting_style="needed"``) makes of the
-    trace as text."""
-    _write_csv(trace_columns(trace), len(trace), sink, header)
+def write_csv(trace: pd.DataFrame, sink: Any, header: bool) -> None:
+    """The trace as CSV lines (a header first if asked), formula-like text neutralised; the bytes
+    Arrow's CSV writer (``quoting_style="needed"``) makes of the trace as text."""
+    _write_csv(columns_of(trace), len(trace), sink, header)
 
 
 def _write_csv(cols: list[_Col], n: int, sink: Any, header: bool) -> None:
@@ -274,7 +411,7 @@ def _few_codes(c: _Col, n: int) -> tuple[np.ndarray, list[str]] | None:
     import pyarrow.compute as pc
 
     if c.kind == "dict":
-        return c.codes, [_quote(_defuse(v)) for v in c.data]
+        return c.codes, [_quote(neutralise(v)) for v in c.data]
     if c.kind == "null":
         return np.full(n, -1, dtype=np.int64), []
     if c.kind == "text":
@@ -355,16 +492,12 @@ def _joined(values: np.ndarray, sizes: list[int], texts: list[list[str]]) -> lis
     return [",".join(p) for p in zip(*reversed(parts), strict=True)]
 
 
-_RISKY = "^[=+\\-@\\t\\r]"
-
-
 def _text_cells(a: Any) -> Any:
     """Arrow text as CSV cells: formula-like text neutralised, quoted, quotes doubled."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pc.any(pc.match_substring_regex(a, _RISKY)).as_py():
-        a = pc.replace_substring_regex(a, pattern="^([=+\\-@\\t\\r])", replacement="'\\1")
+    a = neutralise_array(a)
     if pc.any(pc.match_substring(a, '"')).as_py():
         a = pc.replace_substring(a, '"', '""')
     q = pa.scalar('"', pa.large_string())
@@ -444,40 +577,3 @@ def _float_cells(v: np.ndarray, done: list[tuple[np.ndarray, Any]]) -> Any:
     if valid.sum() * 2 > n:
         done.append((bits, cells))
     return cells
-
-
-# --- compatibility ----------------------------------------------------------------------------------
-
-def trace_text(trace: pd.DataFrame) -> pd.DataFrame:
-    """The trace as written: object columns as text, missing values as None."""
-    trace = trace.copy(deep=False)  # columns are replaced below, never written into
-    for c in trace.columns:
-        if trace[c].dtype == object:  # as text, missing values as None (whole columns, not per cell)
-            col = trace[c]
-            text = col.astype(str).to_numpy(dtype=object)
-            text[col.isna().to_numpy()] = None
-            trace[c] = pd.Series(text, index=col.index)  # inferred as Series.map would (str)
-    return trace
-
-
-def csv_safe(trace: pd.DataFrame) -> pd.DataFrame:
-    """User text that Excel would take for a formula neutralised (for the CSV; the Parquet keeps
-    it as written)."""
-    csv = trace.copy(deep=False)
-    for c in csv.columns:
-        if csv[c].dtype == object or pd.api.types.is_string_dtype(csv[c].dtype):
-            col = csv[c]
-            risky = col.str[:1].isin(_FORMULA_START).to_numpy(dtype=bool)  # what _defuse escapes
-            if risky.any():
-                text = col.to_numpy(dtype=object, copy=True)
-                text[risky] = [_defuse(v) for v in text[risky]]
-                csv[c] = pd.Series(text, index=col.index)
-    return csv
-
-
-def write_instruments(instruments: pd.DataFrame, path: Path) -> None:
-    inst = instruments.copy()
-    for c in inst.columns:
-        if pd.api.types.is_datetime64_any_dtype(inst[c]):
-            inst[c] = inst[c].dt.strftime("%Y-%m-%d")
-    inst.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")

@@ -2,7 +2,7 @@
 
 Nothing is calculated differently here: every piece goes through the functions of ``stream`` and
 ``engine`` (the cells typed by the loader's parsers, checked by its rules, the lines calculated by
-``engine.trace_lines``, reduced by ``aggregate.partials``); only the order of work differs.
+``calculation.trace_lines``, reduced by ``aggregate.partials``); only the order of work differs.
 
 1. **plan** (client): the activities cut into pieces (``ingest.chunks.pieces``: Parquet row
    groups from the footer, CSV byte ranges from one scan for record ends), each knowing its file
@@ -14,7 +14,7 @@ Nothing is calculated differently here: every piece goes through the functions o
    with its rejected rows flagged (``stream.spill``, in ``OUT/.work-*``); the issues come back,
    the MWh per facility are added up on the cluster.
 4. **calculate** (cluster): the checked activities as a Dask DataFrame (``dask.dataframe.from_map``
-   over the kept pieces), each partition through ``engine.trace_lines`` with the context
+   over the kept pieces), each partition through ``calculation.trace_lines`` with the context
    (market-based factors set), written as ``trace/part-NNNNN.parquet``; the partial sums added up
    on the cluster. (A partition returns issues too, so the partitions are taken with
    ``to_delayed`` rather than ``map_partitions``, which returns frames only.)
@@ -38,15 +38,14 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from ..compute import aggregate
-from ..compute import calculation as engine
-from ..compute import trace as write
+from ..compute import aggregate, calculation, trace
 from ..compute.context import Context
-from ..core.issues import Issue, Location, has_errors, issue
+from ..core.issues import Issue, Location, has_errors
 from ..factors import FactorLibrary
 from ..ingest import chunks
 from ..ingest.chunks import ActivitySource, Piece
-from ..ingest.inventory import ROW, Counts, Inventory, TableData, load_inventory
+from ..ingest.inventory import ROW, Counts, Inventory, TableData
+from ..validate import rules
 from . import chunked as stream
 
 ID_BUCKETS = 64
@@ -105,7 +104,7 @@ def _piece_duplicates(td: TableData, p: Piece, dups: pd.DataFrame) -> list[Issue
     dup[np.flatnonzero(valid)[is_dup]] = True
     first_rows = np.zeros(len(ids), dtype=np.int64)
     first_rows[np.flatnonzero(valid)[is_dup]] = first[is_dup].astype(np.int64) & 0xFFFFFFFF
-    return stream.duplicate_issues(td, dup, first_rows)
+    return rules.duplicate_ids(td, "record_id", dup, first_rows)
 
 
 def _check_piece(p: Piece, header: list[Issue], small: Inventory, dups: pd.DataFrame, work: str) -> dict[str, Any]:
@@ -115,7 +114,7 @@ def _check_piece(p: Piece, header: list[Issue], small: Inventory, dups: pd.DataF
     found = stream.check(td, cells, header, small, _piece_duplicates(td, p, dups))
     stream.spill(td, Path(work) / f"piece-{p.index:05d}.parquet")
     return {"issues": found, "read": len(td.frame), "n_rejected": int(td.rejected.sum()),
-            "mwh": engine.electricity_mwh(td.accepted)}
+            "mwh": calculation.electricity_mwh(td.accepted)}
 
 
 def _spilled(path: str) -> pd.DataFrame:
@@ -125,9 +124,9 @@ def _spilled(path: str) -> pd.DataFrame:
 def _trace_piece(frame: pd.DataFrame, p: Piece, ctx: Context, folder: str) -> dict[str, Any]:
     """The same calculation as in-process on one partition; its trace written as one file."""
     td = stream.unspill(frame, p.file.display, p.file.sheet)
-    trace, found, fallback = engine.trace_lines(td, ctx)
-    stream.write_trace_part(trace, Path(folder) / f"part-{p.index:05d}.parquet")
-    return {"partials": aggregate.partials(trace), "issues": found, "fallback": fallback, "lines": len(trace)}
+    lines, found, fallback = calculation.trace_lines(td, ctx)
+    trace.write_part(lines, trace.part_path(Path(folder), p.index))
+    return {"partials": aggregate.partials(lines), "issues": found, "fallback": fallback, "lines": len(lines)}
 
 
 def _add(*series: pd.Series) -> pd.Series:
@@ -165,11 +164,13 @@ def _tree(client: Any, futures: Sequence[Any], fn: Callable[..., Any], fan: int 
 def compute_dask(path: str | Path, out: Path, *, scheduler: str | None = None, client: Any = None,
                  workers: int | None = None, chunk_rows: int = stream.DEFAULT_CHUNK_ROWS, force: bool = False,
                  library: FactorLibrary | None = None, progress: bool | None = None,
-                 stream_: IO[str] | None = None) -> stream.Run:
+                 stream_: IO[str] | None = None, loaded: tuple[Inventory, list[Issue]] | None = None
+                 ) -> stream.Run:
     """As ``stream.compute_chunked``, on a Dask cluster: ``client`` (a ``distributed.Client``), or
     the scheduler at ``scheduler``, or a local cluster of ``workers`` processes started for the
     run (and closed after it). Writes ``results.json``, ``instruments.csv`` and the trace as
-    ``trace/part-NNNNN.parquet`` (in the activities' order)."""
+    ``trace/part-NNNNN.parquet`` (in the activities' order). ``loaded``: as for
+    ``compute_chunked``."""
     cluster = None
     if client is None:
         from distributed import Client, LocalCluster
@@ -184,7 +185,7 @@ def compute_dask(path: str | Path, out: Path, *, scheduler: str | None = None, c
     else:
         owned = False
     try:
-        return _run(client, Path(path), Path(out), chunk_rows, force, library, progress, stream_)
+        return _run(client, Path(path), Path(out), chunk_rows, force, library, progress, stream_, loaded)
     finally:
         if owned:
             client.close()
@@ -193,9 +194,11 @@ def compute_dask(path: str | Path, out: Path, *, scheduler: str | None = None, c
 
 
 def _run(client: Any, root: Path, out: Path, chunk_rows: int, force: bool, library: FactorLibrary | None,
-         progress: bool | None, out_stream: IO[str] | None) -> stream.Run:
+         progress: bool | None, out_stream: IO[str] | None, loaded: tuple[Inventory, list[Issue]] | None
+         ) -> stream.Run:
     t0 = time.perf_counter()
-    small, found = load_inventory(root, skip=("activities",))
+    small, found = loaded if loaded is not None else stream.load_small(root)
+    found = list(found)
     source: ActivitySource | None = None
     if root.exists() and (root.is_dir() or root.suffix.lower() in (".xlsx", ".xlsm")):
         source, more = chunks.locate(root)
@@ -234,8 +237,8 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
     reads, n_rejected, mwh_f, more = checked
     found += more
     read, rejected_n = sum(reads), sum(n_rejected)
-    if files and read == 0 and source is not None:
-        found.append(issue("empty-table", Location(source.display, source.sheet), table="activities"))
+    if files and source is not None:
+        found += rules.empty_table("activities", read, Location(source.display, source.sheet))
     counts = Counts(read, read - rejected_n, rejected_n)
     t_check = time.perf_counter()
     if has_errors(found) and not force:
@@ -243,10 +246,10 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
                           language=small.settings.language)
 
     # the calculation's issues (counted in results.json, as the in-process engine counts them)
-    ctx, library, calc = engine.context_of(small, library)
-    instruments, more = engine.allocate(small, ctx, mwh_f.result())
+    ctx, library, calc = calculation.context_of(small, library)
+    ctx, instruments, more = calculation.allocate(small, ctx, mwh_f.result())
     calc += more
-    folder = out / "trace"
+    folder = out / trace.PARTS
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("part-*.parquet"):
         old.unlink()
@@ -268,12 +271,11 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
     if files and source is not None:
         act = {"file": source.display, "sheet": source.sheet, "read": counts.read, "accepted": counts.accepted,
                "rejected": counts.rejected}
-    results = engine.assemble(small, ctx, library, parts_f.result(), instruments, stream.inputs(small, act), calc)
+    res = calculation.assemble(small, ctx, library, parts_f.result(), instruments, stream.inputs(small, act), calc)
     found += calc
-    (out / "results.json").write_text(write.results_json(results), encoding="utf-8")
-    write.write_instruments(instruments, out / "instruments.csv")
+    written = stream.write_results(res, instruments, out)
     t_end = time.perf_counter()
-    return stream.Run(results, instruments, found, [out / "results.json", folder, out / "instruments.csv"], counts,
+    return stream.Run(res, instruments, found, [written[0], folder, written[1]], counts,
                       {"check_s": t_check - t0, "calculate_s": t_end - t_check, "lines": n_lines,
                        "plan_s": t_plan - t0, "ids_s": t_ids - t_plan, "lines_s": t_calc - t_check,
                        "pieces": len(pieces), "workers": len(client.scheduler_info().get("workers", {}))},
@@ -325,7 +327,7 @@ def _check(client: Any, pieces: list[Piece], headers: Headers, small_f: Any, dup
 
 def _calculate(client: Any, pieces: list[Piece], work: Path, ctx: Context, folder: Path, bar: stream.Progress,
                total: int) -> list[Any]:
-    """The checked activities as a Dask DataFrame, each partition through ``engine.trace_lines``."""
+    """The checked activities as a Dask DataFrame, each partition through ``calculation.trace_lines``."""
     import dask.dataframe as dd
     from dask import delayed
     from distributed import as_completed
