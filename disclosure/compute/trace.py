@@ -225,17 +225,13 @@ def table(trace: pd.DataFrame) -> Any:
     return pa.Table.from_arrays([_array(c, f.type, len(trace)) for c, f in zip(cols, s, strict=True)], schema=s)
 
 
-def write_parquet(trace: pd.DataFrame, path: Path) -> None:
+def _write_parquet(cols: list[_Col], n: int, path: Path) -> None:
     """The whole trace as one Parquet file (the in-process engine's ``trace.parquet``): what
     ``pq.write_table`` writes of the trace in ``schema`` (empty computed text as null columns).
     The text that repeats goes to the writer as dictionary arrays (its distinct values and codes,
     as Parquet stores it), not as a million strings to hash again; the file's Arrow schema, stored
     as write_table stores it, is that of the text as strings, so that every reader reads the
     types it read before."""
-    _write_parquet(_checked(trace), len(trace), path)
-
-
-def _write_parquet(cols: list[_Col], n: int, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
