@@ -348,8 +348,9 @@ def verify(
         typer.echo(d.render())
     for n in v.notes:
         typer.echo(f"note: {n}", err=True)
-    typer.echo(f"{v.checked_files} files hashed, {v.compared_values} values and {v.compared_facts} XBRL facts "
-               f"compared: {'OK' if v.ok else f'{len(v.differences)} differences'}", err=True)
+    typer.echo(f"{v.checked_files} files hashed, {v.compared_values} values, {v.compared_lines} trace lines and "
+               f"{v.compared_facts} XBRL facts compared: {'OK' if v.ok else f'{len(v.differences)} differences'}",
+               err=True)
     raise typer.Exit(0 if v.ok else 1)
 
 
