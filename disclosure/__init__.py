@@ -24,7 +24,7 @@ from .api import (
 from .core.version import __version__
 
 __all__ = [
-    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "__version__", "compute",
-    "inventory_from_frames", "load_inventory", "load_library", "read_results", "read_trace", "render_json", "render_text",
-    "results_json", "write_outputs",
+    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "__version__",
+    "compute", "inventory_from_frames", "load_inventory", "load_library", "read_results", "read_trace",
+    "render_json", "render_text", "results_json", "write_outputs",
 ]

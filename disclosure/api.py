@@ -41,7 +41,7 @@ def inventory_from_frames(report: Mapping[str, Any], tables: Mapping[str, pd.Dat
 
 
 __all__ = [
-    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "compute",
-    "inventory_from_frames", "load_inventory", "load_library", "read_results", "read_trace", "render_json", "render_text",
-    "results_json", "write_outputs",
+    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity",
+    "compute", "inventory_from_frames", "load_inventory", "load_library", "read_results", "read_trace",
+    "render_json", "render_text", "results_json", "write_outputs",
 ]
