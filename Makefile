@@ -18,8 +18,10 @@ demo: $(BIN)/disclosure
 	$(BIN)/disclosure report fixtures/demo-group-2024 --out out/demo-2024 $$PKG && \
 	$(BIN)/disclosure report fixtures/demo-group --out out/demo --prior out/demo-2024 $$PKG
 
+# ruff, then the import contracts of pyproject.toml (the layers: no circle, no upward import)
 lint: $(BIN)/disclosure
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: $(BIN)/disclosure lint
 	$(BIN)/python -m pytest

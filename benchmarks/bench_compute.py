@@ -131,8 +131,7 @@ def child(kind: str, folder: Path) -> None:
     import pandas as pd  # noqa: F401  (imported before the clock starts in both kinds)
 
     if kind == "compute":
-        from disclosure.compute import compute
-        from disclosure.compute.write import write_outputs
+        from disclosure.engines.inprocess import compute, write_outputs
         from disclosure.ingest.inventory import load_inventory
     with _harness.time_and_peak() as figures:
         if kind == "bare":
@@ -161,8 +160,7 @@ def measure(kind: str, folder: Path, runs: int) -> list[dict]:
 
 
 def profile(folder: Path, top: int = 35) -> None:
-    from disclosure.compute import compute
-    from disclosure.compute.write import write_outputs
+    from disclosure.engines.inprocess import compute, write_outputs
     from disclosure.ingest.inventory import load_inventory
 
     with tempfile.TemporaryDirectory(prefix="bench-compute-") as out:

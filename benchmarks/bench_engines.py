@@ -119,8 +119,7 @@ def child(engine: str, folder: Path, out: Path, chunk_rows: int, workers: int) -
     """One engine, end to end, in this fresh process; prints its figures as JSON."""
     t0 = time.perf_counter()
     if engine == "inprocess":
-        from disclosure.compute import compute
-        from disclosure.compute.write import write_outputs
+        from disclosure.engines.inprocess import compute, write_outputs
         from disclosure.ingest.inventory import load_inventory
 
         inv, _ = load_inventory(folder)
@@ -128,12 +127,12 @@ def child(engine: str, folder: Path, out: Path, chunk_rows: int, workers: int) -
         write_outputs(comp, out)
         results, lines = comp.results, len(comp.trace)
     elif engine == "chunked":
-        from disclosure.compute.stream import compute_chunked
+        from disclosure.engines.chunked import compute_chunked
 
         run = compute_chunked(folder, out, chunk_rows=chunk_rows, force=True, progress=False)
         results, lines = run.results, run.stats["lines"]
     else:
-        from disclosure.compute.dask_engine import compute_dask
+        from disclosure.engines.dask import compute_dask
 
         run = compute_dask(folder, out, workers=workers, chunk_rows=chunk_rows, force=True, progress=False)
         results, lines = run.results, run.stats["lines"]

@@ -3,8 +3,6 @@
 The public API is re-exported here from :mod:`disclosure.api`.
 """
 
-__version__ = "0.1.0"
-
 from .api import (
     Computation,
     FactorLibrary,
@@ -16,14 +14,17 @@ from .api import (
     inventory_from_frames,
     load_inventory,
     load_library,
+    read_results,
+    read_trace,
     render_json,
     render_text,
     results_json,
     write_outputs,
 )
+from .core.version import __version__
 
 __all__ = [
-    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "__version__", "compute",
-    "inventory_from_frames", "load_inventory", "load_library", "render_json", "render_text",
-    "results_json", "write_outputs",
+    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "__version__",
+    "compute", "inventory_from_frames", "load_inventory", "load_library", "read_results", "read_trace",
+    "render_json", "render_text", "results_json", "write_outputs",
 ]

@@ -19,9 +19,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .compute import Computation, compute
-from .compute.write import results_json, write_outputs
+from .compute.results import read_results, results_json
+from .compute.trace import read_trace
 from .core.issues import Issue, Location, Severity, render_json, render_text
+from .engines.inprocess import Computation, compute, write_outputs
 from .factors import FactorLibrary, load_library
 from .ingest.inventory import Inventory, load_inventory
 
@@ -40,7 +41,7 @@ def inventory_from_frames(report: Mapping[str, Any], tables: Mapping[str, pd.Dat
 
 
 __all__ = [
-    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "compute",
-    "inventory_from_frames", "load_inventory", "load_library", "render_json", "render_text",
-    "results_json", "write_outputs",
+    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity",
+    "compute", "inventory_from_frames", "load_inventory", "load_library", "read_results", "read_trace",
+    "render_json", "render_text", "results_json", "write_outputs",
 ]

@@ -111,8 +111,8 @@ def compute(
     if engine is not Engine.inprocess:
         _compute_streaming(inventory, out, lang, force, engine, chunk_rows, scheduler)
         return
-    from .compute import compute as run
-    from .compute.write import write_outputs
+    from .engines.inprocess import compute as run
+    from .engines.inprocess import write_outputs
     from .ingest.inventory import load_inventory
 
     inv, issues = load_inventory(inventory)
@@ -140,11 +140,11 @@ def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: boo
     """compute --engine chunked | dask: the same outputs, the activities read a chunk at a time
     (the trace as trace.parquet, or trace/part-*.parquet on Dask); progress on stderr."""
     if engine is Engine.dask:
-        from .compute.dask_engine import compute_dask
+        from .engines.dask import compute_dask
 
         result = compute_dask(inventory, out, scheduler=scheduler, chunk_rows=chunk_rows, force=force)
     else:
-        from .compute.stream import compute_chunked
+        from .engines.chunked import compute_chunked
 
         result = compute_chunked(inventory, out, chunk_rows=chunk_rows, force=force)
     language = (lang.value if lang else None) or result.language or "zh-CN"
@@ -190,15 +190,18 @@ def xbrl(
 ) -> None:
     """写出 XBRL、Inline XBRL、报告包与查看器页面，并用 Arelle 离线校验 / Write XBRL, Inline XBRL, the
     report package and the viewer page; validate them offline with Arelle."""
-    import json
-
+    from .compute.results import FILE, ResultsError, read_results
     from .export.xbrl import export_xbrl
 
-    results_file = results_dir / "results.json" if results_dir.is_dir() else results_dir
+    results_file = results_dir / FILE if results_dir.is_dir() else results_dir
     if not results_file.is_file():
         typer.echo(f"disclosure xbrl: {results_file} not found (run `disclosure compute` first)", err=True)
         raise typer.Exit(2)
-    results = json.loads(results_file.read_text(encoding="utf-8"))
+    try:
+        results = read_results(results_file)
+    except ResultsError as e:
+        typer.echo(f"disclosure xbrl: {e}", err=True)
+        raise typer.Exit(1) from None
     language = (lang.value if lang else None) or (results.get("settings") or {}).get("language") or "zh-CN"
     exp = export_xbrl(results_file.parent, out, ifrs_package=ifrs_package)
     text = render_text(exp.issues, language)
@@ -286,14 +289,13 @@ def report(
     manifest."""
     import time
 
-    from .pipeline import ReportUsageError, run_report
+    from .pipeline import STAGES, ReportUsageError, run_report
 
     langs = ("zh-CN", "en") if lang is ReportLang.all else (lang.value,)
     t0 = time.perf_counter()
-    stages = {"check": 1, "compute": 2, "xbrl": 3, "word": 4, "workpapers": 5, "manifest": 6}
 
     def progress(stage: str, text: str) -> None:
-        typer.echo(f"[{stages[stage]}/6 {stage}] {text}", err=True)
+        typer.echo(f"[{STAGES.index(stage) + 1}/{len(STAGES)} {stage}] {text}", err=True)
 
     try:
         if scheduler and engine is not Engine.dask:
@@ -346,8 +348,9 @@ def verify(
         typer.echo(d.render())
     for n in v.notes:
         typer.echo(f"note: {n}", err=True)
-    typer.echo(f"{v.checked_files} files hashed, {v.compared_values} values and {v.compared_facts} XBRL facts "
-               f"compared: {'OK' if v.ok else f'{len(v.differences)} differences'}", err=True)
+    typer.echo(f"{v.checked_files} files hashed, {v.compared_values} values, {v.compared_lines} trace lines and "
+               f"{v.compared_facts} XBRL facts compared: {'OK' if v.ok else f'{len(v.differences)} differences'}",
+               err=True)
     raise typer.Exit(0 if v.ok else 1)
 
 

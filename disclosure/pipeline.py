@@ -10,7 +10,6 @@ exporters stay leaves: this module calls them, they never call back.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
@@ -18,10 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .assure import manifest, workpapers, years
-from .assure.library import copy_library, folder_library
+from .compute import results as results_file
+from .compute import trace, years
 from .core.issues import Issue, Severity, issue
-from .factors import load_library
+from .engines import inprocess
+from .export import manifest, workpapers
+from .factors import FactorLibrary, folder_library, load_library
+from .ingest.inventory import Inventory, load_inventory
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
 WORKPAPERS = "workpapers.xlsx"
@@ -88,20 +90,26 @@ def _publish(staging: Path, out: Path, run: ReportRun) -> None:
     run.paths = {k: out / p.relative_to(staging) for k, p in run.paths.items()}
 
 
-def compute_pack(inv_path: Path, out: Path, prior_results: dict[str, Any] | None,
-                 library_dir: Path) -> tuple[Any, list[Issue], Any]:
-    """Load and compute from the pack's own copies (the path ``verify`` repeats)."""
-    from .compute import compute
-    from .ingest.inventory import load_inventory
+def copy_library(library: FactorLibrary, dest: Path) -> list[Path]:
+    """Every dataset file of ``library`` into the pack (``factors/``) as ``<id>@<version>.yaml``, its
+    bytes as read: the run computes from these copies, so a dataset installed later never changes
+    an existing pack."""
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for (ident, version), ds in sorted(library.datasets.items()):
+        target = dest / f"{ident}@{version}.yaml"
+        shutil.copyfile(ds.path, target)
+        out.append(target)
+    return out
 
-    inv, issues = load_inventory(inv_path)
-    library, lib_issues = folder_library(library_dir)
-    comp = compute(inv, library)
-    comp.issues = lib_issues + comp.issues
-    if prior_results is not None:
-        comp.results.update(years.compare(comp.results, prior_results,
-                                          years.threshold_of(comp.results, inv.settings.options)))
-    return inv, issues, comp
+
+def _library_copy(inv: Inventory, out: Path) -> list[Issue]:
+    """The library the inventory asks for (the shipped datasets and its own folders), copied into
+    the pack; returns the issues of loading it (a dataset file left out is named here only)."""
+    dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
+    library, issues = load_library(dirs)
+    copy_library(library, out / manifest.FACTORS)
+    return issues
 
 
 def base_year_issues(results: dict[str, Any]) -> list[Issue]:
@@ -137,39 +145,29 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
     the activities a chunk at a time, so the inventory is never loaded whole). Returns the
     computation (None when it stopped on input errors), the check's issues, the library's, and the
     files written. The prior year is compared here as ``compute_pack`` does, and results.json
-    rewritten with it."""
-    import pandas as pd
+    rewritten with it; the trace is read back through the trace module, in the types the
+    in-process trace has, so that the exporters write the same bytes whichever engine ran."""
+    from .engines import chunked
 
-    from .compute.write import results_json
-    from .ingest.inventory import load_inventory
-
-    small, _ = load_inventory(inv_path, skip=("activities",))
-    dirs = [str((small.root if small.root.is_dir() else small.root.parent) / d) for d in small.settings.factor_dirs]
-    library, lib_issues = load_library(dirs)
-    copy_library(library, out / manifest.FACTORS)
+    loaded = chunked.load_small(inv_path)   # the small tables, loaded once: the engine checks the rest
+    lib_issues = _library_copy(loaded[0], out)
     library, more = folder_library(out / manifest.FACTORS)
     lib_issues += more
     if engine == "dask":
-        from .compute.dask_engine import compute_dask
+        from .engines.dask import compute_dask
 
         r = compute_dask(inv_path, out, scheduler=scheduler, chunk_rows=chunk_rows, force=force, library=library,
-                         progress=False)
+                         progress=False, loaded=loaded)
     else:
-        from .compute.stream import compute_chunked
-
-        r = compute_chunked(inv_path, out, chunk_rows=chunk_rows, force=force, library=library, progress=False)
+        r = chunked.compute_chunked(inv_path, out, chunk_rows=chunk_rows, force=force, library=library,
+                                    progress=False, loaded=loaded)
     if r.results is None:
         return None, r.issues, lib_issues, []
-    results = r.results
+    res = r.results
     if prior_results is not None:
-        results.update(years.compare(results, prior_results, years.threshold_of(results, small.settings.options)))
-        (out / "results.json").write_text(results_json(results), encoding="utf-8")
-    trace_path = out / "trace.parquet" if (out / "trace.parquet").is_file() else out / "trace"
-    trace = pd.read_parquet(trace_path)
-    # the files hold grid_fallback as text; the in-process trace holds booleans, which the workpapers
-    # write as TRUE: the same cells whichever engine ran
-    trace["grid_fallback"] = trace["grid_fallback"].map({"True": True, "False": False}).astype(object)
-    return _Computed(results, trace, []), r.issues, lib_issues, list(r.paths)
+        res = years.with_prior(res, prior_results, loaded[0].settings.options)
+        results_file.write_results(res, out / results_file.FILE)
+    return _Computed(res, trace.read_trace(out), []), r.issues, lib_issues, list(r.paths)
 
 
 def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
@@ -180,19 +178,19 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     whole; ``chunked`` and ``dask`` check and compute the activities a chunk (partition) at a time
     (``chunk_rows``; ``scheduler``: an existing Dask scheduler's address) and the later stages read
     the trace back from its Parquet files."""
-    from .compute.write import write_outputs
-    from .ingest.inventory import load_inventory
-
     if engine not in ENGINES:
         raise ReportUsageError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
     say = progress or (lambda stage, text: None)
     inventory, out = Path(inventory), Path(out)
     prior_results = None
     if prior is not None:
-        pf = prior / "results.json" if prior.is_dir() else prior
+        pf = prior / results_file.FILE if prior.is_dir() else prior
         if not pf.is_file():
             raise ReportUsageError(f"--prior: {pf} not found (give an earlier report folder)")
-        prior_results = json.loads(pf.read_text(encoding="utf-8"))
+        try:
+            prior_results = results_file.read_results(pf)
+        except ValueError as e:
+            raise ReportUsageError(f"--prior: {e}") from None
     if not inventory.exists():
         raise ReportUsageError(f"{inventory} not found")
     final, out = out, prepare_out(out)
@@ -203,7 +201,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     inv_path = _copy_inventory(inventory, out / manifest.INPUTS)
     if prior_results is not None:
         (out / manifest.PRIOR).mkdir()
-        shutil.copyfile(pf, out / manifest.PRIOR / "results.json")
+        shutil.copyfile(pf, out / manifest.PRIOR / results_file.FILE)
     comp: Any
     if engine == "inprocess":
         say("check", f"reading {inventory}")
@@ -217,13 +215,11 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
             run.stopped, run.exit_code = True, 1
             return run
 
-        # 2 compute, from the copies in the pack
+        # 2 compute, from the copies in the pack (the inventory as loaded for the check)
         t = time.perf_counter()
-        dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
-        library, lib_issues = load_library(dirs)
-        copy_library(library, out / manifest.FACTORS)
-        _, _, comp = compute_pack(inv_path, out, prior_results, out / manifest.FACTORS)
-        for p in write_outputs(comp, out):
+        lib_issues = _library_copy(inv, out)
+        comp = inprocess.compute_pack(inv, prior_results, out / manifest.FACTORS)
+        for p in inprocess.write_outputs(comp, out):
             run.paths[p.name] = p
     else:
         say("check", f"reading {inventory} a chunk of {chunk_rows:,} activity rows at a time (--engine {engine})")
@@ -287,7 +283,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     t = time.perf_counter()
     rel = inv_path.relative_to(out).as_posix()
     run.paths[manifest.MANIFEST] = manifest.write(out, comp.results, {
-        "inventory": rel, "langs": list(langs), "prior": f"{manifest.PRIOR}/results.json" if prior_results else None,
+        "inventory": rel, "langs": list(langs), "prior": f"{manifest.PRIOR}/{results_file.FILE}" if prior_results else None,
         "xbrl_validated": exp.validated, "force": force, "engine": engine})
     run.seconds["manifest"] = time.perf_counter() - t
     say("manifest", manifest.MANIFEST)

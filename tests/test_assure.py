@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 import disclosure
 import disclosure.factors
 import disclosure.pipeline
-from disclosure.assure import manifest, workpapers
 from disclosure.assure.diff import explain
 from disclosure.assure.verify import verify
 from disclosure.cli import app
+from disclosure.export import manifest, workpapers
 from disclosure.export.xbrl import stem_of
 from disclosure.factors import load_library
 from disclosure.pipeline import run_report
@@ -89,6 +89,49 @@ def test_verify_catches_a_changed_number_in_the_xbrl(pack: Path, tmp_path: Path)
     assert any(x.kind == "xbrl" and x.found == "3125428.30" and x.expected == "3125428.29" for x in v.differences)
     res = CliRunner().invoke(app, ["verify", str(d)])
     assert res.exit_code == 1 and "3125428.30" in res.output
+
+
+def test_verify_recomputes_the_trace_even_under_a_rewritten_manifest(pack: Path, tmp_path: Path) -> None:
+    """An altered trace whose manifest was written again passes the hash check; the recomputation,
+    compared line by line with the trace read back, names the line and the value."""
+    d = _copy(pack, tmp_path)
+    tr = pd.read_parquet(d / "trace.parquet")
+    line = tr.index[tr["line_id"] == "F03-SC-COAL-Q4"][0]
+    tr.loc[line, "co2e"] += 1.0
+    tr.to_parquet(d / "trace.parquet", index=False)
+    man = manifest.read(d)
+    (d / manifest.MANIFEST).unlink()
+    manifest.write(d, json.loads((d / "results.json").read_text(encoding="utf-8")),
+                   {k: man[k] for k in ("inventory", "langs", "prior", "xbrl_validated", "force", "engine")})
+    v = verify(d)
+    assert [(x.kind, x.where) for x in v.differences] == [("trace", "trace.parquet line F03-SC-COAL-Q4 co2e")]
+    assert v.differences[0].found == pytest.approx(v.differences[0].expected + 1.0)
+    assert verify(pack).compared_lines == len(pd.read_parquet(pack / "trace.parquet"))
+
+
+def test_report_loads_the_inventory_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pack's copy of the inventory, loaded for the check, is the one computed (in process); the
+    chunked engine loads the small tables once and reads the activities itself."""
+    import disclosure.engines.chunked
+    import disclosure.engines.inprocess
+
+    calls: list[tuple[str, tuple[str, ...]]] = []
+    real = disclosure.pipeline.load_inventory
+
+    def counting(where: str):
+        def load(path, **kw):
+            calls.append((where, kw.get("skip", ())))
+            return real(path, **kw)
+        return load
+
+    monkeypatch.setattr(disclosure.pipeline, "load_inventory", counting("pipeline"))
+    monkeypatch.setattr(disclosure.engines.inprocess, "load_inventory", counting("inprocess"))
+    monkeypatch.setattr(disclosure.engines.chunked, "load_inventory", counting("chunked"))
+    assert run_report(DEMO, tmp_path / "a").exit_code == 0
+    assert calls == [("pipeline", ())]
+    calls.clear()
+    assert run_report(DEMO, tmp_path / "b", engine="chunked", chunk_rows=50).exit_code == 0
+    assert calls == [("chunked", ("activities",))]
 
 
 def test_verify_catches_a_changed_input_file(pack: Path, tmp_path: Path) -> None:

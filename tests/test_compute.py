@@ -22,9 +22,8 @@ from typer.testing import CliRunner
 
 from disclosure import compute, load_inventory
 from disclosure.cli import app
-from disclosure.compute.engine import Computation
-from disclosure.compute.write import write_outputs
 from disclosure.core.issues import Issue, Severity
+from disclosure.engines.inprocess import Computation, write_outputs
 from disclosure.ingest.inventory import Inventory
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo-group"

@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 from disclosure import compute, load_inventory
 from disclosure.cli import app
 from disclosure.compute import aggregate
-from disclosure.compute.dask_engine import compute_dask
-from disclosure.compute.stream import SeenIds, compute_chunked, id_hashes
 from disclosure.core.issues import Issue
+from disclosure.engines.chunked import SeenIds, compute_chunked, id_hashes
+from disclosure.engines.dask import compute_dask
 from disclosure.ingest import chunks, readers
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo-group"
@@ -287,18 +287,32 @@ def test_partials_add_up(tmp_path: Path) -> None:
     comp = compute(inv)
     half = len(comp.trace) // 2
     parts = aggregate.combine([aggregate.partials(comp.trace.iloc[:half]), aggregate.partials(comp.trace.iloc[half:])])
-    assert same(aggregate.summarise(comp.trace, comp.context), aggregate.summarise_partials(parts, comp.context)) == []
+    assert same(aggregate.summarise_partials(aggregate.partials(comp.trace), comp.context), aggregate.summarise_partials(parts, comp.context)) == []
     assert int(parts["lines"].sum()) == len(comp.trace)
 
 
 # --- the whole pack with each engine ---------------------------------------------------------------------
 
+def _files(pack: Path) -> set[str]:
+    return {p.relative_to(pack).as_posix() for p in pack.rglob("*") if p.is_file()}
+
+
 def test_report_pack_is_the_same_with_every_engine(tmp_path: Path, client: Any) -> None:
     """`disclosure report --engine chunked|dask` checks and computes a chunk at a time and gives the
-    pack of the in-process run: results.json equal (sums within 1e-9: 40-row chunks add in another
-    order), the XBRL, Inline XBRL and workpapers byte for byte, and a pack that `verify` re-performs."""
+    pack of the in-process run, every file of it compared:
+    - byte for byte wherever the engine cannot matter: the XBRL, Inline XBRL and report package, the
+      extension taxonomy and viewer, validation.json, the Word report (its factor table and Scope 2
+      method sentence come from the trace, which the Dask engine writes as parts), the workpapers,
+      instruments.csv, trace.csv (chunked), the inventory and factor copies;
+    - results.json numerically (1e-9): 40-row chunks add the partial sums in another order;
+    - the trace read back through the trace module: the same lines, values and column types. The
+      files differ as files: the chunked trace.parquet has a row group per chunk, and the Dask
+      engine writes one file per partition (trace/part-NNNNN.parquet) and no trace.csv;
+    - manifest.json: the same but for the ``engine`` it records, and the sha256 and size of the
+      files that differ as files (above).
+    Each pack is then re-performed by `verify`."""
     from disclosure.assure.verify import verify
-    from disclosure.export.xbrl import stem_of
+    from disclosure.compute.trace import read_trace
 
     packs = {}
     for engine in ("inprocess", "chunked", "dask"):
@@ -308,17 +322,35 @@ def test_report_pack_is_the_same_with_every_engine(tmp_path: Path, client: Any) 
         res = CliRunner().invoke(app, args)
         assert res.exit_code == 0, res.output
         packs[engine] = tmp_path / engine
-    stem = stem_of(json.loads((packs["inprocess"] / "results.json").read_text(encoding="utf-8")))
+    ref = packs["inprocess"]
+    ref_files = _files(ref)
+    assert {"report.zh-CN.docx", "workpapers.xlsx", "trace.parquet", "trace.csv"} <= ref_files
+    ref_trace = read_trace(ref)
     for engine in ("chunked", "dask"):
+        pack = packs[engine]
+        files = _files(pack)
+        parts = {f for f in files if f.startswith("trace/part-")}
+        as_files = {"results.json", "manifest.json", "trace.parquet"} | (
+            {"trace.csv"} if engine == "dask" else set()) | parts
+        if engine == "dask":
+            assert len(parts) == 4
+            assert files - parts == ref_files - {"trace.parquet", "trace.csv"}
+        else:
+            assert files == ref_files
+        for name in sorted(files - as_files):
+            assert (pack / name).read_bytes() == (ref / name).read_bytes(), (engine, name)
         results = {e: json.loads((packs[e] / "results.json").read_text(encoding="utf-8")) for e in (engine, "inprocess")}
-        assert same(results[engine], results["inprocess"]) == []
-        for name in (f"{stem}.xbrl", f"{stem}.xhtml", "workpapers.xlsx"):
-            assert (packs[engine] / name).read_bytes() == (packs["inprocess"] / name).read_bytes(), (engine, name)
-        man = json.loads((packs[engine] / "manifest.json").read_text(encoding="utf-8"))
-        assert man["engine"] == engine
-        v = verify(packs[engine])
+        assert same(results[engine], results["inprocess"]) == [], engine
+        got = read_trace(pack)
+        assert list(got.dtypes) == list(ref_trace.dtypes), engine
+        # each line is calculated from its own row, whatever the chunk: equal, not only close
+        pd.testing.assert_frame_equal(got, ref_trace, check_exact=True)
+        man, ref_man = (json.loads((p / "manifest.json").read_text(encoding="utf-8")) for p in (pack, ref))
+        assert (man.pop("engine"), ref_man.pop("engine")) == (engine, "inprocess")
+        for m in (man, ref_man):
+            m["files"] = {k: v for k, v in m["files"].items() if k not in as_files}
+        assert man == ref_man, engine
+        v = verify(pack)
         assert v.ok, [d.render() for d in v.differences]
-    assert (packs["dask"] / "trace" / "part-00000.parquet").is_file()
-    assert len(pd.read_parquet(packs["dask"] / "trace")) == len(pd.read_parquet(packs["inprocess"] / "trace.parquet"))
     res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "x"), "--scheduler", "tcp://h:1"])
     assert res.exit_code == 2 and "--scheduler" in res.output

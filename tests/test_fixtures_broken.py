@@ -206,7 +206,7 @@ def test_demo_instruments_do_not_exceed_consumption():
 def test_demo_group_computes_every_row():
     """Every activity row finds its factor (the ``factors`` table, a row factor or a shipped dataset):
     the calculation reports no error and no warning (notices such as grid-fallback are fine)."""
-    from disclosure.compute import compute
+    from disclosure.engines.inprocess import compute
 
     inv, _ = load("demo-group")
     comp = compute(inv)

@@ -15,9 +15,9 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from disclosure.assure import workpapers
 from disclosure.assure.verify import verify
 from disclosure.cli import app
+from disclosure.export import workpapers
 from disclosure.export.numbers import rounded
 from disclosure.export.xbrl import stem_of, taxonomy
 from disclosure.export.xbrl.facts import build_facts

@@ -49,7 +49,7 @@ METRIC_SECTIONS = ("h2_totals", "h2_basis_split", "h2_scope2", "h2_scope3", "h2_
 def _computed(inventory: Path, out: Path) -> Path:
     """``disclosure compute inventory --out out``, as a folder of results."""
     from disclosure import compute, load_inventory
-    from disclosure.compute.write import write_outputs
+    from disclosure.engines.inprocess import write_outputs
 
     inv, _ = load_inventory(inventory)
     write_outputs(compute(inv), out)
@@ -87,7 +87,7 @@ def prior_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def compared_dir(results_dir: Path, prior_results: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's results folder with ``prior``, ``change`` and ``base_year`` as ``report --prior`` adds them."""
-    from disclosure.assure import years
+    from disclosure.compute import years
 
     folder = tmp_path_factory.mktemp("compared") / "results"
     shutil.copytree(results_dir, folder)

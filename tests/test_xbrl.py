@@ -26,8 +26,8 @@ from typer.testing import CliRunner
 
 from disclosure import compute, load_inventory
 from disclosure.cli import app
-from disclosure.compute.write import write_outputs
 from disclosure.core.issues import Severity
+from disclosure.engines.inprocess import write_outputs
 from disclosure.export.numbers import DECIMALS, fmt, rounded
 from disclosure.export.xbrl import checks, export_xbrl, taxonomy
 from disclosure.export.xbrl.facts import build_facts, resolve

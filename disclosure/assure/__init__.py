@@ -1,2 +1,3 @@
-"""The assurance pack: workpapers, the manifest, re-performance (``verify``), run-to-run
-explanations (``diff``) and year-over-year figures with the base-year check (``years``)."""
+"""Assurance over a report pack, above the pipeline: re-performance (``verify``) and run-to-run
+explanations (``diff``). The pack's manifest is written by ``export.manifest``, the year-over-year
+figures by ``compute.years``."""

@@ -8,11 +8,11 @@ dataset version says so."""
 from __future__ import annotations
 
 import difflib
-import json
 from pathlib import Path
 from typing import Any
 
-from . import manifest
+from ..compute.results import read_results
+from ..export import manifest
 from .verify import diff_values
 
 MAX_LINES = 20  # changed lines shown per input file
@@ -20,7 +20,7 @@ MAX_LINES = 20  # changed lines shown per input file
 
 def _results(folder: Path) -> dict[str, Any]:
     try:
-        return json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        return dict(read_results(folder))
     except (OSError, ValueError):
         return {}
 

@@ -2,7 +2,8 @@
 
 1. Every file recorded in ``manifest.json`` is there with its sha256; no file was added.
 2. The calculation is repeated from the pack's own copies (``inputs/``, ``factors/``, ``prior/``)
-   with the installed tool, and the result compared with ``results.json`` value by value.
+   with the installed tool, and the result compared with ``results.json`` value by value and with
+   the trace (``trace.parquet``, or the Dask engine's ``trace/``) line by line.
 3. The XBRL instance and the Inline XBRL are rebuilt from the recomputed results and compared fact
    by fact with the files in the folder.
 4. The factor datasets recorded in results.json match the files in ``factors/`` (sha256); a
@@ -19,14 +20,14 @@ from typing import Any
 
 from lxml import etree
 
-from . import manifest
+from ..export import manifest
 
 REL_TOL = 1e-12  # float summation order across platforms; far below any disclosed digit
 
 
 @dataclass
 class Difference:
-    kind: str      # altered | missing | unrecorded | result | xbrl | factor | error
+    kind: str      # altered | missing | unrecorded | result | trace | xbrl | factor | error
     where: str
     found: Any = None
     expected: Any = None
@@ -43,6 +44,7 @@ class Verification:
     notes: list[str] = field(default_factory=list)
     checked_files: int = 0
     compared_values: int = 0
+    compared_lines: int = 0
     compared_facts: int = 0
 
     @property
@@ -114,13 +116,56 @@ def _contexts(data: bytes) -> dict[str, str]:
     return {c.get("id"): etree.tostring(c, method="c14n").decode() for c in root.iter(f"{ns}context")}
 
 
+MAX_TRACE_DIFFERENCES = 20   # lines shown per column that differs
+
+
+def _trace_differences(folder: Path, fresh: Any, v: Verification) -> list[Difference]:
+    """The pack's trace (read through the trace module, whichever engine wrote it) against the
+    recomputed one: the same lines in the same order, each value equal (numbers within REL_TOL)."""
+    import numpy as np
+
+    from ..compute import trace
+
+    where = trace.find(folder)
+    if where is None:
+        return [Difference("missing", f"{trace.PARQUET} (or {trace.PARTS}/)")]
+    name = where.relative_to(folder).as_posix()
+    try:
+        got = trace.read_trace(where)
+    except Exception as e:  # an unreadable file: a difference, not a crash
+        return [Difference("error", f"{name} unreadable: {type(e).__name__}: {e}")]
+    want = trace.normalise(fresh)
+    if len(got) != len(want):
+        return [Difference("trace", f"{name} lines", len(got), len(want))]
+    v.compared_lines = len(want)
+    out: list[Difference] = []
+    ids = want["line_id"].astype(object).to_numpy()
+    for c in want.columns:
+        if c not in got.columns:
+            out.append(Difference("trace", f"{name} column {c}", "<absent>", c))
+            continue
+        a, b = got[c], want[c]
+        if b.dtype == "float64":
+            x, y = a.to_numpy(dtype="float64"), b.to_numpy(dtype="float64")
+            same = np.isclose(x, y, rtol=REL_TOL, atol=1e-9, equal_nan=True)
+            x, y = x.astype(object), y.astype(object)
+        else:  # whole columns: equal, or missing in both
+            x = a.astype(object).where(a.notna(), None).to_numpy()
+            y = b.astype(object).where(b.notna(), None).to_numpy()
+            both = (a.isna() & b.isna()).to_numpy(dtype=bool)
+            same = both | ((x == y) & ~a.isna().to_numpy(dtype=bool))
+        for i in np.flatnonzero(~same)[:MAX_TRACE_DIFFERENCES]:
+            out.append(Difference("trace", f"{name} line {ids[i]} {c}", x[i], y[i]))
+    return out
+
+
 def verify(folder: Path) -> Verification:
-    from ..compute.write import results_json
+    from ..compute.results import FILE, read_results, results_json
+    from ..engines.inprocess import recompute_pack
     from ..export.xbrl import stem_of
     from ..export.xbrl.facts import build_facts
     from ..export.xbrl.inline import inline_bytes
     from ..export.xbrl.instance import instance_bytes
-    from ..pipeline import compute_pack
 
     folder = Path(folder)
     v = Verification()
@@ -151,26 +196,27 @@ def verify(folder: Path) -> Verification:
 
     # 2 recompute
     try:
-        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        results = read_results(folder / FILE)
     except (OSError, ValueError) as e:
-        d.append(Difference("error", f"results.json unreadable: {e}"))
+        d.append(Difference("error", f"{FILE} unreadable: {e}"))
         return v
     prior = None
     if man.get("prior"):
         try:
-            prior = json.loads((folder / man["prior"]).read_text(encoding="utf-8"))
+            prior = read_results(folder / man["prior"])
         except (OSError, ValueError) as e:
             d.append(Difference("error", f"{man['prior']} unreadable: {e}"))
     inv_path = folder / (man.get("inventory") or manifest.INPUTS)
     try:
-        _, _, comp = compute_pack(inv_path, folder, prior, folder / manifest.FACTORS)
+        _, _, comp = recompute_pack(inv_path, prior, folder / manifest.FACTORS)
     except Exception as e:  # a defect or an unreadable input: a difference, not a crash
         d.append(Difference("error", f"recomputation failed: {type(e).__name__}: {e}"))
         return v
     fresh = json.loads(results_json(comp.results))
     v.compared_values = count_leaves(fresh)
     for path, found, expected in diff_values(results, fresh):
-        d.append(Difference("result", f"results.json {path}", found, expected))
+        d.append(Difference("result", f"{FILE} {path}", found, expected))
+    d += _trace_differences(folder, comp.trace, v)
 
     # 3 XBRL
     fs = build_facts(fresh)

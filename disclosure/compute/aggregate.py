@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .context import Context
-from .lines import GAS_BUCKETS
+from .trace import GAS_BUCKETS
 
 SCOPE3_NAMES = {
     1: ("外购商品和服务", "Purchased goods and services"),
@@ -109,10 +109,6 @@ def partials(trace: pd.DataFrame) -> pd.DataFrame:
         parts[c] = sums[c].to_numpy()
     parts["lines"] = np.bincount(group)
     return combine([parts])
-
-
-def summarise(trace: pd.DataFrame, ctx: Context) -> dict[str, Any]:
-    return summarise_partials(partials(trace), ctx)
 
 
 def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:

@@ -31,8 +31,11 @@ class DatasetRef:
         return f"{self.id}@{self.version}"
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Context:
+    """What a calculation looks up, built once by ``build_context`` and never changed: the
+    market-based factors come in a new context (``calculation.allocate``)."""
+
     settings: ReportSettings
     reporting_year: int
     gwp: pd.Series                       # normalised gas → GWP100 of the report's set

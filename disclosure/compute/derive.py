@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .context import Context
-from .lines import GAS_BUCKETS, Lines, Text
+from .lines import Lines, Text
+from .trace import GAS_BUCKETS
 
 
 def _derived(lines: Lines, m: np.ndarray, suffix: str) -> Lines:

@@ -34,34 +34,15 @@ from ..core import units
 from ..core.issues import Issue, Location, issue
 from . import keys
 from .context import Context, gas_key
+from .trace import COLUMNS as TRACE_COLUMNS
+from .trace import GAS_BUCKETS
+from .trace import NUMBERS as _NUM
 
 C_TO_CO2 = 44.0 / 12.0
-GAS_BUCKETS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3", "unspecified")
 SCOPE = {"stationary_combustion": 1, "mobile_combustion": 1, "process": 1, "fugitive": 1,
          "purchased_electricity": 2, "purchased_heat": 2, "purchased_steam": 2, "purchased_cooling": 2,
          "scope3": 3}
 PRECEDENCE = {"row": 1, "user_factor": 2, "measured": 3, "basis": 4, "default": 5}
-
-# The trace's columns, in order. Gas masses and co2e_gross are the facility's full (100 %) figures;
-# ``share`` is the entity's share under the consolidation approach; ``co2e`` and the co2e_<gas>
-# columns are the reported figures (gross × share).
-TRACE_COLUMNS = [
-    "line_id", "record_id", "derived_from", "file", "sheet", "row",
-    "facility_id", "entity_id", "province", "grid_region", "consolidated", "share",
-    "source", "scope", "scope3_category", "activity", "method", "data_quality", "verified",
-    "quantity", "unit", "status", "reason",
-    "rule", "precedence", "factor_dataset", "factor_id", "factor_value", "factor_unit", "factor_source",
-    "fx_rate", "deflator", "converted_quantity", "converted_unit",
-    "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "energy_gj",
-    "grid_level", "grid_fallback", "mb_factor",
-    "t_CO2", "t_CH4", "t_N2O", "gas_other", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other",
-    "biogenic_co2", "co2e_gross",
-    *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market",
-]
-_NUM = {"share", "quantity", "factor_value", "fx_rate", "deflator", "converted_quantity", "ncv",
-        "carbon_content", "oxidation_rate", "energy_gj", "mb_factor", "t_CO2", "t_CH4", "t_N2O",
-        "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2", "co2e_gross",
-        *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market"}
 
 # How each column is held while lines are built (see Lines): ids as Arrow strings, the integer and
 # flag columns as numpy arrays (nullable ones as float with NaN, or int8 with -1 for missing), the
@@ -156,12 +137,6 @@ class View:
 
     def fillna(self, other: View) -> View:
         return self.where(~self.isna(), other)
-
-    def objects(self, missing: Any = None) -> np.ndarray:
-        """The values as an object array (``missing`` for a missing one)."""
-        table = np.empty(len(self.values) + 1, dtype=object)
-        table[:] = [*self.values, missing]
-        return table[self.codes]
 
     def at(self, i: int, missing: Any = None) -> Any:
         c = self.codes[i]
@@ -966,11 +941,35 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
     return L, issues
 
 
-def calculate(acts: pd.DataFrame, ctx: Context, file: str = "activities", sheet: str | None = None
-              ) -> tuple[pd.DataFrame, list[Issue]]:
-    """Trace lines for a chunk of accepted activity rows (indexed arbitrarily)."""
-    L, issues = calculate_lines(acts, ctx, file, sheet)
-    return frame([L]), issues
+def rejected_lines(rows: pd.DataFrame, file: str, sheet: str | None) -> Lines:
+    """The lines of activity rows rejected at ingest: excluded (status ``rejected``), with their
+    reason, counting 0 (co2e_gross included; biogenic CO2 is not known)."""
+    n = len(rows)
+    cols: dict[str, Any] = {}
+    rid = _ids(rows["record_id"])
+    cols["line_id"] = cols["record_id"] = rid
+    cols["derived_from"] = pa.nulls(n, pa.large_string())
+    cols["file"], cols["sheet"] = Text.constant(n, file), Text.constant(n, sheet)
+    cols["row"] = rows["_row"].to_numpy(dtype=np.int64)
+    for c in ("facility_id", "source", "activity", "unit"):
+        cols[c] = Text.of(rows[c].astype("str"))
+    cols["quantity"] = _floats(rows["quantity"])
+    cols["scope3_category"] = _floats(rows["scope3_category"])
+    cols["status"] = Text.constant(n, "rejected")
+    cols["reason"] = Text.constant(n, "input error (see check)")
+    cols["scope"] = cols["source"].lookup(lambda s: SCOPE.get(s, np.nan) if isinstance(s, str) else np.nan,
+                                          "float64")
+    cols["consolidated"] = np.zeros(n, dtype=bool)
+    for c in TRACE_COLUMNS:
+        if c in cols:
+            continue
+        if c in _NUM:
+            cols[c] = np.zeros(n) if c.startswith("co2e") else np.full(n, np.nan)
+        elif c in FLAGS:
+            cols[c] = np.full(n, -1, dtype=np.int8)
+        else:
+            cols[c] = Text.missing(n)
+    return Lines(n, cols)
 
 
 # --- lines → the trace DataFrame ----------------------------------------------------------------------

@@ -269,6 +269,19 @@ def load_library(extra_dirs: Sequence[str | Path] = ()) -> tuple[FactorLibrary, 
     return FactorLibrary(datasets), issues
 
 
+def folder_library(folder: Path) -> tuple[FactorLibrary, list[Issue]]:
+    """A library of exactly the dataset files in ``folder`` (no shipped datasets): a report pack's
+    ``factors/``, from which the pack is computed and re-performed."""
+    datasets: dict[tuple[str, str], Dataset] = {}
+    issues: list[Issue] = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        ds, found = read_dataset(path.name, path.read_bytes(), str(path))
+        issues += found
+        if ds is not None:
+            datasets[(ds.meta.id, ds.meta.version)] = ds
+    return FactorLibrary(datasets), issues
+
+
 def _files(extra_dirs: Sequence[str | Path],
            issues: list[Issue]) -> Iterable[tuple[str, bytes, str]]:
     shipped = resources.files(__package__).joinpath("datasets")

@@ -284,7 +284,7 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
 def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inventory, list[Issue]]:
     """Read and validate an inventory folder (or one XLSX workbook). Tables named in ``skip`` are
     not read (the chunked and Dask engines read the activities themselves, chunk by chunk)."""
-    from ..validate import validate
+    from ..validate import empty_table, validate
 
     root = Path(path)
     issues: list[Issue] = []
@@ -325,8 +325,7 @@ def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inv
             continue
         data, type_issues = _type_table(spec, raw)
         issues += type_issues
-        if len(data.frame) == 0 and spec.required:  # an optional table left blank is fine
-            issues.append(issue("empty-table", data.location(), table=name))
+        issues += empty_table(name, len(data.frame), data.location())  # an optional table may be blank
         tables[name] = data
 
     inv = Inventory(root, settings, tables, disclosures)

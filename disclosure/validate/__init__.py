@@ -7,6 +7,6 @@ against every row read, accepted or not, so one bad row does not cascade into ma
 
 from __future__ import annotations
 
-from .rules import RULES, validate
+from .rules import RULES, empty_table, validate
 
-__all__ = ["RULES", "validate"]
+__all__ = ["RULES", "empty_table", "validate"]

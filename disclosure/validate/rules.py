@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import geo, units
-from ..core.issues import Issue, issue
+from ..core.issues import Issue, Location, issue
 from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | No
 
 
 def unique_ids(inv: Inventory) -> list[Issue]:
+    """``duplicate-id`` for every row whose key repeats an earlier row's, in each table with a key."""
     from ..ingest.contract import TABLES
 
     out: list[Issue] = []
@@ -43,15 +44,36 @@ def unique_ids(inv: Inventory) -> list[Issue]:
         key = TABLES[name].key
         if not key or key not in t.frame:
             continue
-        ids = t.frame[key]
-        dup = ids.duplicated(keep="first") & ids.notna()
-        if dup.any():
-            first_row = t.frame.loc[~ids.duplicated(keep="first") & ids.notna()].set_index(key)[ROW]
-            for idx in np.flatnonzero(dup.to_numpy()):
-                v = ids.iloc[idx]
-                out.append(issue("duplicate-id", t.location(int(t.frame[ROW].iloc[idx]), key), table=name,
-                                 value=v, first_row=int(first_row.loc[v])))
+        first = first_uses(t.frame[key])
+        pos = np.arange(len(first))
+        out += duplicate_ids(t, key, (first >= 0) & (first != pos), t.frame[ROW].to_numpy()[np.maximum(first, 0)])
     return out
+
+
+def first_uses(ids: pd.Series) -> np.ndarray:
+    """Each row's position of the first row with its id (its own for a first use; -1 without an id)."""
+    codes, _ = pd.factorize(ids, use_na_sentinel=True)       # codes in the order of first use
+    ok = codes >= 0
+    first = np.flatnonzero(ok)[np.unique(codes[ok], return_index=True)[1]]
+    return np.where(ok, first[np.where(ok, codes, 0)], -1)
+
+
+def duplicate_ids(t: TableData, key: str, repeated: np.ndarray, first_row: np.ndarray) -> list[Issue]:
+    """The duplicate-id rule's issues: ``duplicate-id`` at each row ``repeated`` flags (its id was
+    used on an earlier row), naming that earlier row (``first_row``, one per row). ``unique_ids``
+    finds the repeats within a whole table; the chunked and Dask engines find them across chunks
+    and partitions, and call this for the rows of each."""
+    rows, ids = t.frame[ROW].to_numpy(), t.frame[key].to_numpy(dtype=object)
+    return [issue("duplicate-id", t.location(int(rows[i]), key), table=t.name, value=ids[i],
+                  first_row=int(first_row[i]))
+            for i in np.flatnonzero(repeated)]
+
+
+def empty_table(name: str, rows: int, where: Location) -> list[Issue]:
+    """``empty-table``: a required table with no row (read whole, or over all of its chunks)."""
+    from ..ingest.contract import TABLES
+
+    return [issue("empty-table", where, table=name)] if rows == 0 and TABLES[name].required else []
 
 
 def entity_tree(inv: Inventory) -> list[Issue]:

@@ -1,6 +1,6 @@
 """From a results folder to the template's context: plain dicts, lists and strings.
 
-Every figure is taken from ``results.json`` (the factor appendix also from ``trace.parquet`` in the
+Every figure is taken from ``results.json`` (the factor appendix also from the trace in the
 same folder) and formatted by ``export.numbers`` only, so the report prints what the XBRL instance
 states. Every word comes from ``text.yaml`` in the report's language, or is the user's own text from
 ``results["disclosures"]``. Anything the results do not hold is printed as "未披露 / not
@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from ...compute.trace import find as find_trace
+from ...compute.trace import read_trace
 from ..numbers import fmt
 
 LANGS = ("zh-CN", "en")
@@ -722,24 +724,14 @@ _TRACE_COLUMNS = ("status", "scope", "source", "activity", "factor_dataset", "fa
 
 
 def _read_trace(folder: Path | None) -> Any:
-    """The columns of ``trace.parquet`` the report uses (None without a readable trace)."""
-    if folder is None or not (folder / "trace.parquet").exists():
+    """The columns of the folder's trace the report uses, whichever engine wrote it (one
+    ``trace.parquet`` or ``trace/part-*.parquet``); None without a readable trace."""
+    if folder is None or find_trace(folder) is None:
         return None
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    path = folder / "trace.parquet"
     try:
-        have = set(pq.read_schema(path).names)
-        tr = pd.read_parquet(path, columns=[c for c in _TRACE_COLUMNS if c in have])
+        return read_trace(folder, _TRACE_COLUMNS)
     except Exception:  # an unreadable trace leaves the appendix to the datasets table
         return None
-    # text the trace stores dictionary-encoded comes back as pandas categoricals: plain values here
-    tr = tr.astype({c: object for c in tr.columns if isinstance(tr[c].dtype, pd.CategoricalDtype)})
-    for c in _TRACE_COLUMNS:
-        if c not in tr.columns:
-            tr[c] = None
-    return tr
 
 
 def _present(v: Any) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -26,9 +25,9 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from ...compute.results import FILE, SCHEMA, ResultsError, read_results
 from . import base, context
 
-RESULTS_SCHEMA = "disclosure.results/1"
 IMAGE_WIDTH_MM = 155
 
 
@@ -58,18 +57,14 @@ def environment() -> ImmutableSandboxedEnvironment:
 
 
 def load_results(folder: Path) -> dict[str, Any]:
-    path = folder / "results.json"
+    path = folder / FILE
     if not path.is_file():
         raise ReportError(f"{path}: 找不到结果文件，请先运行 disclosure compute / no results.json: run "
                           "`disclosure compute` first")
     try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ReportError(f"{path}: 不是有效的 JSON / not valid JSON ({e})") from e
-    if not isinstance(results, dict) or results.get("schema") != RESULTS_SCHEMA:
-        raise ReportError(f"{path}: 结果格式应为 {RESULTS_SCHEMA} / expected schema {RESULTS_SCHEMA}, "
-                          f"found {results.get('schema') if isinstance(results, dict) else type(results).__name__}")
-    return results
+        return dict(read_results(path))
+    except ResultsError as e:
+        raise ReportError(f"结果文件无效 / not a results file of this tool: {e}") from e
 
 
 def _template_bytes(template: Path | None) -> bytes:
@@ -199,7 +194,7 @@ def missing_variables(template: Path | None, results_dir: Path | None = None, la
     """The variables (dotted paths, e.g. ``m.totalz``) the template reads that the context does not
     provide. Attributes of loop items are checked against the first item, so an empty list in the
     results used leaves them unchecked: give ``results_dir`` to check against real results."""
-    results = load_results(results_dir) if results_dir is not None else {"schema": RESULTS_SCHEMA}
+    results = load_results(results_dir) if results_dir is not None else {"schema": SCHEMA}
     ctx = context.build(results, lang, results_dir, picture=Picture)
     env = environment()
     try:

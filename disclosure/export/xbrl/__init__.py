@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from ...compute.results import FILE, read_results
 from ...core.issues import Issue, Severity, issue, sort_key
 from . import checks, roundtrip, taxonomy
 from .facts import FactSet, build_facts
@@ -96,9 +97,9 @@ def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | P
     results_dir = None
     if isinstance(results, Path | str):
         results_dir = Path(results)
-        path = results_dir / "results.json" if results_dir.is_dir() else results_dir
+        path = results_dir / FILE if results_dir.is_dir() else results_dir
         results_dir = path.parent
-        results = json.loads(path.read_text(encoding="utf-8"))
+        results = read_results(path)
     assert isinstance(results, dict)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -148,8 +147,3 @@ def instance_tree(fs: FactSet, reg: Registry | None = None) -> etree._ElementTre
 
 def instance_bytes(fs: FactSet) -> bytes:
     return etree.tostring(instance_tree(fs), xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def write_instance(fs: FactSet, path: Path) -> Path:
-    path.write_bytes(instance_bytes(fs))
-    return path

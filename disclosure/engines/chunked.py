@@ -8,10 +8,11 @@ The activities are read a chunk at a time (``ingest.chunks``) and go through two
    ``load_inventory`` rejects them, and each facility's electricity MWh is added up: the additive
    first pass that the market-based method needs before any line can be calculated. The checked
    chunk is kept, typed, in a temporary Parquet file (``spill``).
-2. **calculate**: each checked chunk, read back, goes through ``engine.trace_lines`` —
-   ``lines.calculate`` and the derived lines, the function the in-process engine runs on the whole
-   table — its trace is appended to ``trace.parquet`` (a row group per chunk) and its lines are
-   reduced to partial sums (``aggregate.partials``), added up into ``results.json``.
+2. **calculate**: each checked chunk, read back, goes through the one calculation
+   (``compute.calculation``: ``trace_lines``, the step the in-process engine runs on the whole
+   table) — its trace is appended to ``trace.parquet`` (``compute.trace.Writer``: a row group per
+   chunk) and its lines are reduced to partial sums (``aggregate.partials``), added up into
+   ``results.json``.
 
 Memory is bounded by the chunk, plus 24 bytes per distinct record id for the duplicate check. Issues
 and their locations (file, row, column) are those the in-process engine reports.
@@ -26,13 +27,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
+from ..compute import aggregate, calculation, results, trace
 from ..core.issues import Issue, Location, has_errors, issue
 from ..factors import FactorLibrary
 from ..ingest import chunks
@@ -49,7 +50,6 @@ from ..ingest.inventory import (
 )
 from ..ingest.readers import RawTable
 from ..validate import rules
-from . import aggregate, engine, lines, write
 
 DEFAULT_CHUNK_ROWS = 250_000
 # trace.csv is for people with a spreadsheet (Excel stops at 1,048,576 rows): above this many
@@ -102,15 +102,6 @@ def check(td: TableData, cell_issues: list[Issue], header: list[Issue], small: I
     return found
 
 
-def duplicate_issues(td: TableData, dup: np.ndarray, first_rows: np.ndarray) -> list[Issue]:
-    """``duplicate-id`` for the rows flagged in ``dup``, naming the row of the id's first use."""
-    f = td.frame
-    rows, ids = f[ROW].to_numpy(), f["record_id"].to_numpy(dtype=object)
-    return [issue("duplicate-id", td.location(int(rows[i]), "record_id"), table="activities", value=ids[i],
-                  first_row=int(first_rows[i]))
-            for i in np.flatnonzero(dup)]
-
-
 _KEYS = ("disclosure-ids-1", "disclosure-ids-2")  # two 64-bit hashes: a false match is ~N²/2¹²⁹
 
 
@@ -148,30 +139,29 @@ class SeenIds:
 
 
 def chunk_duplicates(td: TableData, seen: SeenIds) -> list[Issue]:
-    """Duplicate record ids of a chunk, within it and against every earlier chunk (then remembered)."""
+    """The duplicate-id rule over chunks: a chunk's record ids repeated within it or used in an
+    earlier chunk (then remembered), as ``rules.duplicate_ids`` reports them."""
     ids = td.frame["record_id"]
     rows = td.frame[ROW].to_numpy()
-    valid = ids.notna().to_numpy()
-    again = ids.duplicated(keep="first").to_numpy() & valid        # a repeat within the chunk
-    first = np.flatnonzero(valid & ~again)                          # each id's first row here
-    h1, h2 = id_hashes(ids.iloc[first])
+    first = rules.first_uses(ids)                                  # within the chunk
+    pos = np.arange(len(first))
+    own = np.flatnonzero(first == pos)                             # each id's first row here
+    h1, h2 = id_hashes(ids.iloc[own])
     before = seen.find(h1, h2)
-    first_row = np.where(before >= 0, before, rows[first])
-    dup = again.copy()
-    dup[first[before >= 0]] = True
-    first_rows = np.zeros(len(ids), dtype=np.int64)
-    first_rows[first] = first_row
-    if again.any():
-        by_id = pd.Series(first_row, index=ids.iloc[first].to_numpy())
-        first_rows[again] = by_id.loc[ids[again].to_numpy()].to_numpy()
+    earliest = rows.astype(np.int64)                               # the row of each id's first use
+    earlier = np.zeros(len(ids), dtype=bool)                       # … in an earlier chunk
+    earliest[own] = np.where(before >= 0, before, rows[own])
+    earlier[own] = before >= 0
+    at = np.maximum(first, 0)
+    repeated = (first >= 0) & ((first != pos) | earlier[at])
     new = before < 0
-    seen.add(h1[new], h2[new], rows[first][new])
-    return duplicate_issues(td, dup, first_rows)
+    seen.add(h1[new], h2[new], rows[own][new])
+    return rules.duplicate_ids(td, "record_id", repeated, earliest[at])
 
 
 def inputs(small: Inventory, activities: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """results.json ``inputs`` in the tables' order, the activities counted chunk by chunk."""
-    rest = engine.inputs_of(small)
+    rest = calculation.inputs_of(small)
     out = {}
     for name in TABLES:
         if name == "activities" and activities is not None:
@@ -181,97 +171,15 @@ def inputs(small: Inventory, activities: dict[str, Any] | None) -> dict[str, dic
     return out
 
 
-# --- the trace, written a chunk at a time ----------------------------------------------------------------
-
-_INTS = {"row", "scope", "scope3_category"}
-_BOOLS = {"consolidated", "verified"}
-
-
-@cache
-def _schema():
-    import pyarrow as pa
-
-    cols = {}
-    for c in lines.TRACE_COLUMNS:
-        if c in _INTS:
-            cols[c] = pd.Series([], dtype="Int64")
-        elif c in _BOOLS:
-            cols[c] = pd.Series([], dtype="boolean")
-        elif c in lines._NUM:
-            cols[c] = pd.Series([], dtype="float64")
-        else:
-            cols[c] = pd.Series([], dtype="str")
-    return pa.Schema.from_pandas(pd.DataFrame(cols), preserve_index=False)
+def load_small(root: Path) -> tuple[Inventory, list[Issue]]:
+    """The inventory without its activities (which the engine reads a chunk at a time)."""
+    return load_inventory(root, skip=("activities",))
 
 
-def trace_table(trace: pd.DataFrame):
-    """A chunk of the trace as Arrow, in one schema for every chunk (whatever types a chunk's
-    columns took): text as text (what ``write.trace_text`` makes of other values), row, scope and
-    category as integers, flags as booleans, numbers as doubles."""
-    import pyarrow as pa
-
-    schema = _schema()
-    arrays = []
-    for c in lines.TRACE_COLUMNS:
-        col = trace[c]
-        typ = schema.field(c).type
-        if c in _BOOLS:
-            col = col.astype("boolean")
-        elif c in _INTS:
-            col = col.astype("Int64")
-        elif typ == pa.float64():
-            col = col.astype("float64")
-        try:
-            arrays.append(pa.array(col, type=typ, from_pandas=True))
-        except (pa.ArrowTypeError, pa.ArrowInvalid):  # text columns holding other values (True, 1.5)
-            arrays.append(pa.array(write.trace_text(col.to_frame())[c], type=typ, from_pandas=True))
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def parquet_options() -> dict[str, Any]:
-    """How trace Parquet is written: dictionaries for the text columns that repeat (not the ids),
-    statistics for the columns one filters on (the rest cost time and help no reader)."""
-    import pyarrow as pa
-
-    text = [f.name for f in _schema() if f.type in (pa.string(), pa.large_string())]
-    return {"use_dictionary": [c for c in text if c not in ("line_id", "record_id", "derived_from")],
-            "write_statistics": ["row", "facility_id", "entity_id", "source", "scope", "scope3_category",
-                                 "status"]}
-
-
-def write_trace_part(trace: pd.DataFrame, path: Path) -> None:
-    """One partition's trace as its own Parquet file (the Dask engine's ``trace/part-NNNNN.parquet``)."""
-    import pyarrow.parquet as pq
-
-    pq.write_table(trace_table(trace), path, **parquet_options())
-
-
-class TraceWriter:
-    """``trace.parquet`` with a row group per chunk, and ``trace.csv`` appended (when asked)."""
-
-    def __init__(self, out: Path, csv: bool):
-        import pyarrow.parquet as pq
-
-        self.paths = [out / "trace.parquet"] + ([out / "trace.csv"] if csv else [])
-        self._pq = pq.ParquetWriter(self.paths[0], _schema(), **parquet_options())
-        self._csv: IO[bytes] | None = (open(self.paths[1], "wb") if csv else None)  # noqa: SIM115 (closed by close())
-        if self._csv is not None:
-            self._csv.write(write.BOM)
-        self._header = True
-        self.lines = 0
-
-    def write(self, trace: pd.DataFrame) -> None:
-        self._pq.write_table(trace_table(trace))
-        if self._csv is not None:
-            write.write_trace_csv(trace, self._csv, header=self._header)
-            self._header = False
-        self.lines += len(trace)
-
-    def close(self) -> list[Path]:
-        self._pq.close()
-        if self._csv is not None:
-            self._csv.close()
-        return self.paths
+def write_results(res: dict[str, Any], instruments: pd.DataFrame, out: Path) -> tuple[Path, Path]:
+    """``results.json`` and ``instruments.csv`` in ``out``."""
+    return (results.write_results(res, out / results.FILE),
+            calculation.write_instruments(instruments, out / calculation.INSTRUMENTS))
 
 
 # --- progress ------------------------------------------------------------------------------------------
@@ -337,14 +245,17 @@ class _Checked:
 
 def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, force: bool = False,
                     library: FactorLibrary | None = None, progress: bool | None = None,
-                    stream: IO[str] | None = None) -> Run:
+                    stream: IO[str] | None = None, loaded: tuple[Inventory, list[Issue]] | None = None) -> Run:
     """Check, then calculate, an inventory a chunk of activities at a time; writes ``results.json``,
     ``trace.parquet`` (and ``trace.csv`` up to ``CSV_TRACE_MAX_ROWS`` rows) and
     ``instruments.csv`` to ``out``. Stops after the check when the inventory has errors, unless
-    ``force``. The checked chunks wait for the second pass in a temporary folder (``TMPDIR``)."""
+    ``force``. The checked chunks wait for the second pass in a temporary folder (``TMPDIR``).
+    ``loaded``: the inventory without its activities and the loader's issues, when the caller has
+    loaded them already (``load_small``)."""
     t0 = time.perf_counter()
     root, out = Path(path), Path(out)
-    small, found = load_inventory(root, skip=("activities",))
+    small, found = loaded if loaded is not None else load_small(root)
+    found = list(found)
     source: ActivitySource | None = None
     if root.exists() and (root.is_dir() or root.suffix.lower() in (".xlsx", ".xlsm")):
         source, more = chunks.locate(root)
@@ -362,24 +273,24 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
                        language=small.settings.language)
 
         # the calculation's issues (counted in results.json, as the in-process engine counts them)
-        ctx, library, calc = engine.context_of(small, library)
-        instruments, more = engine.allocate(small, ctx, checked.mwh)
+        ctx, library, calc = calculation.context_of(small, library)
+        ctx, instruments, more = calculation.allocate(small, ctx, checked.mwh)
         calc += more
         out.mkdir(parents=True, exist_ok=True)
-        writer = TraceWriter(out, csv=checked.read <= CSV_TRACE_MAX_ROWS)
+        writer = trace.Writer(out, csv=checked.read <= CSV_TRACE_MAX_ROWS)
         parts: list[pd.DataFrame] = []
         fallback: dict[str, Issue] = {}
         bar = Progress("calculate", stream, progress)
         behind = Behind()
         try:
             for frame, (spilled, file, sheet, n) in ahead((pd.read_parquet(c[0]), c) for c in checked.chunks):
-                trace, l_issues, fb = engine.trace_lines(unspill(frame, file, sheet), ctx)
+                lines, l_issues, fb = calculation.trace_lines(unspill(frame, file, sheet), ctx)
                 spilled.unlink()
                 calc += l_issues
                 for fid, notice in fb.items():
                     fallback.setdefault(fid, notice)
-                behind.submit(writer.write, trace)
-                parts.append(aggregate.partials(trace))
+                behind.submit(writer.write, lines)
+                parts.append(aggregate.partials(lines))
                 if len(parts) >= 32:
                     parts = [aggregate.combine(parts)]
                 bar.update(n, checked.read)
@@ -396,12 +307,11 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
     if checked.files and source is not None:
         act = {"file": source.display, "sheet": source.sheet, "read": counts.read, "accepted": counts.accepted,
                "rejected": counts.rejected}
-    results = engine.assemble(small, ctx, library, aggregate.combine(parts), instruments, inputs(small, act), calc)
+    res = calculation.assemble(small, ctx, library, aggregate.combine(parts), instruments, inputs(small, act), calc)
     found += calc
-    (out / "results.json").write_text(write.results_json(results), encoding="utf-8")
-    write.write_instruments(instruments, out / "instruments.csv")
+    written = write_results(res, instruments, out)
     t_end = time.perf_counter()
-    return Run(results, instruments, found, [out / "results.json", *paths, out / "instruments.csv"], counts,
+    return Run(res, instruments, found, [written[0], *paths, written[1]], counts,
                {"check_s": t_check - t0, "calculate_s": t_end - t_check, "lines": writer.lines},
                small.settings.language)
 
@@ -457,7 +367,7 @@ def _check_files(files: list[ActivityFile], dropped: list[Issue], source: Activi
             found += check(td, cells, header, small, chunk_duplicates(td, seen))
             read += len(td.frame)
             rejected += int(td.rejected.sum()) if td.rejected is not None else 0
-            e = engine.electricity_mwh(td.accepted)
+            e = calculation.electricity_mwh(td.accepted)
             if len(e):
                 mwh = mwh.add(e, fill_value=0.0)
             path = work / f"chunk-{len(spilled):06d}.parquet"
@@ -466,8 +376,8 @@ def _check_files(files: list[ActivityFile], dropped: list[Issue], source: Activi
             bar.update(len(td.frame))
     finally:
         behind.close()
-    if files and read == 0 and ACTIVITIES.required and source is not None:
-        found.append(issue("empty-table", Location(source.display, source.sheet), table="activities"))
+    if files and source is not None:
+        found += rules.empty_table("activities", read, Location(source.display, source.sheet))
     return _Checked(files, found, read, rejected, mwh, spilled)
 
 

@@ -1,33 +1,36 @@
-"""From a loaded inventory to results and trace: the pipeline, short and in order."""
+"""The one calculation: the steps every engine runs, in order, on a whole inventory or a chunk of it.
+
+1. ``context_of``: the factor library and the context of lookup tables, from the small tables;
+2. ``allocate``: Scope 2 market-based, instruments against each facility's MWh (``electricity_mwh``,
+   the one pass over the activities that must come first), giving the context with its
+   market-based factors;
+3. ``trace_lines``: the trace lines of the activity rows (accepted rows calculated by
+   ``lines.calculate_lines``, the lines derived from them, rejected rows as rejected lines);
+4. ``assemble``: results.json from the lines' partial sums (``aggregate.partials``).
+
+The engines (``disclosure.engines``: in process, chunked, Dask) differ only in how the rows reach
+these steps.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from ..core import units
 from ..core.issues import Issue, Location, Severity, issue
+from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
 from . import aggregate, derive, lines, market
 from .context import Context, build_context
-
-RESULTS_SCHEMA = "disclosure.results/1"
-
-
-@dataclass
-class Computation:
-    results: dict[str, Any]
-    trace: pd.DataFrame
-    instruments: pd.DataFrame
-    issues: list[Issue] = field(default_factory=list)
-    context: Context | None = None
+from .results import SCHEMA
 
 
 def electricity_mwh(acts: pd.DataFrame) -> pd.Series:
@@ -37,21 +40,6 @@ def electricity_mwh(acts: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype="float64")
     mwh = units.convert(e["quantity"], e["unit"], "MWh")
     return mwh.groupby(e["facility_id"]).sum()
-
-
-def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation:
-    """The in-process engine: the whole inventory in memory. The chunked and Dask engines
-    (``chunked``, ``dask_engine``) run the same steps, below, chunk by chunk."""
-    ctx, library, issues = context_of(inv, library)
-    act = inv.tables.get("activities")
-    instruments, m_issues = allocate(inv, ctx, electricity_mwh(_accepted(act) if act is not None
-                                                               else inv.table("activities")))
-    issues += m_issues
-    trace, l_issues, fallback = trace_lines(inv.tables.get("activities"), ctx)
-    issues += l_issues
-    issues += fallback.values()
-    results = assemble(inv, ctx, library, aggregate.partials(trace), instruments, inputs_of(inv), issues)
-    return Computation(results, trace, instruments, issues, ctx)
 
 
 def context_of(inv: Inventory, library: FactorLibrary | None = None
@@ -68,14 +56,15 @@ def context_of(inv: Inventory, library: FactorLibrary | None = None
     return ctx, library, issues
 
 
-def allocate(inv: Inventory, ctx: Context, consumption: pd.Series) -> tuple[pd.DataFrame, list[Issue]]:
-    """Scope 2 market-based: instruments against each facility's MWh (sets ``ctx.mb_factor``)."""
+def allocate(inv: Inventory, ctx: Context, consumption: pd.Series
+             ) -> tuple[Context, pd.DataFrame, list[Issue]]:
+    """Scope 2 market-based: instruments against each facility's MWh. Returns the context with
+    the market-based factor of each facility (``mb_factor``), the instruments as used, and issues."""
     ins_t = inv.tables.get("instruments")
     mb, instruments, issues = market.allocate(
         consumption, inv.table("instruments"), ctx,
         ins_t.file if ins_t else "instruments", ins_t.sheet if ins_t else None)
-    ctx.mb_factor = mb
-    return instruments, issues
+    return dataclasses.replace(ctx, mb_factor=mb), instruments, issues
 
 
 def trace_lines(table: TableData | None, ctx: Context) -> tuple[pd.DataFrame, list[Issue], dict[str, Issue]]:
@@ -83,22 +72,23 @@ def trace_lines(table: TableData | None, ctx: Context) -> tuple[pd.DataFrame, li
     (``lines.calculate_lines``), the lines derived from them, its rejected rows as rejected lines,
     in row order. Returns the lines, the calculation's issues, and the grid-fallback notice of each
     facility (keyed by facility: one notice per facility over all chunks)."""
-    acts = _accepted(table) if table is not None else pd.DataFrame(columns=[*TABLES["activities"].names, ROW])
+    acts = accepted_rows(table) if table is not None else pd.DataFrame(columns=[*TABLES["activities"].names, ROW])
     main, issues = lines.calculate_lines(acts, ctx, table.file if table else "activities",
                                          table.sheet if table else None)
     fallback = _fallback_notices(main, ctx)
     # derived lines after the line they come from: category 15 then 3, the order of their ids
     parts = [main, *(d for d in (derive.category15_investees(main, ctx), derive.category3_electricity(main, ctx))
                      if d is not None and d.n)]
-    rejected = _rejected_lines(table)
-    if rejected is not None:
-        parts.append(rejected)
+    if table is not None and table.rejected is not None and table.rejected.any():
+        # rows rejected at ingest are lines too, excluded with their reason: the trace accounts
+        # for every row read
+        parts.append(lines.rejected_lines(table.frame.loc[table.rejected], table.file, table.sheet))
     order = _by_row(np.concatenate([p["row"] for p in parts]))
     del main
     return lines.frame(parts, order), issues, fallback
 
 
-def _accepted(t: TableData) -> pd.DataFrame:
+def accepted_rows(t: TableData) -> pd.DataFrame:
     """The accepted rows of a table (the frame itself, not a copy, when none was rejected)."""
     return t.frame if t.rejected is None or not t.rejected.any() else t.accepted
 
@@ -124,7 +114,7 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
     notices of unpinned factor datasets to ``issues``."""
     summary = aggregate.summarise_partials(parts, ctx)
     results: dict[str, Any] = {
-        "schema": RESULTS_SCHEMA,
+        "schema": SCHEMA,
         "tool": {"name": "disclosure", "version": __version__},
         "unit": "tCO2e",
         "entity": {"name_zh": inv.settings.name_zh, "name_en": inv.settings.name_en,
@@ -163,43 +153,6 @@ def _fallback_notices(main: lines.Lines, ctx: Context) -> dict[str, Issue]:
             table="activities", level=ctx.settings.grid_factor_level, year=ctx.grid_year,
             used=main.value("grid_level", i))
     return out
-
-
-def _rejected_lines(t: TableData | None) -> lines.Lines | None:
-    """Activity rows rejected at ingest appear in the trace too, excluded, with their reason, so the
-    trace accounts for every row read."""
-    if t is None or t.rejected is None or not t.rejected.any():
-        return None
-    import pyarrow as pa
-
-    f = t.frame.loc[t.rejected]
-    n = len(f)
-    cols: dict[str, Any] = {}
-    rid = lines._ids(f["record_id"])
-    cols["line_id"] = cols["record_id"] = rid
-    cols["derived_from"] = pa.nulls(n, pa.large_string())
-    cols["file"], cols["sheet"] = lines.Text.constant(n, t.file), lines.Text.constant(n, t.sheet)
-    cols["row"] = f[ROW].to_numpy(dtype=np.int64)
-    for c in ("facility_id", "source", "activity", "unit"):
-        cols[c] = lines.Text.of(f[c].astype("str"))
-    cols["quantity"] = lines._floats(f["quantity"])
-    cols["scope3_category"] = lines._floats(f["scope3_category"])
-    cols["status"] = lines.Text.constant(n, "rejected")
-    cols["reason"] = lines.Text.constant(n, "input error (see check)")
-    cols["scope"] = cols["source"].lookup(lambda s: lines.SCOPE.get(s, np.nan) if isinstance(s, str) else np.nan,
-                                          "float64")
-    cols["consolidated"] = np.zeros(n, dtype=bool)
-    for c in lines.TRACE_COLUMNS:
-        if c in cols:
-            continue
-        if c in lines._NUM:
-            # a rejected line counts 0 (co2e_gross included); biogenic CO2 is not known
-            cols[c] = np.zeros(n) if c.startswith("co2e") else np.full(n, np.nan)
-        elif c in lines.FLAGS:
-            cols[c] = np.full(n, -1, dtype=np.int8)
-        else:
-            cols[c] = lines.Text.missing(n)
-    return lines.Lines(n, cols)
 
 
 def _iso(d: Any) -> str | None:
@@ -265,3 +218,17 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
                         (v.date().isoformat() if isinstance(v, pd.Timestamp) else v))
                     for k, v in rec.items()})
     return out
+
+
+INSTRUMENTS = "instruments.csv"
+
+
+def write_instruments(instruments: pd.DataFrame, path: Path) -> Path:
+    """``instruments.csv``: the instruments as ``allocate`` used them (UTF-8 with a BOM, dates as
+    ISO dates)."""
+    inst = instruments.copy()
+    for c in inst.columns:
+        if pd.api.types.is_datetime64_any_dtype(inst[c]):
+            inst[c] = inst[c].dt.strftime("%Y-%m-%d")
+    inst.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return path

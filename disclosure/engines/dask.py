@@ -1,8 +1,9 @@
 """The Dask engine: the chunked engine's steps on a cluster, one task per piece of the activities.
 
-Nothing is calculated differently here: every piece goes through the functions of ``stream`` and
-``engine`` (the cells typed by the loader's parsers, checked by its rules, the lines calculated by
-``engine.trace_lines``, reduced by ``aggregate.partials``); only the order of work differs.
+Nothing is calculated differently here: every piece goes through the chunked engine's steps and
+the one calculation (the cells typed by the loader's parsers, checked by its rules, the lines
+calculated by ``calculation.trace_lines``, reduced by ``aggregate.partials``); only the order of
+work differs.
 
 1. **plan** (client): the activities cut into pieces (``ingest.chunks.pieces``: Parquet row
    groups from the footer, CSV byte ranges from one scan for record ends), each knowing its file
@@ -11,11 +12,11 @@ Nothing is calculated differently here: every piece goes through the functions o
    is sorted on its own and its repeated ids kept, with the first use of each: a shuffle in
    NumPy, so no worker ever holds more than a bucket.
 3. **check** (cluster): each piece typed and checked, repeated ids flagged, then kept as typed
-   with its rejected rows flagged (``stream.spill``, in ``OUT/.work-*``); the issues come back,
+   with its rejected rows flagged (``chunked.spill``, in ``OUT/.work-*``); the issues come back,
    the MWh per facility are added up on the cluster.
 4. **calculate** (cluster): the checked activities as a Dask DataFrame (``dask.dataframe.from_map``
-   over the kept pieces), each partition through ``engine.trace_lines`` with the context
-   (market-based factors set), written as ``trace/part-NNNNN.parquet``; the partial sums added up
+   over the kept pieces), each partition through ``calculation.trace_lines`` with the context
+   (with its market-based factors), written as ``trace/part-NNNNN.parquet``; the partial sums added up
    on the cluster. (A partition returns issues too, so the partitions are taken with
    ``to_delayed`` rather than ``map_partitions``, which returns frames only.)
 
@@ -38,13 +39,15 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from ..core.issues import Issue, Location, has_errors, issue
+from ..compute import aggregate, calculation, trace
+from ..compute.context import Context
+from ..core.issues import Issue, Location, has_errors
 from ..factors import FactorLibrary
 from ..ingest import chunks
 from ..ingest.chunks import ActivitySource, Piece
-from ..ingest.inventory import ROW, Counts, Inventory, TableData, load_inventory
-from . import aggregate, engine, stream, write
-from .context import Context
+from ..ingest.inventory import ROW, Counts, Inventory, TableData
+from ..validate import rules
+from . import chunked
 
 ID_BUCKETS = 64
 
@@ -63,7 +66,7 @@ def _piece_ids(p: Piece, column: str | None, buckets: int) -> tuple[pd.DataFrame
 
     ids = parse.text(raw.frame[column].reset_index(drop=True))
     valid = ids.notna().to_numpy()
-    h1, h2 = stream.id_hashes(ids[valid])
+    h1, h2 = chunked.id_hashes(ids[valid])
     seq = (np.int64(p.index) << np.int64(32)) | raw.rows[valid].astype(np.int64)
     frame = pd.DataFrame({"h1": h1, "h2": h2, "seq": seq})
     b = (h1 % np.uint64(buckets)).astype(np.int64)
@@ -92,7 +95,7 @@ def _piece_duplicates(td: TableData, p: Piece, dups: pd.DataFrame) -> list[Issue
     valid = ids.notna().to_numpy()
     if not valid.any():
         return []
-    h1, h2 = stream.id_hashes(ids[valid])
+    h1, h2 = chunked.id_hashes(ids[valid])
     rows = td.frame[ROW].to_numpy()
     seq = (np.int64(p.index) << np.int64(32)) | rows[valid].astype(np.int64)
     m = pd.DataFrame({"h1": h1, "h2": h2, "seq": seq}).merge(dups, on=["h1", "h2"], how="left")
@@ -102,17 +105,17 @@ def _piece_duplicates(td: TableData, p: Piece, dups: pd.DataFrame) -> list[Issue
     dup[np.flatnonzero(valid)[is_dup]] = True
     first_rows = np.zeros(len(ids), dtype=np.int64)
     first_rows[np.flatnonzero(valid)[is_dup]] = first[is_dup].astype(np.int64) & 0xFFFFFFFF
-    return stream.duplicate_issues(td, dup, first_rows)
+    return rules.duplicate_ids(td, "record_id", dup, first_rows)
 
 
 def _check_piece(p: Piece, header: list[Issue], small: Inventory, dups: pd.DataFrame, work: str) -> dict[str, Any]:
     """Type and check a piece; keep it, typed, with its rejected rows flagged, for the calculation."""
     raw = chunks.read_piece(p)
-    td, cells = stream.typed(raw)
-    found = stream.check(td, cells, header, small, _piece_duplicates(td, p, dups))
-    stream.spill(td, Path(work) / f"piece-{p.index:05d}.parquet")
+    td, cells = chunked.typed(raw)
+    found = chunked.check(td, cells, header, small, _piece_duplicates(td, p, dups))
+    chunked.spill(td, Path(work) / f"piece-{p.index:05d}.parquet")
     return {"issues": found, "read": len(td.frame), "n_rejected": int(td.rejected.sum()),
-            "mwh": engine.electricity_mwh(td.accepted)}
+            "mwh": calculation.electricity_mwh(td.accepted)}
 
 
 def _spilled(path: str) -> pd.DataFrame:
@@ -121,10 +124,10 @@ def _spilled(path: str) -> pd.DataFrame:
 
 def _trace_piece(frame: pd.DataFrame, p: Piece, ctx: Context, folder: str) -> dict[str, Any]:
     """The same calculation as in-process on one partition; its trace written as one file."""
-    td = stream.unspill(frame, p.file.display, p.file.sheet)
-    trace, found, fallback = engine.trace_lines(td, ctx)
-    stream.write_trace_part(trace, Path(folder) / f"part-{p.index:05d}.parquet")
-    return {"partials": aggregate.partials(trace), "issues": found, "fallback": fallback, "lines": len(trace)}
+    td = chunked.unspill(frame, p.file.display, p.file.sheet)
+    lines, found, fallback = calculation.trace_lines(td, ctx)
+    trace.write_part(lines, trace.part_path(Path(folder), p.index))
+    return {"partials": aggregate.partials(lines), "issues": found, "fallback": fallback, "lines": len(lines)}
 
 
 def _add(*series: pd.Series) -> pd.Series:
@@ -160,13 +163,15 @@ def _tree(client: Any, futures: Sequence[Any], fn: Callable[..., Any], fan: int 
 
 
 def compute_dask(path: str | Path, out: Path, *, scheduler: str | None = None, client: Any = None,
-                 workers: int | None = None, chunk_rows: int = stream.DEFAULT_CHUNK_ROWS, force: bool = False,
+                 workers: int | None = None, chunk_rows: int = chunked.DEFAULT_CHUNK_ROWS, force: bool = False,
                  library: FactorLibrary | None = None, progress: bool | None = None,
-                 stream_: IO[str] | None = None) -> stream.Run:
-    """As ``stream.compute_chunked``, on a Dask cluster: ``client`` (a ``distributed.Client``), or
+                 stream_: IO[str] | None = None, loaded: tuple[Inventory, list[Issue]] | None = None
+                 ) -> chunked.Run:
+    """As ``chunked.compute_chunked``, on a Dask cluster: ``client`` (a ``distributed.Client``), or
     the scheduler at ``scheduler``, or a local cluster of ``workers`` processes started for the
     run (and closed after it). Writes ``results.json``, ``instruments.csv`` and the trace as
-    ``trace/part-NNNNN.parquet`` (in the activities' order)."""
+    ``trace/part-NNNNN.parquet`` (in the activities' order). ``loaded``: as for
+    ``compute_chunked``."""
     cluster = None
     if client is None:
         from distributed import Client, LocalCluster
@@ -181,7 +186,7 @@ def compute_dask(path: str | Path, out: Path, *, scheduler: str | None = None, c
     else:
         owned = False
     try:
-        return _run(client, Path(path), Path(out), chunk_rows, force, library, progress, stream_)
+        return _run(client, Path(path), Path(out), chunk_rows, force, library, progress, stream_, loaded)
     finally:
         if owned:
             client.close()
@@ -190,9 +195,11 @@ def compute_dask(path: str | Path, out: Path, *, scheduler: str | None = None, c
 
 
 def _run(client: Any, root: Path, out: Path, chunk_rows: int, force: bool, library: FactorLibrary | None,
-         progress: bool | None, out_stream: IO[str] | None) -> stream.Run:
+         progress: bool | None, out_stream: IO[str] | None, loaded: tuple[Inventory, list[Issue]] | None
+         ) -> chunked.Run:
     t0 = time.perf_counter()
-    small, found = load_inventory(root, skip=("activities",))
+    small, found = loaded if loaded is not None else chunked.load_small(root)
+    found = list(found)
     source: ActivitySource | None = None
     if root.exists() and (root.is_dir() or root.suffix.lower() in (".xlsx", ".xlsm")):
         source, more = chunks.locate(root)
@@ -211,7 +218,7 @@ def _run(client: Any, root: Path, out: Path, chunk_rows: int, force: bool, libra
 def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, small_f: Any,
             source: ActivitySource | None, files: list[chunks.ActivityFile], found: list[Issue], t0: float,
             chunk_rows: int, force: bool, library: FactorLibrary | None, progress: bool | None,
-            out_stream: IO[str] | None) -> stream.Run:
+            out_stream: IO[str] | None) -> chunked.Run:
     dropped: list[Issue] = []
     while True:  # from the top again when a file is not in its detected encoding, or unreadable
         try:
@@ -219,35 +226,35 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
             t_plan = time.perf_counter()
             dups = _duplicates(client, pieces, headers)
             t_ids = time.perf_counter()
-            bar = stream.Progress("check", out_stream, progress)
+            bar = chunked.Progress("check", out_stream, progress)
             checked = _check(client, pieces, headers, small_f, client.scatter(dups, broadcast=True), bar, work)
             bar.close()
             break
         except (chunks.Unreadable, chunks.Undecodable) as e:
-            stream.retry(files, dropped, e)
+            chunked.retry(files, dropped, e)
     found += dropped
     for f in files:
         found += headers[f.display][1]
     reads, n_rejected, mwh_f, more = checked
     found += more
     read, rejected_n = sum(reads), sum(n_rejected)
-    if files and read == 0 and source is not None:
-        found.append(issue("empty-table", Location(source.display, source.sheet), table="activities"))
+    if files and source is not None:
+        found += rules.empty_table("activities", read, Location(source.display, source.sheet))
     counts = Counts(read, read - rejected_n, rejected_n)
     t_check = time.perf_counter()
     if has_errors(found) and not force:
-        return stream.Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+        return chunked.Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
                           language=small.settings.language)
 
     # the calculation's issues (counted in results.json, as the in-process engine counts them)
-    ctx, library, calc = engine.context_of(small, library)
-    instruments, more = engine.allocate(small, ctx, mwh_f.result())
+    ctx, library, calc = calculation.context_of(small, library)
+    ctx, instruments, more = calculation.allocate(small, ctx, mwh_f.result())
     calc += more
-    folder = out / "trace"
+    folder = out / trace.PARTS
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("part-*.parquet"):
         old.unlink()
-    bar = stream.Progress("calculate", out_stream, progress)
+    bar = chunked.Progress("calculate", out_stream, progress)
     done = _calculate(client, pieces, work, ctx, folder, bar, read)
     t_calc = time.perf_counter()
     bar.close()
@@ -265,12 +272,11 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
     if files and source is not None:
         act = {"file": source.display, "sheet": source.sheet, "read": counts.read, "accepted": counts.accepted,
                "rejected": counts.rejected}
-    results = engine.assemble(small, ctx, library, parts_f.result(), instruments, stream.inputs(small, act), calc)
+    res = calculation.assemble(small, ctx, library, parts_f.result(), instruments, chunked.inputs(small, act), calc)
     found += calc
-    (out / "results.json").write_text(write.results_json(results), encoding="utf-8")
-    write.write_instruments(instruments, out / "instruments.csv")
+    written = chunked.write_results(res, instruments, out)
     t_end = time.perf_counter()
-    return stream.Run(results, instruments, found, [out / "results.json", folder, out / "instruments.csv"], counts,
+    return chunked.Run(res, instruments, found, [written[0], folder, written[1]], counts,
                       {"check_s": t_check - t0, "calculate_s": t_end - t_check, "lines": n_lines,
                        "plan_s": t_plan - t0, "ids_s": t_ids - t_plan, "lines_s": t_calc - t_check,
                        "pieces": len(pieces), "workers": len(client.scheduler_info().get("workers", {}))},
@@ -286,7 +292,7 @@ def _plan(files: list[chunks.ActivityFile], rows: int) -> tuple[list[Piece], Hea
     headers: Headers = {}
     for f in files:
         h = chunks.header_of(f)
-        headers[f.display] = (h, stream.header_issues(chunks.empty_raw(f, h)))
+        headers[f.display] = (h, chunked.header_issues(chunks.empty_raw(f, h)))
         pieces += chunks.pieces(ActivitySource((f,), f.display), rows)
     return [dataclasses.replace(p, index=i) for i, p in enumerate(pieces)], headers
 
@@ -305,7 +311,7 @@ def _duplicates(client: Any, pieces: list[Piece], headers: Headers) -> pd.DataFr
     return pd.concat(client.compute(buckets, sync=True), ignore_index=True)
 
 
-def _check(client: Any, pieces: list[Piece], headers: Headers, small_f: Any, dups_f: Any, bar: stream.Progress,
+def _check(client: Any, pieces: list[Piece], headers: Headers, small_f: Any, dups_f: Any, bar: chunked.Progress,
            work: Path) -> tuple[list[int], list[int], Any, list[Issue]]:
     """Check every piece on the cluster, each kept typed in ``work`` for the calculation."""
     from distributed import as_completed
@@ -320,9 +326,9 @@ def _check(client: Any, pieces: list[Piece], headers: Headers, small_f: Any, dup
     return [s[1] for s in small], [s[2] for s in small], mwh, [i for s in small for i in s[0]]
 
 
-def _calculate(client: Any, pieces: list[Piece], work: Path, ctx: Context, folder: Path, bar: stream.Progress,
+def _calculate(client: Any, pieces: list[Piece], work: Path, ctx: Context, folder: Path, bar: chunked.Progress,
                total: int) -> list[Any]:
-    """The checked activities as a Dask DataFrame, each partition through ``engine.trace_lines``."""
+    """The checked activities as a Dask DataFrame, each partition through ``calculation.trace_lines``."""
     import dask.dataframe as dd
     from dask import delayed
     from distributed import as_completed

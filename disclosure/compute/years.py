@@ -27,6 +27,13 @@ def threshold_of(results: dict[str, Any], options: dict[str, Any] | None = None)
     return v if 0 <= v < 1 else DEFAULT_THRESHOLD
 
 
+def with_prior(results: dict[str, Any], prior: dict[str, Any], options: dict[str, Any] | None = None
+               ) -> dict[str, Any]:
+    """``results`` with the ``prior``, ``change`` and ``base_year`` sections added (``compare``, at
+    the threshold the options ask for)."""
+    return {**results, **compare(results, prior, threshold_of(results, options))}
+
+
 def _s12(rec: dict[str, Any]) -> float:
     return float(rec.get("scope1") or 0.0) + float(rec.get("scope2_location") or 0.0)
 

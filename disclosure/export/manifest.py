@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from ..core.version import __version__
 
 MANIFEST = "manifest.json"
 SCHEMA = "disclosure.manifest/1"

@@ -33,11 +33,11 @@ except ImportError:  # pragma: no cover - older xlsxwriter
     def _utf16_truncate(string: str, max_len: int) -> str:
         return string[:max_len]
 
-from ..export.numbers import rounded
+from ..compute.trace import FORMULA_CLASS, neutralise
+from .numbers import rounded
 
 EXCEL_ROWS = 1_048_576
 FIXED_DATE = dt.datetime(2000, 1, 1)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # label, results.json total, trace selection (scope, column)
 TOTALS = [
@@ -50,12 +50,6 @@ TOTALS = [
     ("Scope 1+2+3 location-based", "scope1_2_3_location", [(1, "co2e"), (2, "co2e"), (3, "co2e")]),
     ("Scope 1+2+3 market-based", "scope1_2_3_market", [(1, "co2e"), (2, "co2e_market"), (3, "co2e")]),
 ]
-
-
-def safe_text(v: Any) -> Any:
-    if isinstance(v, str) and v[:1] in _FORMULA_START:
-        return "'" + v
-    return v
 
 
 def trace_sums(trace: pd.DataFrame) -> dict[str, float]:
@@ -80,13 +74,13 @@ def _cell(v: Any) -> Any:
     if isinstance(v, dict | list):
         return json.dumps(v, ensure_ascii=False, sort_keys=True)
     if isinstance(v, str):
-        return safe_text(v)
+        return neutralise(v)
     try:
         if pd.isna(v):
             return None
     except (TypeError, ValueError):
         pass
-    return safe_text(str(v))
+    return neutralise(str(v))
 
 
 def _column(s: pd.Series) -> tuple[str, list[Any]]:
@@ -131,8 +125,8 @@ def _write_frame(ws: Any, frame: pd.DataFrame, header_fmt: Any, start: int = 0) 
 _STRMAX = 32767  # xlsxwriter's xls_strmax (Excel's cell text limit, in UTF-16 units)
 _escape_data = XMLwriter()._escape_data
 # text that needs more than the plain inline-string form: XML escapes, control characters, _xHHHH_,
-# leading/trailing whitespace (xml:space), a formula-like start (safe_text)
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$|^[=+\-@\t\r]")
+# leading/trailing whitespace (xml:space), a formula-like start (neutralise)
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$|^" + FORMULA_CLASS)
 
 
 def _fragment(x: Any) -> str | None:

@@ -1,0 +1,390 @@
+"""``results.json``: its one typed definition, its writer and its reader.
+
+The structure is declared once, below, as ``TypedDict``s (code keeps plain dict access: a results
+value is the dict that JSON gives). :func:`results_json` checks a results dict against the
+definition and writes it (deterministic: the same dict gives the same bytes; numpy scalars as
+Python numbers, NaN and infinities as null); :func:`read_results` reads a file, checks its schema id
+and its structure, and returns the dict as read. A key the definition does not declare, a value
+of another type or a missing section is an error on either side, so the writer and every reader
+(XBRL, Word, workpapers, verify, diff, ``--prior``) agree on one structure.
+
+The checks use pydantic's ``TypeAdapter`` in strict mode (no conversion: an int stays an int) and
+never replace the values: what is written and returned is the dict itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, NotRequired
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12
+
+SCHEMA = "disclosure.results/1"
+FILE = "results.json"
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+
+
+@with_config(_STRICT)
+class Tool(TypedDict):
+    name: str
+    version: str
+
+
+@with_config(_STRICT)
+class Entity(TypedDict):
+    name_zh: str | None
+    name_en: str | None
+    identifier: str | None
+    identifier_scheme: str | None
+
+
+@with_config(_STRICT)
+class Period(TypedDict):
+    start: str | None            # ISO dates
+    end: str | None
+
+
+@with_config(_STRICT)
+class Settings(TypedDict):
+    """The settings the calculation applied (as the report asked, with what was chosen for it)."""
+    consolidation: str
+    gwp: str
+    grid_factor_level: str | None
+    grid_year: int | None
+    residual_factor: float | None            # tCO2/MWh, the market-based method's rest
+    residual_factor_basis: str
+    default_fuel_basis: str
+    combustion_non_co2: bool
+    currency: str | None
+    language: str | None
+    reporting_year: int
+    category3_electricity: str | None        # how category 3 was derived, or None
+    category15_investees: bool
+    factor_pins: dict[str, str]              # dataset id → version
+    precedence: list[str]                    # the factor precedence, highest first
+
+
+@with_config(_STRICT)
+class Totals(TypedDict):
+    """tCO2e; each a sum of included trace lines."""
+    scope1: float
+    scope2_location: float
+    scope2_market: float
+    scope3: float
+    scope1_2_location: float
+    scope1_2_market: float
+    scope1_2_3_location: float
+    scope1_2_3_market: float
+    biogenic_co2: float          # reported outside the scopes
+
+
+@with_config(_STRICT)
+class Split(TypedDict):
+    scope1: float
+    scope2_location: float
+    scope2_market: float
+
+
+@with_config(_STRICT)
+class ByBasis(TypedDict):
+    consolidated_group: Split
+    other_investees: Split
+
+
+@with_config(_STRICT)
+class ByGas(TypedDict):
+    scope1: dict[str, float]             # gas bucket (trace.GAS_BUCKETS) → tCO2e
+    scope2_location: dict[str, float]
+    scope3: dict[str, float]
+
+
+@with_config(_STRICT)
+class SourceSum(TypedDict):
+    co2e: float
+    co2e_market: float
+    lines: int
+
+
+@with_config(_STRICT)
+class Scope3Category(TypedDict):
+    category: int
+    name_zh: str
+    name_en: str
+    co2e: float
+    included: bool
+    reason: str | None           # why not included
+    lines: int
+    methods: list[str]
+
+
+@with_config(_STRICT)
+class DataQuality(TypedDict):
+    primary_share: float | None
+    verified_share: float | None
+
+
+@with_config(_STRICT)
+class EntitySum(TypedDict):
+    entity_id: str | None
+    scope1: float
+    scope2_location: float
+    scope2_market: float
+    scope3: float
+    name: str | None
+    share: float | None
+    consolidated: bool | None
+
+
+@with_config(_STRICT)
+class FacilitySum(TypedDict):
+    facility_id: str | None
+    scope1: float
+    scope2_location: float
+    scope2_market: float
+    scope3: float
+    name: str | None
+    entity_id: str | None
+    province: str | None
+
+
+@with_config(_STRICT)
+class ProvinceSum(TypedDict):
+    province: str | None
+    scope1: float
+    scope2_location: float
+    scope2_market: float
+    scope3: float
+
+
+@with_config(_STRICT)
+class LineCounts(TypedDict):
+    total: int
+    by_status: dict[str, int]
+    excluded_by_reason: dict[str, int]
+
+
+@with_config(_STRICT)
+class PerRevenue(TypedDict):
+    unit: str
+    revenue: float
+    currency: str | None
+    scope1_2_location: float
+    scope1_2_market: float
+    scope1_2_3_location: float
+
+
+@with_config(_STRICT)
+class PerOutput(TypedDict):
+    unit: str
+    output: float
+    output_unit: str | None
+    label_zh: str | None
+    label_en: str | None
+    scope1_2_location: float
+    scope1_2_market: float
+
+
+@with_config(_STRICT)
+class Intensity(TypedDict):
+    per_revenue: NotRequired[PerRevenue]
+    per_output: NotRequired[PerOutput]
+
+
+@with_config(_STRICT)
+class BoundaryEntity(TypedDict):
+    entity_id: str
+    name: str | None
+    parent_id: str | None
+    ownership: float | None
+    share: float
+    consolidated: bool
+    role: Literal["consolidated_group", "other_investee", "outside_boundary"]
+
+
+@with_config(_STRICT)
+class Instrument(TypedDict):
+    instrument_id: str | None
+    type: str | None
+    facility_id: str | None
+    quantity: float | None
+    unit: str | None
+    mwh: float | None
+    emission_factor: float | None
+    mwh_used: float | None
+    status: str
+    reason: str | None
+
+
+@with_config(_STRICT)
+class FactorDataset(TypedDict):
+    """A factor dataset used: its metadata (``factors.library.DatasetMeta``), file and sha256."""
+    id: str
+    version: str
+    kind: str
+    title_zh: str
+    title_en: str
+    publisher: str
+    document: str
+    announcement: str | None
+    year: int
+    published: str | None
+    region: str
+    licence: str
+    url: str
+    notes: str
+    sha256: str
+    file: str
+
+
+@with_config(_STRICT)
+class TableInput(TypedDict):
+    file: str
+    sheet: str | None
+    read: int
+    accepted: int
+    rejected: int
+
+
+@with_config(_STRICT)
+class IssueCounts(TypedDict):
+    error: int
+    warning: int
+    notice: int
+
+
+@with_config(_STRICT)
+class Prior(TypedDict):
+    period: Period | None
+    totals: dict[str, float | None]
+
+
+@with_config(_STRICT)
+class Change(TypedDict):
+    prior: float
+    current: float
+    absolute: float
+    relative: float | None
+
+
+@with_config(_STRICT)
+class LogEntry(TypedDict):
+    """One line of the base-year recalculation log: an entity or facility added or removed (with
+    its emissions), or a method or factor dataset changed (with the prior and current value)."""
+    change: str
+    item: str
+    name: NotRequired[str | None]
+    scope1_2_location: NotRequired[float]
+    share_of_prior: NotRequired[float | None]
+    prior: NotRequired[str | int | float | bool | None]
+    current: NotRequired[str | int | float | bool | None]
+
+
+@with_config(_STRICT)
+class BaseYear(TypedDict):
+    base_period: Period | None
+    threshold: float
+    structural_change_scope1_2_location: float
+    structural_change_share: float | None
+    recalculation_required: bool
+    log: list[LogEntry]
+
+
+@with_config(_STRICT)
+class Results(TypedDict):
+    schema: Literal["disclosure.results/1"]
+    tool: Tool
+    unit: Literal["tCO2e"]
+    entity: Entity
+    period: Period
+    settings: Settings
+    totals: Totals
+    by_basis: ByBasis
+    by_gas: ByGas
+    by_source: dict[str, SourceSum]
+    scope3_categories: list[Scope3Category]
+    scope3_data_quality: DataQuality
+    by_entity: list[EntitySum]
+    by_facility: list[FacilitySum]
+    by_province: list[ProvinceSum]
+    lines: LineCounts
+    intensity: Intensity
+    boundary: list[BoundaryEntity]
+    scope2_instruments: list[Instrument]
+    factor_datasets: list[FactorDataset]
+    disclosures: dict[str, Any]          # disclosures.yaml as read, for the exporters
+    inputs: dict[str, TableInput]        # per table: where it was read, rows read = accepted + rejected
+    calculation_issues: IssueCounts
+    # with --prior: the prior year's figures, the change and the base-year check (compute.years)
+    prior: NotRequired[Prior]
+    change: NotRequired[dict[str, Change]]
+    base_year: NotRequired[BaseYear]
+
+
+class ResultsError(ValueError):
+    """A results.json that is not one this tool writes (unreadable, another schema, or a structure
+    other than ``Results``)."""
+
+
+@cache
+def _adapter() -> TypeAdapter:
+    return TypeAdapter(Results)
+
+
+def check(results: Any, where: str = FILE) -> None:
+    """Raise :class:`ResultsError` unless ``results`` has the structure of ``Results``."""
+    if not isinstance(results, dict):
+        raise ResultsError(f"{where}: expected an object, found {type(results).__name__}")
+    if results.get("schema") != SCHEMA:
+        raise ResultsError(f"{where}: expected schema {SCHEMA}, found {results.get('schema')!r}")
+    try:
+        _adapter().validate_python(results, strict=True)
+    except ValidationError as e:
+        errors = e.errors(include_url=False)
+        shown = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise ResultsError(f"{where}: not the structure of {SCHEMA}: {shown}{more}") from None
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float):
+        return None if math.isnan(v) or math.isinf(v) else v
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_clean(x) for x in v]
+    if hasattr(v, "item"):  # numpy scalars
+        return _clean(v.item())
+    return v
+
+
+def results_json(results: dict[str, Any]) -> str:
+    """The text of results.json: checked against ``Results``, keys in the order given."""
+    clean = _clean(results)
+    check(clean, "results")
+    return json.dumps(clean, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_results(results: dict[str, Any], path: Path) -> Path:
+    path.write_text(results_json(results), encoding="utf-8")
+    return path
+
+
+def read_results(path: Path) -> Results:
+    """A results.json (or the one in a results folder), checked; :class:`ResultsError` (a
+    ``ValueError``) when it cannot be read or is not of this schema."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ResultsError(f"{path}: not readable as JSON ({e})") from None
+    check(data, str(path))
+    return data
