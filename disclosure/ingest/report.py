@@ -159,7 +159,7 @@ def _settings(data: dict[str, Any], lines: dict[str, int], display: str) -> tupl
         v = get(path, required=True)
         if v is None or isinstance(v, dt.date):
             return v
-        from .parse import _one_date
+        from ..core.values import one_date as _one_date
 
         ts = _one_date(str(v))
         if ts is None:
@@ -171,7 +171,7 @@ def _settings(data: dict[str, Any], lines: dict[str, int], display: str) -> tupl
         v = get(path)
         if v is None:
             return None
-        from .parse import clean_number_text
+        from ..core.values import clean_number_text
 
         try:
             f = float(clean_number_text(str(v)))
