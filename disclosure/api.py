@@ -23,7 +23,8 @@ from .compute import Computation, compute
 from .compute.write import results_json, write_outputs
 from .core.issues import Issue, Location, Severity, render_json, render_text
 from .factors import FactorLibrary, load_library
-from .ingest.inventory import Inventory, load_inventory
+from .ingest.inventory import Inventory
+from .loader import load_inventory
 
 
 def inventory_from_frames(report: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> tuple[Inventory, list[Issue]]:

@@ -50,7 +50,7 @@ def check(
     lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en (default: report.yaml, else zh-CN)"),
 ) -> None:
     """检查清单并列出全部问题 / Check an inventory and list every problem found."""
-    from .ingest.inventory import load_inventory
+    from .loader import load_inventory
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
@@ -113,7 +113,7 @@ def compute(
         return
     from .compute import compute as run
     from .compute.write import write_outputs
-    from .ingest.inventory import load_inventory
+    from .loader import load_inventory
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"

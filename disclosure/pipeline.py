@@ -92,15 +92,14 @@ def compute_pack(inv_path: Path, out: Path, prior_results: dict[str, Any] | None
                  library_dir: Path) -> tuple[Any, list[Issue], Any]:
     """Load and compute from the pack's own copies (the path ``verify`` repeats)."""
     from .compute import compute
-    from .ingest.inventory import load_inventory
+    from .loader import load_inventory
 
     inv, issues = load_inventory(inv_path)
     library, lib_issues = folder_library(library_dir)
     comp = compute(inv, library)
     comp.issues = lib_issues + comp.issues
     if prior_results is not None:
-        comp.results.update(years.compare(comp.results, prior_results,
-                                          years.threshold_of(comp.results, inv.settings.options)))
+        comp.results.update(years.compare(comp.results, prior_results, inv.settings.options.base_year_threshold))
     return inv, issues, comp
 
 
@@ -141,10 +140,10 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
     import pandas as pd
 
     from .compute.write import results_json
-    from .ingest.inventory import load_inventory
+    from .loader import load_inventory
 
     small, _ = load_inventory(inv_path, skip=("activities",))
-    dirs = [str((small.root if small.root.is_dir() else small.root.parent) / d) for d in small.settings.factor_dirs]
+    dirs = [str(small.folder / d) for d in small.settings.factors.datasets]
     library, lib_issues = load_library(dirs)
     copy_library(library, out / manifest.FACTORS)
     library, more = folder_library(out / manifest.FACTORS)
@@ -162,7 +161,7 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
         return None, r.issues, lib_issues, []
     results = r.results
     if prior_results is not None:
-        results.update(years.compare(results, prior_results, years.threshold_of(results, small.settings.options)))
+        results.update(years.compare(results, prior_results, small.settings.options.base_year_threshold))
         (out / "results.json").write_text(results_json(results), encoding="utf-8")
     trace_path = out / "trace.parquet" if (out / "trace.parquet").is_file() else out / "trace"
     trace = pd.read_parquet(trace_path)
@@ -181,7 +180,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     (``chunk_rows``; ``scheduler``: an existing Dask scheduler's address) and the later stages read
     the trace back from its Parquet files."""
     from .compute.write import write_outputs
-    from .ingest.inventory import load_inventory
+    from .loader import load_inventory
 
     if engine not in ENGINES:
         raise ReportUsageError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
@@ -219,7 +218,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
 
         # 2 compute, from the copies in the pack
         t = time.perf_counter()
-        dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
+        dirs = [str(inv.folder / d) for d in inv.settings.factors.datasets]
         library, lib_issues = load_library(dirs)
         copy_library(library, out / manifest.FACTORS)
         _, _, comp = compute_pack(inv_path, out, prior_results, out / manifest.FACTORS)

@@ -42,7 +42,8 @@ from ..core.issues import Issue, Location, has_errors, issue
 from ..factors import FactorLibrary
 from ..ingest import chunks
 from ..ingest.chunks import ActivitySource, Piece
-from ..ingest.inventory import ROW, Counts, Inventory, TableData, load_inventory
+from ..ingest.inventory import ROW, Counts, Inventory, TableData
+from ..loader import load_inventory
 from . import aggregate, engine, stream, write
 from .context import Context
 
@@ -109,7 +110,7 @@ def _check_piece(p: Piece, header: list[Issue], small: Inventory, dups: pd.DataF
     """Type and check a piece; keep it, typed, with its rejected rows flagged, for the calculation."""
     raw = chunks.read_piece(p)
     td, cells = stream.typed(raw)
-    found = stream.check(td, cells, header, small, _piece_duplicates(td, p, dups))
+    td, found = stream.check(td, cells, header, small, _piece_duplicates(td, p, dups))
     stream.spill(td, Path(work) / f"piece-{p.index:05d}.parquet")
     return {"issues": found, "read": len(td.frame), "n_rejected": int(td.rejected.sum()),
             "mwh": engine.electricity_mwh(td.accepted)}

@@ -429,7 +429,7 @@ def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
     cur = unit.lookup(_dimension, object) == "currency"
     if not cur.any():
         return
-    rates = {str(k).upper(): float(v) for k, v in (ctx.settings.options.get("currency_rates") or {}).items()}
+    rates = ctx.settings.options.currency_rates
     target = ctx.settings.currency
     q = L["quantity"]
     pos_cur = np.flatnonzero(cur)
@@ -458,7 +458,7 @@ def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
 
 def _deflate(L: Lines, pos: np.ndarray, factor_year: np.ndarray, ctx: Context) -> None:
     """Spend in the reporting year's prices → the factor's price year, when the user gives an index."""
-    index = {int(k): float(v) for k, v in (ctx.settings.options.get("price_index") or {}).items()}
+    index = ctx.settings.options.price_index
     if not index or ctx.reporting_year not in index:
         return
     is_money = L["unit"].take(pos).lookup(_dimension, object) == "currency"
