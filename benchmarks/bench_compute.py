@@ -133,7 +133,7 @@ def child(kind: str, folder: Path) -> None:
     if kind == "compute":
         from disclosure.compute import compute
         from disclosure.compute.write import write_outputs
-        from disclosure.ingest.inventory import load_inventory
+        from disclosure.loader import load_inventory
     with _harness.time_and_peak() as figures:
         if kind == "bare":
             figures["groups"] = baseline(folder)
@@ -163,7 +163,7 @@ def measure(kind: str, folder: Path, runs: int) -> list[dict]:
 def profile(folder: Path, top: int = 35) -> None:
     from disclosure.compute import compute
     from disclosure.compute.write import write_outputs
-    from disclosure.ingest.inventory import load_inventory
+    from disclosure.loader import load_inventory
 
     with tempfile.TemporaryDirectory(prefix="bench-compute-") as out:
         def run() -> tuple:

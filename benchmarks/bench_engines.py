@@ -121,7 +121,7 @@ def child(engine: str, folder: Path, out: Path, chunk_rows: int, workers: int) -
     if engine == "inprocess":
         from disclosure.compute import compute
         from disclosure.compute.write import write_outputs
-        from disclosure.ingest.inventory import load_inventory
+        from disclosure.loader import load_inventory
 
         inv, _ = load_inventory(folder)
         comp = compute(inv)

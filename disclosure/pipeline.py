@@ -21,6 +21,7 @@ from typing import Any
 from .assure import manifest, workpapers, years
 from .assure.library import copy_library, folder_library
 from .core.issues import Issue, Severity, issue
+from .core.settings import Settings, resolve_path
 from .factors import load_library
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
@@ -42,6 +43,7 @@ class ReportRun:
     seconds: dict[str, float] = field(default_factory=dict)
     xbrl_validated: bool = False
     problems: list[str] = field(default_factory=list)   # stage failures, one line each
+    language: str = "zh-CN"                             # of the messages: report.yaml's
 
     def count(self, severity: Severity) -> int:
         return sum(1 for i in self.issues if i.severity is severity)
@@ -131,12 +133,12 @@ ENGINES = ("inprocess", "chunked", "dask")
 
 def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[str, Any] | None,
                     force: bool, chunk_rows: int, scheduler: str | None
-                    ) -> tuple[_Computed | None, list[Issue], list[Issue], list[Path]]:
+                    ) -> tuple[_Computed | None, list[Issue], list[Issue], list[Path], Settings]:
     """Check and compute with the chunked or Dask engine, from the pack's copies (the engine checks
     the activities a chunk at a time, so the inventory is never loaded whole). Returns the
     computation (None when it stopped on input errors), the check's issues, the library's, and the
-    files written. The prior year is compared here as ``compute_pack`` does, and results.json
-    rewritten with it."""
+    files written, and the report settings. The prior year is compared here as ``compute_pack``
+    does, and results.json rewritten with it."""
     import pandas as pd
 
     from .compute.write import results_json
@@ -158,7 +160,7 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
 
         r = compute_chunked(inv_path, out, chunk_rows=chunk_rows, force=force, library=library, progress=False)
     if r.results is None:
-        return None, r.issues, lib_issues, []
+        return None, r.issues, lib_issues, [], small.settings
     results = r.results
     if prior_results is not None:
         results.update(years.compare(results, prior_results, small.settings.options.base_year_threshold))
@@ -168,17 +170,20 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
     # the files hold grid_fallback as text; the in-process trace holds booleans, which the workpapers
     # write as TRUE: the same cells whichever engine ran
     trace["grid_fallback"] = trace["grid_fallback"].map({"True": True, "False": False}).astype(object)
-    return _Computed(results, trace, []), r.issues, lib_issues, list(r.paths)
+    return _Computed(results, trace, []), r.issues, lib_issues, list(r.paths), small.settings
 
 
-def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
+def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
                ifrs_package: Path | None = None, force: bool = False, prior: Path | None = None,
                progress: Callable[[str, str], None] | None = None, engine: str = "inprocess",
                chunk_rows: int = 250_000, scheduler: str | None = None) -> ReportRun:
     """The whole pack. ``engine`` chooses how stages 1 and 2 run: ``inprocess`` loads the inventory
     whole; ``chunked`` and ``dask`` check and compute the activities a chunk (partition) at a time
     (``chunk_rows``; ``scheduler``: an existing Dask scheduler's address) and the later stages read
-    the trace back from its Parquet files."""
+    the trace back from its Parquet files. ``langs``: the Word reports' languages (None: report.yaml's
+    ``language``, which also names the messages' language, ``ReportRun.language``). The IFRS package:
+    ``ifrs_package``, else ``DISCLOSURE_IFRS_PACKAGE``, else report.yaml's ``xbrl.ifrs_package``
+    (relative to the inventory folder)."""
     from .compute.write import write_outputs
     from .loader import load_inventory
 
@@ -207,6 +212,8 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     if engine == "inprocess":
         say("check", f"reading {inventory}")
         inv, issues = load_inventory(inv_path)
+        settings = inv.settings
+        run.language = settings.language
         run.issues += issues
         run.seconds["check"] = time.perf_counter() - t
         errors = sum(1 for i in issues if i.severity is Severity.ERROR)
@@ -226,8 +233,9 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
             run.paths[p.name] = p
     else:
         say("check", f"reading {inventory} a chunk of {chunk_rows:,} activity rows at a time (--engine {engine})")
-        comp, issues, lib_issues, paths = _compute_engine(engine, inv_path, out, prior_results, force, chunk_rows,
-                                                          scheduler)
+        comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
+                                                                    chunk_rows, scheduler)
+        run.language = settings.language
         run.issues += issues
         errors = sum(1 for i in issues if i.severity is Severity.ERROR)
         say("check", f"{errors} errors, {len(issues) - errors} warnings/notices (checked with the calculation)")
@@ -249,7 +257,9 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     t = time.perf_counter()
     from .export.xbrl import export_xbrl
 
-    exp = export_xbrl(out, out, ifrs_package=ifrs_package)
+    # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
+    configured = resolve_path(settings.xbrl.ifrs_package, inventory if inventory.is_dir() else inventory.parent)
+    exp = export_xbrl(out, out, ifrs_package=ifrs_package, configured=configured)
     run.issues += exp.issues
     run.xbrl_validated = exp.validated
     run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
@@ -264,6 +274,8 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     # 4 Word
     t = time.perf_counter()
     from .export.word import render
+
+    langs = langs or (settings.language,)
 
     for lang in langs:
         target = out / f"report.{lang}.docx"

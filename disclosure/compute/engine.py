@@ -12,6 +12,7 @@ import pandas as pd
 from .. import __version__
 from ..core import units
 from ..core.issues import Issue, Location, Severity, issue
+from ..core.settings import hint
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
@@ -144,7 +145,8 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
     for d in results["factor_datasets"]:
         if d["id"] not in pins:
             issues.append(issue("factor-unpinned", Location("report.yaml", None, None, "factors.versions"),
-                                id=d["id"], version=d["version"]))
+                                id=d["id"], version=d["version"],
+                                setting=hint(f"factors.versions.{d['id']}", f'"{d["version"]}"')))
     # issues raised while calculating (no factor, instruments, fallbacks …); problems of the input
     # itself are counted by ``check`` and show here as rejected rows under "inputs"
     results["calculation_issues"] = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}

@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from ..core import units
 from ..core.issues import Issue, Location, issue
+from ..core.settings import hint
 from . import keys
 from .context import Context, gas_key
 
@@ -444,10 +445,13 @@ def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
             continue
         base = next((c for c in rates if units.convertible(u, c)), None)
         if base is None:
+            # the rate's key is a currency code: the unit's own when it is one (USD), else an example
+            code = u if len(u) == 3 and u.isascii() and u.isalpha() else "USD"
+            setting = hint(f"options.currency_rates.{code.upper()}", "…")
             for i in pos:
                 issues.append(issue("currency-rate-missing",
                                     Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "unit"),
-                                    table="activities", currency=u, target=target))
+                                    table="activities", currency=u, target=target, setting=setting))
             L["status"].put(pos, "excluded")
             L["reason"].put(pos, "currency-rate-missing")
             continue

@@ -22,7 +22,7 @@ import difflib
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -343,6 +343,15 @@ class Settings(Section):
     xbrl: Xbrl = setting(Xbrl(), "XBRL", "XBRL")
 
 
+def resolve_path(value: str | None, folder: Path) -> Path | None:
+    """A path setting as a path: ``~`` expanded, a relative path taken from the inventory folder
+    (the folder of report.yaml, or of the workbook whose report sheet holds the settings)."""
+    if not value:
+        return None
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else folder / p
+
+
 # --- entity identifiers ---------------------------------------------------------------------------------
 
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -623,5 +632,5 @@ def settings_table(lang: str = "en") -> str:
 __all__ = [
     "CONSOLIDATION", "GRID_LEVELS", "GWP_SETS", "LANGUAGES", "Entity", "Factors", "Kind", "Options",
     "Output", "Period", "Revenue", "SettingInfo", "Settings", "Xbrl", "catalogue", "check_identifier", "hint",
-    "info", "read_settings", "settings_table", "uscc_check_char",
+    "info", "read_settings", "resolve_path", "settings_table", "uscc_check_char",
 ]

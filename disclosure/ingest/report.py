@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..core.issues import Issue, Location, issue
-from ..core.settings import Settings, read_settings
+from ..core.settings import Settings, read_settings, resolve_path
 from . import readers
 
 SHEET_NAMES = ("report", "报告设置")   # the sheet of a workbook that holds the settings
@@ -62,6 +62,17 @@ def load_report(path: Path, display: str = "report.yaml") -> tuple[Settings, lis
         return Settings(), [issue("report-syntax", Location(display, row=1), reason="not a mapping")]
     lines = yaml_lines(node)
     return read_settings(data, lambda p: Location(display, row=_row_of(lines, p), column=p))
+
+
+def configured_ifrs_package(folder: Path) -> Path | None:
+    """``xbrl.ifrs_package`` of the report.yaml in ``folder`` (a results folder given to ``disclosure
+    xbrl``, or a report pack's ``inputs/``), resolved against that folder; None when there is none.
+    The file's other settings and issues are not this caller's concern (``check`` reports them)."""
+    report = folder / "report.yaml"
+    if not report.is_file():
+        return None
+    settings, _ = load_report(report)
+    return resolve_path(settings.xbrl.ifrs_package, folder)
 
 
 def report_sheet(workbook: Path) -> str | None:
