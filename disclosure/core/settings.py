@@ -538,7 +538,7 @@ def _reason(err: Mapping[str, Any]) -> str:
         ctx = err.get("ctx") or {}
         return f"{ctx.get('zh')} / {ctx.get('en')}"
     if err["type"] in ("model_type", "model_attributes_type", "dict_type"):
-        return "应为一组设置（键: 值）/ should be a group of settings (key: value)"
+        return "应为一组设置（键: 值） / should be a group of settings (key: value)"
     return f"{err['type']} / {err.get('msg', '')}"  # a defect of the model, shown rather than hidden
 
 
