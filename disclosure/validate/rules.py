@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..core import units
 from ..core.issues import Issue, issue
-from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS
-
-if TYPE_CHECKING:
-    from ..ingest.inventory import Inventory, TableData
-
-ROW = "_row"
+from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS, TABLES
+from ..ingest.inventory import ROW, Inventory, TableData
 
 
 def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | None,
@@ -36,8 +31,6 @@ def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | No
 
 
 def unique_ids(inv: Inventory) -> list[Issue]:
-    from ..ingest.contract import TABLES
-
     out: list[Issue] = []
     for name, t in inv.tables.items():
         key = TABLES[name].key
