@@ -205,7 +205,7 @@ def child(kind: str, folder: Path) -> None:
     import pandas as pd
 
     if kind == "check":
-        from disclosure.ingest.inventory import load_inventory
+        from disclosure.loader import load_inventory
     with _harness.time_and_peak() as figures:
         if kind == "bare":
             frame = pd.read_csv(folder / "activities.csv", dtype=str, keep_default_na=False)
@@ -272,7 +272,7 @@ def measure(kind: str, folder: Path, runs: int) -> list[dict]:
 
 
 def profile(folder: Path, top: int = 30) -> None:
-    from disclosure.ingest.inventory import load_inventory
+    from disclosure.loader import load_inventory
 
     def run() -> None:
         load_inventory(folder)

@@ -132,7 +132,7 @@ def child(kind: str, folder: Path) -> None:
 
     if kind == "compute":
         from disclosure.engines.inprocess import compute, write_outputs
-        from disclosure.ingest.inventory import load_inventory
+        from disclosure.loader import load_inventory
     with _harness.time_and_peak() as figures:
         if kind == "bare":
             figures["groups"] = baseline(folder)
@@ -161,7 +161,7 @@ def measure(kind: str, folder: Path, runs: int) -> list[dict]:
 
 def profile(folder: Path, top: int = 35) -> None:
     from disclosure.engines.inprocess import compute, write_outputs
-    from disclosure.ingest.inventory import load_inventory
+    from disclosure.loader import load_inventory
 
     with tempfile.TemporaryDirectory(prefix="bench-compute-") as out:
         def run() -> tuple:

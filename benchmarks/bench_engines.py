@@ -120,7 +120,7 @@ def child(engine: str, folder: Path, out: Path, chunk_rows: int, workers: int) -
     t0 = time.perf_counter()
     if engine == "inprocess":
         from disclosure.engines.inprocess import compute, write_outputs
-        from disclosure.ingest.inventory import load_inventory
+        from disclosure.loader import load_inventory
 
         inv, _ = load_inventory(folder)
         comp = compute(inv)

@@ -24,7 +24,8 @@ from .compute.trace import read_trace
 from .core.issues import Issue, Location, Severity, render_json, render_text
 from .engines.inprocess import Computation, compute, write_outputs
 from .factors import FactorLibrary, load_library
-from .ingest.inventory import Inventory, load_inventory
+from .ingest.inventory import Inventory
+from .loader import load_inventory
 
 
 def inventory_from_frames(report: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> tuple[Inventory, list[Issue]]:

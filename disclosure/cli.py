@@ -50,7 +50,7 @@ def check(
     lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en (default: report.yaml, else zh-CN)"),
 ) -> None:
     """检查清单并列出全部问题 / Check an inventory and list every problem found."""
-    from .ingest.inventory import load_inventory
+    from .loader import load_inventory
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
@@ -113,7 +113,7 @@ def compute(
         return
     from .engines.inprocess import compute as run
     from .engines.inprocess import write_outputs
-    from .ingest.inventory import load_inventory
+    from .loader import load_inventory
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
@@ -192,6 +192,7 @@ def xbrl(
     report package and the viewer page; validate them offline with Arelle."""
     from .compute.results import FILE, ResultsError, read_results
     from .export.xbrl import export_xbrl
+    from .ingest.report import configured_ifrs_package
 
     results_file = results_dir / FILE if results_dir.is_dir() else results_dir
     if not results_file.is_file():
@@ -203,7 +204,10 @@ def xbrl(
         typer.echo(f"disclosure xbrl: {e}", err=True)
         raise typer.Exit(1) from None
     language = (lang.value if lang else None) or (results.get("settings") or {}).get("language") or "zh-CN"
-    exp = export_xbrl(results_file.parent, out, ifrs_package=ifrs_package)
+    # report.yaml's xbrl.ifrs_package: beside results.json, or in a report pack's copy of the inventory
+    folder = results_file.parent
+    configured = configured_ifrs_package(folder) or configured_ifrs_package(folder / "inputs")
+    exp = export_xbrl(folder, out, ifrs_package=ifrs_package, configured=configured)
     text = render_text(exp.issues, language)
     if text:
         typer.echo(text, err=True)
@@ -276,7 +280,9 @@ class ReportLang(StrEnum):
 def report(
     inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
     out: Path = typer.Option(..., "--out", help="输出文件夹（空文件夹或以前的报告文件夹）/ output folder (empty, or an earlier report folder)"),
-    lang: ReportLang = typer.Option(ReportLang.zh, "--lang", help="Word 报告语言 zh-CN | en | all / language(s) of the Word report"),
+    lang: ReportLang | None = typer.Option(
+        None, "--lang", help="报告与消息的语言 zh-CN | en | all（默认：report.yaml 的 language）/ language of the Word "
+                             "report and the messages; all: both reports (default: report.yaml's language)"),
     ifrs_package: Path | None = typer.Option(
         None, "--ifrs-package", help="IFRS 分类标准包，用于 XBRL 校验 / the IFRS taxonomy package, to validate the XBRL"),
     force: bool = typer.Option(False, "--force", help="清单有错误时仍然继续 / go on when the inventory has errors"),
@@ -291,7 +297,7 @@ def report(
 
     from .pipeline import STAGES, ReportUsageError, run_report
 
-    langs = ("zh-CN", "en") if lang is ReportLang.all else (lang.value,)
+    langs = None if lang is None else ("zh-CN", "en") if lang is ReportLang.all else (lang.value,)
     t0 = time.perf_counter()
 
     def progress(stage: str, text: str) -> None:
@@ -305,7 +311,8 @@ def report(
     except ReportUsageError as e:
         typer.echo(f"disclosure report: {e}", err=True)
         raise typer.Exit(2) from None
-    language = "en" if lang is ReportLang.en else "zh-CN"
+    # one language per run: --lang, else report.yaml's (with --lang all, the messages follow report.yaml)
+    language = lang.value if lang in (ReportLang.zh, ReportLang.en) else run.language
     text = render_text([i for i in run.issues if i.severity is not Severity.NOTICE], language)
     if text:
         typer.echo(text, err=True)

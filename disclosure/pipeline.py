@@ -20,10 +20,12 @@ from typing import Any
 from .compute import results as results_file
 from .compute import trace, years
 from .core.issues import Issue, Severity, issue
+from .core.settings import Settings, resolve_path
 from .engines import inprocess
 from .export import manifest, workpapers
 from .factors import FactorLibrary, folder_library, load_library
-from .ingest.inventory import Inventory, load_inventory
+from .ingest.inventory import Inventory
+from .loader import load_inventory
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
 WORKPAPERS = "workpapers.xlsx"
@@ -44,6 +46,7 @@ class ReportRun:
     seconds: dict[str, float] = field(default_factory=dict)
     xbrl_validated: bool = False
     problems: list[str] = field(default_factory=list)   # stage failures, one line each
+    language: str = "zh-CN"                             # of the messages: report.yaml's
 
     def count(self, severity: Severity) -> int:
         return sum(1 for i in self.issues if i.severity is severity)
@@ -106,7 +109,7 @@ def copy_library(library: FactorLibrary, dest: Path) -> list[Path]:
 def _library_copy(inv: Inventory, out: Path) -> list[Issue]:
     """The library the inventory asks for (the shipped datasets and its own folders), copied into
     the pack; returns the issues of loading it (a dataset file left out is named here only)."""
-    dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
+    dirs = [str(inv.folder / d) for d in inv.settings.factors.datasets]
     library, issues = load_library(dirs)
     copy_library(library, out / manifest.FACTORS)
     return issues
@@ -140,12 +143,12 @@ ENGINES = ("inprocess", "chunked", "dask")
 
 def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[str, Any] | None,
                     force: bool, chunk_rows: int, scheduler: str | None
-                    ) -> tuple[_Computed | None, list[Issue], list[Issue], list[Path]]:
+                    ) -> tuple[_Computed | None, list[Issue], list[Issue], list[Path], Settings]:
     """Check and compute with the chunked or Dask engine, from the pack's copies (the engine checks
     the activities a chunk at a time, so the inventory is never loaded whole). Returns the
-    computation (None when it stopped on input errors), the check's issues, the library's, and the
-    files written. The prior year is compared here as ``compute_pack`` does, and results.json
-    rewritten with it; the trace is read back through the trace module, in the types the
+    computation (None when it stopped on input errors), the check's issues, the library's, the
+    files written, and the report settings. The prior year is compared here as ``compute_pack``
+    does, and results.json rewritten with it; the trace is read back through the trace module, in the types the
     in-process trace has, so that the exporters write the same bytes whichever engine ran."""
     from .engines import chunked
 
@@ -162,22 +165,25 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
         r = chunked.compute_chunked(inv_path, out, chunk_rows=chunk_rows, force=force, library=library,
                                     progress=False, loaded=loaded)
     if r.results is None:
-        return None, r.issues, lib_issues, []
+        return None, r.issues, lib_issues, [], loaded[0].settings
     res = r.results
     if prior_results is not None:
-        res = years.with_prior(res, prior_results, loaded[0].settings.options)
+        res = years.with_prior(res, prior_results, loaded[0].settings.options.base_year_threshold)
         results_file.write_results(res, out / results_file.FILE)
-    return _Computed(res, trace.read_trace(out), []), r.issues, lib_issues, list(r.paths)
+    return _Computed(res, trace.read_trace(out), []), r.issues, lib_issues, list(r.paths), loaded[0].settings
 
 
-def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
+def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
                ifrs_package: Path | None = None, force: bool = False, prior: Path | None = None,
                progress: Callable[[str, str], None] | None = None, engine: str = "inprocess",
                chunk_rows: int = 250_000, scheduler: str | None = None) -> ReportRun:
     """The whole pack. ``engine`` chooses how stages 1 and 2 run: ``inprocess`` loads the inventory
     whole; ``chunked`` and ``dask`` check and compute the activities a chunk (partition) at a time
     (``chunk_rows``; ``scheduler``: an existing Dask scheduler's address) and the later stages read
-    the trace back from its Parquet files."""
+    the trace back from its Parquet files. ``langs``: the Word reports' languages (None: report.yaml's
+    ``language``, which also names the messages' language, ``ReportRun.language``). The IFRS package:
+    ``ifrs_package``, else ``DISCLOSURE_IFRS_PACKAGE``, else report.yaml's ``xbrl.ifrs_package``
+    (relative to the inventory folder)."""
     if engine not in ENGINES:
         raise ReportUsageError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
     say = progress or (lambda stage, text: None)
@@ -206,6 +212,8 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     if engine == "inprocess":
         say("check", f"reading {inventory}")
         inv, issues = load_inventory(inv_path)
+        settings = inv.settings
+        run.language = settings.language
         run.issues += issues
         run.seconds["check"] = time.perf_counter() - t
         errors = sum(1 for i in issues if i.severity is Severity.ERROR)
@@ -223,8 +231,9 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
             run.paths[p.name] = p
     else:
         say("check", f"reading {inventory} a chunk of {chunk_rows:,} activity rows at a time (--engine {engine})")
-        comp, issues, lib_issues, paths = _compute_engine(engine, inv_path, out, prior_results, force, chunk_rows,
-                                                          scheduler)
+        comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
+                                                                    chunk_rows, scheduler)
+        run.language = settings.language
         run.issues += issues
         errors = sum(1 for i in issues if i.severity is Severity.ERROR)
         say("check", f"{errors} errors, {len(issues) - errors} warnings/notices (checked with the calculation)")
@@ -246,7 +255,9 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     t = time.perf_counter()
     from .export.xbrl import export_xbrl
 
-    exp = export_xbrl(out, out, ifrs_package=ifrs_package)
+    # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
+    configured = resolve_path(settings.xbrl.ifrs_package, inventory if inventory.is_dir() else inventory.parent)
+    exp = export_xbrl(out, out, ifrs_package=ifrs_package, configured=configured)
     run.issues += exp.issues
     run.xbrl_validated = exp.validated
     run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
@@ -262,6 +273,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] = ("zh-CN",),
     t = time.perf_counter()
     from .export.word import render
 
+    langs = langs or (settings.language,)
     for lang in langs:
         target = out / f"report.{lang}.docx"
         try:

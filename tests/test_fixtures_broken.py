@@ -58,7 +58,7 @@ def expected(folder: str) -> list[Key]:
 
 @cache
 def load(folder: str):
-    from disclosure.ingest.inventory import load_inventory
+    from disclosure.loader import load_inventory
 
     return load_inventory(FIXTURES / folder)
 
@@ -184,7 +184,7 @@ def test_demo_group_content():
     assert set(act["source"]) == set(SOURCES)
     cats = set(act.loc[act["source"] == "scope3", "scope3_category"].dropna().astype(int))
     assert len(cats) >= 6 and 3 not in cats
-    start, end = inv.settings.period_start, inv.settings.period_end
+    start, end = inv.settings.period.start, inv.settings.period.end
     assert (act["period_start"].dt.date >= start).all() and (act["period_end"].dt.date <= end).all()
 
 

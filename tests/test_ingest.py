@@ -24,11 +24,13 @@ from typer.testing import CliRunner
 from disclosure.cli import app
 from disclosure.core import units
 from disclosure.core.issues import Issue, Severity
+from disclosure.core.settings import catalogue
 from disclosure.ingest import parse, readers
 from disclosure.ingest.contract import ENUMS, TABLES, Kind
-from disclosure.ingest.inventory import ROW, load_inventory
+from disclosure.ingest.inventory import ROW
 from disclosure.ingest.report import load_report
 from disclosure.ingest.template import LAST_ROW, write_template
+from disclosure.loader import load_inventory
 
 # --- helpers -------------------------------------------------------------------------------------
 
@@ -262,7 +264,7 @@ def test_xlsx_workbook_loads_like_the_csv_folder(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(inv.tables[name].frame.drop(columns=ROW),
                                       csv_inv.tables[name].frame.drop(columns=ROW))
     assert inv.settings == csv_inv.settings  # the report sheet reads like report.yaml
-    assert inv.settings.period_start == dt.date(2025, 1, 1)
+    assert inv.settings.period.start == dt.date(2025, 1, 1)
 
 
 def test_xlsx_report_sheet_problem_points_at_its_row(tmp_path: Path) -> None:
@@ -386,7 +388,7 @@ def test_report_bad_uscc_points_at_the_identifier_line(tmp_path: Path) -> None:
     settings, issues = load_report(tmp_path / "report.yaml")
     assert found(issues) == [("bad-identifier", "report.yaml", None, 3, "entity.identifier")]
     assert "3" in dict(issues[0].params)["reason"]  # the right check character is 3
-    assert settings.identifier_scheme == ""
+    assert settings.entity.identifier_scheme == ""
 
 
 def test_report_lei_is_accepted_and_unknown_keys_are_noticed(tmp_path: Path) -> None:
@@ -403,9 +405,9 @@ def test_report_lei_is_accepted_and_unknown_keys_are_noticed(tmp_path: Path) -> 
     settings, issues = load_report(tmp_path / "report.yaml")
     assert found(issues) == [("report-unknown-key", "report.yaml", None, 7, "targets")]
     assert issues[0].severity is Severity.NOTICE
-    assert settings.identifier_scheme == "lei"
-    assert (settings.period_start, settings.period_end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
-    assert settings.extra == {"targets": {"net_zero": 2060}}
+    assert settings.entity.identifier_scheme == "lei"
+    assert (settings.period.start, settings.period.end) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert "targets" not in settings.model_dump()   # reported, then ignored
 
 
 def test_report_missing_fields_and_bad_choices(tmp_path: Path) -> None:
@@ -479,9 +481,15 @@ def test_template_sheets_headers_and_drop_downs(tmp_path: Path) -> None:
 
     ws = wb["report"]
     rows = {r[0]: r[1] for r in ws.iter_rows(min_row=2, values_only=True)}
-    assert list(rows) == ["entity.name_zh", "entity.name_en", "entity.identifier", "period.start",
-                          "period.end", "currency", "consolidation", "gwp", "grid_factor_level",
-                          "language", "revenue.value", "output.value", "output.unit"]
+    # every setting of the model, in its order (a mapping by an example key), the first ten as always
+    assert list(rows) == [s.sheet_field for s in catalogue()]
+    assert list(rows)[:10] == ["entity.name_zh", "entity.name_en", "entity.identifier", "period.start",
+                               "period.end", "currency", "consolidation", "gwp", "grid_factor_level", "language"]
+    assert {"options.combustion_non_co2", "options.currency_rates.USD", "options.scope3_exclusions.8",
+            "options.base_year_threshold", "factors.grid_year", "xbrl.ifrs_package"} <= set(rows)
+    assert (rows["options.combustion_non_co2"], rows["options.category15_investees"]) == ("是", "否")
+    notes = {r[0]: r[2] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert "5%" in notes["options.base_year_threshold"] and "ISO 4217" in notes["options.currency_rates.USD"]
     assert (rows["currency"], rows["consolidation"], rows["gwp"]) == ("CNY", "operational_control", "AR6")
     lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     assert lists["B8"] == '"operational_control,financial_control,equity_share"'
@@ -527,7 +535,7 @@ def test_template_filled_in_loads_clean(tmp_path: Path) -> None:
     inv, issues = load_inventory(book)
     assert [t for t in found(issues) if t[0] != "empty-table"] == []  # instruments, factors stay empty
     assert inv.table("activities")["quantity"].tolist() == [1234.5, 123.0, 1000.0]
-    assert inv.settings.name_zh == "示例集团"
+    assert inv.settings.entity.name_zh == "示例集团"
 
 
 # --- the command line ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from disclosure.core.issues import (
     sort_key,
     write_json,
 )
-from disclosure.ingest.inventory import load_inventory
+from disclosure.loader import load_inventory
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKEN = ROOT / "fixtures" / "broken-inventory"

@@ -19,21 +19,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "disclosure"
 
-# The ingest side's private names that other modules still use: the settings branch (i11-settings)
-# renames them to public stage functions and edits these very import lines.
-# DELETE THIS SET WHEN i11-settings IS MERGED; nothing else belongs in it.
-PENDING_SETTINGS_BRANCH = {
-    ("disclosure.engines.chunked", "disclosure.ingest.inventory", "_mark_rejected"),
-    ("disclosure.engines.chunked", "disclosure.ingest.inventory", "_type_table"),
-    ("disclosure.ingest.chunks", "disclosure.ingest.inventory", "_locate"),
-    ("disclosure.ingest.chunks", "disclosure.ingest.inventory", "_table_names"),
-    ("disclosure.ingest.chunks", "disclosure.ingest.readers", "_leading_blank_lines"),
-    ("disclosure.ingest.chunks", "disclosure.ingest.readers", "_unique"),
-    ("disclosure.ingest.chunks", "disclosure.ingest.readers", "_drop_blank"),
-    ("disclosure.ingest.report", "disclosure.ingest.parse", "_one_date"),
-    ("disclosure.ingest.inventory", "disclosure.ingest.report", "_settings"),
-}
-
 
 def _private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
@@ -116,10 +101,7 @@ def test_no_module_uses_another_modules_private_names() -> None:
     known = set(modules())
     uses = [u for name, path in modules().items()
             for u in private_uses(name, path.read_text(encoding="utf-8"), known, path.name == "__init__.py")]
-    wrong = [str(u) for u in uses if (u.importer, u.owner, u.name) not in PENDING_SETTINGS_BRANCH]
-    assert wrong == []
-    # the pending set lists only uses that are still there (it shrinks to nothing, then goes)
-    assert {(u.importer, u.owner, u.name) for u in uses} == PENDING_SETTINGS_BRANCH
+    assert [str(u) for u in uses] == []
 
 
 KNOWN = {"disclosure", "disclosure.compute", "disclosure.compute.lines", "disclosure.compute.trace",

@@ -88,11 +88,12 @@ def prior_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def compared_dir(results_dir: Path, prior_results: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's results folder with ``prior``, ``change`` and ``base_year`` as ``report --prior`` adds them."""
     from disclosure.compute import years
+    from disclosure.core.settings import Options
 
     folder = tmp_path_factory.mktemp("compared") / "results"
     shutil.copytree(results_dir, folder)
     data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    data.update(years.compare(data, prior_results, years.threshold_of(data)))
+    data.update(years.compare(data, prior_results, Options().base_year_threshold))
     (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return folder
 

@@ -370,14 +370,13 @@ def test_package_from_environment_or_report_settings(demo_dir, tmp_path, monkeyp
     assert taxonomy.ifrs_package(None) == (fake, taxonomy.ENV_IFRS_PACKAGE)
     assert taxonomy.ifrs_package(tmp_path / "missing.zip")[0] is None   # the option wins, even when wrong
     monkeypatch.delenv(taxonomy.ENV_IFRS_PACKAGE)
-    assert taxonomy.ifrs_package(None, {"xbrl": {"ifrs_package": str(fake)}}) == (
-        fake, "report.yaml xbrl.ifrs_package")
+    assert taxonomy.ifrs_package(None, fake) == (fake, "report.yaml xbrl.ifrs_package")
     folder = tmp_path / "results"
     shutil.copytree(demo_dir, folder)
     (folder / "report.yaml").write_text("xbrl:\n  ifrs_package: ../ifrs.zip\n", encoding="utf-8")
-    from disclosure.export.xbrl import find_ifrs_package
+    from disclosure.ingest.report import configured_ifrs_package
 
-    found, _ = find_ifrs_package(None, folder, {})
+    found = configured_ifrs_package(folder)    # a relative path is taken from the folder of report.yaml
     assert found is not None and found.resolve() == fake.resolve()
 
 

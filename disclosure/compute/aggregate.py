@@ -139,7 +139,7 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
               for name, f in (("scope1", s1), ("scope2_location", s2), ("scope3", s3))}
 
     cats = []
-    excl = ctx.settings.options.get("scope3_exclusions") or {}
+    excl = ctx.settings.options.scope3_exclusions
     for c in range(1, 16):
         f = s3.loc[s3["scope3_category"] == c]
         n_all = int(p.loc[(p["scope"] == 3) & (p["scope3_category"] == c), "lines"].sum())
@@ -147,7 +147,7 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
         included = n > 0
         reason = None
         if not included:
-            reason = str(excl.get(c, excl.get(str(c), ""))) or (
+            reason = excl.get(c, "") or (
                 "未提供活动数据 / no activity data supplied" if n_all == 0
                 else "活动数据均未计入（见排除清单）/ all rows excluded (see exclusions)")
         cats.append({
@@ -219,19 +219,20 @@ def datasets_used(parts: pd.DataFrame) -> set[str]:
 def intensity(totals: dict[str, float], ctx: Context) -> dict[str, Any]:
     s = ctx.settings
     out: dict[str, Any] = {}
-    if s.revenue:
-        million = s.revenue / 1e6
+    revenue, output = s.revenue.value, s.output
+    if revenue:
+        million = revenue / 1e6
         out["per_revenue"] = {
-            "unit": f"tCO2e/{s.currency} million", "revenue": s.revenue, "currency": s.currency,
+            "unit": f"tCO2e/{s.currency} million", "revenue": revenue, "currency": s.currency,
             "scope1_2_location": totals["scope1_2_location"] / million,
             "scope1_2_market": totals["scope1_2_market"] / million,
             "scope1_2_3_location": totals["scope1_2_3_location"] / million,
         }
-    if s.output_value:
+    if output.value:
         out["per_output"] = {
-            "unit": f"tCO2e/{s.output_unit}", "output": s.output_value, "output_unit": s.output_unit,
-            "label_zh": s.output_label_zh, "label_en": s.output_label_en,
-            "scope1_2_location": totals["scope1_2_location"] / s.output_value,
-            "scope1_2_market": totals["scope1_2_market"] / s.output_value,
+            "unit": f"tCO2e/{output.unit}", "output": output.value, "output_unit": output.unit,
+            "label_zh": output.label_zh, "label_en": output.label_en,
+            "scope1_2_location": totals["scope1_2_location"] / output.value,
+            "scope1_2_market": totals["scope1_2_market"] / output.value,
         }
     return out

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..core import units
 from ..core.issues import Issue, Location, Severity, issue
+from ..core.settings import hint
 from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
@@ -47,7 +48,7 @@ def context_of(inv: Inventory, library: FactorLibrary | None = None
     """The factor library (the report's folders) and the context built from the small tables."""
     issues: list[Issue] = []
     if library is None:
-        dirs = [str((inv.root if inv.root.is_dir() else inv.root.parent) / d) for d in inv.settings.factor_dirs]
+        dirs = [str(inv.folder / d) for d in inv.settings.factors.datasets]
         library, lib_issues = load_library(dirs)
         issues += lib_issues
     ctx, ctx_issues = build_context(inv.settings, inv.table("entities"), inv.table("facilities"),
@@ -113,13 +114,14 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
     """``results.json`` from the trace's partial sums (see ``aggregate.partials``); appends the
     notices of unpinned factor datasets to ``issues``."""
     summary = aggregate.summarise_partials(parts, ctx)
+    entity = inv.settings.entity
     results: dict[str, Any] = {
         "schema": SCHEMA,
         "tool": {"name": "disclosure", "version": __version__},
         "unit": "tCO2e",
-        "entity": {"name_zh": inv.settings.name_zh, "name_en": inv.settings.name_en,
-                   "identifier": inv.settings.identifier, "identifier_scheme": inv.settings.identifier_scheme},
-        "period": {"start": _iso(inv.settings.period_start), "end": _iso(inv.settings.period_end)},
+        "entity": {"name_zh": entity.name_zh, "name_en": entity.name_en,
+                   "identifier": entity.identifier, "identifier_scheme": entity.identifier_scheme},
+        "period": {"start": _iso(inv.settings.period.start), "end": _iso(inv.settings.period.end)},
         "settings": _settings(ctx),
         **summary,
         "intensity": aggregate.intensity(summary["totals"], ctx),
@@ -129,11 +131,12 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "disclosures": inv.disclosures,  # passed through from disclosures.yaml for the exporters
         "inputs": inputs,
     }
-    pins = inv.settings.factor_pins
+    pins = inv.settings.factors.versions
     for d in results["factor_datasets"]:
         if d["id"] not in pins:
             issues.append(issue("factor-unpinned", Location("report.yaml", None, None, "factors.versions"),
-                                id=d["id"], version=d["version"]))
+                                id=d["id"], version=d["version"],
+                                setting=hint(f"factors.versions.{d['id']}", f'"{d["version"]}"')))
     # issues raised while calculating (no factor, instruments, fallbacks …); problems of the input
     # itself are counted by ``check`` and show here as rejected rows under "inputs"
     results["calculation_issues"] = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
@@ -168,8 +171,8 @@ def _settings(ctx: Context) -> dict[str, Any]:
         "default_fuel_basis": ctx.default_basis, "combustion_non_co2": ctx.non_co2 is not None,
         "currency": s.currency, "language": s.language, "reporting_year": ctx.reporting_year,
         "category3_electricity": ctx.upstream_note or None,
-        "category15_investees": bool(s.options.get("category15_investees", False)),
-        "factor_pins": dict(sorted(s.factor_pins.items())),
+        "category15_investees": s.options.category15_investees,
+        "factor_pins": dict(sorted(s.factors.versions.items())),
         "precedence": list(lines.PRECEDENCE),
     }
 

@@ -10,8 +10,8 @@ import pandas as pd
 
 from ..core import units
 from ..core.issues import Issue, Location, issue
+from ..core.settings import Settings
 from ..factors import FactorLibrary, normalise_gas
-from ..ingest.report import ReportSettings
 from . import keys
 
 DEFAULT_FUEL_BASIS = "cn-fuel-gbt32150"
@@ -36,7 +36,7 @@ class Context:
     """What a calculation looks up, built once by ``build_context`` and never changed: the
     market-based factors come in a new context (``calculation.allocate``)."""
 
-    settings: ReportSettings
+    settings: Settings
     reporting_year: int
     gwp: pd.Series                       # normalised gas → GWP100 of the report's set
     gwp_group: dict[str, str]            # normalised gas → CO2/CH4/N2O/HFCs/PFCs/SF6/NF3
@@ -73,11 +73,12 @@ def boundary(entities: pd.DataFrame, approach: str) -> pd.DataFrame:
     return e[["entity_id", "name", "parent_id", "ownership", "share", "consolidated"]]
 
 
-def build_context(settings: ReportSettings, entities: pd.DataFrame, facilities: pd.DataFrame,
+def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.DataFrame,
                   user_factors: pd.DataFrame, lib: FactorLibrary) -> tuple[Context, list[Issue]]:
     issues: list[Issue] = []
-    pins = settings.factor_pins
-    year = (settings.period_end or settings.period_start).year if (settings.period_end or settings.period_start) else 0
+    pins = settings.factors.versions
+    last = settings.period.end or settings.period.start
+    year = last.year if last else 0
     refs: dict[str, DatasetRef] = {}
 
     def ref(ds: Any) -> str:
@@ -106,7 +107,7 @@ def build_context(settings: ReportSettings, entities: pd.DataFrame, facilities: 
         rows["dataset"] = f"{ds.meta.id}@{ds.meta.version}"
         fuels[ds.meta.id] = rows.set_index("fuel")
         fuel_alias[ds.meta.id] = keys.alias_map(ds.rows, "fuel", "name_zh")
-    default_basis = str(settings.options.get("default_fuel_basis", DEFAULT_FUEL_BASIS))
+    default_basis = settings.options.default_fuel_basis
     if default_basis not in fuels:
         issues.append(issue("unknown-basis", Location("report.yaml", None, None, "options.default_fuel_basis"),
                             value=default_basis))
@@ -116,7 +117,7 @@ def build_context(settings: ReportSettings, entities: pd.DataFrame, facilities: 
             issues.append(issue("unknown-basis", Location("facilities", None, None, "basis"), value=f.basis))
 
     non_co2 = None
-    if bool(settings.options.get("combustion_non_co2", True)):
+    if settings.options.combustion_non_co2:
         frames = []
         for ds in lib.of_kind("combustion_non_co2", pins):
             r = ds.rows.copy()
@@ -146,7 +147,7 @@ def build_context(settings: ReportSettings, entities: pd.DataFrame, facilities: 
     # grid: the chosen year (default: the latest published year not after the reporting year)
     grids = lib.of_kind("grid", pins)
     years = sorted({int(ds.meta.year) for ds in grids if ds.meta.year is not None})
-    grid_year = settings.grid_year or max((y for y in years if y <= year), default=None)
+    grid_year = settings.factors.grid_year or max((y for y in years if y <= year), default=None)
     if grid_year is None or grid_year not in years:
         issues.append(issue("grid-year-missing", Location("report.yaml", None, None, "factors.grid_year"),
                             year=grid_year or year, available=", ".join(map(str, years))))

@@ -57,7 +57,7 @@ def category3_electricity(lines: Lines, ctx: Context) -> Lines | None:
 def category15_investees(lines: Lines, ctx: Context) -> Lines | None:
     """Under a control approach, the Scope 1 and 2 of investees outside the boundary, at the
     group's equity share, reported in category 15 (when ``options.category15_investees`` is on)."""
-    if ctx.settings.consolidation == "equity_share" or not ctx.settings.options.get("category15_investees"):
+    if ctx.settings.consolidation == "equity_share" or not ctx.settings.options.category15_investees:
         return None
     scope = lines["scope"]
     m = lines["status"].eq("outside_boundary") & ((scope == 1) | (scope == 2))

@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from ..core import units
 from ..core.issues import Issue, Location, issue
+from ..core.settings import hint
 from . import keys
 from .context import Context, gas_key
 from .trace import COLUMNS as TRACE_COLUMNS
@@ -404,7 +405,7 @@ def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
     cur = unit.lookup(_dimension, object) == "currency"
     if not cur.any():
         return
-    rates = {str(k).upper(): float(v) for k, v in (ctx.settings.options.get("currency_rates") or {}).items()}
+    rates = ctx.settings.options.currency_rates
     target = ctx.settings.currency
     q = L["quantity"]
     pos_cur = np.flatnonzero(cur)
@@ -419,10 +420,13 @@ def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
             continue
         base = next((c for c in rates if units.convertible(u, c)), None)
         if base is None:
+            # the rate's key is a currency code: the unit's own when it is one (USD), else an example
+            code = u if len(u) == 3 and u.isascii() and u.isalpha() else "USD"
+            setting = hint(f"options.currency_rates.{code.upper()}", "…")
             for i in pos:
                 issues.append(issue("currency-rate-missing",
                                     Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "unit"),
-                                    table="activities", currency=u, target=target))
+                                    table="activities", currency=u, target=target, setting=setting))
             L["status"].put(pos, "excluded")
             L["reason"].put(pos, "currency-rate-missing")
             continue
@@ -433,7 +437,7 @@ def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
 
 def _deflate(L: Lines, pos: np.ndarray, factor_year: np.ndarray, ctx: Context) -> None:
     """Spend in the reporting year's prices → the factor's price year, when the user gives an index."""
-    index = {int(k): float(v) for k, v in (ctx.settings.options.get("price_index") or {}).items()}
+    index = ctx.settings.options.price_index
     if not index or ctx.reporting_year not in index:
         return
     is_money = L["unit"].take(pos).lookup(_dimension, object) == "currency"

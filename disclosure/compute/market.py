@@ -39,11 +39,11 @@ def allocate(consumption: pd.Series, instruments: pd.DataFrame, ctx: Context, fi
     ef = ins["emission_factor"].astype("float64")
     ins["emission_factor"] = np.where(ins["type"].isin(RENEWABLE) & ef.isna(), 0.0, ef)
     ins["row"] = ins["_row"].astype("int64")
-    s = ctx.settings
+    s = ctx.settings.period
     reason = pd.Series(None, index=ins.index, dtype="object")
     reason[~ins["retired"].fillna(False).astype(bool)] = "not retired for the reporter 未注销"
-    if s.period_start and s.period_end:
-        rs, re = pd.Timestamp(s.period_start), pd.Timestamp(s.period_end)
+    if s.start and s.end:
+        rs, re = pd.Timestamp(s.start), pd.Timestamp(s.end)
         outside = (ins["period_end"] < rs) | (ins["period_start"] > re)
         reason[reason.isna() & outside.fillna(True)] = "outside the reporting period 不在报告期内"
     reason[reason.isna() & ins["emission_factor"].isna()] = "supplier-specific without a factor 缺少供应商排放因子"

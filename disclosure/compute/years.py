@@ -12,35 +12,24 @@ from __future__ import annotations
 
 from typing import Any
 
-DEFAULT_THRESHOLD = 0.05
 TOTALS = ["scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
           "scope1_2_3_location", "scope1_2_3_market"]
 SETTINGS = ["consolidation", "gwp", "grid_factor_level", "grid_year", "default_fuel_basis"]
 
 
-def threshold_of(results: dict[str, Any], options: dict[str, Any] | None = None) -> float:
-    value = (options or {}).get("base_year_threshold", DEFAULT_THRESHOLD)
-    try:
-        v = float(str(value).rstrip("%")) / (100 if str(value).endswith("%") else 1)
-    except ValueError:
-        return DEFAULT_THRESHOLD
-    return v if 0 <= v < 1 else DEFAULT_THRESHOLD
-
-
-def with_prior(results: dict[str, Any], prior: dict[str, Any], options: dict[str, Any] | None = None
-               ) -> dict[str, Any]:
+def with_prior(results: dict[str, Any], prior: dict[str, Any], threshold: float) -> dict[str, Any]:
     """``results`` with the ``prior``, ``change`` and ``base_year`` sections added (``compare``, at
-    the threshold the options ask for)."""
-    return {**results, **compare(results, prior, threshold_of(results, options))}
+    the threshold the settings ask for: ``options.base_year_threshold``)."""
+    return {**results, **compare(results, prior, threshold)}
 
 
 def _s12(rec: dict[str, Any]) -> float:
     return float(rec.get("scope1") or 0.0) + float(rec.get("scope2_location") or 0.0)
 
 
-def compare(current: dict[str, Any], prior: dict[str, Any], threshold: float = DEFAULT_THRESHOLD
-            ) -> dict[str, Any]:
-    """The ``prior``, ``change`` and ``base_year`` sections for ``current`` given ``prior``."""
+def compare(current: dict[str, Any], prior: dict[str, Any], threshold: float) -> dict[str, Any]:
+    """The ``prior``, ``change`` and ``base_year`` sections for ``current`` given ``prior``; a
+    recalculation is required above ``threshold`` (the setting ``options.base_year_threshold``)."""
     ct, pt = current.get("totals") or {}, prior.get("totals") or {}
     change = {}
     for k in TOTALS:

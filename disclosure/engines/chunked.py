@@ -39,16 +39,9 @@ from ..factors import FactorLibrary
 from ..ingest import chunks
 from ..ingest.chunks import ACTIVITIES, ActivityFile, ActivitySource
 from ..ingest.contract import TABLES
-from ..ingest.inventory import (
-    ROW,
-    Counts,
-    Inventory,
-    TableData,
-    _mark_rejected,
-    _type_table,
-    load_inventory,
-)
+from ..ingest.inventory import ROW, Counts, Inventory, TableData
 from ..ingest.readers import RawTable
+from ..loader import load_inventory, reject, type_table
 from ..validate import rules
 
 DEFAULT_CHUNK_ROWS = 250_000
@@ -77,20 +70,20 @@ class Run:
 def typed(raw: RawTable) -> tuple[TableData, list[Issue]]:
     """A chunk typed with the loader's column parsers; the issues of its cells (the header's are
     reported once per file, by ``header_issues``)."""
-    td, found = _type_table(ACTIVITIES, raw)
+    td, found = type_table(ACTIVITIES, raw)
     return td, [i for i in found if i.code not in HEADER_CODES]
 
 
 def header_issues(raw: RawTable) -> list[Issue]:
     """The issues of a file's header (unknown, duplicate or missing columns), from any of its chunks."""
     empty = RawTable(raw.frame.iloc[:0], raw.headers, raw.rows[:0], raw.file, raw.sheet, raw.header_row)
-    return _type_table(ACTIVITIES, empty)[1]
+    return type_table(ACTIVITIES, empty)[1]
 
 
 def check(td: TableData, cell_issues: list[Issue], header: list[Issue], small: Inventory,
-          duplicates: list[Issue]) -> list[Issue]:
-    """The loader's checks of a chunk's rows; marks the rejected rows (``td.rejected``) as
-    ``load_inventory`` does, a header error rejecting every row. Returns the chunk's issues."""
+          duplicates: list[Issue]) -> tuple[TableData, list[Issue]]:
+    """The loader's checks of a chunk's rows; the chunk with its rejected rows marked as
+    ``load_inventory`` marks them (a header error rejecting every row), and the chunk's issues."""
     found = [*cell_issues, *duplicates]
     fac = small.tables.get("facilities")
     if fac is not None:
@@ -98,8 +91,7 @@ def check(td: TableData, cell_issues: list[Issue], header: list[Issue], small: I
     one = Inventory(small.root, small.settings, {"activities": td})
     for rule in rules.ROW_RULES:
         found += rule(one)
-    _mark_rejected(one, [*found, *header])
-    return found
+    return reject(one, [*found, *header]).tables["activities"], found
 
 
 _KEYS = ("disclosure-ids-1", "disclosure-ids-2")  # two 64-bit hashes: a false match is ~N²/2¹²⁹
@@ -364,7 +356,8 @@ def _check_files(files: list[ActivityFile], dropped: list[Issue], source: Activi
                 found += header
                 last = f
             td, cells = typed(raw)
-            found += check(td, cells, header, small, chunk_duplicates(td, seen))
+            td, more = check(td, cells, header, small, chunk_duplicates(td, seen))
+            found += more
             read += len(td.frame)
             rejected += int(td.rejected.sum()) if td.rejected is not None else 0
             e = calculation.electricity_mwh(td.accepted)

@@ -112,7 +112,7 @@ def _check_piece(p: Piece, header: list[Issue], small: Inventory, dups: pd.DataF
     """Type and check a piece; keep it, typed, with its rejected rows flagged, for the calculation."""
     raw = chunks.read_piece(p)
     td, cells = chunked.typed(raw)
-    found = chunked.check(td, cells, header, small, _piece_duplicates(td, p, dups))
+    td, found = chunked.check(td, cells, header, small, _piece_duplicates(td, p, dups))
     chunked.spill(td, Path(work) / f"piece-{p.index:05d}.parquet")
     return {"issues": found, "read": len(td.frame), "n_rejected": int(td.rejected.sum()),
             "mwh": calculation.electricity_mwh(td.accepted)}

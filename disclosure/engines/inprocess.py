@@ -17,7 +17,8 @@ from ..compute import aggregate, calculation, results, trace, years
 from ..compute.context import Context
 from ..core.issues import Issue
 from ..factors import FactorLibrary, folder_library
-from ..ingest.inventory import Inventory, load_inventory
+from ..ingest.inventory import Inventory
+from ..loader import load_inventory
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def compute_pack(inv: Inventory, prior: dict[str, Any] | None, factors: Path) ->
     first among the computation's."""
     library, lib_issues = folder_library(factors)
     comp = compute(inv, library)
-    res = comp.results if prior is None else years.with_prior(comp.results, prior, inv.settings.options)
+    res = comp.results if prior is None else years.with_prior(comp.results, prior, inv.settings.options.base_year_threshold)
     return replace(comp, results=res, issues=lib_issues + comp.issues)
 
 

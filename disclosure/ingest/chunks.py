@@ -49,12 +49,10 @@ class ActivitySource:
 def locate(root: Path) -> tuple[ActivitySource | None, list[Issue]]:
     """Find the activities of an inventory folder or workbook, as ``load_inventory`` does, and also
     as a folder of parts. Reports ``missing-file`` and ``ambiguous-file`` as the loader would."""
-    from .inventory import _locate, _table_names
-
-    found, workbook, _ = _locate(root)
+    found, workbook = readers.locate_tables(root)
     cands: list[tuple[Path, str | None]] = list(found["activities"])
     if workbook is None:
-        names = _table_names(ACTIVITIES)
+        names = readers.table_names(ACTIVITIES)
         cands += [(p, None) for p in sorted(root.iterdir())
                   if p.is_dir() and (p.name.strip().lower() in names or p.name.strip() in names)]
         cands.sort(key=lambda c: c[0].name)
@@ -118,7 +116,7 @@ class Header:
 
 
 def _csv_header(f: ActivityFile, encoding: str) -> Header:
-    lead = readers._leading_blank_lines(f.path, encoding)
+    lead = readers.leading_blank_lines(f.path, encoding)
     try:
         frame = pd.read_csv(f.path, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=False,
                             engine="c", header=0, skiprows=lead, nrows=0)
@@ -169,7 +167,7 @@ def header_of(f: ActivityFile) -> Header:
         pf = _parquet_file(f)
         empty = _to_pandas(pf.schema_arrow.empty_table())
         cols = [str(c) for c in empty.columns]
-        return Header(tuple(readers._unique(cols)), tuple(cols), 1)
+        return Header(tuple(readers.unique_headers(cols)), tuple(cols), 1)
     raw = _read_sheet(f)
     return Header(tuple(str(c) for c in raw.frame.columns), tuple(raw.headers), raw.header_row)
 
@@ -227,7 +225,7 @@ def _csv_chunks(f: ActivityFile, chunk_rows: int) -> Iterator[RawTable]:
                 rows = np.arange(row, row + len(frame), dtype=np.int64)
                 row += len(frame)
                 any_ = True
-                yield readers._drop_blank(RawTable(frame, list(h.written), rows, f.display, None, h.header_row))
+                yield readers.drop_blank_rows(RawTable(frame, list(h.written), rows, f.display, None, h.header_row))
     except UnicodeDecodeError as e:
         raise Undecodable(f, str(e)) from e
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as e:
@@ -400,4 +398,4 @@ def read_piece(p: Piece, columns: list[str] | None = None) -> RawTable:
         raise ValueError(f"{f.display}: {p.rows} records expected from row {p.first_row}, {len(frame)} read: "
                          "the file is not quoted as RFC 4180 CSV; convert it to Parquet or use --engine chunked")
     rows = np.arange(p.first_row, p.first_row + len(frame), dtype=np.int64)
-    return readers._drop_blank(RawTable(frame, list(h.written), rows, f.display, None, h.header_row))
+    return readers.drop_blank_rows(RawTable(frame, list(h.written), rows, f.display, None, h.header_row))

@@ -94,7 +94,6 @@ ENUMS: dict[str, Enum] = {
 }
 
 C = Column
-_fr = ("share 0-1 or percent", "0-1 的比例或百分数")
 
 TABLES: dict[str, Table] = {
     "entities": Table("entities", "主体", key="entity_id", columns=(

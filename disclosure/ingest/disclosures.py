@@ -315,7 +315,7 @@ def _leaf(spec: F, value: Any, path: str, bad: Any) -> Any:
             return None
         return y
     if k in ("number", "share"):
-        from .parse import clean_number_text
+        from ..core.values import clean_number_text
 
         if isinstance(value, bool | dict | list):
             bad(path, value, "不是数字 / not a number")

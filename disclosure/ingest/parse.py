@@ -8,12 +8,13 @@ face few distinct values (dates, yes/no, enumerations, units) parse each distinc
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+
+from ..core.values import clean_number_text, one_bool, one_category, one_date
 
 
 def is_empty(s: pd.Series) -> pd.Series:
@@ -33,13 +34,6 @@ def _by_distinct(s: pd.Series, fn: Callable[[str], object], dtype: str) -> pd.Se
 
 
 # --- numbers ---------------------------------------------------------------------------------------
-
-_NUM_JUNK = re.compile(r"[,\s，_']")
-
-
-def clean_number_text(t: str) -> str:
-    return _NUM_JUNK.sub("", unicodedata.normalize("NFKC", t))
-
 
 def number(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Real numbers; thousands separators (1,234.5 and full-width digits) accepted. ``empty``:
@@ -95,59 +89,20 @@ def fraction(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, p
 
 # --- dates -----------------------------------------------------------------------------------------
 
-_DATE_FORMS = [
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-]
-
-
-def _one_date(text: str) -> pd.Timestamp | None:
-    t = unicodedata.normalize("NFKC", str(text)).strip()
-    for form in _DATE_FORMS:
-        m = form.match(t)
-        if m:
-            try:
-                return pd.Timestamp(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                return None
-    # Excel serial day numbers (1900 system), as some exports leave them
-    if re.fullmatch(r"\d{5}(\.0+)?", t):
-        return pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(float(t)))
-    return None
-
-
 def date(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Calendar dates: ISO, 2025/1/31, 2025.1.31, 2025年1月31日, 20250131, Excel serials."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.astype("datetime64[ns]").dt.normalize(), pd.Series(False, index=s.index)
     empty = is_empty(s) if empty is None else empty
-    v = _by_distinct(s, _one_date, "datetime64[ns]")
+    v = _by_distinct(s, one_date, "datetime64[ns]")
     return v, v.isna() & ~empty
 
 
 # --- yes/no and enumerations -------------------------------------------------------------------------
 
-_TRUE = {"yes", "y", "true", "t", "1", "是", "对", "√", "✓", "有"}
-_FALSE = {"no", "n", "false", "f", "0", "否", "不", "×", "✗", "无"}
-
-
-def _one_bool(text: object) -> object:
-    if isinstance(text, bool | np.bool_):
-        return bool(text)
-    t = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    if t.endswith(".0"):
-        t = t[:-2]
-    if t in _TRUE:
-        return True
-    if t in _FALSE:
-        return False
-    return None
-
-
 def boolean(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     empty = is_empty(s) if empty is None else empty
-    v = _by_distinct(s, _one_bool, "boolean")
+    v = _by_distinct(s, one_bool, "boolean")
     return v, v.isna() & ~empty
 
 
@@ -170,16 +125,7 @@ def category(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, p
     mask, out-of-range mask."""
     empty = is_empty(s) if empty is None else empty
 
-    def one(text: object) -> object:
-        t = unicodedata.normalize("NFKC", str(text)).strip().lower()
-        t = re.sub(r"^(category|cat|c|类别|第)", "", t).rstrip("类").strip()
-        try:
-            f = float(t)
-        except ValueError:
-            return None
-        return f if f == int(f) else None
-
-    v = _by_distinct(s, one, "float64")
+    v = _by_distinct(s, one_category, "float64")
     bad = v.isna() & ~empty
     out_of_range = ~bad & ~empty & ((v < 1) | (v > 15))
     return v.astype("Int64"), bad, out_of_range

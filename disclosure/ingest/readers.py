@@ -11,18 +11,19 @@ import codecs
 import datetime as dt
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..core.issues import Issue, Location, issue
+from .contract import TABLES, Table, header_aliases, norm_header
 
 EXTENSIONS = (".csv", ".xlsx", ".xlsm", ".parquet")
 
 
-@dataclass
+@dataclass(frozen=True)
 class RawTable:
     frame: pd.DataFrame      # columns as the headers were written (deduplicated by suffix)
     headers: list[str]       # the headers as written
@@ -49,7 +50,7 @@ def detect_encoding(path: Path, probe_bytes: int = 1 << 22) -> str:
 
 def read_csv(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
     enc = detect_encoding(path)
-    lead = _leading_blank_lines(path, enc)
+    lead = leading_blank_lines(path, enc)
     for attempt in (enc, "gb18030"):
         try:
             frame = pd.read_csv(
@@ -74,10 +75,11 @@ def read_csv(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
         if written is not None and len(written) == len(headers):
             headers = [str(h) for h in written]
     rows = np.arange(lead + 2, len(frame) + lead + 2, dtype=np.int64)
-    return _drop_blank(RawTable(frame, headers, rows, display, None, lead + 1)), []
+    return drop_blank_rows(RawTable(frame, headers, rows, display, None, lead + 1)), []
 
 
-def _leading_blank_lines(path: Path, encoding: str) -> int:
+def leading_blank_lines(path: Path, encoding: str) -> int:
+    """The blank lines before a CSV's header (skipped: the header is the first line with content)."""
     n = 0
     with open(path, encoding=encoding, errors="replace") as fh:
         for line in fh:
@@ -132,9 +134,9 @@ def read_sheet(path: Path, sheet: str, display: str, is_header: Callable[[list[s
     body = [[_cell_text(c) for c in r] for r in data[start + 1:]]
     width = len(headers)
     body = [(r + [""] * width)[:width] for r in body]
-    frame = pd.DataFrame(body, columns=_unique(headers), dtype=str)
+    frame = pd.DataFrame(body, columns=unique_headers(headers), dtype=str)
     rows = np.arange(start + 2, start + 2 + len(frame), dtype=np.int64)
-    return _drop_blank(RawTable(frame, headers, rows, display, sheet, start + 1)), []
+    return drop_blank_rows(RawTable(frame, headers, rows, display, sheet, start + 1)), []
 
 
 def read_parquet(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
@@ -143,13 +145,14 @@ def read_parquet(path: Path, display: str) -> tuple[RawTable | None, list[Issue]
     except Exception as e:  # pyarrow raises many error types for a corrupt file
         return None, [issue("unreadable-file", Location(display), reason=str(e).strip())]
     headers = [str(c) for c in frame.columns]
-    frame.columns = _unique(headers)
+    frame.columns = unique_headers(headers)
     # Parquet has no user-visible rows: number them as a spreadsheet would (header = row 1)
     rows = np.arange(2, len(frame) + 2, dtype=np.int64)
     return RawTable(frame.reset_index(drop=True), headers, rows, display, None), []
 
 
-def _unique(headers: list[str]) -> list[str]:
+def unique_headers(headers: list[str]) -> list[str]:
+    """Headers made unique as pandas makes them: a repeated "x" becomes "x.1", "x.2" …"""
     seen: dict[str, int] = {}
     out = []
     for h in headers:
@@ -159,15 +162,64 @@ def _unique(headers: list[str]) -> list[str]:
     return out
 
 
-def _drop_blank(raw: RawTable) -> RawTable:
-    """Rows with no content at all are not data (a spreadsheet's trailing rows)."""
+def drop_blank_rows(raw: RawTable) -> RawTable:
+    """The table without its rows of no content at all: they are not data (a spreadsheet's trailing
+    rows)."""
     if raw.frame.empty:
         return raw
     blank = np.ones(len(raw.frame), dtype=bool)
     for c in raw.frame.columns:
         blank &= (raw.frame[c] == "").to_numpy()
-    if blank.any():
-        keep = ~blank
-        raw.frame = raw.frame.loc[keep].reset_index(drop=True)
-        raw.rows = raw.rows[keep]
-    return raw
+    if not blank.any():
+        return raw
+    keep = ~blank
+    return replace(raw, frame=raw.frame.loc[keep].reset_index(drop=True), rows=raw.rows[keep])
+
+
+# --- where the tables of an inventory are ---------------------------------------------------------------
+
+Candidates = dict[str, list[tuple[Path, str | None]]]   # table → the (file, sheet) that may hold it
+
+
+def table_names(t: Table) -> set[str]:
+    """The names a file or sheet may have to hold a table: its English name (any case) or its Chinese."""
+    return {t.name.lower(), t.zh}
+
+
+def locate_tables(root: Path) -> tuple[Candidates, Path | None]:
+    """Where each table may come from: (file, sheet) candidates, and the workbook if the inventory
+    is one XLSX file."""
+    found: Candidates = {name: [] for name in TABLES}
+    if root.is_file():
+        names = sheet_names(root)
+        for name, t in TABLES.items():
+            for s in names:
+                if s.strip().lower() in table_names(t) or s.strip() in table_names(t):
+                    found[name].append((root, s))
+        return found, root
+    for p in sorted(root.iterdir()):
+        if not p.is_file() or p.suffix.lower() not in EXTENSIONS:
+            continue
+        stem = p.stem.strip()
+        for name, t in TABLES.items():
+            if stem.lower() in table_names(t) or stem in table_names(t):
+                found[name].append((p, None))
+    return found, None
+
+
+def read_table(path: Path, sheet: str | None, spec: Table | None = None) -> tuple[RawTable | None, list[Issue]]:
+    """One table's file (or sheet) as text cells; a workbook's header row is the first that holds
+    two of ``spec``'s headers (a title above it is skipped)."""
+    display = path.name
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv(path, display)
+    if suffix == ".parquet":
+        return read_parquet(path, display)
+    if sheet is None:  # a table given as its own workbook: its first sheet
+        try:
+            sheet = sheet_names(path)[0]
+        except Exception as e:  # not a workbook at all
+            return None, [issue("unreadable-file", Location(display), reason=str(e).strip() or type(e).__name__)]
+    known = set(header_aliases(spec)) if spec else set()
+    return read_sheet(path, sheet, display, is_header=lambda cells: sum(norm_header(c) in known for c in cells) >= 2)

@@ -4,8 +4,9 @@ The workbook is what ``load_inventory`` reads back: each table sheet is named wi
 English name and its header row holds the contract's English column names (the Chinese header and
 the column's meaning are in the header cell's comment). Row 2 is the first data row. Required
 columns are bold on a coloured fill; enumerations, yes/no columns and the Scope 3 category have
-drop-down lists. The ``report`` sheet holds the fields of ``report.yaml`` as ``field``/``value``
-rows, which the loader reads when no ``report.yaml`` lies next to the workbook.
+drop-down lists. The ``report`` sheet holds every setting of ``report.yaml`` as ``field``/``value``
+rows, generated from the settings model (``core.settings``: its description, what it allows, its
+default), which the loader reads when no ``report.yaml`` lies next to the workbook.
 
 The file is deterministic: the same version of the tool writes the same bytes.
 """
@@ -18,8 +19,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..core.settings import SettingInfo, catalogue
 from .contract import CERTIFICATE_UNITS, ENUMS, TABLES, Column, Kind, Table
-from .report import CONSOLIDATION, GRID_LEVELS, GWP_SETS, LANGUAGES
 
 LAST_ROW = 100_000  # drop-downs and formats reach this sheet row (1-based)
 _CREATED = dt.datetime(2025, 1, 1)
@@ -107,26 +108,6 @@ _COLUMN_HELP: dict[tuple[str, str], tuple[str, str]] = {
     ("factors", "year"): ("因子适用年份", "year the factor applies to"),
     ("factors", "region"): ("适用地区", "region it applies to"),
 }
-
-# The fields of the report sheet: (field, default value, choices, zh, en).
-REPORT_FIELDS: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
-    ("entity.name_zh", "", (), "报告主体中文名称（必填）", "name of the reporting entity in Chinese (required)"),
-    ("entity.name_en", "", (), "报告主体英文名称", "name of the reporting entity in English"),
-    ("entity.identifier", "", (), "18 位统一社会信用代码或 20 位 LEI（必填）",
-     "18-character unified social credit code or 20-character LEI (required)"),
-    ("period.start", "", (), "报告期开始日期（必填）", "first day of the reporting period (required)"),
-    ("period.end", "", (), "报告期结束日期（必填）", "last day of the reporting period (required)"),
-    ("currency", "CNY", (), "货币", "currency"),
-    ("consolidation", "operational_control", CONSOLIDATION, "合并方法：运营控制、财务控制或股权比例",
-     "consolidation approach: operational control, financial control or equity share"),
-    ("gwp", "AR6", GWP_SETS, "全球增温潜势所依据的 IPCC 评估报告", "IPCC assessment report of the GWP values"),
-    ("grid_factor_level", "province", GRID_LEVELS, "电网排放因子的层级：省级、区域或全国",
-     "level of the grid emission factor: province, region or national"),
-    ("language", "zh-CN", LANGUAGES, "报告语言", "report language"),
-    ("revenue.value", "", (), "营业收入（元，用于强度指标）", "revenue (in the currency, for intensity metrics)"),
-    ("output.value", "", (), "产量（用于强度指标）", "output (for intensity metrics)"),
-    ("output.unit", "", (), "产量单位，如 t、MWh", "unit of the output, e.g. t, MWh"),
-)
 
 _UNITS = (
     ("t、吨、kg、千克、公斤、万吨", "t, 吨, kg, 千克, 公斤, 万吨", "质量", "mass"),
@@ -281,32 +262,48 @@ def _table_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, spec: Table, lang: str)
     ws.set_row(0, 20)
 
 
+def _report_note(s: SettingInfo, lang: str) -> tuple[str, str]:
+    """(zh, en) note of a setting in the report sheet: what it is, what it allows, its default."""
+    default_zh, default_en = s.default_text("zh-CN"), s.default_text("en")
+    zh = s.zh + ("（必填）" if s.required else "") + f"。可填：{s.allowed_zh}" + (f"；默认：{default_zh}" if default_zh else "")
+    en = s.en + (" (required)" if s.required else "") + f". Allowed: {s.allowed_en}" + (
+        f"; default: {default_en}" if default_en else "")
+    if s.example:
+        zh += f"。每个{s.allowed_zh.split(':')[0]}一行，如 {s.sheet_field}"
+        en += f". One row per key, e.g. {s.sheet_field}"
+    return zh, en
+
+
 def _report_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
+    """Every setting of the model, one row each (a mapping: one example row), field / value / note."""
     ws = wb.add_worksheet("report")
     ws.set_comments_author("disclosure")
     ws.write_string(0, 0, "field", fmt.header_req)
     ws.write_string(0, 1, "value", fmt.header_req)
     ws.write_string(0, 2, "说明 / note" if lang != "en" else "note / 说明", fmt.header)
-    for i, (name, default, choices, zh, en) in enumerate(REPORT_FIELDS, start=1):
-        ws.write_string(i, 0, name)
-        value = "en" if name == "language" and lang == "en" else default
-        cell = fmt.date if name.startswith("period.") else fmt.text if name == "entity.identifier" else None
+    fields = catalogue()
+    notes = []
+    for i, s in enumerate(fields, start=1):
+        ws.write_string(i, 0, s.sheet_field)
+        value = "en" if s.path == "language" and lang == "en" else s.default_text(lang)
+        cell = fmt.date if s.kind == "date" else fmt.text if s.kind == "identifier" else None
         if value:
             ws.write_string(i, 1, _safe(value), cell)
         else:
             ws.write_blank(i, 1, None, cell)
-        note = _bi(zh, en, lang)
-        if choices:
-            note += "（" + " | ".join(choices) + "）" if lang != "en" else " (" + " | ".join(choices) + ")"
+        if s.choices:
             ws.data_validation(i, 1, i, 1, {
-                "validate": "list", "source": list(choices), "error_type": "stop",
-                "error_title": name[:32],
-                "error_message": ("可选 / allowed: " + ", ".join(choices))[:255],
+                "validate": "list", "source": list(s.choices),
+                # a choice must be one of the list; yes/no also takes true, false, 1, 0 …: warn only
+                "error_type": "stop" if s.kind == "choice" else "warning",
+                "error_title": s.path[:32],
+                "error_message": ("可选 / allowed: " + ", ".join(s.choices))[:255],
             })
-        ws.write_string(i, 2, _safe(note))
-    ws.set_column(0, 0, max(_width(f[0]) for f in REPORT_FIELDS) + 3)
+        notes.append(_bi(*_report_note(s, lang), lang))
+        ws.write_string(i, 2, _safe(notes[-1]))
+    ws.set_column(0, 0, max(_width(s.sheet_field) for s in fields) + 3)
     ws.set_column(1, 1, 30)
-    ws.set_column(2, 2, min(110, max(_width(_bi(f[3], f[4], lang)) for f in REPORT_FIELDS) + 12))
+    ws.set_column(2, 2, min(110, max(_width(n) for n in notes) + 12))
     ws.freeze_panes(1, 0)
 
 
@@ -399,13 +396,11 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
             r += 1
     r += 1
     head("report 工作表的字段", "Fields of the report sheet", fmt.section)
-    for name, default, choices, zh, en in REPORT_FIELDS:
-        extra = f"（{' | '.join(choices)}）" if choices else ""
-        ws.write_string(r, 0, name, fmt.key)
-        ws.write_string(r, 5, _safe(zh + extra), fmt.wrap)
-        ws.write_string(r, 6, _safe(en + (f" ({' | '.join(choices)})" if choices else "")), fmt.wrap)
-        if default:
-            ws.write_string(r, 7, _safe(("默认 / default: ") + default), fmt.wrap)
+    for s in catalogue():
+        zh, en = _report_note(s, lang)
+        ws.write_string(r, 0, s.sheet_field, fmt.key)
+        ws.write_string(r, 5, _safe(zh), fmt.wrap)
+        ws.write_string(r, 6, _safe(en), fmt.wrap)
         r += 1
 
     caps = (14, 24, 26, 14, 30, 40, 48, 48)

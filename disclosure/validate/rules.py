@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ..core import geo, units
+from ..core import units
 from ..core.issues import Issue, Location, issue
-from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS
-
-if TYPE_CHECKING:
-    from ..ingest.inventory import Inventory, TableData
-
-ROW = "_row"
+from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS, TABLES
+from ..ingest.inventory import ROW, Inventory, TableData
 
 
 def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | None,
@@ -37,8 +32,6 @@ def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | No
 
 def unique_ids(inv: Inventory) -> list[Issue]:
     """``duplicate-id`` for every row whose key repeats an earlier row's, in each table with a key."""
-    from ..ingest.contract import TABLES
-
     out: list[Issue] = []
     for name, t in inv.tables.items():
         key = TABLES[name].key
@@ -71,8 +64,6 @@ def duplicate_ids(t: TableData, key: str, repeated: np.ndarray, first_row: np.nd
 
 def empty_table(name: str, rows: int, where: Location) -> list[Issue]:
     """``empty-table``: a required table with no row (read whole, or over all of its chunks)."""
-    from ..ingest.contract import TABLES
-
     return [issue("empty-table", where, table=name)] if rows == 0 and TABLES[name].required else []
 
 
@@ -135,18 +126,12 @@ def activity_facility_refs(act: TableData, facility_ids: pd.Series) -> list[Issu
 
 
 def provinces(inv: Inventory) -> list[Issue]:
-    """Resolve each facility's province to its short Chinese name and grid region (added as the
-    columns ``province_name`` and ``grid_region``)."""
+    """Facilities whose province is not a provincial-level division (the type stage resolved each
+    to its short Chinese name, ``province_name``, and grid region)."""
     fac = inv.tables.get("facilities")
     if fac is None:
         return []
     f = fac.frame
-    codes, uniques = pd.factorize(f["province"], use_na_sentinel=True)
-    names = np.array([geo.province_name(u) for u in uniques] + [None], dtype=object)
-    resolved = names[np.where(codes < 0, len(uniques), codes)]
-    f["province_name"] = pd.Series(resolved, index=f.index, dtype="str")
-    regions = {n: geo.grid_region(n) for n in f["province_name"].dropna().unique()}
-    f["grid_region"] = f["province_name"].map(regions)
     return _flag(fac, "unknown-province", f["province"].notna() & f["province_name"].isna(), "province",
                  f["province"])
 
@@ -166,7 +151,7 @@ def scope3_categories(inv: Inventory) -> list[Issue]:
 
 
 def periods(inv: Inventory) -> list[Issue]:
-    s = inv.settings
+    s = inv.settings.period
     out: list[Issue] = []
     for name in ("activities", "instruments"):
         t = inv.tables.get(name)
@@ -176,12 +161,12 @@ def periods(inv: Inventory) -> list[Issue]:
         start, end = f["period_start"], f["period_end"]
         reversed_ = (end < start).fillna(False).to_numpy(dtype=bool)
         out += _period_issues(t, "period-reversed", reversed_, start, end)
-        if name == "activities" and s.period_start and s.period_end:
-            rs, re = pd.Timestamp(s.period_start), pd.Timestamp(s.period_end)
+        if name == "activities" and s.start and s.end:
+            rs, re = pd.Timestamp(s.start), pd.Timestamp(s.end)
             ok = ~reversed_ & start.notna().to_numpy() & end.notna().to_numpy()
             outside = ok & ((end < rs) | (start > re)).to_numpy(dtype=bool)
             partial = ok & ~outside & ((start < rs) | (end > re)).to_numpy(dtype=bool)
-            extra = {"report_start": s.period_start.isoformat(), "report_end": s.period_end.isoformat()}
+            extra = {"report_start": s.start.isoformat(), "report_end": s.end.isoformat()}
             out += _period_issues(t, "period-outside", outside, start, end, **extra)
             out += _period_issues(t, "period-partial", partial, start, end, **extra)
     return out

@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ...compute.results import FILE, read_results
 from ...core.issues import Issue, Severity, issue, sort_key
+from ...core.settings import hint
 from . import checks, roundtrip, taxonomy
 from .facts import FactSet, build_facts
 from .inline import inline_bytes
@@ -35,7 +34,7 @@ from .instance import instance_bytes
 from .package import report_package_bytes
 from .validate import ArelleRun, issues_from, run_arelle
 
-__all__ = ["XbrlExport", "export_xbrl", "find_ifrs_package"]
+__all__ = ["XbrlExport", "export_xbrl"]
 
 
 @dataclass
@@ -71,34 +70,14 @@ def stem_of(results: dict[str, Any]) -> str:
     return f"{ident}-{end}-climate"
 
 
-def find_ifrs_package(explicit: str | Path | None, results_dir: Path | None,
-                      results: dict[str, Any]) -> tuple[Path | None, str]:
-    """The option, ``DISCLOSURE_IFRS_PACKAGE``, or ``xbrl: {ifrs_package: …}`` in report settings
-    (results.json's settings, or a report.yaml in the results folder; a relative path is taken
-    from that folder)."""
-    settings: dict[str, Any] = dict(results.get("settings") or {})
-    if results_dir is not None and (results_dir / "report.yaml").is_file() and "xbrl" not in settings:
-        try:
-            data = yaml.safe_load((results_dir / "report.yaml").read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            data = {}
-        if isinstance(data, dict) and isinstance(data.get("xbrl"), dict):
-            settings["xbrl"] = data["xbrl"]
-    x = settings.get("xbrl")
-    if isinstance(x, dict) and x.get("ifrs_package") and results_dir is not None:
-        p = Path(str(x["ifrs_package"])).expanduser()
-        settings["xbrl"] = {**x, "ifrs_package": str(p if p.is_absolute() else results_dir / p)}
-    return taxonomy.ifrs_package(explicit, settings)
-
-
 def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | Path | None = None,
-                viewer: bool = True, validate: bool = True) -> XbrlExport:
+                viewer: bool = True, validate: bool = True, configured: Path | None = None) -> XbrlExport:
+    """Write and validate the XBRL of a results folder (or of results in memory). The IFRS package:
+    ``ifrs_package`` (the option), else ``DISCLOSURE_IFRS_PACKAGE``, else ``configured`` (the report
+    settings' ``xbrl.ifrs_package``, resolved by the caller), see ``taxonomy.ifrs_package``."""
     t0 = time.perf_counter()
-    results_dir = None
     if isinstance(results, Path | str):
-        results_dir = Path(results)
-        path = results_dir / FILE if results_dir.is_dir() else results_dir
-        results_dir = path.parent
+        path = Path(results) / FILE if Path(results).is_dir() else Path(results)
         results = read_results(path)
     assert isinstance(results, dict)
     out = Path(out)
@@ -124,10 +103,11 @@ def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | P
     t_write = time.perf_counter() - t0
 
     exp = XbrlExport(paths, fs, issues, seconds={"write": t_write})
-    pkg, origin = find_ifrs_package(ifrs_package, results_dir, results) if validate else (None, "")
+    pkg, origin = taxonomy.ifrs_package(ifrs_package, configured) if validate else (None, "")
     exp.ifrs_package, exp.ifrs_origin = pkg, origin
     if pkg is None:
-        issues.append(issue("xbrl-not-validated", looked_for=origin or "-"))
+        issues.append(issue("xbrl-not-validated", looked_for=origin or "-",
+                            setting=hint("xbrl.ifrs_package", taxonomy.spec().ifrs["package_file"])))
     else:
         vdir = out / "viewer" if viewer else None
         if vdir is not None:

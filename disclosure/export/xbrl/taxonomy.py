@@ -519,15 +519,16 @@ def write_taxonomy(root: Path) -> list[Path]:
 ENV_IFRS_PACKAGE = "DISCLOSURE_IFRS_PACKAGE"
 
 
-def ifrs_package(explicit: str | Path | None = None, settings: dict[str, Any] | None = None,
+def ifrs_package(explicit: str | Path | None = None, configured: Path | None = None,
                  search: list[Path] | None = None) -> tuple[Path | None, str]:
-    """Where the IFRS taxonomy package is: the option, else ``DISCLOSURE_IFRS_PACKAGE``, else the
-    report settings (``xbrl: {ifrs_package: …}``), else a copy beside the project. Returns the path
-    (or None) and where it came from."""
+    """Where the IFRS taxonomy package is: the option (``--ifrs-package``), else
+    ``DISCLOSURE_IFRS_PACKAGE``, else the report settings' ``xbrl.ifrs_package`` (``configured``,
+    already resolved against the inventory folder), else a copy found in ``search``. Returns the
+    path (or None) and where it came from."""
     given: list[tuple[str | Path | None, str]] = [
         (explicit, "--ifrs-package"),
         (os.environ.get(ENV_IFRS_PACKAGE), ENV_IFRS_PACKAGE),
-        (((settings or {}).get("xbrl") or {}).get("ifrs_package"), "report.yaml xbrl.ifrs_package"),
+        (configured, "report.yaml xbrl.ifrs_package"),
     ]
     for value, origin in given:
         if value:   # the first place the user named decides: a wrong path is reported, not skipped
