@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from ...core.text import pick
 from ..numbers import fmt
 
 LANGS = ("zh-CN", "en")
@@ -84,16 +85,6 @@ def raw_number(v: Any) -> str:
     sign = "-" if whole.startswith("-") else ""
     whole = f"{int(whole.lstrip('-') or 0):,}"
     return sign + whole + ("." + frac if frac else "")
-
-
-def bilingual(text: str | None, lang: str) -> str | None:
-    """``"中文 / English"`` (as the engine writes reasons) → the part in ``lang``."""
-    if not text:
-        return text
-    if " / " in text:
-        zh, _, en = text.partition(" / ")
-        return en.strip() if lang == "en" else zh.strip()
-    return text
 
 
 def _date(iso: str | None, t: dict[str, Any], lang: str) -> str:
@@ -381,7 +372,7 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
             "methods": "、".join(t.get(f"method_{x}", x) for x in c.get("methods") or []) if lang != "en"
             else ", ".join(t.get(f"method_{x}", x) for x in c.get("methods") or []),
             "value": e(c.get("co2e")) if c.get("included") else t["dash"],
-            "reason": bilingual(c.get("reason"), lang) or "",
+            "reason": pick(c.get("reason"), lang) or "",
         })
     scope3_p = t["scope3_p"].format(included=sum(1 for c in cats if c.get("included")), total=e(totals.get("scope3")))
     dq = results.get("scope3_data_quality") or {}
@@ -702,7 +693,7 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
         if not c.get("included"):
             name = c.get("name_en") if lang == "en" else c.get("name_zh")
             exclusions.append({"item": t["exclusion_scope3"].format(n=c.get("category"), name=name),
-                               "reason": bilingual(c.get("reason"), lang) or "—"})
+                               "reason": pick(c.get("reason"), lang) or "—"})
     by_status = ((results.get("lines") or {}).get("by_status") or {})
     if by_status.get("outside_boundary"):
         exclusions.append({"item": t["exclusion_outside"].format(n=f"{by_status['outside_boundary']:,}"),

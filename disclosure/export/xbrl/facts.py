@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core.text import has_cjk, split_bilingual
 from ..numbers import DECIMALS, rounded
 from . import narrative
 from .taxonomy import Spec, spec
@@ -197,18 +198,6 @@ def resolve(results: dict[str, Any], path: Path_) -> Any:
     return Resolver(results)(path)
 
 
-def _has_cjk(text: str) -> bool:
-    return bool(re.search(r"[\u3400-\u9fff]", text))
-
-
-def split_bilingual(text: str) -> list[tuple[str, str]]:
-    """'未提供活动数据 / no activity data supplied' → [(zh-CN, …), (en, …)]; otherwise one text."""
-    parts = [p.strip() for p in str(text).split(" / ")]
-    if len(parts) == 2 and _has_cjk(parts[0]) and not _has_cjk(parts[1]):
-        return [("zh-CN", parts[0]), ("en", parts[1])]
-    return [("zh-CN" if _has_cjk(str(text)) else "en", str(text).strip())]
-
-
 class _Builder:
     def __init__(self, results: dict[str, Any], s: Spec):
         self.r = results
@@ -386,7 +375,7 @@ def build_facts(results: dict[str, Any]) -> FactSet:
             continue
         d = [("csdsx:EntityAxis", str(eid))]
         b.text("csdsx:NameOfEntityWithinGroup", ("by_entity", eid, "name"), e.get("name"), dims=d,
-               lang="zh-CN" if _has_cjk(str(e.get("name") or "")) else "en")
+               lang="zh-CN" if has_cjk(str(e.get("name") or "")) else "en")
         if e.get("consolidated") is not None:
             b.text("csdsx:EntityIsPartOfConsolidatedAccountingGroup", ("by_entity", eid, "consolidated"),
                    bool(e["consolidated"]), dims=d)
@@ -401,7 +390,7 @@ def build_facts(results: dict[str, Any]) -> FactSet:
             continue
         d = [("csdsx:FacilityAxis", str(fid))]
         b.text("csdsx:NameOfFacility", ("by_facility", fid, "name"), f.get("name"), dims=d,
-               lang="zh-CN" if _has_cjk(str(f.get("name") or "")) else "en")
+               lang="zh-CN" if has_cjk(str(f.get("name") or "")) else "en")
         b.text("csdsx:EntityOperatingFacility", ("by_facility", fid, "entity_id"), f.get("entity_id"), dims=d)
         for key, concept in SCOPE_ITEMS.items():
             b.num(concept, ("by_facility", fid, key), "emissions", dims=d)
@@ -461,7 +450,7 @@ def build_facts(results: dict[str, Any]) -> FactSet:
             b.text("csdsx:ReferenceYearOfEmissionFactorDataset", ("factor_datasets", did, "year"), str(ds["year"]),
                    dims=d)
         b.text("csdsx:PublisherOfEmissionFactorDataset", ("factor_datasets", did, "publisher"), ds.get("publisher"),
-               dims=d, lang="zh-CN" if _has_cjk(str(ds.get("publisher") or "")) else "en")
+               dims=d, lang="zh-CN" if has_cjk(str(ds.get("publisher") or "")) else "en")
         b.text("csdsx:DigestOfEmissionFactorDataset", ("factor_datasets", did, "sha256"), ds.get("sha256"), dims=d)
 
     # --- the prior period's totals (comparatives) and the base-year check (``report --prior``) ---
@@ -591,12 +580,12 @@ def _texts(v: Any) -> list[tuple[str, str]]:
     """disclosures.yaml text ({zh, en} or a plain string) → [(lang, text)]; the same text given for
     both languages is tagged once."""
     if isinstance(v, str) and v.strip():
-        return [("zh-CN" if _has_cjk(v) else "en", v)]
+        return [("zh-CN" if has_cjk(v) else "en", v)]
     if not isinstance(v, dict):
         return []
     zh, en = v.get("zh"), v.get("en")
     if zh and en and zh == en:
-        return [("zh-CN" if _has_cjk(zh) else "en", zh)]
+        return [("zh-CN" if has_cjk(zh) else "en", zh)]
     return [(lang, t) for lang, t in (("zh-CN", zh), ("en", en)) if isinstance(t, str) and t.strip()]
 
 

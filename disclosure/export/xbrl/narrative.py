@@ -11,6 +11,7 @@ from typing import Any
 
 from lxml import etree
 
+from ...core.text import pick
 from ..numbers import fmt
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -197,9 +198,7 @@ def scope3_inclusion(r: dict[str, Any], lang: str) -> str | None:
         name = c.get("name_zh") if zh else c.get("name_en")
         methods = "、".join(_pick(METHODS[m], lang) for m in c.get("methods") or [] if m in METHODS) if zh else \
             ", ".join(_pick(METHODS[m], lang) for m in c.get("methods") or [] if m in METHODS)
-        reason = str(c.get("reason") or "")
-        if " / " in reason:
-            reason = reason.split(" / ")[0 if zh else 1]
+        reason = pick(str(c.get("reason") or ""), lang) or ""
         rows.append([f"{c.get('category')} {name or ''}".strip(), ("是" if zh else "yes") if c.get("included")
                      else ("否" if zh else "no"), fmt(c.get("co2e"), "emissions") if c.get("included") else "—",
                      methods, reason])
