@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core import vocabulary as vocab
+
 DEFAULT_THRESHOLD = 0.05
-TOTALS = ["scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
-          "scope1_2_3_location", "scope1_2_3_market"]
+TOTALS = vocab.TOTALS
 SETTINGS = ["consolidation", "gwp", "grid_factor_level", "grid_year", "default_fuel_basis"]
 
 

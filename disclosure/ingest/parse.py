@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from ..core import vocabulary as vocab
+
 
 def is_empty(s: pd.Series) -> pd.Series:
     if pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
@@ -128,8 +130,9 @@ def date(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Se
 
 # --- yes/no and enumerations -------------------------------------------------------------------------
 
-_TRUE = {"yes", "y", "true", "t", "1", "是", "对", "√", "✓", "有"}
-_FALSE = {"no", "n", "false", "f", "0", "否", "不", "×", "✗", "无"}
+# the spellings of yes and no (vocabulary.yaml ``boolean``): yes, y, true, t, 1, 是, 对, √, ✓, 有 …
+_TRUE = {k for k, v in vocab.enumeration("boolean").spellings().items() if v is True}
+_FALSE = {k for k, v in vocab.enumeration("boolean").spellings().items() if v is False}
 
 
 def _one_bool(text: object) -> object:

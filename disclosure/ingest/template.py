@@ -18,6 +18,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..core import vocabulary as vocab
 from .contract import CERTIFICATE_UNITS, ENUMS, TABLES, Column, Kind, Table
 from .report import CONSOLIDATION, GRID_LEVELS, GWP_SETS, LANGUAGES
 
@@ -25,7 +26,8 @@ LAST_ROW = 100_000  # drop-downs and formats reach this sheet row (1-based)
 _CREATED = dt.datetime(2025, 1, 1)
 _UNSAFE_START = ("=", "+", "-", "@")
 
-BOOL_CHOICES = ("是", "否", "yes", "no")
+# 是, 否, yes, no: the labels of yes and no (the loader also takes true/false and 1/0)
+BOOL_CHOICES = tuple(t.label(lang) for lang in ("zh-CN", "en") for t in vocab.enumeration("boolean"))
 CATEGORY_CHOICES = tuple(str(i) for i in range(1, 16))
 
 _KIND = {
