@@ -53,7 +53,7 @@ _TABLE_HELP = {
     "activities": ("活动数据：每行一条记录，如一种燃料的消耗量、外购电力或热力、一项范围三活动。",
                    "Activity data: one record a row, e.g. the use of one fuel, purchased electricity "
                    "or heat, one Scope 3 activity."),
-    "instruments": ("可选。能源属性凭证（绿证、绿电交易、购电协议等），用于范围二市场法。",
+    "instruments": ("可选。能源属性凭证（绿证、绿电交易、购电协议等），用于基于市场的范围二。",
                     "Optional. Energy attribute certificates (green certificates, green power "
                     "trades, PPAs …) for the Scope 2 market-based method."),
     "factors": ("可选。自定义排放因子，优先于内置因子库。",

@@ -168,7 +168,7 @@ def instruments(r: dict[str, Any], lang: str) -> str | None:
     for i in ins:
         status = _l("instrument_status", i.get("status"), lang, capital=not zh)
         if i.get("reason"):
-            status += f" ({i['reason']})"
+            status += f"（{pick(i['reason'], lang)}）" if zh else f" ({pick(i['reason'], lang)})"
         rows.append([str(i.get("instrument_id") or ""), _l("instrument_type", i.get("type"), lang),
                      str(i.get("facility_id") or ""),
                      fmt(i.get("mwh_used"), "energy"), fmt(i.get("emission_factor"), "intensity"), status])
