@@ -571,7 +571,7 @@ def test_tables_are_numbered_without_gaps(zh_doc: Any, prior_reports: dict[str, 
     assert shown == [EN[k].format(n=i) for i, k in enumerate(keys, 1)]
     assert shown[1] == EN["cap_yoy"].format(n=2)
     # the methodology points to the instruments' table by its number
-    assert "supplier-specific factors; Table 5.5)" in all_text(en)
+    assert "supplier-specific emission factor; Table 5.5)" in all_text(en)
     assert "供应商特定排放因子，见表 5-3）" in all_text(zh_doc)
 
 
@@ -824,7 +824,7 @@ def test_a_company_template(results_dir: Path, results: dict[str, Any], tmp_path
     doc = Document(str(render(results_dir, tmp_path / "out.docx", "zh-CN", tpl)))
     text = [p.text for p in doc.paragraphs]
     assert text[0] == f"{results['entity']['name_zh']}：{ZH['report_title'].format(year='2025')}"
-    assert f"{ZH['row_scope1']} {fmt(results['totals']['scope1'])}" in text
+    assert f"{ROW('scope1')} {fmt(results['totals']['scope1'])}" in text
     assert doc.settings.element.find(qn("w:updateFields")) is None     # no fields to update: Word asks nothing
 
 

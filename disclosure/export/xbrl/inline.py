@@ -348,7 +348,7 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
         cons = p.ix(f"{base}/consolidated", yes_no(e.get("consolidated")))
         rows.append([str(e.get("entity_id")), name, cons, p.ix(f"{base}/share"),
                      *(p.ix(f"{base}/{k}") for k in SCOPES)])
-    section("516000", [p.table([("主体", "Entity"), ("名称", "Name"), ("属于合并会计集团", "In the consolidated group"),
+    section("516000", [p.table([("主体", "Entity"), ("名称", "Name"), ("属于合并会计集团", "In the consolidated accounting group"),
                                 ("计入比例（%）", "Share included (%)"), *scope_heads], rows, {3, 4, 5, 6, 7})
                        if rows else None])
     rows = []
