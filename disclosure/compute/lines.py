@@ -31,15 +31,15 @@ import pint
 import pyarrow as pa
 
 from ..core import units
+from ..core import vocabulary as vocab
 from ..core.issues import Issue, Location, issue
 from . import keys
 from .context import Context, gas_key
 
 C_TO_CO2 = 44.0 / 12.0
-GAS_BUCKETS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3", "unspecified")
-SCOPE = {"stationary_combustion": 1, "mobile_combustion": 1, "process": 1, "fugitive": 1,
-         "purchased_electricity": 2, "purchased_heat": 2, "purchased_steam": 2, "purchased_cooling": 2,
-         "scope3": 3}
+# the gases results.json splits emissions by, and the scope of each source (core/vocabulary.yaml)
+GAS_BUCKETS = tuple(str(k) for k in vocab.values("gas"))
+SCOPE = {str(t.key): int(t.get("scope")) for t in vocab.enumeration("source")}
 PRECEDENCE = {"row": 1, "user_factor": 2, "measured": 3, "basis": 4, "default": 5}
 
 # The trace's columns, in order. Gas masses and co2e_gross are the facility's full (100 %) figures;

@@ -363,8 +363,7 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
         return fmt(v / s123, "share") if v is not None and s123 else t["dash"]
 
     total_rows = []
-    for key in ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
-                "scope1_2_3_location", "scope1_2_3_market"):
+    for key in vocab.TOTALS:
         share = share_of(key) if key in ("scope1", "scope2_location", "scope3") else t["dash"]
         total_rows.append({"key": key, "label": lab("total", key, lang, long=True), "value": e(totals.get(key)),
                            "share": share})
