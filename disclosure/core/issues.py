@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, TextIO
 
@@ -114,22 +114,31 @@ def _localise(how: dict[str, Any] | None, params: tuple[tuple[str, Any], ...], l
     if not how:
         return params
     given = dict(params)
-    out = []
-    for name, v in params:
-        spec = how.get(name)
+    out = dict(given)
+    for name, spec in how.items():
+        if name not in given:
+            continue
+        v = given[name]
         if spec == "bilingual":
-            v = pick(str(v), lang)
-        elif spec is not None:
-            names = [given.get(n[1:]) if str(n).startswith("@") else n for n in (spec if isinstance(spec, list) else [spec])]
-            v = _labels([n for n in names if n in vocabulary.vocabulary().enumerations], v, lang)
-        out.append((name, v))
-    return tuple(out)
+            out[name] = pick(str(v), lang)
+            continue
+        names = tuple(given.get(n[1:]) if str(n).startswith("@") else n
+                      for n in (spec if isinstance(spec, list) else [spec]))
+        try:
+            out[name] = _labels(names, v, lang)
+        except TypeError:   # an unhashable value (a list): the same, uncached
+            out[name] = _labels.__wrapped__(names, v, lang)
+    return tuple(out.items())
 
 
-def _labels(enums: list[str], v: Any, lang: str) -> str:
-    """A value (or a list of values) as the label(s) of the first enumeration that knows it."""
+@lru_cache(maxsize=4096)
+def _labels(enums: tuple[Any, ...], v: Any, lang: str) -> str:
+    """A value (or a list of values) as the label(s) of the first enumeration that knows it.
+    Cached: a run's issues print the same few values many times."""
+    known = [e for e in enums if e in vocabulary.vocabulary().enumerations]
+
     def one(x: Any) -> str:
-        for e in enums:
+        for e in known:
             if x in vocabulary.enumeration(e):
                 return vocabulary.label(e, x, lang)
         return str(x)
@@ -218,6 +227,10 @@ _ISSUE_KEYS = tuple(f',\n      {_str(k)}: ' for k in
                     ("severity", "table", "file", "sheet", "row", "column", "message", "params"))
 
 
+def _strings(v: Any) -> bool:
+    return (type(v) is tuple or type(v) is list) and bool(v) and all(type(x) is str for x in v)
+
+
 def _value(v: Any, indent: str) -> str:
     """``v`` as json.dumps(indent=2) writes it where a key's line is indented by ``indent``."""
     t = type(v)
@@ -231,6 +244,9 @@ def _value(v: Any, indent: str) -> str:
         return "false"
     if t is int:
         return int.__repr__(v)
+    if _strings(v):   # a list of plain strings (the allowed values …), as json.dumps lays it out
+        item = ",\n" + indent + "  "
+        return "[\n" + indent + "  " + item.join(map(_str, v)) + "\n" + indent + "]"
     # floats (NaN, Infinity), subclasses, lists, anything else: json itself, re-indented (a JSON
     # text has no raw newline inside a string, so every newline starts a line of the layout)
     return json.dumps(v, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
@@ -252,7 +268,11 @@ def _issue_json(i: Issue, message: str) -> str:
     if names and len(set(names)) == len(names) and all(type(name) is str for name in names):
         sep = "{\n        "
         for name, v in i.params:
-            parts += (sep, _str(name), ": ", _value(_jsonable(v), "        "))
+            if type(v) is tuple or type(v) is list:
+                v = v if _strings(v) else _jsonable(v)
+            elif not (type(v) is str or type(v) is int or v is None or type(v) is bool):
+                v = _jsonable(v)
+            parts += (sep, _str(name), ": ", _value(v, "        "))
             sep = ",\n        "
         parts.append("\n      }\n    }")
     else:  # none, or not the plain distinct names issue() makes: the dict to_dict would build
