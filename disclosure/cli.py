@@ -32,7 +32,7 @@ _T = {
                 "en": "{file}: {read} rows read = {accepted} accepted + {rejected} rejected"},
     "stopped": {"zh-CN": "清单有错误，未计算（用 --force 强制计算，有错误的行不计入）",
                 "en": "the inventory has errors; nothing computed (--force computes without the rejected rows)"},
-    "computed": {"zh-CN": "范围一 {s1:,.1f} tCO2e；范围二 位置法 {s2l:,.1f} / 市场法 {s2m:,.1f} tCO2e；范围三 {s3:,.1f} tCO2e",
+    "computed": {"zh-CN": "范围一 {s1:,.1f} tCO2e；范围二 基于位置 {s2l:,.1f} / 基于市场 {s2m:,.1f} tCO2e；范围三 {s3:,.1f} tCO2e",
                  "en": "Scope 1 {s1:,.1f} tCO2e; Scope 2 location-based {s2l:,.1f} / market-based {s2m:,.1f} tCO2e; Scope 3 {s3:,.1f} tCO2e"},
     "totals": {"zh-CN": "错误 {error} 个，警告 {warning} 个，提示 {notice} 个",
                "en": "{error} errors, {warning} warnings, {notice} notices"},

@@ -286,7 +286,7 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
     if c.kind is Kind.ENUM:
         e = ENUMS[c.enum or ""]
         v, bad = parse.enum(s, e.values, e.aliases, empty)
-        col.flag("bad-enum", bad, c.name, s, allowed=", ".join(e.values))
+        col.flag("bad-enum", bad, c.name, s, allowed=e.values, enum=e.name)
         return v
     if c.kind is Kind.CATEGORY:
         v, bad, out = parse.category(s, empty)

@@ -19,6 +19,7 @@ from typing import Any
 
 from .compute import results as results_file
 from .compute import trace, years
+from .core import vocabulary as vocab
 from .core.issues import Issue, Severity, issue
 from .core.settings import Settings, resolve_path
 from .engines import inprocess
@@ -115,13 +116,19 @@ def _library_copy(inv: Inventory, out: Path) -> list[Issue]:
     return issues
 
 
+def _takes(setting: str) -> str | None:
+    """The vocabulary enumeration of a setting's values (consolidation → consolidation), if any."""
+    return vocab.term("setting", setting).get("takes") if setting in vocab.enumeration("setting") else None
+
+
 def base_year_issues(results: dict[str, Any]) -> list[Issue]:
     """The base-year check's findings as issues (shown, not written into results.json)."""
     by = results.get("base_year")
     if not by:
         return []
     prior = "{start} – {end}".format(**(by.get("base_period") or {"start": "?", "end": "?"}))
-    out = [issue("base-year-method-changed", what=x["item"], prior=x.get("prior"), current=x.get("current"))
+    out = [issue("base-year-method-changed", what=x["item"], prior=x.get("prior"), current=x.get("current"),
+                 enum=_takes(x["item"]) if x["change"] == "method_changed" else None)
            for x in by.get("log") or [] if x["change"] in ("method_changed", "factor_changed")]
     if by.get("recalculation_required"):
         share = by.get("structural_change_share")

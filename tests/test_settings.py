@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from disclosure.cli import app
-from disclosure.engines.inprocess import compute
 from disclosure.core.issues import Location, Severity
 from disclosure.core.settings import (
     Options,
@@ -29,6 +28,7 @@ from disclosure.core.settings import (
     read_settings,
     settings_table,
 )
+from disclosure.engines.inprocess import compute
 from disclosure.loader import load_inventory
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,6 +29,7 @@ from docx.text.paragraph import Paragraph
 from typer.testing import CliRunner
 
 from disclosure.cli import app
+from disclosure.core import vocabulary as vocab
 from disclosure.export.numbers import fmt
 from disclosure.export.word import ReportError, base, charts, missing_variables, render
 from disclosure.export.word.context import texts
@@ -38,6 +39,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo-group"
 PRIOR_DEMO = ROOT / "fixtures" / "demo-group-2024"
 ZH, EN = texts("zh-CN"), texts("en")
+
+
+def ROW(key: str, lang: str = "zh-CN") -> str:
+    """A total's row label in the report's tables (the vocabulary's long label)."""
+    return vocab.label("total", key, lang, long=True, capital=True)
 CHAPTERS = ("h_about", "h_governance", "h_strategy", "h_risk", "h_metrics", "h_method", "h_app_factors",
             "h_app_glossary")
 METRIC_SECTIONS = ("h2_totals", "h2_basis_split", "h2_scope2", "h2_scope3", "h2_gas", "h2_breakdown",
@@ -281,12 +287,12 @@ def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[s
     t = rows_by_label(tables[cap(ZH["cap_totals"])])
     for key in ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
                 "scope1_2_3_location", "scope1_2_3_market"):
-        assert t[ZH[f"row_{key}"]][0] == fmt(totals[key]), key
-    assert t[ZH["row_scope1"]][1] == fmt(totals["scope1"] / totals["scope1_2_3_location"], "share")
+        assert t[ROW(key)][0] == fmt(totals[key]), key
+    assert t[ROW("scope1")][1] == fmt(totals["scope1"] / totals["scope1_2_3_location"], "share")
 
     b = rows_by_label(tables[cap(ZH["cap_basis"])])
     for key in ("scope1", "scope2_location", "scope2_market"):
-        assert b[ZH[f"row_{key}"]] == [fmt(results["by_basis"]["consolidated_group"][key]),
+        assert b[ROW(key)] == [fmt(results["by_basis"]["consolidated_group"][key]),
                                        fmt(results["by_basis"]["other_investees"][key]), fmt(totals[key])]
 
     s3 = tables[cap(ZH["cap_scope3"])]
@@ -302,7 +308,7 @@ def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[s
 
     gas = rows_by_label(tables[cap(ZH["cap_gas"])])
     for g in ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"):
-        assert gas[ZH[f"gas_{g}"]] == [fmt(results["by_gas"][s][g]) for s in ("scope1", "scope2_location", "scope3")]
+        assert gas[vocab.label("gas", g, long=True)] == [fmt(results["by_gas"][s][g]) for s in ("scope1", "scope2_location", "scope3")]
 
     ent = rows_by_label(tables[cap(ZH["cap_entity"])])
     for e in results["by_entity"]:
@@ -462,9 +468,9 @@ def test_year_over_year_table(prior_reports: dict[str, Path], compared: dict[str
     yoy = tables[cap(ZH["cap_yoy"])]
     assert yoy[0] == [ZH["col_item"], "2024年度（tCO₂e）", "2025年度（tCO₂e）", ZH["col_change"], ZH["col_change_pct"]]
     rows = rows_by_label(yoy)
-    assert list(rows) == [ZH[f"row_{k}"] for k in TOTAL_KEYS]
+    assert list(rows) == [ROW(k) for k in TOTAL_KEYS]
     before, now = prior_results["totals"], compared["totals"]
-    s1 = rows[ZH["row_scope1"]]
+    s1 = rows[ROW("scope1")]
     # the prior year as its own report states it, this year as table 5-1, the change as numbers.fmt rounds it
     assert s1 == [fmt(before["scope1"]), fmt(now["scope1"]), fmt(now["scope1"] - before["scope1"]),
                   fmt((now["scope1"] - before["scope1"]) / before["scope1"], "share")]
@@ -472,9 +478,9 @@ def test_year_over_year_table(prior_reports: dict[str, Path], compared: dict[str
     totals = rows_by_label(tables[cap(ZH["cap_totals"])])
     for key in TOTAL_KEYS:
         c = compared["change"][key]
-        assert rows[ZH[f"row_{key}"]] == [fmt(c["prior"]), fmt(c["current"]), fmt(c["absolute"]),
+        assert rows[ROW(key)] == [fmt(c["prior"]), fmt(c["current"]), fmt(c["absolute"]),
                                           fmt(c["relative"], "share")], key
-        assert rows[ZH[f"row_{key}"]][1] == totals[ZH[f"row_{key}"]][0]
+        assert rows[ROW(key)][1] == totals[ROW(key)][0]
     paras = _paragraphs(doc)
     i = paras.index(("Heading 3", ZH["h3_yoy"]))
     assert paras[i - 1] == ("Figure Caption", ZH["fig_scopes"])          # under the totals, after figure 5-1
@@ -489,7 +495,7 @@ def test_a_relative_change_from_zero_is_a_dash(compared: dict[str, Any]) -> None
     r["change"]["scope3"].update(prior=0.0, absolute=r["totals"]["scope3"], relative=None)
     m = context.build(r, "en")["m"]
     row = next(x for x in m["yoy"] if x["key"] == "scope3")
-    assert row == {"key": "scope3", "label": EN["row_scope3"], "prior": "0.00", "current": fmt(r["totals"]["scope3"]),
+    assert row == {"key": "scope3", "label": ROW("scope3", "en"), "prior": "0.00", "current": fmt(r["totals"]["scope3"]),
                    "absolute": fmt(r["totals"]["scope3"]), "relative": "—"}
     assert EN["yoy_relative_na"] in m["yoy_notes"]
 
@@ -509,9 +515,9 @@ def test_base_year_subsection(prior_reports: dict[str, Path], compared: dict[str
                                       "col_base_period", "col_this_period")]
     tangshan = next(x for x in by["log"] if x["change"] == "entity_added")
     assert 0.2 < tangshan["share_of_prior"] < 0.3                         # the acquisition of 2025, ≈ 23.7 %
-    assert [ZH["change_entity_added"], tangshan["item"], tangshan["name"], fmt(tangshan["scope1_2_location"]),
+    assert [vocab.label("change_kind", "entity_added"), tangshan["item"], tangshan["name"], fmt(tangshan["scope1_2_location"]),
             fmt(tangshan["share_of_prior"], "share"), "—", "—"] in log[1:]
-    assert [r[0] for r in log[1:]] == [ZH[f"change_{x['change']}"] for x in by["log"]]
+    assert [r[0] for r in log[1:]] == [vocab.label("change_kind", x["change"]) for x in by["log"]]
 
 
 def test_base_year_log_of_method_and_factor_changes() -> None:
@@ -531,8 +537,8 @@ def test_base_year_log_of_method_and_factor_changes() -> None:
                            {"change": "factor_changed", "item": "cn-grid-2023", "prior": "1", "current": None}]}}
     zh = context.build(r, "zh-CN")["m"]["base_year"]
     assert [list(x.values()) for x in zh["log"]] == [
-        ["方法变更", "电网因子级别", "—", "—", "—", "省级", "区域电网"],
-        ["方法变更", "合并方法", "—", "—", "—", "权益比例法", "运营控制法"],
+        ["方法变更", "电网排放因子层级", "—", "—", "—", "省级", "区域"],
+        ["方法变更", "合并方法", "—", "—", "—", "股权比例法", "运营控制权法"],
         ["排放因子变更", "cn-grid-2024", "2024年电力排放因子", "—", "—", "1", "2"],
         ["排放因子变更", "cn-grid-2023", "—", "—", "—", "1", "—"]]
     assert zh["conclusion"] == ZH["base_year_required_method"]          # 1 % structural: the method made it
@@ -540,7 +546,7 @@ def test_base_year_log_of_method_and_factor_changes() -> None:
     assert [x["kind"] for x in en["log"]] == ["Method changed", "Method changed", "Emission factor changed",
                                               "Emission factor changed"]
     assert (en["log"][0]["item"], en["log"][0]["prior"], en["log"][0]["current"]) == \
-        ("Grid factor level", "Provincial", "Regional grid")
+        ("Level of grid emission factors", "Provincial", "Regional")
     assert en["log"][2]["name"] == "Grid factors 2024"
     r["base_year"]["recalculation_required"] = False
     assert context.build(r, "en")["m"]["base_year"]["conclusion"] == EN["base_year_not_required"]
@@ -566,7 +572,7 @@ def test_tables_are_numbered_without_gaps(zh_doc: Any, prior_reports: dict[str, 
     assert shown == [EN[k].format(n=i) for i, k in enumerate(keys, 1)]
     assert shown[1] == EN["cap_yoy"].format(n=2)
     # the methodology points to the instruments' table by its number
-    assert "supplier-specific factors; Table 5.5)" in all_text(en)
+    assert "supplier-specific emission factor; Table 5.5)" in all_text(en)
     assert "供应商特定排放因子，见表 5-3）" in all_text(zh_doc)
 
 
@@ -575,7 +581,7 @@ def test_the_english_comparison(prior_reports: dict[str, Path], compared: dict[s
     tables = tables_by_caption(doc)
     yoy = tables[cap(EN["cap_yoy"])]
     assert yoy[0] == ["Item", "2024 (tCO₂e)", "2025 (tCO₂e)", "Change (tCO₂e)", "Change (%)"]
-    assert [r[0] for r in yoy[1:]] == [EN[f"row_{k}"] for k in TOTAL_KEYS]
+    assert [r[0] for r in yoy[1:]] == [ROW(k, "en") for k in TOTAL_KEYS]
     log = tables[cap(EN["cap_base_year"])]
     assert log[0][:2] == ["Change", "Item"] and log[1][0] == "Entity added"
     paras = _paragraphs(doc)
@@ -606,7 +612,7 @@ def test_the_prior_year_supplies_the_trend(compared: dict[str, Any], prior_repor
     context.build(compared, "zh-CN", picture=lambda draw: draw())
     years, series, labels, _ = drawn["trend"]
     assert list(years) == ["2022", "2023", "2024", "2025"]
-    assert dict(series)[ZH["chart_scope1"]][2] == before["scope1"]
+    assert dict(series)[vocab.label("total", "scope1")][2] == before["scope1"]
     assert labels[2] == fmt(before["scope1"] + before["scope2_location"] + before["scope3"])
     # without history, the prior year alone makes the trend
     r = copy.deepcopy(compared)
@@ -634,7 +640,7 @@ def test_a_template_reading_the_comparison_works_without_a_prior(results_dir: Pa
     assert none[0] == "|2025年度（tCO₂e）||"
     with_prior = [p.text for p in Document(str(render(compared_dir, tmp_path / "prior.docx", "zh-CN", tpl))).paragraphs]
     assert with_prior[0].startswith("2024年度（tCO₂e）|2025年度（tCO₂e）|")
-    assert any(t.startswith(ZH["row_scope1"]) for t in with_prior)
+    assert any(t.startswith(ROW("scope1")) for t in with_prior)
     typo = _template(tmp_path, "{%p for r in m.base_year.log %}", "{{ r.sahre }}", "{%p endfor %}")
     assert missing_variables(typo, compared_dir) == ["r.sahre"]
 
@@ -720,8 +726,8 @@ carbon_market:
     assert "治理 › 管理层的职责" in listed and "目标 › 第 1 项 › 覆盖范围" in listed
     tables = tables_by_caption(doc)
     market = rows_by_label(tables[cap(ZH["cap_market"])])
-    assert market[ZH["market_allowances_allocated"]][0] == fmt(1000.0)
-    assert market[ZH["market_ccer_used"]][0] == ZH["not_disclosed"]
+    assert market[vocab.label("carbon_market_item", "allowances_allocated")][0] == fmt(1000.0)
+    assert market[vocab.label("carbon_market_item", "ccer_used")][0] == ZH["not_disclosed"]
     cross = tables[cap(ZH["cap_cross"])]
     assert all(r[1] == ZH["not_disclosed"] for r in cross[1:4])
     target = tables[cap(ZH["cap_targets"])][1]
@@ -819,7 +825,7 @@ def test_a_company_template(results_dir: Path, results: dict[str, Any], tmp_path
     doc = Document(str(render(results_dir, tmp_path / "out.docx", "zh-CN", tpl)))
     text = [p.text for p in doc.paragraphs]
     assert text[0] == f"{results['entity']['name_zh']}：{ZH['report_title'].format(year='2025')}"
-    assert f"{ZH['row_scope1']} {fmt(results['totals']['scope1'])}" in text
+    assert f"{ROW('scope1')} {fmt(results['totals']['scope1'])}" in text
     assert doc.settings.element.find(qn("w:updateFields")) is None     # no fields to update: Word asks nothing
 
 

@@ -8,26 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core import vocabulary as vocab
 from .context import Context
 from .trace import GAS_BUCKETS
 
-SCOPE3_NAMES = {
-    1: ("外购商品和服务", "Purchased goods and services"),
-    2: ("资本货物", "Capital goods"),
-    3: ("燃料和能源相关活动", "Fuel- and energy-related activities"),
-    4: ("上游运输和配送", "Upstream transportation and distribution"),
-    5: ("运营中产生的废弃物", "Waste generated in operations"),
-    6: ("商务差旅", "Business travel"),
-    7: ("员工通勤", "Employee commuting"),
-    8: ("上游租赁资产", "Upstream leased assets"),
-    9: ("下游运输和配送", "Downstream transportation and distribution"),
-    10: ("售出产品的加工", "Processing of sold products"),
-    11: ("售出产品的使用", "Use of sold products"),
-    12: ("售出产品的报废处理", "End-of-life treatment of sold products"),
-    13: ("下游租赁资产", "Downstream leased assets"),
-    14: ("特许经营", "Franchises"),
-    15: ("投资", "Investments"),
-}
+# the categories' names as results.json records them (zh-CN, English), from the vocabulary
+SCOPE3_NAMES = {int(t.key): (t.zh, t.label("en", capital=True)) for t in vocab.enumeration("scope3_category")}
 
 
 def _s(x: Any) -> float:

@@ -31,6 +31,7 @@ import pint
 import pyarrow as pa
 
 from ..core import units
+from ..core import vocabulary as vocab
 from ..core.issues import Issue, Location, issue
 from ..core.settings import hint
 from . import keys
@@ -40,9 +41,8 @@ from .trace import GAS_BUCKETS
 from .trace import NUMBERS as _NUM
 
 C_TO_CO2 = 44.0 / 12.0
-SCOPE = {"stationary_combustion": 1, "mobile_combustion": 1, "process": 1, "fugitive": 1,
-         "purchased_electricity": 2, "purchased_heat": 2, "purchased_steam": 2, "purchased_cooling": 2,
-         "scope3": 3}
+# the scope of each source (core/vocabulary.yaml)
+SCOPE = {str(t.key): int(t.get("scope")) for t in vocab.enumeration("source")}
 PRECEDENCE = {"row": 1, "user_factor": 2, "measured": 3, "basis": 4, "default": 5}
 
 # How each column is held while lines are built (see Lines): ids as Arrow strings, the integer and

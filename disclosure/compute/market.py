@@ -41,14 +41,14 @@ def allocate(consumption: pd.Series, instruments: pd.DataFrame, ctx: Context, fi
     ins["row"] = ins["_row"].astype("int64")
     s = ctx.settings.period
     reason = pd.Series(None, index=ins.index, dtype="object")
-    reason[~ins["retired"].fillna(False).astype(bool)] = "not retired for the reporter 未注销"
+    reason[~ins["retired"].fillna(False).astype(bool)] = "未注销 / not retired for the reporter"
     if s.start and s.end:
         rs, re = pd.Timestamp(s.start), pd.Timestamp(s.end)
         outside = (ins["period_end"] < rs) | (ins["period_start"] > re)
-        reason[reason.isna() & outside.fillna(True)] = "outside the reporting period 不在报告期内"
-    reason[reason.isna() & ins["emission_factor"].isna()] = "supplier-specific without a factor 缺少供应商排放因子"
+        reason[reason.isna() & outside.fillna(True)] = "不在报告期内 / outside the reporting period"
+    reason[reason.isna() & ins["emission_factor"].isna()] = "缺少供应商特定排放因子 / supplier-specific emission factor missing"
     cons = ins["facility_id"].map(consumption).fillna(0.0)
-    reason[reason.isna() & (cons <= 0)] = "the facility has no electricity consumption in the boundary 设施无用电量"
+    reason[reason.isna() & (cons <= 0)] = "设施在边界内无用电量 / the facility has no electricity consumption in the boundary"
     ins["reason"] = reason
     ok = reason.isna()
     for r in ins.loc[~ok].itertuples(index=False):
@@ -74,7 +74,7 @@ def allocate(consumption: pd.Series, instruments: pd.DataFrame, ctx: Context, fi
                                     excess=round(float(claimed - consumed), 3)))
     ins["status"] = np.where(ins["reason"].notna(), "excluded",
                              np.where(ins["mwh_used"] < ins["mwh"] - 1e-9, "partly_used", "used"))
-    ins.loc[(ins["status"] == "partly_used"), "reason"] = "capped at the facility's consumption 超出用电量部分未计入"
+    ins.loc[(ins["status"] == "partly_used"), "reason"] = "超出用电量部分未计入 / capped at the facility's consumption"
     covered = (ins["mwh_used"] * ins["emission_factor"].fillna(0.0)).groupby(ins["facility_id"]).sum()
     used_mwh = ins.groupby("facility_id")["mwh_used"].sum()
     cons_all = consumption.astype("float64")

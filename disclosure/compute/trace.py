@@ -35,9 +35,12 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from ..core import vocabulary as vocab
+
 # --- the columns --------------------------------------------------------------------------------------
 
-GAS_BUCKETS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3", "unspecified")
+# the gases results.json splits emissions by (core/vocabulary.yaml)
+GAS_BUCKETS = tuple(str(k) for k in vocab.values("gas"))
 
 # The trace's columns, in order. Gas masses and co2e_gross are the facility's full (100 %) figures;
 # ``share`` is the entity's share under the consolidation approach; ``co2e`` and the co2e_<gas>

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-TOTALS = ["scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
-          "scope1_2_3_location", "scope1_2_3_market"]
+from ..core import vocabulary as vocab
+
+TOTALS = vocab.TOTALS
 SETTINGS = ["consolidation", "gwp", "grid_factor_level", "grid_year", "default_fuel_basis"]
 
 

@@ -13,11 +13,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, TextIO
 
 import yaml
+
+from . import vocabulary
+from .text import pick
 
 
 class Severity(StrEnum):
@@ -52,7 +55,7 @@ class Issue:
     table: str | None = None
 
     def message(self, lang: str = "zh-CN") -> str:
-        return _format(catalogue()[self.code][_lang_key(lang)], self.params)
+        return render(self.code, self.params, lang)
 
     def to_dict(self, lang: str = "zh-CN") -> dict[str, Any]:
         loc = asdict(self.location)
@@ -83,13 +86,66 @@ def issue(code: str, location: Location | None = None, table: str | None = None,
 
 
 @cache
-def catalogue() -> dict[str, dict[str, str]]:
+def catalogue() -> dict[str, dict[str, Any]]:
     text = resources.files(__package__).joinpath("codes.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     for code, entry in data.items():
-        if set(entry) != {"severity", "zh", "en"} or entry["severity"] not in {s.value for s in Severity}:
+        if not {"severity", "zh", "en"} <= set(entry) <= {"severity", "zh", "en", "labels"} \
+                or entry["severity"] not in {s.value for s in Severity}:
             raise ValueError(f"codes.yaml: bad entry {code!r}")
+        for param, how in (entry.get("labels") or {}).items():
+            names = how if isinstance(how, list) else [how]
+            for name in names:
+                if name != "bilingual" and not str(name).startswith("@") and name not in vocabulary.vocabulary().enumerations:
+                    raise ValueError(f"codes.yaml {code}: {param} names no enumeration of the vocabulary: {name!r}")
     return data
+
+
+def render(code: str, params: tuple[tuple[str, Any], ...], lang: str = "zh-CN") -> str:
+    """The message of an issue in ``lang``: its template filled with the parameters, each parameter
+    that ``labels`` in codes.yaml names printed in that language (an enumeration's values as their
+    labels, a "中文 / English" text as its part in ``lang``)."""
+    entry = catalogue()[code]
+    return _format(entry[_lang_key(lang)], _localise(entry.get("labels"), params, lang))
+
+
+def _localise(how: dict[str, Any] | None, params: tuple[tuple[str, Any], ...], lang: str
+              ) -> tuple[tuple[str, Any], ...]:
+    if not how:
+        return params
+    given = dict(params)
+    out = dict(given)
+    for name, spec in how.items():
+        if name not in given:
+            continue
+        v = given[name]
+        if spec == "bilingual":
+            out[name] = pick(str(v), lang)
+            continue
+        names = tuple(given.get(n[1:]) if str(n).startswith("@") else n
+                      for n in (spec if isinstance(spec, list) else [spec]))
+        try:
+            out[name] = _labels(names, v, lang)
+        except TypeError:   # an unhashable value (a list): the same, uncached
+            out[name] = _labels.__wrapped__(names, v, lang)
+    return tuple(out.items())
+
+
+@lru_cache(maxsize=4096)
+def _labels(enums: tuple[Any, ...], v: Any, lang: str) -> str:
+    """A value (or a list of values) as the label(s) of the first enumeration that knows it.
+    Cached: a run's issues print the same few values many times."""
+    known = [e for e in enums if e in vocabulary.vocabulary().enumerations]
+
+    def one(x: Any) -> str:
+        for e in known:
+            if x in vocabulary.enumeration(e):
+                return vocabulary.label(e, x, lang)
+        return str(x)
+
+    if isinstance(v, list | tuple):
+        return (", " if _lang_key(lang) == "en" else "、").join(one(x) for x in v)
+    return one(v)
 
 
 def _format(template: str, params: tuple[tuple[str, Any], ...]) -> str:
@@ -152,13 +208,11 @@ def write_json(issues: Iterable[Issue], out: TextIO, lang: str = "zh-CN", **extr
     head = json.dumps({**extra, "issues": []}, ensure_ascii=False, indent=2)
     assert head.endswith("[]\n}")
     out.write(head[:-4] + "[\n")
-    key = _lang_key(lang)
-    templates = {code: entry[key] for code, entry in catalogue().items()}
     buf: list[str] = []
     for n, i in enumerate(ordered):
         if n:
             buf.append(",\n")
-        buf.append(_issue_json(i, templates[i.code]))
+        buf.append(_issue_json(i, render(i.code, i.params, lang)))
         if len(buf) >= 4096:
             out.write("".join(buf))
             buf.clear()
@@ -171,6 +225,10 @@ def write_json(issues: Iterable[Issue], out: TextIO, lang: str = "zh-CN", **extr
 _str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) encodes strings with
 _ISSUE_KEYS = tuple(f',\n      {_str(k)}: ' for k in
                     ("severity", "table", "file", "sheet", "row", "column", "message", "params"))
+
+
+def _strings(v: Any) -> bool:
+    return (type(v) is tuple or type(v) is list) and bool(v) and all(type(x) is str for x in v)
 
 
 def _value(v: Any, indent: str) -> str:
@@ -186,12 +244,15 @@ def _value(v: Any, indent: str) -> str:
         return "false"
     if t is int:
         return int.__repr__(v)
+    if _strings(v):   # a list of plain strings (the allowed values …), as json.dumps lays it out
+        item = ",\n" + indent + "  "
+        return "[\n" + indent + "  " + item.join(map(_str, v)) + "\n" + indent + "]"
     # floats (NaN, Infinity), subclasses, lists, anything else: json itself, re-indented (a JSON
     # text has no raw newline inside a string, so every newline starts a line of the layout)
     return json.dumps(v, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
 
 
-def _issue_json(i: Issue, template: str) -> str:
+def _issue_json(i: Issue, message: str) -> str:
     loc = i.location
     k = _ISSUE_KEYS
     parts = ['    {\n      "code": ', _value(i.code, "      "),
@@ -201,13 +262,17 @@ def _issue_json(i: Issue, template: str) -> str:
              k[3], _value(loc.sheet, "      "),
              k[4], _value(loc.row, "      "),
              k[5], _value(loc.column, "      "),
-             k[6], _value(_format(template, i.params), "      "),
+             k[6], _value(message, "      "),
              k[7]]
     names = [name for name, _ in i.params]
     if names and len(set(names)) == len(names) and all(type(name) is str for name in names):
         sep = "{\n        "
         for name, v in i.params:
-            parts += (sep, _str(name), ": ", _value(_jsonable(v), "        "))
+            if type(v) is tuple or type(v) is list:
+                v = v if _strings(v) else _jsonable(v)
+            elif not (type(v) is str or type(v) is int or v is None or type(v) is bool):
+                v = _jsonable(v)
+            parts += (sep, _str(name), ": ", _value(v, "        "))
             sep = ",\n        "
         parts.append("\n      }\n    }")
     else:  # none, or not the plain distinct names issue() makes: the dict to_dict would build

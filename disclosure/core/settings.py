@@ -309,7 +309,7 @@ class Options(Section):
         {}, "未纳入范围三的类别及原因：类别: 原因（“中文 / English”）",
         "Scope 3 categories left out, and why: category: reason (\"中文 / English\")", example="8")
     base_year_threshold: Annotated[float, SHARE] = setting(
-        0.05, "需要重新计算基准年的阈值：结构变化占上一年度范围一和范围二（位置法）的比例",
+        0.05, "需要重新计算基准年的阈值：结构变化占上一年度范围一和范围二（基于位置）的比例",
         "the share of the prior year's Scope 1 and 2 (location-based) above which structural changes "
         "require a base-year recalculation")
 

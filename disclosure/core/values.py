@@ -14,6 +14,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from . import vocabulary as vocab
+
 # --- numbers ---------------------------------------------------------------------------------------
 
 _NUM_JUNK = re.compile(r"[,\s，_']")
@@ -76,8 +78,9 @@ def one_date(text: object) -> pd.Timestamp | None:
 
 # --- yes/no ----------------------------------------------------------------------------------------
 
-TRUE = frozenset({"yes", "y", "true", "t", "1", "是", "对", "√", "✓", "有"})
-FALSE = frozenset({"no", "n", "false", "f", "0", "否", "不", "×", "✗", "无"})
+# the spellings of yes and no (vocabulary.yaml ``boolean``): yes, y, true, t, 1, 是, 对, √, ✓, 有 …
+TRUE = frozenset(k for k, v in vocab.enumeration("boolean").spellings().items() if v is True)
+FALSE = frozenset(k for k, v in vocab.enumeration("boolean").spellings().items() if v is False)
 
 
 def one_bool(text: object) -> bool | None:

@@ -34,22 +34,23 @@ except ImportError:  # pragma: no cover - older xlsxwriter
         return string[:max_len]
 
 from ..compute.trace import FORMULA_CLASS, neutralise
+from ..core import vocabulary as vocab
 from .numbers import rounded
 
 EXCEL_ROWS = 1_048_576
 FIXED_DATE = dt.datetime(2000, 1, 1)
 
-# label, results.json total, trace selection (scope, column)
-TOTALS = [
-    ("Scope 1 / 范围一", "scope1", [(1, "co2e")]),
-    ("Scope 2 location-based / 范围二 位置法", "scope2_location", [(2, "co2e")]),
-    ("Scope 2 market-based / 范围二 市场法", "scope2_market", [(2, "co2e_market")]),
-    ("Scope 3 / 范围三", "scope3", [(3, "co2e")]),
-    ("Scope 1+2 location-based / 范围一+二 位置法", "scope1_2_location", [(1, "co2e"), (2, "co2e")]),
-    ("Scope 1+2 market-based / 范围一+二 市场法", "scope1_2_market", [(1, "co2e"), (2, "co2e_market")]),
-    ("Scope 1+2+3 location-based", "scope1_2_3_location", [(1, "co2e"), (2, "co2e"), (3, "co2e")]),
-    ("Scope 1+2+3 market-based", "scope1_2_3_market", [(1, "co2e"), (2, "co2e_market"), (3, "co2e")]),
-]
+
+
+def _selection(key: str) -> list[tuple[int, str]]:
+    """The trace lines a total adds up: (scope, column) for each scope it covers (core/vocabulary.yaml:
+    a total's ``scopes``, and ``co2e_market`` for Scope 2 when it is market-based)."""
+    t = vocab.term("total", key)
+    return [(n, "co2e_market" if n == 2 and t.get("scope2") == "market" else "co2e") for n in t.get("scopes")]
+
+
+# label ("English / 中文"), results.json total, trace selection (scope, column)
+TOTALS = [(" / ".join(reversed(vocab.pair("total", k))), k, _selection(k)) for k in vocab.TOTALS]
 
 
 def trace_sums(trace: pd.DataFrame) -> dict[str, float]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ..core import vocabulary as vocab
+
 
 class Kind(StrEnum):
     TEXT = "text"          # free text, kept as is (stripped)
@@ -31,7 +33,7 @@ class Column:
     zh: tuple[str, ...]             # Chinese headers accepted; the first is the template's header
     required: bool = False          # the column must be present
     nonempty: bool = False          # every cell must be filled (implies required)
-    enum: str | None = None         # name of the enumeration in ENUMS
+    enum: str | None = None         # name of the enumeration (in the vocabulary and ENUMS)
     help_zh: str = ""
     help_en: str = ""
 
@@ -54,49 +56,30 @@ class Table:
 
 @dataclass(frozen=True)
 class Enum:
+    """An enumeration a column takes, as the loader and the template need it: its values, every
+    other accepted spelling (→ value) and the Chinese label of each value. Derived from the one
+    vocabulary (``disclosure/core/vocabulary.yaml``), never written here."""
+
+    name: str
     values: tuple[str, ...]
-    aliases: dict[str, str] = field(default_factory=dict)  # other spellings (Chinese) → value
+    aliases: dict[str, str] = field(default_factory=dict)  # other spellings (labels, Chinese) → value
     labels_zh: dict[str, str] = field(default_factory=dict)
 
 
-SOURCES = (
-    "stationary_combustion", "mobile_combustion", "process", "fugitive",
-    "purchased_electricity", "purchased_heat", "purchased_steam", "purchased_cooling", "scope3",
-)
-SOURCE_ZH = {
-    "stationary_combustion": "固定燃烧", "mobile_combustion": "移动燃烧", "process": "工业过程",
-    "fugitive": "逸散排放", "purchased_electricity": "外购电力", "purchased_heat": "外购热力",
-    "purchased_steam": "外购蒸汽", "purchased_cooling": "外购冷量", "scope3": "范围三",
-}
+def _enum(name: str) -> Enum:
+    e = vocab.enumeration(name)
+    aliases = {s: str(t.key) for t in e for s in t.spellings if s != str(t.key)}
+    return Enum(name, tuple(str(k) for k in vocab.values(name)), aliases, {str(t.key): t.zh for t in e})
 
-ENUMS: dict[str, Enum] = {
-    "source": Enum(SOURCES, {v: k for k, v in SOURCE_ZH.items()}, SOURCE_ZH),
-    "method": Enum(
-        ("supplier_specific", "hybrid", "average_data", "spend_based", "distance_based", "fuel_based"),
-        {"供应商特定法": "supplier_specific", "混合法": "hybrid", "平均数据法": "average_data",
-         "支出法": "spend_based", "距离法": "distance_based", "燃料法": "fuel_based"},
-        {"supplier_specific": "供应商特定法", "hybrid": "混合法", "average_data": "平均数据法",
-         "spend_based": "支出法", "distance_based": "距离法", "fuel_based": "燃料法"},
-    ),
-    "data_quality": Enum(("primary", "secondary"), {"一手": "primary", "一手数据": "primary",
-                                                   "二手": "secondary", "二手数据": "secondary"},
-                         {"primary": "一手数据", "secondary": "二手数据"}),
-    "instrument_type": Enum(
-        ("gec", "green_power", "ppa", "supplier_specific"),
-        {"绿证": "gec", "绿电": "green_power", "绿电交易": "green_power", "购电协议": "ppa",
-         "供应商特定": "supplier_specific"},
-        {"gec": "绿证", "green_power": "绿电交易", "ppa": "购电协议", "supplier_specific": "供应商特定排放因子"},
-    ),
-    "gas": Enum(
-        ("CO2", "CH4", "CH4_fossil", "N2O", "SF6", "NF3"),  # plus any HFC/PFC/blend name the GWP data knows
-        {"二氧化碳": "CO2", "甲烷": "CH4", "氧化亚氮": "N2O", "六氟化硫": "SF6", "三氟化氮": "NF3"},
-    ),
-}
+
+# the enumerations columns take (Column.enum), by their name in the vocabulary
+ENUMS: dict[str, Enum] = {name: _enum(name) for name in ("source", "scope3_method", "data_quality", "instrument_type")}
+SOURCES = ENUMS["source"].values
 
 C = Column
 
 TABLES: dict[str, Table] = {
-    "entities": Table("entities", "主体", key="entity_id", columns=(
+    "entities": Table("entities", vocab.label("table", "entities"), key="entity_id", columns=(
         C("entity_id", Kind.ID, ("主体编号",), nonempty=True),
         C("name", Kind.TEXT, ("主体名称", "名称"), nonempty=True),
         C("parent_id", Kind.ID, ("上级主体编号", "母公司编号")),
@@ -106,7 +89,7 @@ TABLES: dict[str, Table] = {
         C("operational_control", Kind.BOOL, ("运营控制",), nonempty=True),
         C("consolidated", Kind.BOOL, ("是否并表", "纳入合并报表"), nonempty=True),
     )),
-    "facilities": Table("facilities", "设施", key="facility_id", columns=(
+    "facilities": Table("facilities", vocab.label("table", "facilities"), key="facility_id", columns=(
         C("facility_id", Kind.ID, ("设施编号",), nonempty=True),
         C("entity_id", Kind.ID, ("主体编号",), nonempty=True),
         C("name", Kind.TEXT, ("设施名称", "名称"), nonempty=True),
@@ -116,7 +99,7 @@ TABLES: dict[str, Table] = {
         C("basis", Kind.ID, ("核算依据",), help_en="accounting basis (a factor dataset id)",
           help_zh="核算依据（因子数据集编号）"),
     )),
-    "activities": Table("activities", "活动数据", key="record_id", columns=(
+    "activities": Table("activities", vocab.label("table", "activities"), key="record_id", columns=(
         C("record_id", Kind.ID, ("记录编号",), nonempty=True),
         C("facility_id", Kind.ID, ("设施编号",), nonempty=True),
         C("period_start", Kind.DATE, ("开始日期", "期间开始"), nonempty=True),
@@ -136,13 +119,13 @@ TABLES: dict[str, Table] = {
         C("ef_unit", Kind.TEXT, ("排放因子单位",), help_en="e.g. tCO2e/t, kgCO2/kWh",
           help_zh="例如 tCO2e/t、kgCO2/kWh"),
         C("ef_source", Kind.TEXT, ("排放因子来源",)),
-        C("method", Kind.ENUM, ("核算方法",), enum="method"),
+        C("method", Kind.ENUM, ("核算方法",), enum="scope3_method"),
         C("biogenic", Kind.BOOL, ("生物质",)),
         C("data_quality", Kind.ENUM, ("数据质量",), enum="data_quality"),
         C("verified", Kind.BOOL, ("已核查", "经核查")),
         C("evidence", Kind.TEXT, ("证据", "凭证编号")),
     )),
-    "instruments": Table("instruments", "能源属性凭证", required=False, key="instrument_id", columns=(
+    "instruments": Table("instruments", vocab.label("table", "instruments"), required=False, key="instrument_id", columns=(
         C("instrument_id", Kind.ID, ("凭证编号", "证书编号"), nonempty=True),
         C("type", Kind.ENUM, ("类型",), nonempty=True, enum="instrument_type"),
         C("facility_id", Kind.ID, ("设施编号",), nonempty=True),
@@ -154,7 +137,7 @@ TABLES: dict[str, Table] = {
         C("emission_factor", Kind.AMOUNT, ("排放因子",), help_en="tCO2/MWh", help_zh="tCO2/MWh"),
         C("retired", Kind.BOOL, ("已注销",), nonempty=True),
     )),
-    "factors": Table("factors", "自定义排放因子", required=False, key="factor_id", columns=(
+    "factors": Table("factors", vocab.label("table", "factors"), required=False, key="factor_id", columns=(
         C("factor_id", Kind.ID, ("因子编号",), nonempty=True),
         C("activity", Kind.TEXT, ("活动",), nonempty=True),
         C("unit", Kind.UNIT, ("活动单位",), nonempty=True),

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from ..core import vocabulary as vocab
 from ..core.issues import Issue, Location, issue
 from .report import yaml_lines
 
@@ -34,11 +35,11 @@ SHEETS = ("disclosures", "披露信息")
 
 @dataclass(frozen=True)
 class F:
-    """One field: ``kind`` is text | str | number | share | year | enum; ``values`` for an enum;
-    ``optional`` fields are not reported when absent."""
+    """One field: ``kind`` is text | str | number | share | year | enum; ``values`` for an enum
+    (the name of its enumeration in the vocabulary); ``optional`` fields are not reported when absent."""
 
     kind: str
-    values: tuple[str, ...] = ()
+    values: str = ""
     optional: bool = False
 
 
@@ -57,19 +58,8 @@ def opt(f: F) -> F:
     return F(f.kind, f.values, optional=True)
 
 
-HORIZONS = ("short", "medium", "long")
-RO_KINDS = ("transition_risk", "physical_risk", "opportunity")
-SCENARIO_KINDS = ("transition", "physical", "both")
-TARGET_TYPES = ("absolute", "intensity")
-TARGET_BASES = ("gross", "net")
-ASSURANCE_LEVELS = ("limited", "reasonable", "none")
-# what a target measures: a figure of results.json (its progress is then computed) or ``other``
-TARGET_METRICS = (
-    "scope1", "scope2_location", "scope2_market", "scope1_2_location", "scope1_2_market", "scope3",
-    "scope1_2_3_location", "scope1_2_3_market",
-    "intensity_output_scope1_2_location", "intensity_output_scope1_2_market",
-    "intensity_revenue_scope1_2_location", "intensity_revenue_scope1_2_market", "other",
-)
+# the enumerations (vocabulary names); a target's metric is a figure of results.json (its progress
+# is then computed) or ``other``
 CARBON_MARKET_NUMBERS = ("allowances_allocated", "allowances_surrendered", "allowances_bought",
                          "allowances_sold", "ccer_used")
 
@@ -84,15 +74,15 @@ SPEC: dict[str, Any] = {
     "strategy": {
         "time_horizons": {"short": TEXT, "medium": TEXT, "long": TEXT},
         "risks_opportunities": L({
-            "id": STR, "kind": F("enum", RO_KINDS), "category": opt(TEXT), "title": TEXT,
-            "description": TEXT, "time_horizon": F("enum", HORIZONS), "financial_effect": TEXT,
+            "id": STR, "kind": F("enum", "ro_kind"), "category": opt(TEXT), "title": TEXT,
+            "description": TEXT, "time_horizon": F("enum", "horizon"), "financial_effect": TEXT,
             "response": TEXT,
         }),
         "business_model": TEXT,       # effects on the business model and value chain
         "financial_effects": TEXT,    # current and anticipated effects on position, performance, cash
         "transition_plan": TEXT,
         "scenario_analysis": {
-            "scenarios": L({"name": TEXT, "kind": F("enum", SCENARIO_KINDS), "temperature": opt(STR),
+            "scenarios": L({"name": TEXT, "kind": F("enum", "scenario_kind"), "temperature": opt(STR),
                             "source": opt(TEXT)}),
             "method": TEXT,           # inputs, assumptions (incl. 2030 peak / 2060 neutrality), horizon
             "resilience": TEXT,
@@ -103,9 +93,9 @@ SPEC: dict[str, Any] = {
         "integration": TEXT,
     },
     "targets": L({
-        "id": STR, "name": TEXT, "metric": F("enum", TARGET_METRICS), "scope": TEXT,
-        "gases": opt(STR), "coverage": TEXT, "type": F("enum", TARGET_TYPES),
-        "basis": F("enum", TARGET_BASES), "unit": STR, "base_year": YEAR, "base_value": NUM,
+        "id": STR, "name": TEXT, "metric": F("enum", "target_metric"), "scope": TEXT,
+        "gases": opt(STR), "coverage": TEXT, "type": F("enum", "target_type"),
+        "basis": F("enum", "target_basis"), "unit": STR, "base_year": YEAR, "base_value": NUM,
         "target_year": YEAR, "target_value": NUM, "carbon_credits": NUM,
         "current_value": opt(NUM),    # needed only for metric ``other``; else from results.json
         "milestones": opt(TEXT), "notes": opt(TEXT),
@@ -122,7 +112,7 @@ SPEC: dict[str, Any] = {
     "carbon_market": {"compliance_period": STR, **dict.fromkeys(CARBON_MARKET_NUMBERS, NUM)},
     "carbon_market_accounting": TEXT,   # effect on the financial statements, accounting policy
     "assurance": {
-        "provider": TEXT, "standard": STR, "level": F("enum", ASSURANCE_LEVELS), "scope": TEXT,
+        "provider": TEXT, "standard": STR, "level": F("enum", "assurance_level"), "scope": TEXT,
         "conclusion": TEXT, "date": opt(STR),
     },
     "history": L({"year": YEAR, "scope1": NUM, "scope2_location": NUM, "scope2_market": opt(NUM),
@@ -300,11 +290,12 @@ def _leaf(spec: F, value: Any, path: str, bad: Any) -> Any:
             return None
         return clean_text(value)
     if k == "enum":
-        t = unicodedata.normalize("NFKC", str(value)).strip().lower().replace("-", "_").replace(" ", "_")
-        if t not in spec.values:
-            bad(path, value, "可选 / allowed: " + ", ".join(spec.values))
+        key = vocab.parse(spec.values, value) if not isinstance(value, dict | list | bool) else None
+        if key is None:
+            keys = vocab.values(spec.values)
+            bad(path, value, f"可选：{vocab.labels_of(spec.values, keys)} / allowed: {', '.join(map(str, keys))}")
             return None
-        return t
+        return key
     if k == "year":
         try:
             y = int(float(unicodedata.normalize("NFKC", str(value)).strip().rstrip("年")))

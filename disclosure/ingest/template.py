@@ -19,6 +19,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..core import vocabulary as vocab
 from ..core.settings import SettingInfo, catalogue
 from .contract import CERTIFICATE_UNITS, ENUMS, TABLES, Column, Kind, Table
 
@@ -26,7 +27,8 @@ LAST_ROW = 100_000  # drop-downs and formats reach this sheet row (1-based)
 _CREATED = dt.datetime(2025, 1, 1)
 _UNSAFE_START = ("=", "+", "-", "@")
 
-BOOL_CHOICES = ("是", "否", "yes", "no")
+# 是, 否, yes, no: the labels of yes and no (the loader also takes true/false and 1/0)
+BOOL_CHOICES = tuple(t.label(lang) for lang in ("zh-CN", "en") for t in vocab.enumeration("boolean"))
 CATEGORY_CHOICES = tuple(str(i) for i in range(1, 16))
 
 _KIND = {
@@ -52,7 +54,7 @@ _TABLE_HELP = {
     "activities": ("活动数据：每行一条记录，如一种燃料的消耗量、外购电力或热力、一项范围三活动。",
                    "Activity data: one record a row, e.g. the use of one fuel, purchased electricity "
                    "or heat, one Scope 3 activity."),
-    "instruments": ("可选。能源属性凭证（绿证、绿电交易、购电协议等），用于范围二市场法。",
+    "instruments": ("可选。能源属性凭证（绿证、绿电交易、购电协议等），用于基于市场的范围二。",
                     "Optional. Energy attribute certificates (green certificates, green power "
                     "trades, PPAs …) for the Scope 2 market-based method."),
     "factors": ("可选。自定义排放因子，优先于内置因子库。",

@@ -183,10 +183,6 @@ def _period_issues(t: TableData, code: str, mask: np.ndarray, start: pd.Series, 
     return out
 
 
-_DIM_ZH = {"mass": "质量", "energy": "能量", "volume": "体积", "currency": "货币金额",
-           "mass_distance": "吨公里", "passenger_distance": "人公里", "distance": "距离", "count": "人次"}
-
-
 def unit_dimensions(inv: Inventory) -> list[Issue]:
     out: list[Issue] = []
     act = inv.tables.get("activities")
@@ -200,8 +196,7 @@ def unit_dimensions(inv: Inventory) -> list[Issue]:
             allowed = SOURCE_DIMENSIONS[src]
             if info.dimension not in allowed:
                 mask = a.index.isin(idx)
-                out += _flag(act, "wrong-dimension", mask, "unit", unit=unit, source=src,
-                             expected=" | ".join(f"{d} {_DIM_ZH.get(d, '')}".strip() for d in allowed))
+                out += _flag(act, "wrong-dimension", mask, "unit", unit=unit, source=src, expected=tuple(allowed))
         out += _paired(act, "ncv", "ncv_unit") + _paired(act, "ef_value", "ef_unit")
         ef = a["ef_unit"]  # one lookup per distinct spelling
         codes, uniques = pd.factorize(ef, use_na_sentinel=True)
@@ -215,8 +210,8 @@ def unit_dimensions(inv: Inventory) -> list[Issue]:
             if unit in CERTIFICATE_UNITS or info is None:
                 continue
             if info.dimension != "energy":
-                out += _flag(ins, "wrong-dimension", i.index.isin(idx), "unit", unit=unit, source="instrument",
-                             expected="energy 能量 (MWh, kWh) | 张")
+                out += _flag(ins, "wrong-dimension", i.index.isin(idx), "unit", unit=unit, source="instruments",
+                             expected=("energy", "certificate"))
     return out
 
 

@@ -491,8 +491,8 @@ def _metrics(w: _Writer) -> None:
 
     w.h2("h2_basis_split")
     w.table("cap_basis", "r in m.basis", [
-        ("t.col_item", "r.label", 5.8, False), ("t.col_group", "r.group", 3.3, True),
-        ("t.col_investees", "r.investees", 3.3, True), ("t.col_total", "r.total", 3.2, True)])
+        ("t.col_item", "r.label", 5.8, False), ("v.disclosure_basis.consolidated_group", "r.group", 3.3, True),
+        ("v.disclosure_basis.other_investees", "r.investees", 3.3, True), ("t.col_total", "r.total", 3.2, True)])
     w.tag("if m.basis_note")
     w.p("{{ m.basis_note }}", "Note")
     w.tag("endif")
@@ -522,24 +522,24 @@ def _metrics(w: _Writer) -> None:
 
     w.h2("h2_gas")
     w.table("cap_gas", "r in m.gas", [
-        ("t.col_gas", "r.gas", 6.1, False), ("t.col_scope1", "r.s1", 3.2, True),
-        ("t.col_scope2_location", "r.s2", 3.2, True), ("t.col_scope3", "r.s3", 3.1, True)])
+        ("t.col_gas", "r.gas", 6.1, False), ("v.total.scope1", "r.s1", 3.2, True),
+        ("v.total.scope2_location", "r.s2", 3.2, True), ("v.total.scope3", "r.s3", 3.1, True)])
 
     w.h2("h2_breakdown")
     w.table("cap_entity", "r in m.entities", [
-        ("t.col_entity", "r.name", 5.2, False), ("t.col_scope1", "r.s1", num, True),
-        ("t.col_scope2_location", "r.s2l", num, True), ("t.col_scope2_market", "r.s2m", num, True),
-        ("t.col_scope3", "r.s3", num, True)],
+        ("t.col_entity", "r.name", 5.2, False), ("v.total.scope1", "r.s1", num, True),
+        ("v.total.scope2_location", "r.s2l", num, True), ("v.total.scope2_market", "r.s2m", num, True),
+        ("v.total.scope3", "r.s3", num, True)],
         total=["t.col_total", "m.entity_total.s1", "m.entity_total.s2l", "m.entity_total.s2m",
                "m.entity_total.s3"], total_if="m.entities")
     w.table("cap_province", "r in m.provinces", [
-        ("t.col_province", "r.name", 5.2, False), ("t.col_scope1", "r.s1", num, True),
-        ("t.col_scope2_location", "r.s2l", num, True), ("t.col_scope2_market", "r.s2m", num, True),
-        ("t.col_scope3", "r.s3", num, True)])
+        ("t.col_province", "r.name", 5.2, False), ("v.total.scope1", "r.s1", num, True),
+        ("v.total.scope2_location", "r.s2l", num, True), ("v.total.scope2_market", "r.s2m", num, True),
+        ("v.total.scope3", "r.s3", num, True)])
     w.table("cap_facility", "r in m.facilities", [
         ("t.col_rank", "r.rank", 1.0, True), ("t.col_facility", "r.name", 4.4, False),
-        ("t.col_province", "r.province", 2.1, False), ("t.col_scope1", "r.s1", 2.8, True),
-        ("t.col_scope2_location", "r.s2l", 2.8, True), ("t.col_scope2_market", "r.s2m", 2.8, True)])
+        ("t.col_province", "r.province", 2.1, False), ("v.total.scope1", "r.s1", 2.8, True),
+        ("v.total.scope2_location", "r.s2l", 2.8, True), ("v.total.scope2_market", "r.s2m", 2.8, True)])
     w.figure("charts.facilities", "fig_facilities")
 
     w.h2("h2_biogenic")
@@ -559,9 +559,9 @@ def _metrics(w: _Writer) -> None:
     w.h2("h2_trend")
     w.tag("if m.trend")
     w.table("cap_trend", "r in m.trend", [
-        ("t.col_year", "r.year", 3.2, False), ("t.col_scope1", "r.s1", 3.1, True),
-        ("t.col_scope2_location", "r.s2l", 3.1, True), ("t.col_scope2_market", "r.s2m", 3.1, True),
-        ("t.col_scope3", "r.s3", 3.1, True)])
+        ("t.col_year", "r.year", 3.2, False), ("v.total.scope1", "r.s1", 3.1, True),
+        ("v.total.scope2_location", "r.s2l", 3.1, True), ("v.total.scope2_market", "r.s2m", 3.1, True),
+        ("v.total.scope3", "r.s3", 3.1, True)])
     w.tag("if m.trend_note")
     w.p("{{ m.trend_note }}", "Note")
     w.tag("endif")

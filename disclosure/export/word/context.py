@@ -26,6 +26,8 @@ import yaml
 
 from ...compute.trace import find as find_trace
 from ...compute.trace import read_trace
+from ...core import vocabulary as vocab
+from ...core.text import pick
 from ..numbers import fmt
 
 LANGS = ("zh-CN", "en")
@@ -88,14 +90,21 @@ def raw_number(v: Any) -> str:
     return sign + whole + ("." + frac if frac else "")
 
 
-def bilingual(text: str | None, lang: str) -> str | None:
-    """``"中文 / English"`` (as the engine writes reasons) → the part in ``lang``."""
-    if not text:
-        return text
-    if " / " in text:
-        zh, _, en = text.partition(" / ")
-        return en.strip() if lang == "en" else zh.strip()
-    return text
+def lab(enum: str, key: Any, lang: str, long: bool = False, cell: bool = False) -> str:
+    """The vocabulary's label of a value in the report's language (capitalised where it starts a
+    table cell or a heading)."""
+    return vocab.label(enum, key, lang, long, capital=cell)
+
+
+def lab_or(enum: str, key: Any, lang: str, na: str, cell: bool = True) -> str:
+    """The label of a value the enumeration knows; ``na`` for none or an unknown one."""
+    return lab(enum, key, lang, cell=cell) if key is not None and key in vocab.enumeration(enum) else na
+
+
+def labels(lang: str) -> dict[str, dict[str, str]]:
+    """Every enumeration's labels in ``lang`` for a template (``{{ v.total.scope1 }}``): the labels
+    a table head or a cell prints, capitalised."""
+    return {e.name: {str(t.key): t.label(lang, capital=True) for t in e} for e in vocab.vocabulary()}
 
 
 def _date(iso: str | None, t: dict[str, Any], lang: str) -> str:
@@ -113,6 +122,7 @@ class Reader:
         self.k = "en" if lang == "en" else "zh"
         self.other = "zh" if self.k == "en" else "en"
         self.na = na
+        self.lang = lang
 
     def get(self, path: str) -> Any:
         cur: Any = self.d
@@ -159,7 +169,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     currency = settings.get("currency") or "CNY"
     year = (period.get("end") or "")[:4] or "—"
     approach_key = settings.get("consolidation") or "operational_control"
-    approach = t.get(f"approach_{approach_key}", approach_key)
+    approach = lab("consolidation", approach_key, lang)
 
     def e(v: Any) -> str:        # emissions, tCO2e
         return fmt(v, "emissions", empty=na)
@@ -184,7 +194,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     # --- about this report ---
     entities = [{"name": x.get("name") or x.get("entity_id") or "—",
                  "share": fmt(x.get("share"), "share", empty="—"),
-                 "consolidated": t["bool_yes"] if x.get("consolidated") else t["bool_no"]}
+                 "consolidated": lab("boolean", bool(x.get("consolidated")), lang, cell=True)}
                 for x in results.get("by_entity") or []]
     assurance_rows, assurance_text = _assurance(d, t)
     missing = (results.get("disclosures") or {}).get("missing")
@@ -192,7 +202,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     if not source:
         nd_text, nd_list = t["not_disclosed_all"], []
     elif missing:
-        nd_text, nd_list = t["not_disclosed_intro"], [_field_label(p, t) for p in missing]
+        nd_text, nd_list = t["not_disclosed_intro"], [_field_label(p, t, lang) for p in missing]
     else:
         nd_text, nd_list = t["not_disclosed_none"], []
     about = {
@@ -209,14 +219,14 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     risk = [{"title": t[f"rm_{k}"], "paras": d.paras(d.get(f"risk_management.{k}"))} for k in RISK_MANAGEMENT]
 
     trace = _read_trace(folder)
-    scope2_location = _scope2_location(results, t, trace)
+    scope2_location = _scope2_location(results, t, trace, lang)
     m = _metrics(results, d, t, lang, e, approach, approach_key, currency, year, scope2_location)
     refs = _number_tables(t, m)
     if m["trend_note"]:
         m["trend_note"] = m["trend_note"].replace("{table}", refs["cap_yoy"])
     method = _method(results, t, lang, approach, scope2_location, refs)
     appendix = {
-        "factors": _factor_rows(trace, t) if trace is not None else [],
+        "factors": _factor_rows(trace, t, lang) if trace is not None else [],
         "datasets": [{"name": f"{x.get('id')}@{x.get('version')}", "sha": x.get("sha256") or "—"}
                      for x in results.get("factor_datasets") or []],
         "glossary": t["glossary"],
@@ -227,7 +237,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
         for key, draw in _charts(results, d, t, e, charts).items():
             pics[key] = picture(draw) if draw else None
 
-    ctx = {"t": {k: v for k, v in t.items() if k not in ("fields",)}, "lang": lang, "report": report,
+    ctx = {"t": {k: v for k, v in t.items() if k not in ("fields",)}, "v": labels(lang), "lang": lang, "report": report,
            "about": about, "governance": governance, "strategy": strategy, "risk": risk, "m": m,
            "method": method, "appendix": appendix}
     ctx = clean(ctx)
@@ -235,14 +245,23 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     return ctx
 
 
-def _field_label(path: str, t: dict[str, Any]) -> str:
+# disclosures.yaml sections whose fields are the values of an enumeration: their labels are the vocabulary's
+FIELD_ENUMERATIONS = {"time_horizons": "horizon", "metrics": "cross_metric", "carbon_market": "carbon_market_item"}
+
+
+def _field_label(path: str, t: dict[str, Any], lang: str) -> str:
     labels = t["fields"]
     parts = []
+    parent = ""
     for seg in path.split("."):
+        enum = FIELD_ENUMERATIONS.get(parent)
         if seg.isdigit():
             parts.append(labels["item"].format(n=seg))
+        elif enum and seg in vocab.enumeration(enum):
+            parts.append(lab(enum, seg, lang))
         else:
             parts.append(labels.get(seg, seg))
+        parent = seg
     return t["label_path_sep"].join(parts)
 
 
@@ -258,7 +277,7 @@ def _assurance(d: Reader, t: dict[str, Any]) -> tuple[list[dict[str, str]], str]
     for k in ("provider", "standard", "level", "scope", "conclusion", "date"):
         v = a.get(k)
         if k == "level":
-            value = t.get(f"level_{v}", d.na) if v else d.na
+            value = lab_or("assurance_level", v, d.lang, d.na)
         elif k == "date":
             if not v:
                 continue
@@ -270,12 +289,12 @@ def _assurance(d: Reader, t: dict[str, Any]) -> tuple[list[dict[str, str]], str]
 
 
 def _strategy(d: Reader, t: dict[str, Any]) -> dict[str, Any]:
-    horizons = [{"label": t[f"horizon_{h}"], "text": d.or_na(d.get(f"strategy.time_horizons.{h}"))}
-                for h in ("short", "medium", "long")]
+    horizons = [{"label": lab("horizon", h, d.lang, cell=True), "text": d.or_na(d.get(f"strategy.time_horizons.{h}"))}
+                for h in vocab.values("horizon")]
     ro = []
     for r in d.get("strategy.risks_opportunities") or []:
-        kind = t.get(f"kind_{r.get('kind')}", d.na) if r.get("kind") else d.na
-        horizon = t.get(f"horizon_{r.get('time_horizon')}", d.na) if r.get("time_horizon") else d.na
+        kind = lab_or("ro_kind", r.get("kind"), d.lang, d.na)
+        horizon = lab_or("horizon", r.get("time_horizon"), d.lang, d.na)
         title = d.or_na(r.get("title"))
         ro.append({
             "id": r.get("id") or "—", "kind": kind, "category": d.text(r.get("category")) or "—",
@@ -289,7 +308,7 @@ def _strategy(d: Reader, t: dict[str, Any]) -> dict[str, Any]:
     for s in d.get("strategy.scenario_analysis.scenarios") or []:
         scenarios.append({
             "name": d.or_na(s.get("name")),
-            "kind": t.get(f"scenario_{s.get('kind')}", d.na) if s.get("kind") else d.na,
+            "kind": lab_or("scenario_kind", s.get("kind"), d.lang, d.na),
             "temperature": s.get("temperature") or "—", "source": d.text(s.get("source")) or "—",
         })
     scenario_text = [
@@ -318,7 +337,7 @@ def _target_current(results: dict[str, Any], target: dict[str, Any]) -> float | 
     return target.get("current_value")
 
 
-def _scope2_location(results: dict[str, Any], t: dict[str, Any], trace: Any) -> str:
+def _scope2_location(results: dict[str, Any], t: dict[str, Any], trace: Any, lang: str) -> str:
     """How the location-based figure was found: the grid level asked for and, from the trace, the
     wider levels used where no factor of that level was published for the year."""
     settings = results.get("settings") or {}
@@ -328,8 +347,8 @@ def _scope2_location(results: dict[str, Any], t: dict[str, Any], trace: Any) -> 
         el = trace.loc[(trace["status"] == "included") & (trace["source"] == "purchased_electricity")]
         used = [lv for lv in ("province", "region", "national")
                 if lv != asked and (el["grid_level"].astype("str") == lv).any()]
-    label = t.get(f"level_{asked}", asked)
-    levels = (t["scope2_levels_used"].format(asked=label, used="、".join(t.get(f"level_{u}", u) for u in used))
+    label = lab("grid_level", asked, lang)
+    levels = (t["scope2_levels_used"].format(asked=label, used=vocab.labels_of("grid_level", used, lang))
               if used else t["scope2_levels_asked"].format(asked=label))
     return t["scope2_location"].format(year=settings.get("grid_year") or "—", levels=levels)
 
@@ -346,14 +365,14 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
         return fmt(v / s123, "share") if v is not None and s123 else t["dash"]
 
     total_rows = []
-    for key in ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
-                "scope1_2_3_location", "scope1_2_3_market"):
+    for key in vocab.TOTALS:
         share = share_of(key) if key in ("scope1", "scope2_location", "scope3") else t["dash"]
-        total_rows.append({"key": key, "label": t[f"row_{key}"], "value": e(totals.get(key)), "share": share})
+        total_rows.append({"key": key, "label": lab("total", key, lang, long=True), "value": e(totals.get(key)),
+                           "share": share})
 
     by_basis = results.get("by_basis") or {}
     group, inv = by_basis.get("consolidated_group") or {}, by_basis.get("other_investees") or {}
-    basis = [{"key": k, "label": t[f"row_{k}"], "group": e(group.get(k)), "investees": e(inv.get(k)),
+    basis = [{"key": k, "label": lab("total", k, lang, long=True), "group": e(group.get(k)), "investees": e(inv.get(k)),
               "total": e(totals.get(k))} for k in ("scope1", "scope2_location", "scope2_market")]
     zero_investees = all(not inv.get(k) for k in ("scope1", "scope2_location", "scope2_market"))
     basis_note = (t["basis_note_zero"].format(approach=approach)
@@ -366,11 +385,11 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
     for x in results.get("scope2_instruments") or []:
         fid = x.get("facility_id")
         instruments.append({
-            "id": x.get("instrument_id") or "—", "type": t.get(f"instrument_{x.get('type')}", x.get("type") or "—"),
+            "id": x.get("instrument_id") or "—", "type": lab_or("instrument_type", x.get("type"), lang, x.get("type") or "—"),
             "facility": f"{fid} {_short(fac_names.get(fid) or '', 40)}".strip() if fid else "—",
             "mwh": fmt(x.get("mwh"), "energy"), "mwh_used": fmt(x.get("mwh_used"), "energy"),
             "factor": raw_number(x.get("emission_factor")),
-            "status": t.get(f"status_{x.get('status')}", x.get("status") or "—"),
+            "status": lab_or("instrument_status", x.get("status"), lang, x.get("status") or "—"),
         })
 
     cats = results.get("scope3_categories") or []
@@ -379,11 +398,11 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
         name = c.get("name_en") if lang == "en" else c.get("name_zh")
         scope3.append({
             "n": c.get("category"), "category": t["category_label"].format(n=c.get("category"), name=name),
-            "included": t["bool_yes"] if c.get("included") else t["bool_no"],
-            "methods": "、".join(t.get(f"method_{x}", x) for x in c.get("methods") or []) if lang != "en"
-            else ", ".join(t.get(f"method_{x}", x) for x in c.get("methods") or []),
+            "included": lab("boolean", bool(c.get("included")), lang, cell=True),
+            "methods": ("、" if lang != "en" else ", ").join(lab("scope3_method", x, lang, cell=True)
+                                                            for x in c.get("methods") or []),
             "value": e(c.get("co2e")) if c.get("included") else t["dash"],
-            "reason": bilingual(c.get("reason"), lang) or "",
+            "reason": pick(c.get("reason"), lang) or "",
         })
     scope3_p = t["scope3_p"].format(included=sum(1 for c in cats if c.get("included")), total=e(totals.get("scope3")))
     dq = results.get("scope3_data_quality") or {}
@@ -392,11 +411,12 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
 
     by_gas = results.get("by_gas") or {}
     gases = []
-    for g in ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3", "unspecified"):
+    for g in vocab.values("gas"):
         vals = [(by_gas.get(s) or {}).get(g) for s in ("scope1", "scope2_location", "scope3")]
         if g == "unspecified" and not any(vals):
             continue
-        gases.append({"key": g, "gas": t[f"gas_{g}"], "s1": e(vals[0]), "s2": e(vals[1]), "s3": e(vals[2])})
+        gases.append({"key": g, "gas": lab("gas", g, lang, long=True, cell=True), "s1": e(vals[0]), "s2": e(vals[1]),
+                      "s3": e(vals[2])})
 
     def split_rows(rows: Iterable[dict[str, Any]], name: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:
         rows = sorted(rows, key=lambda r: -((r.get("scope1") or 0) + (r.get("scope2_location") or 0)))
@@ -414,7 +434,8 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
 
     intensity = []
     it = results.get("intensity") or {}
-    label_metric = {k: t[f"row_{k}"] for k in ("scope1_2_location", "scope1_2_market", "scope1_2_3_location")}
+    label_metric = {k: lab("total", k, lang, long=True) for k in ("scope1_2_location", "scope1_2_market",
+                                                                  "scope1_2_3_location")}
     if it.get("per_revenue"):
         r = it["per_revenue"]
         cur = r.get("currency") or currency
@@ -470,18 +491,19 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
             "current": fmt(current, kind, empty=na), "progress": progress,
             "details": t["target_details"].format(
                 scope=d.or_na(x.get("scope")), coverage=d.or_na(x.get("coverage")),
-                gases=target_gases, type=t.get(f"type_{x.get('type')}", na) if x.get("type") else na,
-                basis=t.get(f"basis_{x.get('basis')}", na) if x.get("basis") else na,
+                gases=target_gases, type=lab_or("target_type", x.get("type"), lang, na, cell=False),
+                basis=lab_or("target_basis", x.get("basis"), lang, na, cell=False),
                 credits=e(x.get("carbon_credits"))).strip(),
             "milestones": d.text(x.get("milestones")) or "", "notes": d.text(x.get("notes")) or "",
         })
 
     metrics = d.get("metrics") or {}
     cross = []
-    for k in ("transition_risk", "physical_risk", "opportunities", "capital_deployed", "internal_carbon_price",
-              "remuneration"):
+    for k in vocab.values("cross_metric"):
         v = metrics.get(k) or {}
-        label = t[f"cross_{k}"].format(currency=currency)
+        label = lab("cross_metric", k, lang, cell=True)
+        if k == "internal_carbon_price":
+            label += t["unit_price"].format(currency=currency)
         amount_key = "price" if k == "internal_carbon_price" else "amount"
         has_amount = k not in ("remuneration",)
         has_share = k in ("transition_risk", "physical_risk", "opportunities", "remuneration")
@@ -492,10 +514,11 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
             "description": d.or_na(v.get("description")),
         })
     cm = d.get("carbon_market") or {}
-    market = [{"key": "compliance_period", "label": t["market_compliance_period"],
+    market = [{"key": "compliance_period", "label": lab("carbon_market_item", "compliance_period", lang, cell=True),
                "value": cm.get("compliance_period") or na, "unit": ""}]
     for k in ("allowances_allocated", "allowances_surrendered", "allowances_bought", "allowances_sold", "ccer_used"):
-        market.append({"key": k, "label": t[f"market_{k}"], "value": e(cm.get(k)), "unit": t["unit_tco2e"]})
+        market.append({"key": k, "label": lab("carbon_market_item", k, lang, cell=True), "value": e(cm.get(k)),
+                       "unit": t["unit_tco2e"]})
 
     return {
         "totals": total_rows, "basis": basis, "basis_note": basis_note, "scope2_p": scope2_p,
@@ -504,7 +527,8 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
         "entity_total": {"s1": e(totals.get("scope1")), "s2l": e(totals.get("scope2_location")),
                          "s2m": e(totals.get("scope2_market")), "s3": e(totals.get("scope3"))},
         "provinces": provinces, "facilities": facilities,
-        "biogenic": [{"label": t["row_biogenic"], "value": e(totals.get("biogenic_co2"))}],
+        "biogenic": [{"label": lab("memo_total", "biogenic_co2", lang, long=True, cell=True),
+                      "value": e(totals.get("biogenic_co2"))}],
         "intensity": intensity, "trend": trend, "trend_note": trend_note, "targets": targets, "cross": cross,
         "amount_header": t["col_amount"].format(currency=currency),
         "market": market, "market_accounting": d.or_na(d.get("carbon_market_accounting")),
@@ -512,10 +536,8 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
     }
 
 
-TOTAL_KEYS = ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
-              "scope1_2_3_location", "scope1_2_3_market")
+TOTAL_KEYS = vocab.TOTALS
 TREND_KEYS = ("scope1", "scope2_location", "scope2_market", "scope3")
-SETTING_VALUES = {"consolidation": "approach_", "grid_factor_level": "level_"}
 
 
 def _prior_year(results: dict[str, Any]) -> str:
@@ -552,7 +574,6 @@ def _years(results: dict[str, Any], t: dict[str, Any], lang: str, year: str) -> 
     ``base_year`` of results.json, written by ``report --prior``). Every key is there without a
     prior too (empty), so a template reading them never breaks."""
     dash = t["dash"]
-    en = lang == "en"
     totals = results.get("totals") or {}
     prior = results.get("prior") if isinstance(results.get("prior"), dict) else {}
     change = results.get("change") if isinstance(results.get("change"), dict) else {}
@@ -566,7 +587,7 @@ def _years(results: dict[str, Any], t: dict[str, Any], lang: str, year: str) -> 
         prior_totals = prior.get("totals") or {}
         for k in TOTAL_KEYS:
             c = change.get(k) or {}
-            yoy.append({"key": k, "label": t[f"row_{k}"],
+            yoy.append({"key": k, "label": lab("total", k, lang, long=True),
                         "prior": num(c.get("prior", prior_totals.get(k))),
                         "current": num(c.get("current", totals.get(k))),
                         "absolute": num(c.get("absolute")), "relative": num(c.get("relative"), "share")})
@@ -585,18 +606,18 @@ def _years(results: dict[str, Any], t: dict[str, Any], lang: str, year: str) -> 
         "yoy_p": t["yoy_p"].format(start=_date(pp.get("start"), t, lang), end=_date(pp.get("end"), t, lang))
         if yoy else "",
         "yoy_notes": notes,
-        "base_year": _base_year(results, by, t, en, num),
+        "base_year": _base_year(results, by, t, lang, num),
     }
 
 
-def _base_year(results: dict[str, Any], by: dict[str, Any], t: dict[str, Any], en: bool,
+def _base_year(results: dict[str, Any], by: dict[str, Any], t: dict[str, Any], lang: str,
                num: Callable[..., str]) -> dict[str, Any]:
     dash = t["dash"]
     out: dict[str, Any] = {"present": bool(by), "period": "", "threshold": "", "structural": "", "share": "",
                            "required": "", "conclusion": "", "paras": [], "log": []}
     if not by:
         return out
-    lang = "en" if en else "zh-CN"
+    en = lang == "en"
     period = by.get("base_period") or {}
     start, end = _date(period.get("start"), t, lang), _date(period.get("end"), t, lang)
     share, threshold = by.get("structural_change_share"), by.get("threshold")
@@ -610,7 +631,7 @@ def _base_year(results: dict[str, Any], by: dict[str, Any], t: dict[str, Any], e
     out.update({
         "period": t["period_span"].format(start=start, end=end),
         "threshold": num(threshold, "share"), "structural": num(by.get("structural_change_scope1_2_location")),
-        "share": num(share, "share"), "required": t["bool_yes"] if required else t["bool_no"],
+        "share": num(share, "share"), "required": lab("boolean", required, lang, cell=True),
         "conclusion": conclusion,
     })
     out["paras"] = [
@@ -620,21 +641,19 @@ def _base_year(results: dict[str, Any], by: dict[str, Any], t: dict[str, Any], e
     titles = {x.get("id"): (x.get("title_en") if en else x.get("title_zh")) or x.get("title_zh")
               for x in results.get("factor_datasets") or []}
 
-    def cap(v: str) -> str:
-        return v[:1].upper() + v[1:] if en else v
-
     def setting(key: str, v: Any) -> str:
         if v is None or v == "":
             return dash
-        prefix = SETTING_VALUES.get(key)
-        return cap(t.get(f"{prefix}{v}", str(v))) if prefix else str(v)
+        takes = vocab.term("setting", key).get("takes") if key in vocab.enumeration("setting") else None
+        return lab(takes, v, lang, cell=True) if takes else str(v)
 
     for x in by.get("log") or []:
         kind, item = str(x.get("change") or ""), str(x.get("item") or "")
-        row = {"kind": t.get(f"change_{kind}", kind or dash), "item": item or dash, "name": x.get("name") or dash,
+        row = {"kind": lab_or("change_kind", kind, lang, kind or dash), "item": item or dash,
+               "name": x.get("name") or dash,
                "emissions": dash, "share": dash, "prior": dash, "current": dash}
         if kind == "method_changed":
-            row.update(item=t.get(f"setting_{item}", item or dash), prior=setting(item, x.get("prior")),
+            row.update(item=lab_or("setting", item, lang, item or dash), prior=setting(item, x.get("prior")),
                        current=setting(item, x.get("current")))
         elif kind == "factor_changed":
             row.update(name=titles.get(item) or dash,
@@ -681,12 +700,13 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
         t["method_combustion"].format(
             basis=basis_id,
             non_co2=t["method_non_co2_yes"] if settings.get("combustion_non_co2") else t["method_non_co2_no"]),
-        t["method_precedence"].format(order=(" → ").join(t.get(f"precedence_{p}", p) for p in
+        t["method_precedence"].format(order=(" → ").join(lab("precedence", p, lang) for p in
                                                          settings.get("precedence") or [])),
     ]
     paras.append(scope2_location + t["sentence_sep"] + t["scope2_market_method"].format(
         residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor")),
-        table=refs["cap_instruments"]))
+        table=refs["cap_instruments"],
+        types=vocab.labels_of("instrument_type", ("gec", "green_power", "supplier_specific"), lang)))
     if settings.get("category3_electricity"):
         paras.append(t["method_scope3_cat3"].format(note=settings["category3_electricity"]))
     rows = []
@@ -704,7 +724,7 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
         if not c.get("included"):
             name = c.get("name_en") if lang == "en" else c.get("name_zh")
             exclusions.append({"item": t["exclusion_scope3"].format(n=c.get("category"), name=name),
-                               "reason": bilingual(c.get("reason"), lang) or "—"})
+                               "reason": pick(c.get("reason"), lang) or "—"})
     by_status = ((results.get("lines") or {}).get("by_status") or {})
     if by_status.get("outside_boundary"):
         exclusions.append({"item": t["exclusion_outside"].format(n=f"{by_status['outside_boundary']:,}"),
@@ -714,7 +734,7 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
             exclusions.append({"item": t["exclusion_rows"].format(n=f"{by_status[status]:,}"),
                                "reason": t[f"line_status_{status}"]})
     return {"standards": [f"{i}. {t[f'std_{i}']}" for i in range(1, 7)],
-            "gwp": t["gwp_p"].format(gwp=t.get(f"gwp_{gwp}", gwp)), "paras": paras, "datasets": rows,
+            "gwp": t["gwp_p"].format(gwp=lab("gwp", gwp, lang)), "paras": paras, "datasets": rows,
             "exclusions": exclusions}
 
 
@@ -742,7 +762,7 @@ def _unit(u: Any) -> str:
     return str(u).replace("CO2", "CO₂") if _present(u) else ""
 
 
-def _factor_rows(tr: Any, t: dict[str, Any]) -> list[dict[str, str]]:
+def _factor_rows(tr: Any, t: dict[str, Any], lang: str) -> list[dict[str, str]]:
     """The factors applied to the lines counted: one row per source, activity and factor."""
     tr = tr.loc[tr["status"] == "included"].copy()
     # the gas a single-gas factor gives (a row factor for CH4, say); blank for combustion (all three)
@@ -760,9 +780,7 @@ def _factor_rows(tr: Any, t: dict[str, Any]) -> list[dict[str, str]]:
     keys = ["scope", "source", "activity", "factor_dataset", "user_factor_id", "factor_value", "factor_unit", "precedence",
             "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "gas_other", "gwp_other", "gas_label"]
     g = tr.groupby(keys, dropna=False, sort=False).size().reset_index(name="lines")
-    order = {s: i for i, s in enumerate(("stationary_combustion", "mobile_combustion", "process", "fugitive",
-                                         "purchased_electricity", "purchased_heat", "purchased_steam",
-                                         "purchased_cooling", "scope3"))}
+    order = {s: i for i, s in enumerate(vocab.values("source"))}
     g["_o"] = g["source"].map(order).fillna(99)
     g = g.sort_values(["_o", "scope", "activity", "factor_value", "ncv"], kind="stable", na_position="last")
     rows = []
@@ -787,8 +805,8 @@ def _factor_rows(tr: Any, t: dict[str, Any]) -> list[dict[str, str]]:
             dataset = t["gwp_dataset"]
         else:
             p = ds or (str(r.precedence) if _present(r.precedence) else "")
-            dataset = t.get(f"precedence_{p}", p or "—")
-        rows.append({"source": t.get(f"source_{r.source}", str(r.source)), "activity": str(r.activity),
+            dataset = lab_or("precedence", p, lang, p or "—")
+        rows.append({"source": lab("source", r.source, lang, cell=True), "activity": str(r.activity),
                      "factor": factor, "dataset": dataset, "lines": f"{int(r.lines):,}"})
     return rows
 
@@ -805,7 +823,7 @@ def _charts(results: dict[str, Any], d: Reader, t: dict[str, Any], e: Callable[[
     out: dict[str, Callable[[], bytes] | None] = {}
     keys = ("scope1", "scope2_location", "scope2_market", "scope3")
     if any(totals.get(k) for k in keys):
-        out["scopes"] = lambda: charts.hbar([t[f"chart_{k}"] for k in keys], [totals.get(k) or 0.0 for k in keys],
+        out["scopes"] = lambda: charts.hbar([lab("total", k, d.lang, cell=True) for k in keys], [totals.get(k) or 0.0 for k in keys],
                                     [e(totals.get(k)) for k in keys], t["chart_axis"],
                                     colors=[charts.PALETTE[0], charts.PALETTE[1], charts.PALETTE[2], charts.PALETTE[3]])
     lang = "en" if d.k == "en" else "zh-CN"
@@ -820,17 +838,17 @@ def _charts(results: dict[str, Any], d: Reader, t: dict[str, Any], e: Callable[[
     if facs and any((f.get("scope1") or 0) + (f.get("scope2_location") or 0) for f in facs):
         out["facilities"] = lambda: charts.stacked_hbar(
             [_short(f"{f.get('facility_id')} {f.get('name') or ''}".strip()) for f in facs],
-            [(t["chart_scope1"], [f.get("scope1") or 0.0 for f in facs]),
-             (t["chart_scope2_location"], [f.get("scope2_location") or 0.0 for f in facs])],
+            [(lab("total", "scope1", d.lang, cell=True), [f.get("scope1") or 0.0 for f in facs]),
+             (lab("total", "scope2_location", d.lang, cell=True), [f.get("scope2_location") or 0.0 for f in facs])],
             [e((f.get("scope1") or 0.0) + (f.get("scope2_location") or 0.0)) for f in facs], t["chart_axis"])
     hist, _ = _history(results, d)
     if hist:
         year = (results.get("period") or {}).get("end", "")[:4]
         points = [*hist, {"year": year, "scope1": totals.get("scope1"), "scope2_location": totals.get("scope2_location"),
                           "scope3": totals.get("scope3")}]
-        series = [("scope1", t["chart_scope1"]), ("scope2_location", t["chart_scope2_location"])]
+        series = [(k, lab("total", k, d.lang, cell=True)) for k in ("scope1", "scope2_location")]
         if all(p.get("scope3") is not None for p in points):
-            series.append(("scope3", t["chart_scope3"]))
+            series.append(("scope3", lab("total", "scope3", d.lang, cell=True)))
         if all(p.get(k) is not None for p in points for k, _ in series):
             out["trend"] = lambda: charts.stacked_columns(
                 [str(p["year"]) for p in points], [(label, [p[k] for p in points]) for k, label in series],

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core import vocabulary as vocab
+from ...core.text import has_cjk, split_bilingual
 from ..numbers import DECIMALS, rounded
 from . import narrative
 from .taxonomy import Spec, spec
@@ -23,59 +25,23 @@ LIST_KEYS = {"by_entity": "entity_id", "by_facility": "facility_id", "by_provinc
              "scope3_categories": "category", "scope2_instruments": "instrument_id", "factor_datasets": "id",
              "targets": "id"}
 
-GASES = {"CO2": "ifrs-sds:CarbonDioxideCO2Member", "CH4": "ifrs-sds:MethaneCH4Member",
-         "N2O": "ifrs-sds:NitrousOxideN2OMember", "HFCs": "ifrs-sds:HydrofluorocarbonsHFCsMember",
-         "PFCs": "ifrs-sds:PerfluorocarbonsPFCsMember", "SF6": "ifrs-sds:SulphurHexafluorideSF6Member",
-         "NF3": "ifrs-sds:NitrogenTrifluorideNF3Member", "unspecified": "csdsx:GasesNotSeparatelyIdentifiedMember"}
-SCOPE1_SOURCES = {"stationary_combustion": "csdsx:StationaryCombustionMember",
-                  "mobile_combustion": "csdsx:MobileCombustionMember",
-                  "process": "csdsx:IndustrialProcessesMember", "fugitive": "csdsx:FugitiveEmissionsMember"}
-SCOPE2_SOURCES = {"purchased_electricity": "csdsx:PurchasedElectricityMember",
-                  "purchased_heat": "csdsx:PurchasedHeatMember", "purchased_steam": "csdsx:PurchasedSteamMember",
-                  "purchased_cooling": "csdsx:PurchasedCoolingMember"}
-CATEGORIES = {
-    1: "Category1PurchasedGoodsAndServicesMember", 2: "Category2CapitalGoodsMember",
-    3: "Category3FuelAndEnergyrelatedActivitiesNotIncludedInScope1OrScope2Member",
-    4: "Category4UpstreamTransportationAndDistributionMember", 5: "Category5WasteGeneratedInOperationsMember",
-    6: "Category6BusinessTravelMember", 7: "Category7EmployeeCommutingMember",
-    8: "Category8UpstreamLeasedAssetsMember", 9: "Category9DownstreamTransportationAndDistributionMember",
-    10: "Category10ProcessingOfSoldProductsMember", 11: "Category11UseOfSoldProductsMember",
-    12: "Category12EndoflifeTreatmentOfSoldProductsMember", 13: "Category13DownstreamLeasedAssetsMember",
-    14: "Category14FranchisesMember", 15: "Category15InvestmentsMember",
-}
-CATEGORIES = {k: f"ifrs-sds:{v}" for k, v in CATEGORIES.items()}
-METHODS = {"supplier_specific": "csdsx:SupplierSpecificMethodMember", "hybrid": "csdsx:HybridMethodMember",
-           "average_data": "csdsx:AverageDataMethodMember", "spend_based": "csdsx:SpendbasedMethodMember",
-           "distance_based": "csdsx:DistancebasedMethodMember", "fuel_based": "csdsx:FuelbasedMethodMember"}
-INSTRUMENT_TYPES = {"gec": "csdsx:GreenElectricityCertificateMember", "green_power": "csdsx:GreenPowerTradingMember",
-                    "ppa": "csdsx:PowerPurchaseAgreementMember",
-                    "supplier_specific": "csdsx:SupplierSpecificEmissionFactorMember"}
-GWP = {"SAR": "csdsx:IPCCSecondAssessmentReportMember", "AR4": "csdsx:IPCCFourthAssessmentReportMember",
-       "AR5": "csdsx:IPCCFifthAssessmentReportMember", "AR6": "csdsx:IPCCSixthAssessmentReportMember"}
-GRID_LEVELS = {"province": "csdsx:ProvincialGridFactorMember", "region": "csdsx:RegionalGridFactorMember",
-               "national": "csdsx:NationalGridFactorMember"}
-ASSURANCE_LEVELS = {"limited": "csdsx:LimitedAssuranceMember", "reasonable": "csdsx:ReasonableAssuranceMember"}
-SCOPE_ITEMS = {"scope1": "ifrs-sds:AbsoluteGrossScope1GHGEmissions",
-               "scope2_location": "ifrs-sds:AbsoluteGrossLocationbasedScope2GHGEmissions",
-               "scope2_market": "ifrs-sds:AbsoluteGrossMarketbasedScope2GHGEmissions",
-               "scope3": "ifrs-sds:AbsoluteGrossScope3GHGEmissions"}
-TOTALS = {**SCOPE_ITEMS,
-          "scope1_2_location": "ifrs-sds:AbsoluteGrossScope1And2GHGEmissions",
-          "scope1_2_market": "csdsx:AbsoluteGrossScope1AndMarketbasedScope2GHGEmissions",
-          "scope1_2_3_location": "ifrs-sds:AbsoluteGrossScope12And3GHGEmissions",
-          "scope1_2_3_market": "csdsx:AbsoluteGrossScope1MarketbasedScope2AndScope3GHGEmissions",
-          "biogenic_co2": "csdsx:BiogenicCO2EmissionsReportedOutsideScopes"}
-BASES = {"consolidated_group": "ifrs-sds:ConsolidatedAccountingGroupMember",
-         "other_investees": "ifrs-sds:OtherInvesteesExcludedFromConsolidatedAccountingGroupMember"}
-# carbon-market positions of disclosures.yaml (disclosure/ingest/disclosures.py; tCO2e) → concept
-CARBON_MARKET = {
-    "csdsx:EmissionAllowancesAllocated": ("allowances_allocated",),
-    "csdsx:EmissionAllowancesSurrendered": ("allowances_surrendered",),
-    "csdsx:EmissionAllowancesPurchased": ("allowances_bought", "allowances_purchased"),
-    "csdsx:EmissionAllowancesSold": ("allowances_sold",),
-    "csdsx:CCERsUsedForCompliance": ("ccer_used",),
-    "csdsx:EmissionAllowancesHeld": ("allowances_held",),
-}
+# the members and concepts of the enumerations, from the vocabulary (core/vocabulary.yaml)
+GASES = vocab.members("gas")
+SCOPE1_SOURCES = {k: m for k, m in vocab.members("source").items() if vocab.term("source", k).get("scope") == 1}
+SCOPE2_SOURCES = {k: m for k, m in vocab.members("source").items() if vocab.term("source", k).get("scope") == 2}
+CATEGORIES = vocab.members("scope3_category")
+METHODS = vocab.members("scope3_method")
+INSTRUMENT_TYPES = vocab.members("instrument_type")
+GWP = vocab.members("gwp")
+GRID_LEVELS = vocab.members("grid_level")
+ASSURANCE_LEVELS = vocab.members("assurance_level")
+SCOPE_ITEMS = {k: vocab.member("total", k) for k in ("scope1", "scope2_location", "scope2_market", "scope3")}
+TOTALS = {**{k: vocab.member("total", k) for k in vocab.TOTALS}, **vocab.members("memo_total")}
+BASES = vocab.members("disclosure_basis")
+# carbon-market positions of disclosures.yaml (tCO2e; the compliance period is text) → concept, with
+# the keys disclosures.yaml may give the figure under
+CARBON_MARKET = {t.xbrl: (t.key, *t.aliases) for t in vocab.enumeration("carbon_market_item")
+                 if t.xbrl and t.key != "compliance_period"}
 # cross-industry metrics of disclosures.yaml: key → (amount concept, share concept, text block)
 CROSS_INDUSTRY = (
     ("transition_risk", "csdsx:AmountOfAssetsOrBusinessActivitiesVulnerableToTransitionRisks",
@@ -92,16 +58,11 @@ CROSS_INDUSTRY = (
     ("internal_carbon_price", None, None,
      "ifrs-sds:ExplanationOfWhetherAndHowCarbonPriceIsAppliedInDecisionmakingExplanatory"),
 )
-TARGET_TYPES = {"absolute": "ifrs-sds:AbsoluteTargetMember", "intensity": "ifrs-sds:IntensityTargetMember"}
-TARGET_BASES = {"gross": "ifrs-sds:GrossGHGEmissionsMember", "net": "ifrs-sds:NetGHGEmissionsMember"}
-_S1, _S2, _S3 = "ifrs-sds:Scope1GHGEmissionsMember", "ifrs-sds:Scope2GHGEmissionsMember", "ifrs-sds:Scope3GHGEmissionsMember"
-TARGET_SCOPES = {  # the metric a target measures (disclosures.TARGET_METRICS) → the scopes it covers
-    "scope1": (_S1,), "scope2_location": (_S2,), "scope2_market": (_S2,), "scope3": (_S3,),
-    "scope1_2_location": (_S1, _S2), "scope1_2_market": (_S1, _S2),
-    "scope1_2_3_location": (_S1, _S2, _S3), "scope1_2_3_market": (_S1, _S2, _S3),
-    "intensity_output_scope1_2_location": (_S1, _S2), "intensity_output_scope1_2_market": (_S1, _S2),
-    "intensity_revenue_scope1_2_location": (_S1, _S2), "intensity_revenue_scope1_2_market": (_S1, _S2),
-}
+TARGET_TYPES = vocab.members("target_type")
+TARGET_BASES = vocab.members("target_basis")
+# the metric a target measures → the scopes it covers
+TARGET_SCOPES = {t.key: tuple(vocab.member("scope", n) for n in t.get("scopes"))
+                 for t in vocab.enumeration("target_metric") if t.get("scopes")}
 
 # UTR measures for the units of physical output an intensity may be expressed in
 OUTPUT_UNITS = {"t": "utr:t", "kg": "utr:kg", "MWh": "utr:MWh", "GJ": "utr:GJ", "m3": "utr:m3", "km": "utr:km",
@@ -195,18 +156,6 @@ class Resolver:
 def resolve(results: dict[str, Any], path: Path_) -> Any:
     """The value of results.json at a fact's source path (list elements named by their id)."""
     return Resolver(results)(path)
-
-
-def _has_cjk(text: str) -> bool:
-    return bool(re.search(r"[\u3400-\u9fff]", text))
-
-
-def split_bilingual(text: str) -> list[tuple[str, str]]:
-    """'未提供活动数据 / no activity data supplied' → [(zh-CN, …), (en, …)]; otherwise one text."""
-    parts = [p.strip() for p in str(text).split(" / ")]
-    if len(parts) == 2 and _has_cjk(parts[0]) and not _has_cjk(parts[1]):
-        return [("zh-CN", parts[0]), ("en", parts[1])]
-    return [("zh-CN" if _has_cjk(str(text)) else "en", str(text).strip())]
 
 
 class _Builder:
@@ -386,7 +335,7 @@ def build_facts(results: dict[str, Any]) -> FactSet:
             continue
         d = [("csdsx:EntityAxis", str(eid))]
         b.text("csdsx:NameOfEntityWithinGroup", ("by_entity", eid, "name"), e.get("name"), dims=d,
-               lang="zh-CN" if _has_cjk(str(e.get("name") or "")) else "en")
+               lang="zh-CN" if has_cjk(str(e.get("name") or "")) else "en")
         if e.get("consolidated") is not None:
             b.text("csdsx:EntityIsPartOfConsolidatedAccountingGroup", ("by_entity", eid, "consolidated"),
                    bool(e["consolidated"]), dims=d)
@@ -401,7 +350,7 @@ def build_facts(results: dict[str, Any]) -> FactSet:
             continue
         d = [("csdsx:FacilityAxis", str(fid))]
         b.text("csdsx:NameOfFacility", ("by_facility", fid, "name"), f.get("name"), dims=d,
-               lang="zh-CN" if _has_cjk(str(f.get("name") or "")) else "en")
+               lang="zh-CN" if has_cjk(str(f.get("name") or "")) else "en")
         b.text("csdsx:EntityOperatingFacility", ("by_facility", fid, "entity_id"), f.get("entity_id"), dims=d)
         for key, concept in SCOPE_ITEMS.items():
             b.num(concept, ("by_facility", fid, key), "emissions", dims=d)
@@ -423,11 +372,11 @@ def build_facts(results: dict[str, Any]) -> FactSet:
     if cons:
         b.enum("ifrs-sds:MeasurementApproachUsedInCalculatingGHGEmissionsIfMeasuredInAccordanceWithGHGProtocol",
                ("settings", "consolidation"),
-               ["ifrs-sds:EquityShareApproachMember" if cons == "equity_share" else "ifrs-sds:ControlApproachMember"])
+               [vocab.member("consolidation", "equity_share") if cons == "equity_share"
+                else vocab.member("measurement_approach", "control")])
         if cons in ("operational_control", "financial_control"):
             b.enum("csdsx:ControlApproachUsedInCalculatingGHGEmissions", ("settings", "consolidation", "control"),
-                   ["csdsx:OperationalControlMember" if cons == "operational_control"
-                    else "csdsx:FinancialControlMember"])
+                   [vocab.member("consolidation", cons)])
     for lang in ("zh-CN", "en"):
         b.text("ifrs-sds:ApproachUsedToMeasureGHGEmissionsExplanatory", ("text", "approach"),
                narrative.approach(r, lang), lang=lang, text_block=True)
@@ -461,7 +410,7 @@ def build_facts(results: dict[str, Any]) -> FactSet:
             b.text("csdsx:ReferenceYearOfEmissionFactorDataset", ("factor_datasets", did, "year"), str(ds["year"]),
                    dims=d)
         b.text("csdsx:PublisherOfEmissionFactorDataset", ("factor_datasets", did, "publisher"), ds.get("publisher"),
-               dims=d, lang="zh-CN" if _has_cjk(str(ds.get("publisher") or "")) else "en")
+               dims=d, lang="zh-CN" if has_cjk(str(ds.get("publisher") or "")) else "en")
         b.text("csdsx:DigestOfEmissionFactorDataset", ("factor_datasets", did, "sha256"), ds.get("sha256"), dims=d)
 
     # --- the prior period's totals (comparatives) and the base-year check (``report --prior``) ---
@@ -591,12 +540,12 @@ def _texts(v: Any) -> list[tuple[str, str]]:
     """disclosures.yaml text ({zh, en} or a plain string) → [(lang, text)]; the same text given for
     both languages is tagged once."""
     if isinstance(v, str) and v.strip():
-        return [("zh-CN" if _has_cjk(v) else "en", v)]
+        return [("zh-CN" if has_cjk(v) else "en", v)]
     if not isinstance(v, dict):
         return []
     zh, en = v.get("zh"), v.get("en")
     if zh and en and zh == en:
-        return [("zh-CN" if _has_cjk(zh) else "en", zh)]
+        return [("zh-CN" if has_cjk(zh) else "en", zh)]
     return [(lang, t) for lang, t in (("zh-CN", zh), ("en", en)) if isinstance(t, str) and t.strip()]
 
 

@@ -16,73 +16,35 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
+from ...core import vocabulary as vocab
 from ..numbers import fmt
 from .facts import CATEGORIES, GASES, SCOPE1_SOURCES, SCOPE2_SOURCES, Fact, FactSet
 from .instance import Registry, lexical, nsmap
-from .narrative import INSTRUMENT_TYPES, XHTML
+from .narrative import XHTML
 from .taxonomy import LINK, XLINK, XML_NS, spec
 
 IX = "http://www.xbrl.org/2013/inlineXBRL"
 IXT = "http://www.xbrl.org/inlineXBRL/transformation/2020-02-12"
 H = f"{{{XHTML}}}"
 
-SCOPES = {"scope1": ("范围一", "Scope 1"), "scope2_location": ("范围二（位置法）", "Scope 2, location-based"),
-          "scope2_market": ("范围二（市场法）", "Scope 2, market-based"), "scope3": ("范围三", "Scope 3")}
-TOTAL_ROWS = {**SCOPES,
-              "scope1_2_location": ("范围一和范围二（位置法）", "Scope 1 and 2, location-based"),
-              "scope1_2_market": ("范围一和范围二（市场法）", "Scope 1 and 2, market-based"),
-              "scope1_2_3_location": ("范围一、二（位置法）和三", "Scope 1, 2 (location-based) and 3"),
-              "scope1_2_3_market": ("范围一、二（市场法）和三", "Scope 1, 2 (market-based) and 3"),
-              "biogenic_co2": ("生物质燃烧二氧化碳（不计入各范围）", "Biogenic CO2 (outside the scopes)")}
-GAS_LABELS = {"CO2": ("二氧化碳", "CO2"), "CH4": ("甲烷", "CH4"), "N2O": ("氧化亚氮", "N2O"),
-              "HFCs": ("氢氟碳化物", "HFCs"), "PFCs": ("全氟化碳", "PFCs"), "SF6": ("六氟化硫", "SF6"),
-              "NF3": ("三氟化氮", "NF3"), "unspecified": ("未按气体区分", "not separated by gas")}
-SOURCE_LABELS = {"stationary_combustion": ("固定燃烧", "Stationary combustion"),
-                 "mobile_combustion": ("移动燃烧", "Mobile combustion"), "process": ("工业过程", "Industrial processes"),
-                 "fugitive": ("逸散排放", "Fugitive emissions"),
-                 "purchased_electricity": ("外购电力", "Purchased electricity"),
-                 "purchased_heat": ("外购热力", "Purchased heat"), "purchased_steam": ("外购蒸汽", "Purchased steam"),
-                 "purchased_cooling": ("外购冷量", "Purchased cooling")}
-METHOD_LABELS = {"supplier_specific": ("供应商特定法", "supplier-specific"), "hybrid": ("混合法", "hybrid"),
-                 "average_data": ("平均数据法", "average-data"), "spend_based": ("支出法", "spend-based"),
-                 "distance_based": ("距离法", "distance-based"), "fuel_based": ("燃料法", "fuel-based")}
-CONSOLIDATION = {"operational_control": ("控制权法（运营控制）", "control approach (operational control)"),
-                 "financial_control": ("控制权法（财务控制）", "control approach (financial control)"),
-                 "equity_share": ("股权比例法", "equity share approach")}
-GRID_LEVEL_LABELS = {"province": ("省级", "provincial"), "region": ("区域", "regional"), "national": ("全国", "national")}
-CARBON_MARKET_LABELS = {
-    "csdsx:EmissionAllowancesAllocated": ("获配碳排放配额", "Allowances allocated"),
-    "csdsx:EmissionAllowancesSurrendered": ("清缴碳排放配额", "Allowances surrendered"),
-    "csdsx:EmissionAllowancesPurchased": ("购入碳排放配额", "Allowances purchased"),
-    "csdsx:EmissionAllowancesSold": ("出售碳排放配额", "Allowances sold"),
-    "csdsx:CCERsUsedForCompliance": ("用于抵销的 CCER", "CCERs used for compliance"),
-    "csdsx:EmissionAllowancesHeld": ("期末持有配额", "Allowances held at period end"),
-}
+# the figures the breakdowns show, and every label on the page, from the vocabulary (core/vocabulary.yaml)
+SCOPES = ("scope1", "scope2_location", "scope2_market", "scope3")
 
 
-CROSS_INDUSTRY_LABELS = {
-    "transition_risk": ("易受转型风险影响的资产或业务活动", "Assets or activities vulnerable to transition risks"),
-    "physical_risk": ("易受物理风险影响的资产或业务活动", "Assets or activities vulnerable to physical risks"),
-    "opportunities": ("与气候相关机遇一致的资产或业务活动", "Assets or activities aligned with opportunities"),
-    "capital_deployed": ("投向气候相关风险和机遇的资本", "Capital deployed towards climate-related risks and opportunities"),
-    "internal_carbon_price": ("内部碳价（元/吨二氧化碳当量）", "Internal carbon price (CNY per tCO2e)"),
-    "remuneration": ("与气候相关因素挂钩的高管薪酬占比", "Executive remuneration linked to climate considerations"),
-}
-TARGET_TYPE_LABELS = {"absolute": ("绝对目标", "absolute"), "intensity": ("强度目标", "intensity")}
-TARGET_BASIS_LABELS = {"gross": ("总排放", "gross"), "net": ("净排放", "net")}
-TARGET_METRIC_LABELS = {
-    "scope1": ("范围一", "Scope 1"), "scope2_location": ("范围二（位置法）", "Scope 2, location-based"),
-    "scope2_market": ("范围二（市场法）", "Scope 2, market-based"), "scope3": ("范围三", "Scope 3"),
-    "scope1_2_location": ("范围一和二（位置法）", "Scope 1 and 2, location-based"),
-    "scope1_2_market": ("范围一和二（市场法）", "Scope 1 and 2, market-based"),
-    "scope1_2_3_location": ("范围一、二（位置法）和三", "Scope 1, 2 (location-based) and 3"),
-    "scope1_2_3_market": ("范围一、二（市场法）和三", "Scope 1, 2 (market-based) and 3"),
-    "intensity_output_scope1_2_location": ("单位产品排放强度（范围一和二，位置法）", "per unit of output, Scope 1 and 2 LB"),
-    "intensity_output_scope1_2_market": ("单位产品排放强度（范围一和二，市场法）", "per unit of output, Scope 1 and 2 MB"),
-    "intensity_revenue_scope1_2_location": ("单位营业收入排放强度（位置法）", "per revenue, Scope 1 and 2 LB"),
-    "intensity_revenue_scope1_2_market": ("单位营业收入排放强度（市场法）", "per revenue, Scope 1 and 2 MB"),
-    "other": ("其他", "other"),
-}
+def _lab(enum: str, key: object, long: bool = False) -> tuple[str, str]:
+    """A value's labels as the page shows them: zh-CN, then English in a span."""
+    return vocab.pair(enum, key, long)
+
+
+def both(enum: str, key: object) -> str:
+    """A value's labels in one cell of text: "运营控制权法 / Operational control approach"."""
+    return " / ".join(_lab(enum, key))
+
+
+def yes_no(v: object) -> str:
+    """"是 yes" / "否 no": a boolean fact's visible text."""
+    return " ".join(vocab.term("boolean", bool(v)).pair(capital=False))
+
 
 # English headings on the page for the IFRS text blocks (their labels come from the IFRS taxonomy)
 IFRS_HEADINGS = {
@@ -277,55 +239,56 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
     t = "totals/"
     b = "by_basis/"
     # 510000 totals and the group / other-investee split
+    total_rows = [*((k, _lab("total", k)) for k in vocab.TOTALS), ("biogenic_co2", _lab("memo_total", "biogenic_co2", long=True))]
     rows = []
-    for key, lab in TOTAL_ROWS.items():
+    for key, lab in total_rows:
         if key in SCOPES and key != "scope3":
             rows.append([lab, p.ix(t + key), p.ix(f"{b}consolidated_group/{key}"), p.ix(f"{b}other_investees/{key}")])
         else:
             rows.append([lab, p.ix(t + key), None, None])
     rows = [r for r in rows if r[1] is not None]
     section("510000", [p.table([("排放", "Emissions"), ("合计（tCO2e）", "Total"),
-                                ("合并会计集团", "Consolidated accounting group"),
-                                ("其他被投资方", "Other investees")], rows, {1, 2, 3})])
+                                _lab("disclosure_basis", "consolidated_group"),
+                                _lab("disclosure_basis", "other_investees")], rows, {1, 2, 3})])
 
     # 511000 by gas
     rows = []
     for gas in GASES:
         cells = [p.ix(f"by_gas/{scope}/{gas}") for scope in ("scope1", "scope2_location", "scope3")]
         if any(c is not None for c in cells):
-            rows.append([GAS_LABELS[gas], *cells])
-    section("511000", [p.table([("温室气体", "Gas"), ("范围一", "Scope 1"), ("范围二（位置法）", "Scope 2, location-based"),
-                                ("范围三", "Scope 3")], rows, {1, 2, 3}) if rows else None])
+            rows.append([_lab("gas", gas, long=True), *cells])
+    section("511000", [p.table([("温室气体", "Gas"), _lab("total", "scope1"), _lab("total", "scope2_location"),
+                                _lab("total", "scope3")], rows, {1, 2, 3}) if rows else None])
 
     # 512000 Scope 1 by source
-    rows = [[SOURCE_LABELS[src], p.ix(f"by_source/{src}/co2e")] for src in SCOPE1_SOURCES]
+    rows = [[_lab("source", src), p.ix(f"by_source/{src}/co2e")] for src in SCOPE1_SOURCES]
     rows = [r for r in rows if r[1] is not None]
     section("512000", [p.table([("排放源类别", "Source"), ("范围一（tCO2e）", "Scope 1")], rows, {1}) if rows else None])
 
     # 513000 Scope 2 by energy type, instruments
-    rows = [[SOURCE_LABELS[src], p.ix(f"by_source/{src}/co2e"), p.ix(f"by_source/{src}/co2e_market")]
+    rows = [[_lab("source", src), p.ix(f"by_source/{src}/co2e"), p.ix(f"by_source/{src}/co2e_market")]
             for src in SCOPE2_SOURCES]
     rows = [r for r in rows if r[1] is not None or r[2] is not None]
     blocks: list[etree._Element | None] = [
-        p.table([("外购能源", "Energy purchased"), ("位置法（tCO2e）", "Location-based"),
-                 ("市场法（tCO2e）", "Market-based")], rows, {1, 2}) if rows else None]
+        p.table([("外购能源", "Energy purchased"), *(((z + "（tCO2e）", e)) for z, e in
+                                                 (_lab("scope2_method", m) for m in ("location", "market")))],
+                rows, {1, 2}) if rows else None]
     ins_rows = []
     for ins in results.get("scope2_instruments") or []:
         iid = ins.get("instrument_id")
         base = f"scope2_instruments/{iid}"
-        kind = INSTRUMENT_TYPES.get(ins.get("type") or "")
-        ins_rows.append([str(iid), kind if kind else str(ins.get("type")), str(ins.get("facility_id") or ""),
+        ins_rows.append([str(iid), _lab("instrument_type", ins.get("type")), str(ins.get("facility_id") or ""),
                          p.ix(f"{base}/mwh_used"), p.ix(f"{base}/emission_factor")])
     if ins_rows:
         blocks += [p.heading("能源属性凭证", "Contractual instruments"),
                    p.table([("凭证编号", "Instrument"), ("类型", "Type"), ("设施", "Facility"),
-                            ("用于市场法的电量（MWh）", "Electricity covered (MWh)"),
+                            ("计入电量（MWh）", "Electricity covered (MWh)"),
                             ("排放因子（tCO2e/MWh）", "Emission factor")], ins_rows, {3, 4})]
     rf = p.ix("settings/residual_factor")
     if rf is not None:
+        c = s.concept("csdsx:ResidualEmissionFactorForMarketbasedScope2")
         blocks.append(p.table([("项目", "Item"), ("数值", "Value")],
-                              [[("市场法剩余电量所用排放因子（tCO2e/MWh）",
-                                 "Factor for electricity not covered by instruments (tCO2e/MWh)"), rf]], {1}))
+                              [[(f"{c.zh}（tCO2e/MWh）", f"{c.en} (tCO2e/MWh)"), rf]], {1}))
     blocks.append(p.bilingual("text/instruments"))
     section("513000", blocks)
 
@@ -336,7 +299,7 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
         if n not in CATEGORIES:
             continue
         base = f"scope3_categories/{n}"
-        methods = [" / ".join(METHOD_LABELS[m]) for m in cat.get("methods") or [] if m in METHOD_LABELS]
+        methods = [both("scope3_method", m) for m in cat.get("methods") or []]
         rows.append([(f"{n}. {cat.get('name_zh') or ''}", str(cat.get("name_en") or "")),
                      ("是", "yes") if cat.get("included") else ("否", "no"),
                      p.ix(f"{base}/co2e"), "；".join(methods) if methods else None,
@@ -361,14 +324,11 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
     po = it.get("per_output") or {}
     unit_r = str(pr.get("unit") or "")
     unit_o = str(po.get("unit") or "")
-    for key, lab in (("scope1_2_location", TOTAL_ROWS["scope1_2_location"]),
-                     ("scope1_2_market", TOTAL_ROWS["scope1_2_market"]),
-                     ("scope1_2_3_location", TOTAL_ROWS["scope1_2_3_location"])):
+    for key, lab in ((k, _lab("total", k)) for k in ("scope1_2_location", "scope1_2_market", "scope1_2_3_location")):
         rows.append([(f"单位营业收入排放：{lab[0]}", f"Per revenue: {lab[1]}"), p.ix(f"intensity/per_revenue/{key}"),
                      unit_r.replace(" million", " 百万 (million)")])
     rows.append([("营业收入", "Revenue"), p.ix("intensity/per_revenue/revenue"), str(pr.get("currency") or "")])
-    for key, lab in (("scope1_2_location", TOTAL_ROWS["scope1_2_location"]),
-                     ("scope1_2_market", TOTAL_ROWS["scope1_2_market"])):
+    for key, lab in ((k, _lab("total", k)) for k in ("scope1_2_location", "scope1_2_market")):
         rows.append([(f"单位产品产量排放：{lab[0]}", f"Per unit of output: {lab[1]}"),
                      p.ix(f"intensity/per_output/{key}"), unit_o])
     rows.append([("产品产量", "Output"), p.ix("intensity/per_output/output"), str(po.get("output_unit") or "")])
@@ -380,15 +340,15 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
                        if rows else None])
 
     # 516000 / 516100 / 516200 breakdowns
-    scope_heads = [("范围一", "Scope 1"), ("范围二位置法", "Scope 2 LB"), ("范围二市场法", "Scope 2 MB"), ("范围三", "Scope 3")]
+    scope_heads = [_lab("total", k) for k in SCOPES]
     rows = []
     for e in results.get("by_entity") or []:
         base = f"by_entity/{e.get('entity_id')}"
         name = p.first(f"{base}/name@zh-CN", f"{base}/name@en")
-        cons = p.ix(f"{base}/consolidated", "是 yes" if e.get("consolidated") else "否 no")
+        cons = p.ix(f"{base}/consolidated", yes_no(e.get("consolidated")))
         rows.append([str(e.get("entity_id")), name, cons, p.ix(f"{base}/share"),
                      *(p.ix(f"{base}/{k}") for k in SCOPES)])
-    section("516000", [p.table([("主体", "Entity"), ("名称", "Name"), ("属于合并会计集团", "In the consolidated group"),
+    section("516000", [p.table([("主体", "Entity"), ("名称", "Name"), ("属于合并会计集团", "In the consolidated accounting group"),
                                 ("计入比例（%）", "Share included (%)"), *scope_heads], rows, {3, 4, 5, 6, 7})
                        if rows else None])
     rows = []
@@ -410,21 +370,19 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
     # 517000 basis of GHG accounting
     st = results.get("settings") or {}
     rows = []
-    if st.get("consolidation") in CONSOLIDATION:
-        rows.append([("合并方法（组织边界）", "Consolidation approach"), " / ".join(CONSOLIDATION[st["consolidation"]])])
+    if st.get("consolidation") in vocab.enumeration("consolidation"):
+        rows.append([_lab("setting", "consolidation"), both("consolidation", st["consolidation"])])
     if st.get("gwp"):
-        rows.append([("全球增温潜势", "Global warming potentials"), f"IPCC {st['gwp']} GWP100"])
-    cn = p.ix("settings/combustion_non_co2", "是 yes" if st.get("combustion_non_co2") else "否 no")
+        rows.append([_lab("setting", "gwp"), f"IPCC {st['gwp']} GWP100"])
+    cn = p.ix("settings/combustion_non_co2", yes_no(st.get("combustion_non_co2")))
     if cn is not None:
-        rows.append([("计入燃烧产生的甲烷和氧化亚氮", "CH4 and N2O from combustion included"), cn])
-    for key, lab in (("default_fuel_basis", ("燃料参数缺省数据集", "Default fuel-parameter dataset")),
-                     ("grid_year", ("电网排放因子年份", "Year of grid emission factors"))):
+        rows.append([_lab("setting", "combustion_non_co2"), cn])
+    for key in ("default_fuel_basis", "grid_year"):
         el = p.ix(f"settings/{key}")
         if el is not None:
-            rows.append([lab, el])
-    if st.get("grid_factor_level") in GRID_LEVEL_LABELS:
-        rows.append([("电网排放因子层级", "Level of grid emission factors"),
-                     " / ".join(GRID_LEVEL_LABELS[st["grid_factor_level"]])])
+            rows.append([_lab("setting", key), el])
+    if st.get("grid_factor_level") in vocab.enumeration("grid_level"):
+        rows.append([_lab("setting", "grid_factor_level"), both("grid_level", st["grid_factor_level"])])
     blocks = [p.table([("核算依据", "Basis"), ("取值", "Value")], rows, set()) if rows else None,
               p.bilingual("text/approach"), p.bilingual("text/basis"), p.bilingual("text/factors")]
     rows = []
@@ -443,7 +401,7 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
     blocks = []
     change = results.get("change") or {}
     rows = []
-    for key, lab in TOTAL_ROWS.items():
+    for key, lab in total_rows:
         prior = p.ix(f"prior/totals/{key}")
         if prior is None:
             continue
@@ -464,7 +422,7 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         f = p.fs.facts[p.index[k]]
         c = s.concept(f.concept)
-        shown = None if not isinstance(f.value, bool) else ("是 yes" if f.value else "否 no")
+        shown = yes_no(f.value) if isinstance(f.value, bool) else None
         rows.append([(c.zh or f.concept, c.en or f.concept), p.ix(k, shown)])
     if rows:
         blocks.append(p.table([("基准年检查", "Base-year check"), ("取值", "Value")], rows, set()))
@@ -472,7 +430,11 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
 
     # 520000 cross-industry metrics, 530000 targets (from disclosures.yaml)
     rows = []
-    for key, lab in CROSS_INDUSTRY_LABELS.items():
+    currency = (results.get("settings") or {}).get("currency") or "CNY"
+    for key in vocab.values("cross_metric"):
+        lab = _lab("cross_metric", key)
+        if key == "internal_carbon_price":
+            lab = (f"{lab[0]}（{currency}/tCO2e）", f"{lab[1]} ({currency} per tCO2e)")
         base = f"disclosures/metrics/{key}"
         cells = [p.ix(f"{base}/amount"), p.ix(f"{base}/share")]
         if key == "internal_carbon_price":
@@ -490,11 +452,11 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
         base = f"disclosures/targets/{t['id']}"
         if not any(k.startswith(base + "/") for k in p.index):
             continue
-        scopes = TARGET_METRIC_LABELS.get(str(t.get("metric") or ""), ("", ""))
-        rows.append([str(t["id"]), [p.ix(f"{base}/name/zh@zh-CN"), p.ix(f"{base}/name/en@en")],
-                     " / ".join(TARGET_TYPE_LABELS.get(str(t.get("type")), ("", ""))) + "；" +
-                     " / ".join(TARGET_BASIS_LABELS.get(str(t.get("basis")), ("", ""))),
-                     " / ".join(scopes), [p.ix(f"{base}/coverage/zh@zh-CN"), p.ix(f"{base}/coverage/en@en")],
+        kinds = "；".join(both(enum, t.get(field)) for enum, field in (("target_type", "type"), ("target_basis", "basis"))
+                         if t.get(field) in vocab.enumeration(enum))
+        metric = both("target_metric", t.get("metric")) if t.get("metric") in vocab.enumeration("target_metric") else ""
+        rows.append([str(t["id"]), [p.ix(f"{base}/name/zh@zh-CN"), p.ix(f"{base}/name/en@en")], kinds,
+                     metric, [p.ix(f"{base}/coverage/zh@zh-CN"), p.ix(f"{base}/coverage/en@en")],
                      p.ix(f"{base}/base_year"), p.ix(f"{base}/base_value"), p.ix(f"{base}/target_year"),
                      p.ix(f"{base}/target_value"), str(t.get("unit") or ""), p.ix(f"{base}/carbon_credits")])
     section("530000", [p.table([("目标", "Target"), ("名称", "Name"), ("类型", "Type"), ("指标", "Metric"),
@@ -511,15 +473,16 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
         for f in p.fs.facts:
             if f.section != role_id or f.text_block or f.concept.endswith("LevelOfAssuranceObtained"):
                 continue
-            shown = "是 yes" if f.value is True else "否 no" if f.value is False else None
+            shown = yes_no(f.value) if isinstance(f.value, bool) else None
             by_concept.setdefault(f.concept, []).append(p.ix(f.key, shown))
         level = ((results.get("disclosures") or {}).get("assurance") or {}).get("level")
         for concept, cells in by_concept.items():
-            c = s.concept(concept)
-            rows.append([(c.zh or concept, c.en or concept), cells if len(cells) > 1 else cells[0]])
-        if role_id == "550000" and level in ("limited", "reasonable"):
+            c, term = s.concept(concept), vocab.vocabulary().by_xbrl(concept)
+            label = term.pair() if term is not None else (c.zh or concept, c.en or concept)
+            rows.append([label, cells if len(cells) > 1 else cells[0]])
+        if role_id == "550000" and vocab.member("assurance_level", level):
             rows.append([("保证程度", "Level of assurance"),
-                         {"limited": "有限保证 limited", "reasonable": "合理保证 reasonable"}[level]])
+                         " ".join(vocab.term("assurance_level", level).pair(capital=False))])
         blocks = [p.table(list(head), rows, {1} if role_id == "540000" else set()) if rows else None]
         blocks += p.text_blocks(role_id)
         section(role_id, blocks)

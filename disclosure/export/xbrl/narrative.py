@@ -11,31 +11,19 @@ from typing import Any
 
 from lxml import etree
 
+from ...core import vocabulary as vocab
+from ...core.text import pick
 from ..numbers import fmt
 
 XHTML = "http://www.w3.org/1999/xhtml"
-
-CONSOLIDATION = {
-    "operational_control": ("运营控制权法", "the operational control approach"),
-    "financial_control": ("财务控制权法", "the financial control approach"),
-    "equity_share": ("股权比例法", "the equity share approach"),
-}
-INSTRUMENT_TYPES = {"gec": ("绿色电力证书", "green electricity certificate"),
-                    "green_power": ("绿色电力交易", "green power trading"),
-                    "ppa": ("购电协议", "power purchase agreement"),
-                    "supplier_specific": ("供应商特定排放因子", "supplier-specific emission factor")}
-METHODS = {"supplier_specific": ("供应商特定法", "supplier-specific"), "hybrid": ("混合法", "hybrid"),
-           "average_data": ("平均数据法", "average-data"), "spend_based": ("支出法", "spend-based"),
-           "distance_based": ("距离法", "distance-based"), "fuel_based": ("燃料法", "fuel-based")}
-GRID_LEVELS = {"province": ("省级", "provincial"), "region": ("区域", "regional"), "national": ("全国", "national")}
-
 
 def _zh(lang: str) -> bool:
     return not lang.lower().startswith("en")
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if _zh(lang) else pair[1]
+def _l(enum: str, key: Any, lang: str, long: bool = False, capital: bool = False) -> str:
+    """The vocabulary's label of a value (core/vocabulary.yaml)."""
+    return vocab.label(enum, key, lang, long, capital)
 
 
 def _div() -> etree._Element:
@@ -74,67 +62,72 @@ def paragraph(text: str) -> str | None:
 
 def approach(r: dict[str, Any], lang: str) -> str | None:
     st = r.get("settings") or {}
-    cons = CONSOLIDATION.get(st.get("consolidation") or "")
+    cons = st.get("consolidation") in vocab.enumeration("consolidation")
+    group, others = _l("disclosure_basis", "consolidated_group", lang), _l("disclosure_basis", "other_investees", lang)
+    gwp = _l("gwp", st.get("gwp"), lang)
+    location, market = _l("scope2_method", "location", lang, long=True), _l("scope2_method", "market", lang, long=True)
     div = _div()
     if _zh(lang):
         _p(div, "温室气体排放按《温室气体核算体系：企业核算与报告标准》及其范围二指南、范围三标准计量，"
                 "燃料燃烧按 GB/T 32150-2015 与生态环境部企业温室气体排放核算指南的方法计算，逐行核算并可追溯至输入数据与排放因子。")
         if cons:
-            _p(div, f"组织边界采用{cons[0]}；范围一和范围二排放区分合并会计集团与其他被投资方列示。")
+            _p(div, f"组织边界采用{_l('consolidation', st['consolidation'], lang)}；范围一和范围二排放区分{group}与{others}列示。")
         if st.get("gwp"):
-            _p(div, f"各温室气体按 IPCC {st['gwp']} 的 100 年全球增温潜势值折算为二氧化碳当量。")
+            _p(div, f"各温室气体按{gwp}的 100 年全球增温潜势值折算为二氧化碳当量。")
         if st.get("combustion_non_co2") is not None:
             _p(div, "燃料燃烧产生的甲烷和氧化亚氮已计入范围一。" if st["combustion_non_co2"]
                else "燃料燃烧产生的甲烷和氧化亚氮未计入。")
-        _p(div, "生物质燃烧产生的二氧化碳在各范围之外单独列示。范围二同时按位置法和市场法列示。")
+        _p(div, f"{_l('memo_total', 'biogenic_co2', lang)}在各范围之外单独列示。范围二同时按{location}和{market}列示。")
     else:
         _p(div, "GHG emissions are measured in accordance with the GHG Protocol Corporate Standard, its Scope 2 "
                 "Guidance and the Scope 3 Standard; fuel combustion follows GB/T 32150-2015 and the MEE enterprise "
                 "GHG accounting guidelines. Each figure is computed line by line and traceable to its input rows "
                 "and emission factors.")
         if cons:
-            _p(div, f"The organisational boundary follows {cons[1]}; Scope 1 and Scope 2 emissions are split between "
-                    "the consolidated accounting group and other investees.")
+            _p(div, f"The organisational boundary follows the {_l('consolidation', st['consolidation'], lang)}; Scope 1 "
+                    f"and Scope 2 emissions are split between the {group} and {others}.")
         if st.get("gwp"):
-            _p(div, f"Gases are converted to CO2 equivalent with the 100-year global warming potentials of IPCC {st['gwp']}.")
+            _p(div, f"Gases are converted to CO2 equivalent with the 100-year global warming potentials of the {gwp}.")
         if st.get("combustion_non_co2") is not None:
             _p(div, "Methane and nitrous oxide from fuel combustion are included in Scope 1." if st["combustion_non_co2"]
                else "Methane and nitrous oxide from fuel combustion are not included.")
-        _p(div, "Biogenic CO2 from biomass combustion is reported separately, outside the scopes. Scope 2 is "
-                "reported both location-based and market-based.")
+        _p(div, f"{_l('memo_total', 'biogenic_co2', lang, capital=True)} from biomass combustion is reported "
+                f"separately, outside the scopes. Scope 2 is reported with both the {location} and the {market}.")
     return _text(div)
 
 
 def basis(r: dict[str, Any], lang: str) -> str | None:
     st = r.get("settings") or {}
     div = _div()
-    level = GRID_LEVELS.get(st.get("grid_factor_level") or "")
+    level = _l("grid_level", st.get("grid_factor_level"), lang) if st.get("grid_factor_level") else ""
+    region, national = _l("grid_level", "region", lang), _l("grid_level", "national", lang)
+    location, market = _l("scope2_method", "location", lang), _l("scope2_method", "market", lang)
+    order = " > ".join(_l("precedence", p, lang) for p in st.get("precedence") or [])
     if _zh(lang):
         if st.get("default_fuel_basis"):
             _p(div, f"化石燃料参数未实测或未指定时采用缺省数据集 {st['default_fuel_basis']}。")
         if st.get("grid_year"):
-            _p(div, f"位置法范围二采用 {st['grid_year']} 年{level[0] if level else ''}电网平均二氧化碳排放因子"
-                    "（生态环境部、国家统计局发布；缺少时依次改用区域、全国因子）。")
+            _p(div, f"{location}的范围二采用 {st['grid_year']} 年{level}电网平均二氧化碳排放因子"
+                    f"（生态环境部、国家统计局发布；缺少时依次改用{region}、{national}因子）。")
         if st.get("residual_factor") is not None:
-            _p(div, f"市场法范围二中未被能源属性凭证覆盖的电量采用“全国电力平均二氧化碳排放因子（不包括市场化交易的非化石能源电量）”"
+            _p(div, f"{market}的范围二中未被能源属性凭证覆盖的电量采用“全国电力平均二氧化碳排放因子（不包括市场化交易的非化石能源电量）”"
                     f" {st['residual_factor']} tCO2/MWh（中国尚无剩余组合因子）。")
         if st.get("precedence"):
-            _p(div, "排放因子的优先顺序：行内因子 > 清单因子表（供应商特定） > 实测燃料参数 > 设施核算依据数据集 > 全国缺省值。")
+            _p(div, f"排放因子的优先顺序：{order}。")
         if st.get("category3_electricity"):
             _p(div, f"范围三类别3（外购电力的上游排放）：{st['category3_electricity']}。")
     else:
         if st.get("default_fuel_basis"):
             _p(div, f"Fossil-fuel parameters not measured or named fall back to the default dataset {st['default_fuel_basis']}.")
         if st.get("grid_year"):
-            _p(div, f"Location-based Scope 2 uses the {st['grid_year']} {level[1] if level else ''} average grid CO2 "
-                    "emission factors published by MEE and NBS (falling back to the regional, then the national factor).")
+            _p(div, f"{vocab.cap(location)} Scope 2 uses the {st['grid_year']} {level} average grid CO2 emission factors "
+                    f"published by MEE and NBS (falling back to the {region}, then the {national} factor).")
         if st.get("residual_factor") is not None:
-            _p(div, "Market-based Scope 2 applies, to electricity not covered by contractual instruments, the national "
+            _p(div, f"{vocab.cap(market)} Scope 2 applies, to electricity not covered by contractual instruments, the national "
                     f"average factor excluding market-traded non-fossil electricity, {st['residual_factor']} tCO2/MWh "
                     "(China publishes no residual mix).")
         if st.get("precedence"):
-            _p(div, "Emission factor precedence: row factor > the inventory's factor table (supplier-specific) > "
-                    "measured fuel parameters > the facility's accounting-basis dataset > national default.")
+            _p(div, f"Emission factor precedence: {order}.")
         if st.get("category3_electricity"):
             _p(div, f"Scope 3 category 3 (upstream of purchased electricity): {st['category3_electricity']}.")
     return _text(div)
@@ -160,22 +153,24 @@ def instruments(r: dict[str, Any], lang: str) -> str | None:
     ins = r.get("scope2_instruments") or []
     zh = _zh(lang)
     div = _div()
+    market = _l("scope2_method", "market", lang)
     if not ins:
-        _p(div, "本期没有用于市场法范围二的能源属性凭证。" if zh else
-           "No contractual instruments were used for market-based Scope 2 in the period.")
+        _p(div, f"本期没有用于{market}的范围二的能源属性凭证。" if zh else
+           f"No contractual instruments were used for {market} Scope 2 in the period.")
         return _text(div)
-    _p(div, "市场法范围二所用的能源属性凭证（每张绿证对应 1,000 kWh；凭证电量不超过所在设施的用电量）：" if zh else
-       "Contractual instruments used for market-based Scope 2 (one GEC conveys 1,000 kWh; instruments never "
+    gec = _l("instrument_type", "gec", lang)
+    _p(div, f"{market}的范围二所用的能源属性凭证（每张{gec}对应 1,000 kWh；凭证电量不超过所在设施的用电量）：" if zh else
+       f"Contractual instruments used for {market} Scope 2 (one {gec} conveys 1,000 kWh; instruments never "
        "exceed the facility's consumption):")
-    head = (["凭证编号", "类型", "设施", "用于市场法的电量（MWh）", "排放因子（tCO2/MWh）", "状态"] if zh else
+    head = (["凭证编号", "类型", "设施", "计入电量（MWh）", "排放因子（tCO2/MWh）", "状态"] if zh else
             ["Instrument", "Type", "Facility", "Electricity covered (MWh)", "Emission factor (tCO2/MWh)", "Status"])
     rows = []
     for i in ins:
-        kind = INSTRUMENT_TYPES.get(i.get("type") or "", (str(i.get("type")), str(i.get("type"))))
-        status = str(i.get("status") or "")
+        status = _l("instrument_status", i.get("status"), lang, capital=not zh)
         if i.get("reason"):
-            status += f" ({i['reason']})"
-        rows.append([str(i.get("instrument_id") or ""), _pick(kind, lang), str(i.get("facility_id") or ""),
+            status += f"（{pick(i['reason'], lang)}）" if zh else f" ({pick(i['reason'], lang)})"
+        rows.append([str(i.get("instrument_id") or ""), _l("instrument_type", i.get("type"), lang),
+                     str(i.get("facility_id") or ""),
                      fmt(i.get("mwh_used"), "energy"), fmt(i.get("emission_factor"), "intensity"), status])
     _table(div, head, rows)
     return _text(div)
@@ -195,13 +190,10 @@ def scope3_inclusion(r: dict[str, Any], lang: str) -> str | None:
     rows = []
     for c in cats:
         name = c.get("name_zh") if zh else c.get("name_en")
-        methods = "、".join(_pick(METHODS[m], lang) for m in c.get("methods") or [] if m in METHODS) if zh else \
-            ", ".join(_pick(METHODS[m], lang) for m in c.get("methods") or [] if m in METHODS)
-        reason = str(c.get("reason") or "")
-        if " / " in reason:
-            reason = reason.split(" / ")[0 if zh else 1]
-        rows.append([f"{c.get('category')} {name or ''}".strip(), ("是" if zh else "yes") if c.get("included")
-                     else ("否" if zh else "no"), fmt(c.get("co2e"), "emissions") if c.get("included") else "—",
+        methods = vocab.labels_of("scope3_method", c.get("methods") or [], lang)
+        reason = pick(str(c.get("reason") or ""), lang) or ""
+        rows.append([f"{c.get('category')} {name or ''}".strip(), _l("boolean", bool(c.get("included")), lang),
+                     fmt(c.get("co2e"), "emissions") if c.get("included") else "—",
                      methods, reason])
     _table(div, head, rows)
     return _text(div)
@@ -224,10 +216,12 @@ def scope3_share(r: dict[str, Any], key: str, lang: str) -> str | None:
     return _text(div)
 
 
-CHANGE_KINDS = {"entity_added": ("新增主体", "Entity added"), "entity_removed": ("减少主体", "Entity removed"),
-                "facility_added": ("新增设施", "Facility added"), "facility_removed": ("减少设施", "Facility removed"),
-                "method_changed": ("方法变更", "Method changed"),
-                "factor_changed": ("排放因子变更", "Emission factor changed")}
+def _setting_value(item: str, v: Any, lang: str) -> str:
+    """A setting's value as the reports print it: the label of its enumeration, if it has one."""
+    if v is None:
+        return "—"
+    takes = vocab.term("setting", item).get("takes") if item in vocab.enumeration("setting") else None
+    return _l(takes, v, lang) if takes else str(v)
 
 
 def base_year(r: dict[str, Any], lang: str) -> str | None:
@@ -240,17 +234,17 @@ def base_year(r: dict[str, Any], lang: str) -> str | None:
     period = by.get("base_period") or {}
     span = f"{period.get('start', '?')} – {period.get('end', '?')}"
     share = by.get("structural_change_share")
+    s12 = _l("total", "scope1_2_location", lang)
     div = _div()
     if zh:
-        text = (f"以 {span} 为基准期，结构性变化（主体的并入与剥离）涉及的范围一和范围二（位置法）排放为 "
+        text = (f"以 {span} 为基准期，结构性变化（主体的并入与剥离）涉及的{s12}排放为 "
                 f"{fmt(by.get('structural_change_scope1_2_location'))} tCO2e，占基准期排放的 {fmt(share, 'share')}；"
                 f"重要性阈值为 {fmt(by.get('threshold'), 'share')}。")
         text += ("结构性变化或核算方法变更达到重新计算条件，需要重新计算基准年排放。" if by.get("recalculation_required")
                  else "未达到重新计算条件，基准年排放无需重新计算。")
     else:
         text = (f"Against the base period {span}, structural changes (entities acquired or divested) account for "
-                f"{fmt(by.get('structural_change_scope1_2_location'))} tCO2e of Scope 1 and location-based Scope 2 "
-                f"emissions, {fmt(share, 'share')} of the base period's; the significance threshold is "
+                f"{fmt(by.get('structural_change_scope1_2_location'))} tCO2e of {s12} emissions, {fmt(share, 'share')} of the base period's; the significance threshold is "
                 f"{fmt(by.get('threshold'), 'share')}. ")
         text += ("The structural or methodological changes meet the condition for recalculation: base-year emissions "
                  "must be recalculated." if by.get("recalculation_required") else
@@ -258,17 +252,20 @@ def base_year(r: dict[str, Any], lang: str) -> str | None:
     _p(div, text)
     log = by.get("log") or []
     if log:
-        head = (["变化", "项目", "名称", "范围一和范围二（位置法，tCO2e）", "占基准期比例", "基准期", "本期"] if zh else
-                ["Change", "Item", "Name", "Scope 1 and 2, location-based (tCO2e)", "Share of base period", "Base period",
-                 "This period"])
+        head = (["变化", "项目", "名称", f"{s12}（tCO2e）", "占基准期比例", "基准期", "本期"] if zh else
+                ["Change", "Item", "Name", f"{s12} (tCO2e)", "Share of base period", "Base period", "This period"])
         rows = []
         for x in log:
-            kind = CHANGE_KINDS.get(str(x.get("change")), (str(x.get("change")), str(x.get("change"))))
+            change, item = str(x.get("change")), str(x.get("item") or "")
             structural = "scope1_2_location" in x
-            rows.append([_pick(kind, lang), str(x.get("item") or ""), str(x.get("name") or ""),
+            method = change == "method_changed"
+            rows.append([_l("change_kind", change, lang, capital=not zh),
+                         _l("setting", item, lang, capital=not zh) if method else item, str(x.get("name") or ""),
                          fmt(x.get("scope1_2_location")) if structural else "—",
                          fmt(x.get("share_of_prior"), "share") if structural else "—",
-                         "—" if structural else str(x.get("prior") if x.get("prior") is not None else "—"),
-                         "—" if structural else str(x.get("current") if x.get("current") is not None else "—")])
+                         "—" if structural else _setting_value(item, x.get("prior"), lang) if method
+                         else str(x.get("prior") if x.get("prior") is not None else "—"),
+                         "—" if structural else _setting_value(item, x.get("current"), lang) if method
+                         else str(x.get("current") if x.get("current") is not None else "—")])
         _table(div, head, rows)
     return _text(div)

@@ -28,6 +28,8 @@ from typing import Any
 import yaml
 from lxml import etree
 
+from ...core import vocabulary as vocab
+
 # --- namespaces ------------------------------------------------------------------------------------
 XBRLI = "http://www.xbrl.org/2003/instance"
 LINK = "http://www.xbrl.org/2003/linkbase"
@@ -196,6 +198,19 @@ def _ifrs_kind(name: str) -> tuple[str, str | None]:
     raise ValueError(f"concepts.yaml: say what kind the IFRS concept {name} is")
 
 
+def member_labels(qname: str) -> tuple[str, str]:
+    """The zh-CN and English labels of a member that is a value of the vocabulary: its long label
+    (a Scope 3 category's with its number, as the IFRS taxonomy names them: 类别3 …), the English
+    one marked ``[member]``."""
+    t = vocab.vocabulary().by_xbrl(qname)
+    if t is None:
+        raise ValueError(f"concepts.yaml: {qname} has no labels and is no value of core/vocabulary.yaml")
+    zh, en = t.label("zh-CN", long=True), t.label("en", long=True, capital=True)
+    if t.enumeration == "scope3_category":
+        zh = f"类别{t.key} {zh}"
+    return zh, f"{en} [member]"
+
+
 @cache
 def spec() -> Spec:
     data = yaml.safe_load(resources.files(__package__).joinpath("concepts.yaml").read_text(encoding="utf-8"))
@@ -209,8 +224,11 @@ def spec() -> Spec:
         dom = c.get("domain")
         if dom and ":" not in dom:
             dom = f"{prefix}:{dom}"
+        zh, en = c.get("zh"), c.get("en")
+        if kind == "member" and zh is None and en is None:   # a value of the vocabulary
+            zh, en = member_labels(f"{prefix}:{c['name']}")
         concepts[f"{prefix}:{c['name']}"] = Concept(prefix, c["name"], kind, ctype, c.get("period", "duration"),
-                                                    c.get("zh"), c.get("en"), dom)
+                                                    zh, en, dom)
     # one member per province-level division (GB/T 2260 code), labels from core/provinces.csv
     from ...core.geo import provinces
 
@@ -222,6 +240,8 @@ def spec() -> Spec:
         province_members[r.name] = q
     for name, zh in data["ifrs_labels"].items():
         kind, ctype = _ifrs_kind(name)
+        if zh is None:   # a value of the vocabulary (the English label is the IFRS taxonomy's own)
+            zh = member_labels(f"{ifrs['prefix']}:{name}")[0]
         concepts[f"{ifrs['prefix']}:{name}"] = Concept(ifrs["prefix"], name, kind, ctype, "duration", zh, None)
     roles = data["roles"]
     for role in roles:
