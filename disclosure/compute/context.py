@@ -57,6 +57,9 @@ class Context:
     refs: dict[str, DatasetRef] = field(default_factory=dict)   # kind:role → dataset used
     entities: pd.DataFrame | None = None  # every entity with its boundary share (the register)
     mb_factor: pd.Series | None = None   # facility_id → market-based factor for its electricity
+    gwp_dataset: str = ""                # the GWP set's dataset (id@version) the CO2e uses
+    blend_dataset: str = ""              # the blend compositions' dataset (id@version)
+    blends: frozenset[str] = frozenset()  # normalised names of the blends it holds
 
 
 def boundary(entities: pd.DataFrame, approach: str) -> pd.DataFrame:
@@ -92,6 +95,11 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
     for ds in lib.of_kind("gwp", pins) + lib.of_kind("blends", pins):
         ref(ds)
     groups = {g: lib.gwp_group(g, pins=pins) for g in gwp.index}
+    # which datasets a line's GWP comes from, for the trace: the GWP set, and for a blend also the
+    # blend compositions its GWP is computed from
+    gwp_ref = next((r for r in refs.values() if r.kind == "gwp"), None)
+    blend_ref = next((r for r in refs.values() if r.kind == "blends"), None)
+    blend_names = frozenset(normalise_gas(b) for ds in lib.of_kind("blends", pins) for b in ds.rows["blend"])
 
     # boundary
     ents = boundary(entities, settings.consolidation)
@@ -190,6 +198,8 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
         process=process, process_alias=process_alias, heat=heat, grid=grid, grid_year=grid_year,
         residual_factor=residual, upstream_electricity=upstream, upstream_note=note, user_factors=uf,
         refs=refs, entities=ents,
+        gwp_dataset=gwp_ref.ref if gwp_ref else "", blend_dataset=blend_ref.ref if blend_ref else "",
+        blends=blend_names,
     )
     return ctx, issues
 

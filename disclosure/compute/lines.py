@@ -55,7 +55,7 @@ FLAGS = ("verified", "grid_fallback")              # int8: -1 missing, 0 False, 
 # their missing values were None (not NaN) in the trace, and are so in issues
 _COMPUTED_TEXT = frozenset({"sheet", "reason", "rule", "precedence", "factor_dataset", "factor_id",
                             "factor_unit", "factor_source", "converted_unit", "ncv_unit", "grid_level",
-                            "gas_other"})
+                            "gas_other", "gwp_dataset"})
 
 
 def _missing(v: Any) -> bool:
@@ -749,7 +749,10 @@ def _fugitive(L: Lines, ctx: Context, A: dict[str, Text]) -> None:
     L["converted_quantity"][ki] = tonnes
     L["converted_unit"].put(ki, "t")
     L["rule"].put(ki, "mass of gas released × GWP")
-    L["precedence"].put(ki, "row")
+    # no factor on the row: the gas's GWP (and a blend's composition) come from the library's datasets
+    L["precedence"].put(ki, "default")
+    L["factor_id"].put(ki, gas.take(kk))
+    L["factor_dataset"].put(ki, gas.take(kk).map(lambda g: _gwp_datasets(ctx, g)))
     L["status"].put(ki, "computed")
     uk = np.flatnonzero(~known)
     ui = pos[uk]
@@ -802,7 +805,9 @@ def _electricity(L: Lines, ctx: Context) -> None:
     L["factor_id"].put(pi, View(codes.astype(np.int32), ids))
     L["grid_level"].put(pi, used_v)
     L["grid_fallback"][pi] = np.where(used_v.eq(level), 0, 1).astype(np.int8)
-    L["precedence"].put(pi, View(np.where(used_v.eq("national"), 0, 1).astype(np.int32), ["default", "basis"]))
+    # every grid factor is the published default of its place (province, region or country), whichever
+    # level supplied it (``grid_level``): not the facility's accounting basis
+    L["precedence"].put(pi, "default")
     L["t_CO2"][pi] = mwh[pending] * value
     L["rule"].put(pi, f"MWh × grid average factor ({ctx.grid_year}, location-based)")
     L["status"].put(pi[~np.isnan(value)], "computed")
@@ -850,6 +855,12 @@ def _heat(L: Lines, ctx: Context) -> None:
     _default_factor(L, oi, bad, kd, kd.map(lambda x: heat.at[x, "dataset"]), "GJ × heat factor")
 
 
+def _gwp_datasets(ctx: Context, gas: Any) -> str:
+    """The dataset(s) a gas's GWP comes from: the GWP set, and for a blend also its composition."""
+    blend = not _missing(gas) and gas_key(gas) in ctx.blends
+    return " + ".join(d for d in (ctx.gwp_dataset, ctx.blend_dataset if blend else "") if d)
+
+
 def _co2e(L: Lines, ctx: Context) -> None:
     gwp = ctx.gwp
     # CH4 from combustion and other non-fossil sources uses the non-fossil value; a gas named
@@ -858,6 +869,11 @@ def _co2e(L: Lines, ctx: Context) -> None:
     L["gwp_N2O"] = np.where(~np.isnan(L["t_N2O"]), gwp.get("N2O", np.nan), np.nan)
     other_key = L["gas_other"].map(gas_key)
     L["gwp_other"] = other_key.lookup(lambda k: _map_one(gwp, k), "float64")
+    # the datasets each line's GWP values come from (where a GWP was applied)
+    applied = ~np.isnan(L["gwp_CH4"]) | ~np.isnan(L["gwp_N2O"]) | ~np.isnan(L["gwp_other"])
+    if applied.any():
+        pos = np.flatnonzero(applied)
+        L["gwp_dataset"].put(pos, L["gas_other"].take(pos).map(lambda g: _gwp_datasets(ctx, g)))
     group = other_key.map(lambda k: ctx.gwp_group.get(k) if not _missing(k) else None)
 
     def z(a: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ COLUMNS = [
     "fx_rate", "deflator", "converted_quantity", "converted_unit",
     "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "energy_gj",
     "grid_level", "grid_fallback", "mb_factor",
-    "t_CO2", "t_CH4", "t_N2O", "gas_other", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other",
+    "t_CO2", "t_CH4", "t_N2O", "gas_other", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "gwp_dataset",
     "biogenic_co2", "co2e_gross",
     *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market",
 ]
@@ -72,7 +72,7 @@ DTYPES: dict[str, Any] = {
 # text columns that the calculation fills in: written as null-typed columns by the single-file
 # writer when no line has a value (they were object columns of None, as pandas converts them)
 _NULL_WHEN_EMPTY = frozenset({"entity_id", "province", "grid_region", "sheet", "reason", "rule", "precedence",
-                              "factor_dataset", "factor_id", "factor_unit", "factor_source", "converted_unit",
+                              "factor_dataset", "factor_id", "factor_unit", "factor_source", "converted_unit", "gwp_dataset",
                               "ncv_unit", "grid_level", "grid_fallback", "gas_other"})
 CSV_BATCH_ROWS = 65_536
 BOM = b"\xef\xbb\xbf"   # trace.csv is UTF-8 with a BOM, so that Excel opens the Chinese text correctly
