@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError, core_schema
 
 from . import units
+from . import vocabulary as vocab
 from .issues import Issue, Location, issue
 from .values import one_bool, one_category, one_date, one_number, one_share
 
@@ -215,9 +216,24 @@ def choice(*values: str) -> Kind:
                 choices=values)
 
 
-CONSOLIDATION = ("operational_control", "financial_control", "equity_share")
-GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
-GRID_LEVELS = ("province", "region", "national")
+def vocab_choice(name: str) -> Kind:
+    """A choice among the values of a vocabulary enumeration: its key, or any of its labels and
+    aliases (运营控制权法 is operational_control), listed in each language with its label."""
+    keys = tuple(str(k) for k in vocab.values(name))
+    zh = "、".join(f"{vocab.label(name, k, 'zh-CN')}（{k}）" for k in keys)
+    en = ", ".join(f"{k} ({vocab.label(name, k, 'en')})" for k in keys)
+
+    def read(v: Any) -> str:
+        key = vocab.parse(name, _text(v))
+        if key is None:
+            raise Bad("可选：" + zh, "allowed: " + en)
+        return str(key)
+    return Kind("choice", "可选：" + zh, "one of: " + en, read, choices=keys)
+
+
+CONSOLIDATION = tuple(str(k) for k in vocab.values("consolidation"))
+GWP_SETS = tuple(str(k) for k in vocab.values("gwp"))
+GRID_LEVELS = tuple(str(k) for k in vocab.values("grid_level"))
 LANGUAGES = ("zh-CN", "en")
 
 # types of the model's fields: the kind of each value, and of each key and value of a mapping
@@ -327,12 +343,12 @@ class Settings(Section):
     entity: Entity = setting(Entity(), "报告主体", "the reporting entity")
     period: Period = setting(Period(), "报告期", "the reporting period")
     currency: Annotated[str, CURRENCY] = setting("CNY", "列报货币", "presentation currency")
-    consolidation: Annotated[str, choice(*CONSOLIDATION)] = setting(
+    consolidation: Annotated[str, vocab_choice("consolidation")] = setting(
         "operational_control", "合并方法（组织边界）：运营控制、财务控制或股权比例",
         "consolidation approach: operational control, financial control or equity share")
-    gwp: Annotated[str, choice(*GWP_SETS)] = setting(
+    gwp: Annotated[str, vocab_choice("gwp")] = setting(
         "AR6", "全球增温潜势（GWP100）所依据的 IPCC 评估报告", "IPCC assessment report of the GWP100 values")
-    grid_factor_level: Annotated[str, choice(*GRID_LEVELS)] = setting(
+    grid_factor_level: Annotated[str, vocab_choice("grid_level")] = setting(
         "province", "电网排放因子的层级：省级、区域或全国", "level of the grid emission factor: province, region or national")
     language: Annotated[str, choice(*LANGUAGES)] = setting(
         "zh-CN", "报告与消息的语言（命令的 --lang 优先）", "language of the report and the messages (--lang overrides)")
