@@ -102,7 +102,8 @@ def test_verify_recomputes_the_trace_even_under_a_rewritten_manifest(pack: Path,
     man = manifest.read(d)
     (d / manifest.MANIFEST).unlink()
     manifest.write(d, json.loads((d / "results.json").read_text(encoding="utf-8")),
-                   {k: man[k] for k in ("inventory", "langs", "prior", "xbrl_validated", "force", "engine")})
+                   {k: man[k] for k in ("inventory", "langs", "prior", "xbrl_validated", "force", "engine",
+                                         "input_digest")})
     v = verify(d)
     assert [(x.kind, x.where) for x in v.differences] == [("trace", "trace.parquet line F03-SC-COAL-Q4 co2e")]
     assert v.differences[0].found == pytest.approx(v.differences[0].expected + 1.0)
