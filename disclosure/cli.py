@@ -357,6 +357,10 @@ def verify(
     from .assure.verify import verify as run_verify
     from .pipeline import STAGES
 
+    if ifrs_package is not None and not ifrs_package.is_file():
+        typer.echo(f"disclosure verify: --ifrs-package {ifrs_package}: no such file", err=True)
+        raise typer.Exit(2)
+
     def progress(stage: str, text: str) -> None:
         typer.echo(f"[verify: re-render {STAGES.index(stage) + 1}/{len(STAGES)} {stage}] {text}", err=True)
 

@@ -209,6 +209,15 @@ def test_diff_names_the_factor_dataset_when_only_its_version_changes(base: Path,
     assert CliRunner().invoke(app, ["diff", str(a), str(a)]).exit_code == 0
 
 
+def test_diff_names_the_run_settings_of_the_manifest(pack: Path, tmp_path: Path) -> None:
+    """Two packs of the same inputs, one with both Word reports: diff says how they were made."""
+    d = _copy(pack, tmp_path)
+    man = json.loads((d / manifest.MANIFEST).read_text(encoding="utf-8"))
+    man["langs"], man["force"] = ["zh-CN", "en"], True
+    (d / manifest.MANIFEST).write_text(manifest.dumps(man), encoding="utf-8")
+    assert explain(pack, d) == ["run langs: ['zh-CN'] → ['zh-CN', 'en']", "run force: False → True"]
+
+
 def test_prior_year_and_base_year_check(base: Path) -> None:
     prior = base / "y2024"
     assert run_report(DEMO_2024, prior).exit_code == 0

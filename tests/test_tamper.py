@@ -410,3 +410,57 @@ def test_a_missing_manifest(pack: Path) -> None:
     (pack / manifest.MANIFEST).unlink()
     code, findings, _ = run_verify(pack)
     assert code == 1 and findings == ["[missing] manifest.json"]
+
+
+# --- inputs changed, and the manifest made to match ---------------------------------------------------------
+
+def test_an_inert_input_changed_shows_in_the_digest_the_reports_state(pack: Path) -> None:
+    """A file of inputs/ that no figure reads (the inventory's README), edited and rehashed with
+    the input digest recomputed: the Word report and the XBRL state the digest of the inputs they
+    were rendered from, which is no longer the pack's."""
+    readme = pack / "inputs" / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nedited later\n", encoding="utf-8")
+    findings = assert_caught(pack, "report.zh-CN.docx/word/document.xml paragraph",
+                             f"{instance(pack).name} csdsx:InputDigestOfReport context c1")
+    assert not any(f.startswith("[result]") for f in findings), findings
+
+
+def test_an_input_figure_changed(pack: Path) -> None:
+    acts = pack / "inputs" / "activities.csv"
+    text = acts.read_text(encoding="utf-8-sig")
+    assert '"88,150.0"' in text
+    acts.write_text(text.replace('"88,150.0"', '"88,160.0"', 1), encoding="utf-8-sig")
+    findings = assert_caught(pack, "[result] results.json totals.scope1", "trace.parquet line",
+                             "ifrs-sds:AbsoluteGrossScope1GHGEmissions context c1")
+    assert any(f.startswith("[content] report.zh-CN.docx") for f in findings), findings
+
+
+def test_inputs_with_errors_that_report_would_stop_on(pack: Path) -> None:
+    acts = pack / "inputs" / "activities.csv"
+    text = acts.read_text(encoding="utf-8-sig")
+    acts.write_text(text.replace('"88,150.0"', '"lots"', 1), encoding="utf-8-sig")
+    findings = assert_caught(pack, "[rerender] inputs")
+    assert "bad-number activities.csv" in findings[0] and "it was not forced" in findings[0], findings
+
+
+def test_a_workbook_inventory_verifies(tmp_path: Path) -> None:
+    """An inventory given as one workbook (report.yaml beside it): the manifest's inventory is the
+    workbook's copy, which verify renders the pack from."""
+    from disclosure.ingest.readers import detect_encoding  # the demo's CSVs are UTF-8 or GB18030
+
+    inv = tmp_path / "inv"
+    inv.mkdir()
+    with pd.ExcelWriter(inv / "group.xlsx") as w:
+        for t in ("entities", "facilities", "activities", "instruments", "factors"):
+            path = DEMO / f"{t}.csv"
+            pd.read_csv(path, dtype=str, keep_default_na=False, encoding=detect_encoding(path)).to_excel(
+                w, sheet_name=t, index=False)
+    for side in ("report.yaml", "disclosures.yaml"):
+        shutil.copyfile(DEMO / side, inv / side)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["report", str(inv / "group.xlsx"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert manifest.read(out)["inventory"] == "inputs/group.xlsx"
+    code, findings, output = run_verify(out)
+    assert code == 0 and findings == [], output
+

@@ -258,17 +258,24 @@ def _text_lines(data: bytes) -> list[str] | None:
 
 
 def _lines_details(rel: str, got: bytes, want: bytes) -> list[Difference]:
+    """The lines of a text file that differ, as a line-by-line diff names them: a changed line with
+    both texts, a line missing from the pack or added to it on its own (so that one deleted line
+    is one finding, not a shift of every line after it)."""
+    import difflib
+
     a, b = _text_lines(got), _text_lines(want)
     if a is None or b is None:
         return []
     out = []
-    for i in range(max(len(a), len(b))):
-        x = a[i] if i < len(a) else "<absent>"
-        y = b[i] if i < len(b) else "<absent>"
-        if x != y:
-            out.append(Difference("content", f"{rel} line {i + 1}", x, y))
-    if len(a) != len(b):
-        out.append(Difference("content", f"{rel} lines", len(a), len(b)))
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        for k in range(max(i2 - i1, j2 - j1)):
+            x = a[i1 + k] if i1 + k < i2 else "<absent>"
+            y = b[j1 + k] if j1 + k < j2 else "<absent>"
+            line = i1 + k + 1 if i1 + k < i2 else i2 + 1
+            what = "missing" if x == "<absent>" else "added" if y == "<absent>" else ""
+            out.append(Difference("content", f"{rel} line {line}", x, y, f"a line {what}" if what else ""))
     return out
 
 
@@ -378,7 +385,13 @@ def _trace_details(pack: Path, rerendered: Path, v: Verification) -> list[Differ
         return [Difference("error", f"{name} unreadable: {type(e).__name__}: {e}")]
     want = trace.read_trace(rerendered)
     if len(got) != len(want):
-        return [Difference("trace", f"{name} lines", len(got), len(want))]
+        out = [Difference("trace", f"{name} lines", len(got), len(want))]
+        have, should = set(got["line_id"].astype(str)), set(want["line_id"].astype(str))
+        out += [Difference("trace", f"{name} line {x}", "<absent>", x, "a line missing")
+                for x in want["line_id"].astype(str) if x not in have][:MAX_DETAILS]
+        out += [Difference("trace", f"{name} line {x}", x, "<absent>", "a line added")
+                for x in got["line_id"].astype(str) if x not in should][:MAX_DETAILS]
+        return out
     v.compared_lines = len(want)
     out: list[Difference] = []
     ids = want["line_id"].astype(object).to_numpy()
@@ -399,6 +412,38 @@ def _trace_details(pack: Path, rerendered: Path, v: Verification) -> list[Differ
         for i in np.flatnonzero(~same)[:MAX_DETAILS]:
             out.append(Difference("trace", f"{name} line {ids[i]} {c}", x[i], y[i]))
     return out
+
+
+BLOCK = 1 << 20
+DETAIL_LIMIT = 64 << 20   # files larger than this are named with the offset where they start to differ
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    """Whether two files hold the same bytes, read a block at a time."""
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(BLOCK), fb.read(BLOCK)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
+def first_difference(a: Path, b: Path) -> int:
+    """The offset of the first byte where two files differ (the shorter one's size if one is a
+    prefix of the other)."""
+    offset = 0
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(BLOCK), fb.read(BLOCK)
+            if x != y:
+                n = min(len(x), len(y))
+                return offset + next((i for i in range(n) if x[i] != y[i]), n)
+            if not x:
+                return offset
+            offset += len(x)
 
 
 def _details(rel: str, got: bytes, want: bytes) -> list[Difference]:
@@ -547,14 +592,21 @@ def _verify(folder: Path, ifrs_package: str | Path | None, progress: Callable[[s
 def _rerender_and_compare(folder: Path, work: Path, man: dict[str, Any], pack: Any, ifrs_package: str | Path | None,
                           progress: Callable[[str, str], None] | None, v: Verification, reported: set[str]) -> None:
     from ..compute import trace
+    from ..compute.results import ResultsError, read_results
     from ..pipeline import render
 
     d = v.differences
+    if pack.prior and (work / pack.prior).is_file():
+        try:
+            read_results(work / pack.prior)
+        except ResultsError as e:
+            d.append(Difference("malformed", pack.prior, reason=str(e).split(": ", 1)[-1]))
+            return
     try:
         run = render(work, pack, Path(ifrs_package) if ifrs_package else None, validate=man["xbrl_validated"],
                      progress=progress)
     except Exception as e:  # a defect or an unreadable input: a difference, not a crash
-        d.append(Difference("error", f"re-rendering failed: {type(e).__name__}: {e}"))
+        d.append(Difference("error", f"re-rendering failed: {type(e).__name__}: {e}".replace(str(work) + "/", "")))
         return
     if run.stopped:
         from ..core.issues import Severity
@@ -571,11 +623,18 @@ def _rerender_and_compare(folder: Path, work: Path, man: dict[str, Any], pack: A
         v.notes.append(f"{VALIDATION} compared without Arelle's findings, and {VIEWER} by its hashes only: the pack "
                        "was validated by Arelle and no IFRS taxonomy package was given to validate it again "
                        "(--ifrs-package, DISCLOSURE_IFRS_PACKAGE or report.yaml's xbrl.ifrs_package)")
+    elif not man["xbrl_validated"]:
+        v.notes.append("the pack's XBRL was not validated by Arelle (its validation.json says so): it was "
+                       "rendered again without validation")
     engine = man["engine"]
 
     def by_value(rel: str) -> bool:
         """A file the chunked and Dask engines write otherwise: compared by its values below."""
-        return engine != "inprocess" and (rel in (RESULTS, trace.PARQUET, trace.CSV) or rel.startswith(trace.PARTS + "/"))
+        return engine != "inprocess" and (rel in (RESULTS, trace.PARQUET) or rel.startswith(trace.PARTS + "/"))
+
+    def may_lack(rel: str) -> bool:
+        """The Dask engine writes no trace.csv, the chunked engine none past a million lines."""
+        return engine != "inprocess" and rel == trace.CSV
 
     def arelle_only(rel: str) -> bool:
         return partial and (rel == VALIDATION or rel.startswith(VIEWER))
@@ -587,24 +646,26 @@ def _rerender_and_compare(folder: Path, work: Path, man: dict[str, Any], pack: A
             continue
         d.append(Difference("extra", rel, reason="the re-rendered pack has no such file"))
     for rel in sorted(want_files - got_files):
-        if rel in reported or by_value(rel):
+        if rel in reported or by_value(rel) or may_lack(rel):
             continue
         d.append(Difference("missing", rel, reason="the re-rendered pack has it"))
     env_only = False
     for rel in sorted(got_files & want_files):
         if by_value(rel) or (arelle_only(rel) and rel != VALIDATION):
             continue
-        got, want = (folder / rel).read_bytes(), (work / rel).read_bytes()
+        a, b = folder / rel, work / rel
         v.compared_files += not (partial and rel == VALIDATION)
-        if rel == VALIDATION and (partial or got != want):
-            env_only = _compare_validation(got, want, partial, man, d) or env_only
+        if rel == VALIDATION and (partial or not same_bytes(a, b)):
+            env_only = _compare_validation(a.read_bytes(), b.read_bytes(), partial, man, d) or env_only
             continue
-        if got == want:
+        if same_bytes(a, b):
             continue
         if rel in (trace.PARQUET,) or rel.startswith(trace.PARTS + "/"):
             found = _trace_details(folder, work, v)
+        elif max(a.stat().st_size, b.stat().st_size) > DETAIL_LIMIT:
+            found = [Difference("content", rel, reason=f"differs from byte {first_difference(a, b):,} on")]
         else:
-            found = _details(rel, got, want)
+            found = _details(rel, a.read_bytes(), b.read_bytes())
         shown = found[:MAX_DETAILS]
         if len(found) > MAX_DETAILS:
             shown.append(Difference(shown[-1].kind, f"{rel}: {len(found) - MAX_DETAILS} more differences"))
