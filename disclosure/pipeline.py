@@ -4,10 +4,12 @@
 
 The pack is self-contained so that ``disclosure verify`` can re-perform it: the inventory is copied
 into ``inputs/``, every factor dataset file of the library the run used into ``factors/`` (the run
-computes from those copies), the prior year's results.json (``--prior``) into ``prior/``. Stages
-2 to 6 run from those copies alone (``render``): ``verify`` runs the same function on a pack's
-copies, into a folder of its own, and compares every file. The exporters stay leaves: this module
-calls them, they never call back.
+computes from those copies), the prior year's results.json (``--prior``) into ``prior/``. Every
+stage reads those copies alone: the check loads the inventory's copy, and stages 2 to 6
+(``_compute_and_render``) compute from it and ``factors/`` and write the outputs. ``render`` runs
+the same stages on a folder holding only a pack's copies: ``verify`` re-renders a pack with it,
+into a folder of its own, and compares every file. The exporters stay leaves: this module calls
+them, they never call back.
 """
 
 from __future__ import annotations
