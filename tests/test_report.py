@@ -149,13 +149,35 @@ def test_prior_year_figures_and_base_year_check_are_tagged(pack: tuple[Path, obj
     assert "上年（2024-01-01 – 2024-12-31）" in page and "29.49%" in page  # Scope 1 change, 3,125,428.29 / 2,413,563.25 - 1
 
 
-def test_verify_passes_on_the_fresh_report(pack: tuple[Path, object]) -> None:
+def test_verify_validates_the_fresh_report_again(pack: tuple[Path, object], ifrs_zip: Path,
+                                                 tmp_path: Path) -> None:
+    """With the IFRS package, verify validates the re-rendered XBRL with Arelle again, so that
+    validation.json and the viewer are compared byte for byte like every other file; without it
+    they are compared in what does not depend on Arelle, and verify says so."""
+    import shutil
+
     out, _ = pack
+    res = CliRunner().invoke(app, ["verify", str(out), "--ifrs-package", str(ifrs_zip)])
+    assert res.exit_code == 0, res.output
+    assert "validated again by Arelle" in res.output and "note:" not in res.output
     v = verify(out)
     assert v.ok, [d.render() for d in v.differences]
+    assert not v.revalidated and any("validation.json compared without Arelle" in n for n in v.notes)
     assert v.compared_facts > 300 and v.checked_files > 20
-    res = CliRunner().invoke(app, ["verify", str(out)])
-    assert res.exit_code == 0, res.output
+    # validation.json claiming what Arelle did not find: the hash made to match, the re-validation differs
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    doc = json.loads((copy / "validation.json").read_text(encoding="utf-8"))
+    doc["warnings"] = 0 if doc["warnings"] else 1
+    (copy / "validation.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    man = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    from disclosure.export import manifest
+
+    man["files"]["validation.json"]["sha256"] = manifest.sha256(copy / "validation.json")
+    man["files"]["validation.json"]["bytes"] = (copy / "validation.json").stat().st_size
+    (copy / "manifest.json").write_text(manifest.dumps(man), encoding="utf-8")
+    res = CliRunner().invoke(app, ["verify", str(copy), "--ifrs-package", str(ifrs_zip)])
+    assert res.exit_code == 1 and "[validation] validation.json warnings" in res.output, res.output
 
 
 def test_report_stops_on_input_errors(tmp_path: Path) -> None:

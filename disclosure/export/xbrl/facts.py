@@ -192,7 +192,9 @@ class _Builder:
             self.text(concept, path, value, dims)
 
 
-def build_facts(results: dict[str, Any]) -> FactSet:
+def build_facts(results: dict[str, Any], input_digest: str | None = None) -> FactSet:
+    """The facts of ``results``; ``input_digest``: the report pack's (``export.manifest``), tagged
+    as ``csdsx:InputDigestOfReport`` when given."""
     s = spec()
     b = _Builder(results, s)
     r = results
@@ -527,6 +529,10 @@ def build_facts(results: dict[str, Any]) -> FactSet:
                        text_block=True)
         if isinstance(a.get("date"), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", a["date"]):
             b.text("csdsx:DateOfAssuranceReport", ("disclosures", "assurance", "date"), a["date"])
+
+    # --- the report pack: the digest of its inputs (a string in no language) ---
+    if input_digest:
+        b.text("csdsx:InputDigestOfReport", ("pack", "input_digest"), input_digest)
 
     fs.facts = b.facts
     fs.notes = b.notes
