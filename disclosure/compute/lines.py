@@ -333,7 +333,7 @@ def _qty_of(L: Lines, pos: np.ndarray) -> np.ndarray:
 def _product(factor_unit: str, activity_unit: str) -> tuple[str | None, float]:
     """How ``quantity [activity_unit] × factor [factor_unit]`` comes out: ('mass', multiplier to t),
     ('co2e', multiplier to tCO2e), or (None, nan) when the units do not fit."""
-    info = units.lookup(f"({units.normalise(factor_unit)})*({units.normalise(activity_unit)})")
+    info = units.lookup(units.times(factor_unit, activity_unit))
     if info is None:
         return None, float("nan")
     if info.dimension == "mass":
@@ -698,7 +698,7 @@ def _pairs_lookup(a: View, b: View, fn: Callable[[Any, Any], float]) -> np.ndarr
 
 @cache
 def _energy_mult(ncv_unit: str, unit: str) -> float:
-    info = units.lookup(f"({units.normalise(ncv_unit)})*({units.normalise(unit)})")
+    info = units.lookup(units.times(ncv_unit, unit))
     if info is None or info.dimension != "energy":
         return float("nan")
     return units.factor(info.text, "GJ")

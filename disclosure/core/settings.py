@@ -154,6 +154,9 @@ def _currency(v: Any) -> str:
 def _unit(v: Any) -> str:
     t = _text(v)
     if units.lookup(t) is None:
+        a = units.ambiguity(t)
+        if a is not None:
+            raise Bad("单位有多种含义：" + a.text("zh-CN"), "the unit has more than one meaning: " + a.text("en"))
         raise Bad("无法识别的单位", "unknown unit")
     return t
 

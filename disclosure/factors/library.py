@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import pint
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from disclosure.core.issues import Issue, Location, issue
-from disclosure.core.units import lookup, normalise, registry
+from disclosure.core.units import ambiguity, lookup
 
 Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint"]
 
@@ -374,6 +373,11 @@ def _check_cell(kind: str, value: Any, allowed: tuple[str, ...] | None) -> _Prob
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return _Problem("factor-dataset-invalid", {"reason": f"{value!r} is not a text value"})
     if kind == UNIT and not unit_known(str(value)):
+        unclear = ambiguity(str(value))
+        if unclear is not None:
+            return _Problem("factor-dataset-invalid", {"reason": (
+                f"the unit {value!r} has more than one meaning ({unclear.text('en')}): write one of "
+                + ", ".join(unclear.write))})
         return _Problem("factor-unit-unknown", {"value": str(value)})
     if allowed is not None and str(value) not in allowed:
         return _Problem("factor-dataset-invalid",
@@ -383,18 +387,9 @@ def _check_cell(kind: str, value: Any, allowed: tuple[str, ...] | None) -> _Prob
 
 @cache
 def unit_known(text: str) -> bool:
-    """A unit the project's registry parses. ``units.lookup`` first; it refuses dimensionless
-    ratios (tCO2/t), which a factor may be, so those are parsed by the registry itself."""
-    if lookup(text) is not None:
-        return True
-    norm = normalise(text)
-    if not norm:
-        return False
-    try:
-        registry().parse_units(norm)
-    except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
-        return False
-    return True
+    """A unit of the project's vocabulary of units (``units.lookup``: pint's spellings beyond it,
+    such as a parsec or a short ton written ``ton``, are not units of a dataset either)."""
+    return lookup(text) is not None
 
 
 def _frame(schema: Schema, cells: dict[str, list[Any]]) -> pd.DataFrame:

@@ -1,0 +1,241 @@
+"""Units without surprises (issue 12, item 4): the project's vocabulary of units, spellings with more
+than one meaning refused with their candidates, items, area, freight, passenger-distance, storage,
+liquid fuels in litres through a density dataset, and output units for intensity.
+
+Exact values: lb = 0.45359237 kg (NIST SP 811); the US gallon is 231 in³ = 3.785411784 L and the
+imperial gallon 4.54609 L (both by definition); 1 kgce = 7,000 kcal = 29,307.6 kJ (GB/T 2589-2020),
+so its kcal is the International Table one, 4.1868 J per calorie.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_compute import inventory, line, run
+
+from disclosure.core import units
+from disclosure.core import vocabulary as vocab
+from disclosure.core.issues import Location, Severity
+from disclosure.core.settings import read_settings
+from disclosure.factors import load_library
+
+
+def errors(issues: list) -> list[tuple[str, int | None, str | None]]:
+    return [(i.code, i.location.row, i.location.column) for i in issues if i.severity is Severity.ERROR]
+
+
+# --- the vocabulary of units --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("spelling", "candidates"), [
+    ("ton", ("metric_tonne", "short_ton", "long_ton")),
+    ("tons", ("metric_tonne", "short_ton", "long_ton")),
+    ("Tons", ("metric_tonne", "short_ton", "long_ton")),
+    ("TONS", ("metric_tonne", "short_ton", "long_ton")),
+    ("mt", ("metric_tonne", "millitonne")),
+    ("MT", ("metric_tonne", "megatonne")),
+    ("MTCO2e", ("tonne_co2e", "megatonne_co2e")),
+    ("mtco2e", ("tonne_co2e", "megatonne_co2e")),
+    ("ct", ("items", "carat")),
+    ("gal", ("us_gallon", "imperial_gallon")),
+    ("GAL", ("us_gallon", "imperial_gallon")),
+    ("bbl", ("oil_barrel", "us_liquid_barrel")),
+    ("cal", ("calorie_it", "calorie_th")),
+    ("kcal", ("calorie_it", "calorie_th")),
+    ("Gcal", ("calorie_it", "calorie_th")),
+    ("therm", ("ec_therm", "us_therm")),
+    ("MBtu", ("thousand_btu", "million_btu")),
+    ("mWh", ("megawatt_hour", "milliwatt_hour")),
+    ("kgCO2e/ton", ("metric_tonne", "short_ton", "long_ton")),   # inside a compound unit too
+    ("GJ/gal", ("us_gallon", "imperial_gallon")),
+])
+def test_a_spelling_with_several_meanings_is_refused_with_them(spelling: str, candidates: tuple) -> None:
+    assert units.lookup(spelling) is None
+    a = units.ambiguity(spelling)
+    assert a is not None and a.candidates == candidates
+    # each candidate says what to write instead, and that spelling is accepted (or is a plain unit)
+    for c, w in zip(a.candidates, a.write, strict=True):
+        assert w == vocab.term("unit_meaning", c).get("write")
+        assert units.lookup(w) is not None, w
+
+
+@pytest.mark.parametrize(("spelling", "to", "value"), [
+    ("t", "kg", 1000), ("T", "kg", 1000), ("吨", "kg", 1000), ("tonnes", "kg", 1000),
+    ("short_ton", "kg", 2000 * 0.45359237), ("long_ton", "kg", 2240 * 0.45359237),
+    ("Mt", "t", 1e6), ("kt", "t", 1000), ("千吨", "t", 1000),
+    ("US_gal", "L", 3.785411784), ("imp_gal", "L", 4.54609), ("oil_bbl", "L", 42 * 3.785411784),
+    ("大卡", "kJ", 4.1868), ("千卡", "J", 4186.8), ("kcal_it", "J", 4186.8), ("kcal_th", "J", 4184),
+    ("kgce", "kcal_it", 7000),                       # GB/T 2589-2020: 1 kgce = 7,000 kcal
+    ("MMBtu", "GJ", 1.055056), ("mmBtu", "MMBtu", 1), ("EC_therm", "MJ", 105.5056),
+    ("m2", "m**2", 1), ("m²", "m2", 1), ("平方米", "m2", 1), ("㎡", "m2", 1), ("公顷", "m2", 1e4),
+    ("ha", "m2", 1e4), ("hm²", "m2", 1e4), ("亩", "m2", 1e4 / 15), ("km2", "m2", 1e6),
+    ("t·km", "tkm", 1), ("吨公里", "tkm", 1), ("吨·公里", "tkm", 1), ("万吨公里", "tkm", 1e4),
+    ("人公里", "pkm", 1), ("passenger·km", "pkm", 1), ("万人公里", "pkm", 1e4),
+    ("m³·天", "m3*day", 1), ("m3·day", "m³·天", 1), ("立方米·天", "m3*天", 1),
+    ("升", "L", 1), ("千升", "m3", 1), ("kL", "L", 1000),
+    ("件", "pcs", 1), ("个", "件", 1), ("pcs", "piece", 1), ("PCS", "件", 1), ("items", "件", 1),
+])
+def test_the_project_units_convert_exactly(spelling: str, to: str, value: float) -> None:
+    assert units.factor(spelling, to) == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize(("spelling", "dimension"), [
+    ("件", "items"), ("个", "items"), ("台", "items"), ("套", "items"), ("辆", "items"), ("pcs", "items"),
+    ("m2", "area"), ("平方米", "area"), ("公顷", "area"),
+    ("t·km", "mass_distance"), ("人公里", "passenger_distance"), ("m³·天", "storage"),
+    ("升", "volume"), ("MW", "power"), ("t", "mass"), ("kt", "mass"),
+])
+def test_dimensions_of_the_new_units(spelling: str, dimension: str) -> None:
+    assert units.lookup(spelling).dimension == dimension
+
+
+def test_counts_of_different_things_do_not_convert() -> None:
+    """A piece, a machine (台), a set (套) and a vehicle (辆) are different counts: a factor per
+    piece never applies to a set."""
+    for a, b in (("件", "台"), ("件", "套"), ("件", "辆"), ("台", "辆"), ("pcs", "passenger")):
+        assert not units.convertible(a, b), (a, b)
+
+
+@pytest.mark.parametrize("spelling", [
+    "parsec", "pc_", "tesla", "knot", "kn", "carat", "furlong", "lightyear", "Gal", "galileo",
+    "degF", "mmHg", "bit", "dozen", "unit", "mole", "1e4*m**3",
+])
+def test_what_pint_knows_but_no_inventory_means_is_no_unit(spelling: str) -> None:
+    """pint's defaults hold about a thousand units; the project accepts its own vocabulary only."""
+    assert units.lookup(spelling) is None
+
+
+def test_pcs_is_pieces_not_parsecs() -> None:
+    info = units.lookup("pcs")
+    assert info is not None and info.dimension == "items"
+    assert not units.convertible("pcs", "km")
+    assert units.lookup("kt").dimension == "mass"      # a kilotonne, not a knot
+
+
+def test_messages_name_the_candidates_in_each_language(tmp_path: Path) -> None:
+    _, issues = inventory(tmp_path, """
+        record_id,facility_id,source,scope3_category,activity,quantity,unit
+        C1,F1,stationary_combustion,,原煤,1000,tons
+        C2,F1,stationary_combustion,,原煤,1000,t
+        C3,F1,scope3,1,purchased paint,5,gal
+        C4,F1,scope3,1,widgets,5,parsec
+    """)
+    found = [i for i in issues if i.code in ("ambiguous-unit", "unknown-unit")]
+    by_row = {i.location.row: i for i in found}
+    assert sorted(by_row) == [2, 4, 5]
+    tons = by_row[2]
+    assert (tons.code, tons.severity, tons.location.column) == ("ambiguous-unit", Severity.ERROR, "unit")
+    p = dict(tons.params)
+    assert p["candidates"] == ["metric_tonne", "short_ton", "long_ton"]
+    assert p["write"] == ["t", "short_ton", "long_ton"]
+    en = tons.message("en")
+    assert "unit 'tons' has more than one meaning" in en
+    assert "metric tonne = 1,000 kg (write t)" in en and "short ton = 2,000 lb = 907.18474 kg" in en
+    assert "long ton = 2,240 lb = 1,016.0469088 kg" in en
+    zh = tons.message("zh-CN")
+    assert "单位“tons”有多种含义" in zh and "公吨" in zh and "短吨" in zh and "长吨" in zh
+    assert by_row[4].code == "ambiguous-unit" and dict(by_row[4].params)["candidates"] == ["us_gallon",
+                                                                                            "imperial_gallon"]
+    assert by_row[5].code == "unknown-unit"
+
+
+# --- the calculation: what a unit means is what is computed ------------------------------------------
+
+def test_1000_tons_of_coal_is_an_error_not_short_tons(tmp_path: Path) -> None:
+    """Read as pint reads it, 1,000 'tons' would be 907.18474 t of coal and 1,723.9 tCO2; it is an
+    error at the row instead, and the row is not computed."""
+    inv, issues = inventory(tmp_path, """
+        record_id,facility_id,source,activity,quantity,unit
+        C1,F1,stationary_combustion,原煤,1000,tons
+    """)
+    assert errors(issues) == [("ambiguous-unit", 2, "unit")]
+    from disclosure import compute
+    comp = compute(inv)
+    c1 = line(comp, "C1")
+    assert c1["status"] == "rejected" and c1["co2e"] == 0
+    assert comp.results["totals"]["scope1"] == 0
+
+
+def test_1000_t_of_raw_coal_is_1900_3_tco2(tmp_path: Path) -> None:
+    """domain.md's check: 1,000 t raw coal × 20.908 GJ/t (GB/T 2589) × 0.02637 tC/GJ × 0.94
+    (GB/T 32150-2015 Appendix B) × 44/12 = 1,900.3 tCO2; 吨 and T are the same tonne."""
+    for unit in ("t", "吨", "T"):
+        comp = run(tmp_path / unit, f"""
+            record_id,facility_id,source,activity,quantity,unit
+            C1,F1,stationary_combustion,原煤,1000,{unit}
+        """)
+        assert round(line(comp, "C1")["t_CO2"], 1) == 1900.3, unit
+
+
+def test_one_pcs_is_a_piece(tmp_path: Path) -> None:
+    """1 pcs × 12 kgCO2e/pcs = 0.012 tCO2e (as a parsec it was 6.17 billion tCO2e)."""
+    comp = run(tmp_path, """
+        record_id,facility_id,source,scope3_category,activity,quantity,unit,ef_value,ef_unit,gas
+        P1,F1,scope3,1,office chair,1,pcs,12,kgCO2e/件,CO2e
+        P2,F1,scope3,1,office chair,3,件,12,kgCO2e/pcs,CO2e
+    """)
+    assert line(comp, "P1")["co2e"] == pytest.approx(0.012)
+    assert line(comp, "P2")["co2e"] == pytest.approx(0.036)
+
+
+def test_a_factor_per_piece_does_not_fit_a_vehicle(tmp_path: Path) -> None:
+    comp = run(tmp_path, """
+        record_id,facility_id,source,scope3_category,activity,quantity,unit,ef_value,ef_unit,gas
+        V1,F1,scope3,2,truck,2,辆,12,tCO2e/件,CO2e
+    """)
+    v1 = line(comp, "V1")
+    assert (v1["status"], v1["reason"], v1["co2e"]) == ("excluded", "factor-unit-mismatch", 0)
+
+
+def test_area_freight_passenger_and_storage_rows(tmp_path: Path) -> None:
+    """Each new kind of Scope 3 activity unit computed by hand with a row factor."""
+    comp = run(tmp_path, """
+        record_id,facility_id,source,scope3_category,activity,quantity,unit,ef_value,ef_unit,gas
+        A1,F1,scope3,8,leased office,1200,平方米,0.05,tCO2e/m2,CO2e
+        A2,F1,scope3,8,leased yard,2,公顷,10,kgCO2e/m²,CO2e
+        T1,F1,scope3,4,rail freight,"50,000",吨·公里,0.025,kgCO2e/tkm,CO2e
+        T2,F1,scope3,6,flights,"12,000",人公里,0.15,kgCO2e/pkm,CO2e
+        S1,F1,scope3,4,cold storage,3000,m³·天,0.2,kgCO2e/m3/day,CO2e
+    """)
+    assert line(comp, "A1")["co2e"] == pytest.approx(1200 * 0.05)            # 60 t
+    assert line(comp, "A2")["co2e"] == pytest.approx(2 * 1e4 * 10 / 1000)   # 200 t
+    assert line(comp, "T1")["co2e"] == pytest.approx(50_000 * 0.025 / 1000)  # 1.25 t
+    assert line(comp, "T2")["co2e"] == pytest.approx(12_000 * 0.15 / 1000)   # 1.8 t
+    assert line(comp, "S1")["co2e"] == pytest.approx(3000 * 0.2 / 1000)      # 0.6 t
+
+
+def test_factor_units_are_checked_for_meanings_too(tmp_path: Path) -> None:
+    _, issues = inventory(tmp_path, """
+        record_id,facility_id,source,scope3_category,activity,quantity,unit,ef_value,ef_unit,gas
+        P1,F1,scope3,1,steel,10,t,1.9,tCO2e/ton,CO2e
+    """, factors="""
+        factor_id,activity,unit,gas,value,value_unit,source
+        U1,paper,t,CO2e,0.9,tCO2e/TONS,supplier
+        U2,glass,t,CO2e,0.9,tCO2e/furlong,supplier
+    """)
+    got = {(i.code, i.table, i.location.row, i.location.column) for i in issues if i.severity is Severity.ERROR}
+    assert got == {("ambiguous-unit", "activities", 2, "ef_unit"), ("ambiguous-unit", "factors", 2, "value_unit"),
+                   ("unknown-unit", "factors", 3, "value_unit")}
+
+
+def test_an_ambiguous_output_unit_is_a_bad_setting() -> None:
+    s, issues = read_settings({"output": {"value": 10, "unit": "tons"}}, lambda p: Location("report.yaml"))
+    bad = [i for i in issues if i.code == "report-bad-value"]
+    assert len(bad) == 1 and dict(bad[0].params)["field"] == "output.unit"
+    assert "short ton" in bad[0].message("en") and "短吨" in bad[0].message("zh-CN")
+    assert s.output.unit is None
+
+
+def test_a_dataset_with_an_ambiguous_unit_is_not_loaded(tmp_path: Path) -> None:
+    text = Path(units.__file__).parents[1].joinpath("factors", "datasets", "cn-heat-default@1.yaml").read_text(
+        encoding="utf-8")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    assert "tCO2/GJ" in text
+    (folder / "cn-heat-default@9.yaml").write_text(
+        text.replace('version: "1"', 'version: "9"').replace("tCO2/GJ", "tCO2/therm"), encoding="utf-8")
+    lib, issues = load_library([folder])
+    assert lib.get("cn-heat-default", "9") is None
+    assert any(i.code == "factor-dataset-invalid" and "EC_therm" in i.message("en") for i in issues)
+    assert not pd.isna(lib.get("cn-heat-default", "1").rows["value"]).any()
