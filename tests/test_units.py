@@ -239,3 +239,113 @@ def test_a_dataset_with_an_ambiguous_unit_is_not_loaded(tmp_path: Path) -> None:
     assert lib.get("cn-heat-default", "9") is None
     assert any(i.code == "factor-dataset-invalid" and "EC_therm" in i.message("en") for i in issues)
     assert not pd.isna(lib.get("cn-heat-default", "1").rows["value"]).any()
+
+
+# --- liquid fuels given as a volume: through the density dataset ------------------------------------
+
+DIESEL_NCV = 42.652      # GJ/t, GB/T 2589-2020 via cn-fuel-gbt32150@1
+DIESEL_CC = 0.0202       # tC/GJ, GB/T 32150-2015 Appendix B
+DIESEL_OF = 0.98
+BP_DIESEL = 0.843        # t/kL, BP Statistical Review, approximate conversion factors (July 2021)
+
+
+def test_100_litres_of_diesel_through_its_density(tmp_path: Path) -> None:
+    """100 升 of diesel (no-factor before): × 0.843 kg/L = 84.3 kg; × 42.652 GJ/t = 3.5955636 GJ;
+    CO2 = GJ × 0.0202 tC/GJ × 0.98 × 44/12; CH4 3 and N2O 0.6 kg/TJ (IPCC 2006 Vol. 2, Tables 2.2
+    and 2.3 agree for gas/diesel oil). The density, its unit and dataset are on the line."""
+    comp = run(tmp_path, """
+        record_id,facility_id,source,activity,quantity,unit
+        D1,F1,stationary_combustion,柴油,100,升
+    """)
+    d1 = line(comp, "D1")
+    mass = 100 * 0.843 / 1000                     # t
+    gj = mass * DIESEL_NCV                        # 3.5955636 GJ
+    assert gj == pytest.approx(3.5955636, rel=1e-12)
+    assert (d1["status"], d1["density"], d1["density_unit"], d1["density_dataset"]) == (
+        "included", BP_DIESEL, "t/kL", "fuel-density-bp@1")
+    assert (d1["converted_quantity"], d1["converted_unit"]) == (pytest.approx(0.0843, rel=1e-12), "t")
+    assert d1["energy_gj"] == pytest.approx(gj, rel=1e-12)
+    assert d1["t_CO2"] == pytest.approx(gj * DIESEL_CC * DIESEL_OF * 44 / 12, rel=1e-12)   # 0.26099 t
+    assert round(d1["t_CO2"], 5) == 0.26099
+    assert d1["t_CH4"] == pytest.approx(gj / 1000 * 3 / 1000, rel=1e-12)
+    assert d1["t_N2O"] == pytest.approx(gj / 1000 * 0.6 / 1000, rel=1e-12)
+    assert d1["rule"].startswith("AD × density × NCV × CC × OF × 44/12")
+    assert "fuel-density-bp@1" in d1["factor_dataset"].split(" + ")
+    used = {d["id"]: d for d in comp.results["factor_datasets"]}
+    assert used["fuel-density-bp"]["kind"] == "density" and len(used["fuel-density-bp"]["sha256"]) == 64
+    # the same diesel as a mass gives the same CO2 and no density
+    same = run(tmp_path / "t", """
+        record_id,facility_id,source,activity,quantity,unit
+        D1,F1,stationary_combustion,柴油,0.0843,t
+    """)
+    assert line(same, "D1")["t_CO2"] == pytest.approx(d1["t_CO2"], rel=1e-12)
+    assert pd.isna(line(same, "D1")["density"])
+
+
+@pytest.mark.parametrize(("quantity", "unit", "litres"), [
+    ("2", "千升", 2000), ("2", "kL", 2000), ("2", "m3", 2000), ("2", "m³", 2000), ("500", "L", 500),
+    ("26.417205", "US_gal", 100.0),                 # 100 L = 26.417205 US gallons (231 in³ each)
+])
+def test_volumes_of_liquid_fuel(tmp_path: Path, quantity: str, unit: str, litres: float) -> None:
+    comp = run(tmp_path, f"""
+        record_id,facility_id,source,activity,quantity,unit
+        G1,F1,mobile_combustion,汽油,{quantity},{unit}
+    """)
+    g1 = line(comp, "G1")
+    # gasoline: 0.753 t/kL (BP), NCV 43.070 GJ/t (GB/T 2589 via cn-fuel-gbt32150@1)
+    assert g1["converted_quantity"] == pytest.approx(litres * 0.753 / 1000, rel=1e-6)
+    assert g1["energy_gj"] == pytest.approx(litres * 0.753 / 1000 * 43.070, rel=1e-6)
+
+
+def test_lpg_as_a_volume_has_no_density(tmp_path: Path) -> None:
+    """LPG is left out of the density dataset (a volume of it may be vapour or liquid): the row is
+    excluded with its own reason and a warning that says what to give instead."""
+    comp = run(tmp_path, """
+        record_id,facility_id,source,activity,quantity,unit
+        P1,F1,stationary_combustion,液化石油气,100,L
+    """)
+    p1 = line(comp, "P1")
+    assert (p1["status"], p1["reason"], p1["co2e"]) == ("excluded", "no-density", 0)
+    nd = [i for i in comp.issues if i.code == "no-density"]
+    assert len(nd) == 1 and nd[0].severity is Severity.WARNING
+    assert (nd[0].location.row, nd[0].location.column, dict(nd[0].params)["fuel"]) == (2, "unit", "lpg")
+    assert "give it as a mass" in nd[0].message("en") and "请以质量" in nd[0].message("zh-CN")
+
+
+def test_a_measured_ncv_per_volume_needs_no_density(tmp_path: Path) -> None:
+    comp = run(tmp_path, """
+        record_id,facility_id,source,activity,quantity,unit,ncv,ncv_unit
+        D1,F1,stationary_combustion,柴油,1000,L,0.0358,GJ/L
+    """)
+    d1 = line(comp, "D1")
+    assert d1["energy_gj"] == pytest.approx(35.8) and pd.isna(d1["density"])
+    assert d1["precedence"] == "measured"
+
+
+def test_a_density_dataset_of_ones_own(tmp_path: Path) -> None:
+    """A company's measured density as its own dataset (kind density): the first dataset by id that
+    gives the fuel is used, and named on the line."""
+    folder = tmp_path / "my-factors"
+    folder.mkdir()
+    own = Path(units.__file__).parents[1].joinpath("factors", "datasets", "fuel-density-bp@1.yaml").read_text(
+        encoding="utf-8").replace("id: fuel-density-bp", "id: acme-density").replace(
+        "fuel-density-bp@1", "acme-density@1").replace("[diesel, 0.843, t/kL]", "[diesel, 835, kg/m3]")
+    (folder / "acme-density@1.yaml").write_text(own, encoding="utf-8")
+    comp = run(tmp_path, """
+        record_id,facility_id,source,activity,quantity,unit
+        D1,F1,stationary_combustion,柴油,1000,升
+    """, report={"factors": {"datasets": ["my-factors"]}})
+    d1 = line(comp, "D1")
+    assert (d1["density"], d1["density_unit"], d1["density_dataset"]) == (835, "kg/m3", "acme-density@1")
+    assert d1["converted_quantity"] == pytest.approx(0.835)
+
+
+def test_a_density_must_be_a_mass_per_volume(tmp_path: Path) -> None:
+    text = Path(units.__file__).parents[1].joinpath("factors", "datasets", "fuel-density-bp@1.yaml").read_text(
+        encoding="utf-8").replace('version: "1"', 'version: "9"').replace("[diesel, 0.843, t/kL]",
+                                                                           "[diesel, 0.843, GJ/t]")
+    (tmp_path / "fuel-density-bp@9.yaml").write_text(text, encoding="utf-8")
+    lib, issues = load_library([tmp_path])
+    assert lib.get("fuel-density-bp", "9") is None
+    assert [(i.code, i.location.row, i.location.column) for i in issues] == [
+        ("factor-dataset-invalid", 1, "unit")]

@@ -54,6 +54,8 @@ class Context:
     upstream_electricity: float | None   # tCO2e/MWh: footprint minus the grid average of that year
     upstream_note: str
     user_factors: pd.DataFrame           # the inventory's own factors, with a ``key`` column
+    densities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["value", "unit", "t_per_l", "dataset"]))  # fuel id → density of a liquid fuel
     refs: dict[str, DatasetRef] = field(default_factory=dict)   # kind:role → dataset used
     entities: pd.DataFrame | None = None  # every entity with its boundary share (the register)
     mb_factor: pd.Series | None = None   # facility_id → market-based factor for its electricity
@@ -182,6 +184,16 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
             ref(ds)
             break
 
+    # densities of liquid fuels (volume → mass): per fuel, the first density dataset by id that has it
+    dframes = []
+    for ds in lib.of_kind("density", pins):
+        r = ds.rows.copy()
+        r["t_per_l"] = r["value"] * r["unit"].map(lambda u: units.factor(u, "t/L"))
+        r["dataset"] = f"{ds.meta.id}@{ds.meta.version}"
+        dframes.append(r)
+    densities = (pd.concat(dframes, ignore_index=True).drop_duplicates("fuel").set_index("fuel")
+                 if dframes else pd.DataFrame(columns=["value", "unit", "t_per_l", "dataset"]))
+
     uf = user_factors.copy()
     uf["key"] = keys.keys(uf["activity"]) if len(uf) else pd.Series([], dtype="str")
     ctx = Context(
@@ -189,7 +201,7 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
         fuels=fuels, fuel_alias=fuel_alias, default_basis=default_basis, non_co2=non_co2,
         process=process, process_alias=process_alias, heat=heat, grid=grid, grid_year=grid_year,
         residual_factor=residual, upstream_electricity=upstream, upstream_note=note, user_factors=uf,
-        refs=refs, entities=ents,
+        refs=refs, entities=ents, densities=densities,
     )
     return ctx, issues
 

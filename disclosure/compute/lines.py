@@ -54,8 +54,8 @@ FLAGS = ("verified", "grid_fallback")              # int8: -1 missing, 0 False, 
 # text columns the calculation fills in (the rest come from the activity rows or the facilities):
 # their missing values were None (not NaN) in the trace, and are so in issues
 _COMPUTED_TEXT = frozenset({"sheet", "reason", "rule", "precedence", "factor_dataset", "factor_id",
-                            "factor_unit", "factor_source", "converted_unit", "ncv_unit", "grid_level",
-                            "gas_other"})
+                            "factor_unit", "factor_source", "converted_unit", "density_unit", "density_dataset",
+                            "ncv_unit", "grid_level", "gas_other"})
 
 
 def _missing(v: Any) -> bool:
@@ -633,6 +633,23 @@ def _combustion(L: Lines, acts: pd.DataFrame, ctx: Context, A: dict[str, Text]) 
         b = np.flatnonzero(by_ncv)
         mult = _pairs_lookup(ncv_unit.take(b), unit.take(b), _energy_mult)
         gj[b] = qty[b] * ncv[b] * mult
+    # a liquid fuel given as a volume (L, 升, m³) whose NCV is per mass: the volume to a mass by the
+    # fuel's density (a density dataset), recorded on the line
+    density = np.full(len(pos), np.nan)
+    mass_t = np.full(len(pos), np.nan)
+    no_density = np.zeros(len(pos), dtype=bool)
+    liquid = by_ncv & np.isnan(gj) & (unit.lookup(_dimension, object) == "volume")
+    if liquid.any():
+        d = np.flatnonzero(liquid)
+        per_t = _pairs_lookup(ncv_unit.take(d), View(np.zeros(len(d), dtype=np.int32), ["t"]), _energy_mult)
+        dens = ctx.densities
+        t_per_l = fuel.take(d).lookup(lambda f: _map_one(dens["t_per_l"], f), "float64")
+        has = ~np.isnan(per_t) & ~np.isnan(t_per_l)
+        h = d[has]
+        mass_t[h] = _convert(qty[h], unit.take(h), "L") * t_per_l[has]
+        gj[h] = mass_t[h] * ncv[h] * per_t[has]
+        density[h] = t_per_l[has]
+        no_density[d[~np.isnan(per_t) & np.isnan(t_per_l)]] = True
     ok = ~np.isnan(gj) & ~np.isnan(cc) & ~np.isnan(of)
     co2 = gj * cc * of * C_TO_CO2
     k = np.flatnonzero(ok)
@@ -652,6 +669,25 @@ def _combustion(L: Lines, acts: pd.DataFrame, ctx: Context, A: dict[str, Text]) 
                                   ["measured", "basis", "default"]))
     L["rule"].put(oki, "AD × NCV × CC × OF × 44/12")
     L["status"].put(oki, "computed")
+    by_density = ok & ~np.isnan(density)
+    if by_density.any():
+        dk = np.flatnonzero(by_density)
+        di = pos[dk]
+        fd = fuel.take(dk)
+        dens = ctx.densities
+        L["density"][di] = fd.lookup(lambda f: _map_one(dens["value"], f), "float64")
+        L["density_unit"].put(di, fd.map(lambda f: _map_one(dens["unit"], f)))
+        dds = fd.map(lambda f: _map_one(dens["dataset"], f))
+        L["density_dataset"].put(di, dds)
+        L["converted_quantity"][di] = mass_t[dk]
+        L["converted_unit"].put(di, "t")
+        L["rule"].put(di, "AD × density × NCV × CC × OF × 44/12")
+        L["factor_dataset"].put(di, _joined(L["factor_dataset"].take(di), dds))
+    nd = pos[no_density & ~ok]
+    if len(nd):
+        L["factor_id"].put(nd, fuel.take(np.flatnonzero(no_density & ~ok)))
+        L["status"].put(nd, "excluded")
+        L["reason"].put(nd, "no-density")
     # CH4 and N2O from combustion, IPCC defaults per unit of energy, when the basis includes them
     if ctx.non_co2 is not None and ok.any():
         mobile = L["source"].take(oki).eq("mobile_combustion")
@@ -675,10 +711,17 @@ def _combustion(L: Lines, acts: pd.DataFrame, ctx: Context, A: dict[str, Text]) 
             matched = np.zeros(len(combos), dtype=bool)
             matched[j["_c"].to_numpy()] = True
             ji = oki[matched[ccodes]]
-            L["rule"].put(ji, "AD × NCV × CC × OF × 44/12; CH4, N2O = energy × IPCC default")
+            L["rule"].put(ji, L["rule"].take(ji).map(lambda r: f"{r}; CH4, N2O = energy × IPCC default"))
             ds = ctx.non_co2["dataset"].iloc[0]
             L["factor_dataset"].put(ji, L["factor_dataset"].take(ji).map(
                 lambda d: np.nan if _missing(d) else str(d) + " + " + ds))
+
+
+def _joined(a: View, b: View) -> View:
+    """Each line's ``a + " + " + b`` (a dataset named after the ones before it), one join per pair."""
+    codes, pairs = _pairs(a, b)
+    texts = [" + ".join(str(x) for x in p if not _missing(x)) or None for p in pairs]
+    return View(codes.astype(np.int32), texts)
 
 
 def _map_missing(mapper: pd.Series) -> Any:
@@ -938,6 +981,10 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
         elif reason == "gas-unknown":
             issues.append(issue("gas-unknown", Location(loc.file, loc.sheet, loc.row, "gas"), table="activities",
                                 value=L.value("gas_other", i)))
+        elif reason == "no-density":
+            issues.append(issue("no-density", Location(loc.file, loc.sheet, loc.row, "unit"), table="activities",
+                                activity=L.value("activity", i), unit=L.value("unit", i),
+                                fuel=L.value("factor_id", i)))
         elif reason == "factor-unit-mismatch":
             issues.append(issue("factor-unit-mismatch", Location(loc.file, loc.sheet, loc.row, "unit"),
                                 table="activities", factor_unit=L.value("factor_unit", i),

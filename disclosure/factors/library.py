@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from disclosure.core.issues import Issue, Location, issue
 from disclosure.core.units import ambiguity, lookup
 
-Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint"]
+Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint", "density"]
 
 GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
 GWP_GROUPS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
@@ -80,6 +80,8 @@ SCHEMAS: dict[str, Schema] = {
         ("activity", "gas")),
     "footprint": Schema({"level": TEXT, "region": TEXT, "value": NUMBER, "unit": UNIT},
                         ("level", "region"), {"level": GRID_LEVELS}),
+    # a liquid fuel's mass per volume (the fuel ids of the fuel datasets), for activities given as a volume
+    "density": Schema({"fuel": TEXT, "value": NUMBER, "unit": UNIT}, ("fuel",)),
 }
 
 # Other names of single gases: the ASHRAE 34 refrigerant numbers of the PFCs and their "PFC-n"
@@ -416,6 +418,12 @@ def _check_rows(kind: str, schema: Schema, frame: pd.DataFrame, name: str) -> li
                                    f"the mass fractions of {blend} sum to {total:.12g}, not 1"))
     if kind in ("grid", "footprint"):
         issues += _check_regions(frame, name)
+    if kind == "density":
+        for i, unit in zip(frame.index, frame["unit"], strict=True):
+            info = lookup(unit)
+            if info is None or str(info.unit.dimensionality) != "[mass] / [length] ** 3":
+                issues.append(_invalid(Location(file=name, row=int(i) + 1, column="unit"),
+                                       f"{unit!r} is not a mass per volume (e.g. t/kL, kg/L)"))
     return issues
 
 
