@@ -399,40 +399,73 @@ def _pending(L: Lines) -> np.ndarray:
     return L["status"].eq("pending")
 
 
-def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
-    """Money amounts in another currency → the report currency at the user's rates."""
+def _spend(L: Lines, ctx: Context) -> None:
+    """Money in the presentation currency (元, 万元 …) as the presentation currency's amount. Money
+    in another currency stays as given until a factor says which currency it is per: then it is
+    converted to that currency (``_to_currency``), so that a USD factor meets USD spend unconverted
+    and a CNY factor meets USD spend at the user's rate."""
     unit = L["unit"]
     cur = unit.lookup(_dimension, object) == "currency"
     if not cur.any():
         return
-    rates = ctx.settings.options.currency_rates
     target = ctx.settings.currency
-    q = L["quantity"]
-    pos_cur = np.flatnonzero(cur)
-    # the distinct currencies in order of first use (as Series.unique)
-    first = pd.unique(unit.codes[pos_cur])
-    for code in first:
-        u = unit.values[code]
-        pos = pos_cur[unit.codes[pos_cur] == code]
-        if units.convertible(u, target):
-            L["converted_quantity"][pos] = q[pos] * units.factor(u, target)
-            L["converted_unit"].put(pos, target)
+    pos = np.flatnonzero(cur)
+    pos = pos[unit.take(pos).lookup(lambda u: (_currency_of(u) or ("",))[0] == target, bool)]
+    _to_currency(L, pos, View(np.zeros(len(pos), dtype=np.int32), [target]), ctx, None)
+
+
+@cache
+def _currency_of(u: str) -> tuple[str, float] | None:
+    return units.currency_of(u)
+
+
+def _rate(ctx: Context, code: str) -> float | None:
+    """The presentation currency per unit of ``code`` (1 for the presentation currency itself)."""
+    if code == ctx.settings.currency:
+        return 1.0
+    return ctx.settings.options.currency_rates.get(code)
+
+
+def _to_currency(L: Lines, pos: np.ndarray, to: View, ctx: Context, issues: list[Issue] | None) -> np.ndarray:
+    """The money lines ``pos`` as amounts in the currency ``to`` (a code per line): converted_quantity
+    and converted_unit, and fx_rate (units of ``to`` per unit of the spend's currency) where the two
+    currencies differ, at the rates of ``options.currency_rates`` (presentation currency per unit).
+    Returns a mask over ``pos`` of the lines whose rate is missing: when ``issues`` is given they are
+    excluded (currency-rate-missing, naming the rate to add); else they are left as they are."""
+    codes, pairs = _pairs(L["unit"].take(pos), to)
+    mult = np.full(len(pairs) or 1, np.nan)
+    fx = np.full(len(pairs) or 1, np.nan)
+    lacking: list[str | None] = [None] * len(pairs)
+    for k, (u, c) in enumerate(pairs):
+        cu = _currency_of(u) if isinstance(u, str) else None
+        if cu is None or _missing(c):
             continue
-        base = next((c for c in rates if units.convertible(u, c)), None)
-        if base is None:
-            # the rate's key is a currency code: the unit's own when it is one (USD), else an example
-            code = u if len(u) == 3 and u.isascii() and u.isalpha() else "USD"
-            setting = hint(f"options.currency_rates.{code.upper()}", "…")
-            for i in pos:
-                issues.append(issue("currency-rate-missing",
-                                    Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "unit"),
-                                    table="activities", currency=u, target=target, setting=setting))
-            L["status"].put(pos, "excluded")
-            L["reason"].put(pos, "currency-rate-missing")
-            continue
-        L["fx_rate"][pos] = rates[base]
-        L["converted_quantity"][pos] = q[pos] * units.factor(u, base) * rates[base]
-        L["converted_unit"].put(pos, target)
+        have, m = cu
+        ra, rc = _rate(ctx, have), _rate(ctx, c)
+        if have == c:
+            mult[k] = m
+        elif ra is None or rc is None:
+            lacking[k] = have if ra is None else c
+        else:
+            mult[k] = m * ra / rc
+            fx[k] = ra / rc
+    done = ~np.isnan(mult[codes])
+    di = pos[done]
+    L["converted_quantity"][di] = L["quantity"][di] * mult[codes[done]]
+    L["converted_unit"].put(di, to.take(np.flatnonzero(done)))
+    L["fx_rate"][di] = fx[codes[done]]
+    miss = np.array([x is not None for x in lacking] + [False], dtype=bool)[codes]
+    if issues is not None and miss.any():
+        mi = pos[miss]
+        L["status"].put(mi, "excluded")
+        L["reason"].put(mi, "currency-rate-missing")
+        for i, k in zip(mi, codes[miss], strict=True):
+            code = lacking[k]
+            issues.append(issue("currency-rate-missing",
+                                Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "unit"),
+                                table="activities", currency=code, target=ctx.settings.currency,
+                                setting=hint(f"options.currency_rates.{code}", "…")))
+    return miss
 
 
 def _deflate(L: Lines, pos: np.ndarray, factor_year: np.ndarray, ctx: Context) -> None:
@@ -457,12 +490,29 @@ def _deflate(L: Lines, pos: np.ndarray, factor_year: np.ndarray, ctx: Context) -
     L["converted_unit"].put(ii, _unit_of(L, ii))
 
 
-def _row_factors(L: Lines, acts: pd.DataFrame, A: dict[str, Text]) -> None:
+def _money_to_factor(L: Lines, pos: np.ndarray, per: View, ctx: Context, issues: list[Issue]) -> np.ndarray:
+    """Spend lines among ``pos`` converted to the currency their factor is per (``per``, a code per
+    line: kgCO2e/USD is per USD); returns a mask over ``pos`` of the lines left out for a missing rate."""
+    money = L["unit"].take(pos).lookup(_dimension, object) == "currency"
+    out = np.zeros(len(pos), dtype=bool)
+    if not money.any():
+        return out
+    k = np.flatnonzero(money)
+    per = per.take(k)
+    need = np.flatnonzero(~per.isna())
+    if len(need):
+        out[k[need]] = _to_currency(L, pos[k[need]], per.take(need), ctx, issues)
+    return out
+
+
+def _row_factors(L: Lines, acts: pd.DataFrame, A: dict[str, Text], ctx: Context, issues: list[Issue]) -> None:
     ev = _floats(acts["ef_value"])
     m = _pending(L) & ~np.isnan(ev) & ~A["ef_unit"].isna()
     if not m.any():
         return
     pos = np.flatnonzero(m)
+    per = A["ef_unit"].take(pos).map(lambda u: units.per_currency(u) if isinstance(u, str) else None)
+    pos = pos[~_money_to_factor(L, pos, per, ctx, issues)]
     bad = _apply_factor(L, pos, ev[pos], A["ef_unit"].take(pos), A["gas"].take(pos))
     L["precedence"].put(pos, "row")
     L["rule"].put(pos, "quantity × row factor")
@@ -472,7 +522,18 @@ def _row_factors(L: Lines, acts: pd.DataFrame, A: dict[str, Text]) -> None:
     L["status"].put(pos[~bad], "computed")
 
 
-def _user_factors(L: Lines, ctx: Context) -> None:
+def _fits(u: Any, unit: str, value_unit: str) -> int:
+    """Whether a user factor (per ``unit``, in ``value_unit``) fits an activity in ``u``: 1 as it is,
+    2 after converting its money to the factor's currency, 0 not at all."""
+    if units.convertible(u, unit) and _product(value_unit, u)[0] is not None:
+        return 1
+    cu, cf = (_currency_of(x) if isinstance(x, str) else None for x in (u, unit))
+    if cu is not None and cf is not None and cu[0] != cf[0] and _product(value_unit, cf[0])[0] is not None:
+        return 2
+    return 0
+
+
+def _user_factors(L: Lines, ctx: Context, issues: list[Issue]) -> None:
     """The inventory's factors table. Each distinct (activity, unit) is resolved once: the factor
     rows that fit it, one per gas (the one stated in the row's own unit, else the first by id)."""
     uf = ctx.user_factors.reset_index(drop=True)
@@ -490,14 +551,14 @@ def _user_factors(L: Lines, ctx: Context) -> None:
         if g is None:
             chosen.append([])
             continue
-        fits = [units.convertible(u, str(fu)) and _product(str(vu), u)[0] is not None
-                for fu, vu in zip(g["unit"], g["value_unit"], strict=True)]
-        cand = g.loc[fits]
+        fits = np.array([_fits(u, str(fu), str(vu)) for fu, vu in zip(g["unit"], g["value_unit"], strict=True)])
+        cand = g.loc[fits > 0]
         if cand.empty:
             chosen.append([])
             continue
-        cand = cand.assign(_exact=(cand["unit"].astype(str) != u).astype(int))
-        cand = cand.sort_values(["gas", "_exact", "factor_id"], kind="stable").drop_duplicates("gas")
+        # a factor in the spend's own currency before one that needs a rate, then one in the row's own unit
+        cand = cand.assign(_fx=(fits[fits > 0] == 2).astype(int), _exact=(cand["unit"].astype(str) != u).astype(int))
+        cand = cand.sort_values(["gas", "_fx", "_exact", "factor_id"], kind="stable").drop_duplicates("gas")
         chosen.append([int(i) for i in cand.index])
     count = np.array([len(c) for c in chosen] or [0], dtype=np.int64)
     hit = count[codes] > 0
@@ -507,6 +568,14 @@ def _user_factors(L: Lines, ctx: Context) -> None:
     pc = codes[hit]                      # their pair
     first = np.array([c[0] if c else -1 for c in chosen], dtype=np.int64)
     f0 = first[pc]                       # each line's first factor row
+    # spend in the currency of its factor (a line whose rate is missing is left out)
+    per = Text.of(uf["unit"].astype(str)).take(f0).map(lambda u: (_currency_of(u) or (None,))[0])
+    lost = _money_to_factor(L, sel, per, ctx, issues)
+    if lost.any():
+        keep = ~lost
+        sel, pc, f0 = sel[keep], pc[keep], f0[keep]
+        if not len(sel):
+            return
     _deflate(L, sel, uf["year"].to_numpy(dtype=object)[f0], ctx)
     single = int(count[np.unique(pc)].max()) == 1   # the usual case: one factor row per line
     # one row per (line, factor): lines in row order, each line's factors in their order
@@ -947,9 +1016,9 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
                                           "scope3_category", "verified") if acts[c].dtype == object)
     # the activity columns the calculation reads as text, each factorised once
     A = {c: Text.of(acts[c]) for c in ("ef_unit", "ef_source", "gas", "ncv_unit")}
-    _spend(L, ctx, issues)
-    _row_factors(L, acts, A)
-    _user_factors(L, ctx)
+    _spend(L, ctx)
+    _row_factors(L, acts, A, ctx, issues)
+    _user_factors(L, ctx, issues)
     _combustion(L, acts, ctx, A)
     _process(L, ctx)
     _fugitive(L, ctx, A)

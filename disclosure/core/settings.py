@@ -303,11 +303,13 @@ class Options(Section):
         "cn-fuel-gbt32150", "设施未指定核算依据时所用的燃料参数数据集",
         "the fuel parameter dataset of facilities that name no accounting basis")
     currency_rates: Annotated[dict[Annotated[str, CURRENCY], Annotated[float, POSITIVE]], MAPPING] = setting(
-        {}, "外币汇率：货币: 1 单位外币折合的列报货币（如 USD: 7.1）",
-        "exchange rates: currency: the presentation currency per unit (e.g. USD: 7.1)", example="USD")
+        {}, "外币汇率：货币: 1 单位外币折合的列报货币（如 USD: 7.1）；支出按其排放因子的货币换算",
+        "exchange rates: currency: the presentation currency per unit (e.g. USD: 7.1); spend is converted "
+        "to the currency of its factor", example="USD")
     price_index: Annotated[dict[Annotated[int, YEAR], Annotated[float, POSITIVE]], MAPPING] = setting(
-        {}, "价格指数：年份: 指数值，用于把支出折算到排放因子的价格年份",
-        "price index: year: index value, to deflate spend to the price year of its factor", example="2020")
+        {}, "价格指数：年份: 指数值，用于把支出（先换算为排放因子的货币）折算到排放因子的价格年份",
+        "price index: year: index value, to deflate spend (first converted to its factor's currency) to the "
+        "price year of its factor", example="2020")
     scope3_exclusions: Annotated[dict[Annotated[int, CATEGORY], Text], MAPPING] = setting(
         {}, "未纳入范围三的类别及原因：类别: 原因（“中文 / English”）",
         "Scope 3 categories left out, and why: category: reason (\"中文 / English\")", example="8")

@@ -271,6 +271,28 @@ def lookup(text: str) -> UnitInfo | None:
     return UnitInfo(norm, q.units, dimension_name(q.units))
 
 
+def currency_of(text: str) -> tuple[str, float] | None:
+    """The currency of a money unit (its ISO 4217 code) and how many of it one unit is:
+    ``万元`` → ("CNY", 10000), ``USD`` → ("USD", 1); None for anything else."""
+    info = lookup(text) if isinstance(text, str) else None
+    if info is None or info.dimension != "currency":
+        return None
+    code = next(iter(info.unit.dimensionality))[len("[currency_"):-1]
+    return code, factor(text, code)
+
+
+def per_currency(text: str) -> str | None:
+    """The currency a factor is per (``kgCO2e/USD`` → "USD", ``tCO2e/万元`` → "CNY"), else None."""
+    info = lookup(text) if isinstance(text, str) else None
+    if info is None:
+        return None
+    dims = info.unit.dimensionality
+    money = [k for k in dims if k.startswith("[currency_")]
+    if len(money) != 1 or dims[money[0]] != -1:
+        return None
+    return money[0][len("[currency_"):-1]
+
+
 def times(a: str, b: str) -> str:
     """The spelling of the product of two unit spellings, each read as :func:`lookup` reads it
     alone (so that ``T``, the tonne of an ERP export, stays a tonne inside ``(GJ/t)*(T)``)."""
