@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core import units
+from ..core import sectors, units
 from ..core.issues import Issue, Location, issue
 from ..core.settings import Settings
 from ..factors import FactorLibrary, normalise_gas
@@ -40,7 +40,8 @@ class Context:
     reporting_year: int
     gwp: pd.Series                       # normalised gas → GWP100 of the report's set
     gwp_group: dict[str, str]            # normalised gas → CO2/CH4/N2O/HFCs/PFCs/SF6/NF3
-    facilities: pd.DataFrame             # facility_id → entity, province, region, basis, boundary share
+    facilities: pd.DataFrame             # facility_id → entity, province, region, basis, boundary share,
+    #                                      sector and its stationary CH4/N2O source category (non_co2_use)
     fuels: dict[str, pd.DataFrame]       # basis dataset id → fuel parameters indexed by fuel id
     fuel_alias: dict[str, dict[str, str]]
     default_basis: str
@@ -97,8 +98,14 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
 
     # boundary
     ents = boundary(entities, settings.consolidation)
-    fac = facilities[["facility_id", "entity_id", "name", "province_name", "grid_region", "basis"]].merge(
+    fac = facilities[["facility_id", "entity_id", "name", "province_name", "grid_region", "basis", "sector"]].merge(
         ents.rename(columns={"name": "entity_name"}), on="entity_id", how="left")
+    # the source category of each facility's stationary combustion (IPCC 2006 Vol. 2 Tables 2.2 and
+    # 2.3): from its sector, else the setting's default (recorded: non_co2_by_default)
+    cat = fac["sector"].map(lambda x: sectors.ipcc_category(x) if isinstance(x, str) else None)
+    known = cat.isin(("energy_industries", "manufacturing"))
+    fac["non_co2_use"] = cat.where(known, settings.options.combustion_sector_default)
+    fac["non_co2_by_default"] = ~known
 
     # fuels: every fuel dataset is a possible basis; the default is set A unless options say otherwise
     fuels, fuel_alias = {}, {}

@@ -55,7 +55,7 @@ FLAGS = ("verified", "grid_fallback")              # int8: -1 missing, 0 False, 
 # their missing values were None (not NaN) in the trace, and are so in issues
 _COMPUTED_TEXT = frozenset({"sheet", "reason", "rule", "precedence", "factor_dataset", "factor_id",
                             "factor_unit", "factor_source", "converted_unit", "density_unit", "density_dataset",
-                            "ncv_unit", "grid_level", "gas_other"})
+                            "ncv_unit", "non_co2_table", "grid_level", "gas_other"})
 
 
 def _missing(v: Any) -> bool:
@@ -757,33 +757,51 @@ def _combustion(L: Lines, acts: pd.DataFrame, ctx: Context, A: dict[str, Text]) 
         L["factor_id"].put(nd, fuel.take(np.flatnonzero(no_density & ~ok)))
         L["status"].put(nd, "excluded")
         L["reason"].put(nd, "no-density")
-    # CH4 and N2O from combustion, IPCC defaults per unit of energy, when the basis includes them
+    # CH4 and N2O from combustion, IPCC defaults per unit of energy, when the basis includes them:
+    # mobile lines the mobile rows; stationary lines the rows of their facility's source category
+    # (Table 2.2 energy industries, Table 2.3 manufacturing), else a dataset's rows for any
+    # stationary use; the table applied is recorded on the line
     if ctx.non_co2 is not None and ok.any():
         mobile = L["source"].take(oki).eq("mobile_combustion")
-        use = View(np.where(mobile, 0, 1).astype(np.int32), ["mobile", "stationary"])
+        uses = ctx.facilities.set_index("facility_id")["non_co2_use"]
+        by_fac = L["facility_id"].take(oki).map(lambda f: _map_one(uses, f))
+        use = View(np.zeros(len(oki), dtype=np.int32), ["mobile"]).where(mobile, by_fac.fillna(
+            View(np.zeros(len(oki), dtype=np.int32), ["stationary"])))
         ccodes, combos = _pairs(use, fuel.take(k))
-        look = pd.DataFrame({"_c": range(len(combos)), "use": [u for u, _ in combos],
-                             "fuel": [f if not _missing(f) else np.nan for _, f in combos]})
-        j = look.merge(ctx.non_co2[["use", "fuel", "gas", "kg_per_gj"]], on=["use", "fuel"], how="inner")
-        # per combination and column, the factor assigned last (gases in order, rows in order)
-        kg = {"t_CH4": np.full(len(combos), np.nan), "t_N2O": np.full(len(combos), np.nan)}
-        for gas, g in j.groupby("gas"):
-            col = "t_CH4" if gas.upper().startswith("CH4") else "t_N2O"
-            kg[col][g["_c"].to_numpy()] = g["kg_per_gj"].to_numpy(dtype="float64")
+        found = [_non_co2(ctx.non_co2, u, f) for u, f in combos]
         gjk = gj[k]
-        for col, per in kg.items():
-            v = per[ccodes]
-            has = ~np.isnan(v)
+        for col, at in (("t_CH4", 0), ("t_N2O", 1)):
+            per = np.array([np.nan if r is None else r[at] for r in found] or [np.nan], dtype="float64")[ccodes]
+            has = ~np.isnan(per)
             if has.any():
-                L[col][oki[has]] = gjk[has] * v[has] / 1000.0
-        if not j.empty:
-            matched = np.zeros(len(combos), dtype=bool)
-            matched[j["_c"].to_numpy()] = True
-            ji = oki[matched[ccodes]]
+                L[col][oki[has]] = gjk[has] * per[has] / 1000.0
+        matched = np.array([r is not None for r in found] or [False], dtype=bool)[ccodes]
+        if matched.any():
+            ji = oki[matched]
+            pick = View(ccodes[matched].astype(np.int32), list(range(len(combos))))
             L["rule"].put(ji, L["rule"].take(ji).map(lambda r: f"{r}; CH4, N2O = energy × IPCC default"))
-            ds = ctx.non_co2["dataset"].iloc[0]
-            L["factor_dataset"].put(ji, L["factor_dataset"].take(ji).map(
-                lambda d: np.nan if _missing(d) else str(d) + " + " + ds))
+            L["factor_dataset"].put(ji, _joined(L["factor_dataset"].take(ji), pick.map(lambda c: found[c][2])))
+            L["non_co2_table"].put(ji, pick.map(lambda c: found[c][3] or None))
+
+
+def _non_co2(rows: pd.DataFrame, use: Any, fuel: Any) -> tuple[float, float, str, str] | None:
+    """The CH4 and N2O defaults (kg/GJ; NaN where a gas has none) of a fuel for a use, with the
+    dataset and the table they come from, or None. A stationary source category (energy_industries,
+    manufacturing) falls back to a dataset's rows for any stationary use; of several rows for a gas,
+    the last one counts."""
+    if _missing(use) or _missing(fuel):
+        return None
+    for u in (use, "stationary") if use in ("energy_industries", "manufacturing") else (use,):
+        r = rows.loc[(rows["use"] == u) & (rows["fuel"] == fuel)]
+        if r.empty:
+            continue
+        gas = r["gas"].str.upper()
+        ch4, n2o = r.loc[gas.str.startswith("CH4")], r.loc[~gas.str.startswith("CH4")]
+        last = r.iloc[-1]
+        return (float(ch4["kg_per_gj"].iloc[-1]) if len(ch4) else np.nan,
+                float(n2o["kg_per_gj"].iloc[-1]) if len(n2o) else np.nan,
+                str(last["dataset"]), str(last.get("table", "") or ""))
+    return None
 
 
 def _joined(a: View, b: View) -> View:

@@ -222,6 +222,7 @@ CONSOLIDATION = ("operational_control", "financial_control", "equity_share")
 GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
 GRID_LEVELS = ("province", "region", "national")
 LANGUAGES = ("zh-CN", "en")
+COMBUSTION_SECTORS = ("energy_industries", "manufacturing")    # vocabulary: combustion_sector
 
 # types of the model's fields: the kind of each value, and of each key and value of a mapping
 Text = Annotated[str, TEXT]
@@ -295,6 +296,11 @@ class Options(Section):
     combustion_non_co2: Annotated[bool, BOOL] = setting(
         True, "燃烧排放是否计入 CH4 和 N2O（IPCC 2006 缺省值）",
         "whether combustion counts CH4 and N2O (IPCC 2006 defaults)")
+    combustion_sector_default: Annotated[str, choice(*COMBUSTION_SECTORS)] = setting(
+        "manufacturing", "行业未写明属于能源工业（表2.2）还是制造业和建筑业（表2.3）的设施，其固定燃烧 CH4、N2O 缺省值"
+        "所用的 IPCC 2006 第2卷表",
+        "the IPCC 2006 Vol. 2 table of stationary CH4 and N2O defaults for a facility whose sector does not say "
+        "energy industries (Table 2.2) or manufacturing industries and construction (Table 2.3)")
     category15_investees: Annotated[bool, BOOL] = setting(
         False, "控制权法下，是否把未纳入边界的被投资方按持股比例计入范围三类别 15",
         "under a control approach, whether investees outside the boundary count in Scope 3 category 15 "
@@ -635,7 +641,7 @@ def settings_table(lang: str = "en") -> str:
 
 
 __all__ = [
-    "CONSOLIDATION", "GRID_LEVELS", "GWP_SETS", "LANGUAGES", "Entity", "Factors", "Kind", "Options",
+    "COMBUSTION_SECTORS", "CONSOLIDATION", "GRID_LEVELS", "GWP_SETS", "LANGUAGES", "Entity", "Factors", "Kind", "Options",
     "Output", "Period", "Revenue", "SettingInfo", "Settings", "Xbrl", "catalogue", "check_identifier", "hint",
     "info", "read_settings", "resolve_path", "settings_table", "uscc_check_char",
 ]

@@ -54,6 +54,11 @@ class Schema:
     columns: dict[str, str]
     key: tuple[str, ...]
     allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    optional: tuple[str, ...] = ()   # trailing columns a file may leave out (read as empty)
+
+    def accepts(self, columns: Sequence[str]) -> bool:
+        full = list(self.columns)
+        return list(columns) in (full, [c for c in full if c not in self.optional])
 
 
 SCHEMAS: dict[str, Schema] = {
@@ -66,9 +71,13 @@ SCHEMAS: dict[str, Schema] = {
         {"fuel": TEXT, "name_zh": TEXT, "aliases": OPTIONAL_TEXT, "ncv": NUMBER, "ncv_unit": UNIT,
          "carbon_content": NUMBER, "carbon_content_unit": UNIT, "oxidation_rate": FRACTION},
         ("fuel",)),
+    # use: mobile, stationary (any facility), or stationary by the facility's source category
+    # (energy_industries, manufacturing: core/sectors.py); table: the table of the source it cites
     "combustion_non_co2": Schema(
-        {"use": TEXT, "fuel": TEXT, "gas": TEXT, "value": NUMBER, "unit": UNIT},
-        ("use", "fuel", "gas"), {"use": ("stationary", "mobile"), "gas": ("CH4", "N2O")}),
+        {"use": TEXT, "fuel": TEXT, "gas": TEXT, "value": NUMBER, "unit": UNIT, "table": OPTIONAL_TEXT},
+        ("use", "fuel", "gas"),
+        {"use": ("stationary", "mobile", "energy_industries", "manufacturing"), "gas": ("CH4", "N2O")},
+        optional=("table",)),
     "grid": Schema(
         {"level": TEXT, "region": TEXT, "variant": TEXT, "value": NUMBER, "unit": UNIT},
         ("level", "region", "variant"), {"level": GRID_LEVELS, "variant": GRID_VARIANTS}),
@@ -321,24 +330,29 @@ def read_dataset(name: str, data: bytes, path: str = "") -> tuple[Dataset | None
     issues: list[Issue] = []
     if name != f"{meta.id}@{meta.version}.yaml":
         issues.append(_invalid(where, f"the file name must be {meta.id}@{meta.version}.yaml"))
-    if list(meta.columns) != list(schema.columns):
+    if not schema.accepts(meta.columns):
+        optional = f" (the last, {', '.join(schema.optional)}, may be left out)" if schema.optional else ""
         issues.append(_invalid(where, f"columns must be [{', '.join(schema.columns)}] for kind "
-                                      f"{meta.kind}, not [{', '.join(meta.columns)}]"))
+                                      f"{meta.kind}{optional}, not [{', '.join(meta.columns)}]"))
         return None, issues
     if not isinstance(rows, list) or not rows:
         return None, [*issues, _invalid(where, "'rows' must be a non-empty list")]
 
+    given = list(meta.columns)
     cells: dict[str, list[Any]] = {c: [] for c in schema.columns}
     for n, row in enumerate(rows, start=1):
-        if not isinstance(row, list) or len(row) != len(schema.columns):
+        if not isinstance(row, list) or len(row) != len(given):
             issues.append(_invalid(Location(file=name, row=n),
-                                   f"a row must be a list of {len(schema.columns)} values"))
+                                   f"a row must be a list of {len(given)} values"))
             continue
-        for (column, kind), value in zip(schema.columns.items(), row, strict=True):
-            problem = _check_cell(kind, value, schema.allowed.get(column))
+        for column, value in zip(given, row, strict=True):
+            problem = _check_cell(schema.columns[column], value, schema.allowed.get(column))
             if problem is not None:
                 issues.append(problem.at(Location(file=name, row=n, column=column)))
             cells[column].append(value)
+        for column in schema.columns:
+            if column not in given:
+                cells[column].append(None)
     if issues:
         return None, issues
 
