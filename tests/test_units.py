@@ -349,3 +349,79 @@ def test_a_density_must_be_a_mass_per_volume(tmp_path: Path) -> None:
     assert lib.get("fuel-density-bp", "9") is None
     assert [(i.code, i.location.row, i.location.column) for i in issues] == [
         ("factor-dataset-invalid", 1, "unit")]
+
+
+# --- output units for intensity: items and area, shown with their significant digits -----------------
+
+def test_intensity_per_item_and_per_square_metre(tmp_path: Path) -> None:
+    coal = """
+        record_id,facility_id,source,activity,quantity,unit
+        C1,F1,stationary_combustion,原煤,1000,t
+        E1,F1,purchased_electricity,电网电力,1000,MWh
+    """
+    for unit in ("件", "m2", "平方米", "台"):
+        comp = run(tmp_path / unit, coal, report={"output": {"value": 2_000_000, "unit": unit}})
+        po = comp.results["intensity"]["per_output"]
+        t = comp.results["totals"]["scope1_2_location"]
+        assert (po["unit"], po["output_unit"]) == (f"tCO2e/{unit}", unit)
+        assert po["scope1_2_location"] == pytest.approx(t / 2_000_000)
+
+
+def test_small_intensities_keep_four_significant_digits() -> None:
+    """The rounding policy (one for XBRL and Word): 4 decimals, more below 0.001 so that four
+    significant digits show; larger figures as before."""
+    from disclosure.export.numbers import decimals, fmt, rounded
+
+    assert (fmt(0.789104570628529, "intensity"), decimals("intensity", 0.7891)) == ("0.7891", 4)
+    assert fmt(681.9422215308275, "intensity") == "681.9422"
+    assert (fmt(0.000132713, "intensity"), decimals("intensity", 0.000132713)) == ("0.0001327", 7)
+    assert format(rounded(0.0000012345, "intensity"), "f") == "0.000001235"
+    assert decimals("intensity", 1e-20) == 12 and decimals("intensity", 0.0) == 4
+    assert decimals("emissions", 0.0001) == 2          # other kinds keep theirs
+
+
+def test_output_measures_of_area_spellings() -> None:
+    from disclosure.export.xbrl.facts import output_measure
+
+    assert {u: output_measure(u) for u in ("m2", "m²", "平方米", "吨", "升")} == {
+        "m2": "utr:m2", "m²": "utr:m2", "平方米": "utr:m2", "吨": "utr:t", "升": "utr:l"}
+    assert output_measure("件").endswith(":件")        # no UTR measure for items: the extension's
+
+
+def test_an_intensity_per_item_validates_in_xbrl(tmp_path: Path) -> None:
+    """The demo with its output in 件 (25 billion precast pieces): the intensity is 0.0001327
+    tCO2e/件 (decimals 7), and Arelle validates the instance against the IFRS taxonomy clean."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from disclosure.cli import app
+    from disclosure.export.xbrl import taxonomy
+
+    repo = Path(__file__).resolve().parents[1]
+    ifrs = taxonomy.shared_ifrs_package(repo)
+    if not ifrs.is_file():
+        pytest.skip(f"the IFRS taxonomy package is missing: {ifrs}")
+    inv = tmp_path / "inv"
+    shutil.copytree(repo / "fixtures" / "demo-group", inv)
+    text = (inv / "report.yaml").read_text(encoding="utf-8")
+    old = "output: {value: 4200000, unit: t, label_zh: 水泥熟料及水泥产品, label_en: cement and clinker products}"
+    assert old in text
+    (inv / "report.yaml").write_text(text.replace(old, "output: {value: 25000000000, unit: 件, "
+                                                       "label_zh: 预制构件, label_en: precast components}"),
+                                     encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(app, ["compute", str(inv), "--out", str(tmp_path / "res")])
+    assert res.exit_code == 0, res.output
+    results = json.loads((tmp_path / "res" / "results.json").read_text(encoding="utf-8"))
+    value = results["intensity"]["per_output"]["scope1_2_location"]
+    assert value == pytest.approx(results["totals"]["scope1_2_location"] / 25e9)
+    res = runner.invoke(app, ["xbrl", str(tmp_path / "res"), "--out", str(tmp_path / "x"), "--ifrs-package", str(ifrs),
+                              "--require-valid", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "x" / "validation.json").read_text(encoding="utf-8"))
+    assert (report["validated"], report["errors"], report["warnings"], report["inconsistencies"]) == (True, 0, 0, 0)
+    (xbrl,) = (tmp_path / "x").glob("*.xbrl")
+    instance = xbrl.read_text(encoding="utf-8")
+    assert 'decimals="7"' in instance and ">0.0001327<" in instance and "u_tCO2e_per_件" in instance

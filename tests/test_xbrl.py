@@ -28,7 +28,7 @@ from disclosure import compute, load_inventory
 from disclosure.cli import app
 from disclosure.core.issues import Severity
 from disclosure.engines.inprocess import write_outputs
-from disclosure.export.numbers import DECIMALS, fmt, rounded
+from disclosure.export.numbers import decimals, fmt, rounded
 from disclosure.export.xbrl import checks, export_xbrl, taxonomy
 from disclosure.export.xbrl.facts import build_facts, resolve
 from disclosure.export.xbrl.inline import IX
@@ -157,7 +157,7 @@ def test_decimals_and_digits_follow_the_rounding_policy(results, validated) -> N
     for i, f in enumerate(fs.facts):
         if not f.numeric:
             continue
-        assert f.decimals == DECIMALS[f.kind] - f.raw_scale
+        assert f.decimals == decimals(f.kind, resolve(results, f.source)) - f.raw_scale
         el = shown[f"f{i + 1}"]
         assert el.get("decimals") == str(f.decimals)
         raw = resolve(results, f.source)
