@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -438,10 +439,62 @@ def test_charts_are_deterministic_and_use_a_cjk_font_list() -> None:
     assert a == charts.hbar(["范围一", "范围二"], [3.0, 1.0], ["3.00", "1.00"], "排放量（tCO₂e）")
     assert a.startswith(b"\x89PNG") and b"Software" not in a
     families = charts.font_families()
-    assert families[-1] == "DejaVu Sans"
+    assert families[0] == charts.FONT_FAMILY and families[-1] == "DejaVu Sans"
     if shutil.which("fc-list") and "Noto Sans CJK SC" in subprocess.run(
             ["fc-list", ":", "family"], capture_output=True, text=True).stdout:
-        assert families[0] == "Noto Sans CJK SC"
+        assert families[1] == "Noto Sans CJK SC"   # for a character outside the package's subset
+
+
+# run in a fresh interpreter with a fresh matplotlib cache, the font manager limited to matplotlib's own
+# fonts (DejaVu: no CJK), as on a server without CJK fonts; prints what a test needs as JSON
+_NO_SYSTEM_FONTS = r"""
+import json, sys, warnings
+import numpy as np
+from matplotlib import font_manager
+fm = font_manager.fontManager
+fm.ttflist = [f for f in fm.ttflist if "mpl-data" in f.fname]
+assert not any("CJK" in f.name for f in fm.ttflist)
+from disclosure.export.word import charts
+from matplotlib.ft2font import FT2Font
+import io
+from PIL import Image
+
+def png(labels):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        data = charts.hbar(labels, [3.0, 1.0], ["3.00", "1.00"], "排放量（tCO₂e）")
+    return data, [str(x.message) for x in w]
+
+a, wa = png(["范围一", "范围二"])
+b, wb = png(["外购电力", "固定燃烧"])
+img = lambda d: np.asarray(Image.open(io.BytesIO(d)).convert("L"))
+ia, ib = img(a), img(b)
+left = slice(0, ia.shape[1] // 5)          # the y tick labels' column
+font = FT2Font(str(charts.FONT))
+print(json.dumps({
+    "families": list(charts.font_families()),
+    "found": font_manager.findfont(font_manager.FontProperties(family=charts.font_families()[0])),
+    "warnings": wa + wb,
+    "dark_a": int((ia[:, left] < 128).sum()), "same_size": ia.shape == ib.shape,
+    "labels_differ": bool(ia.shape == ib.shape and (ia[:, left] != ib[:, left]).any()),
+    "missing": [c for c in "范围一二外购电力固定燃烧排放量（）氢氟碳化物六氟化硫" if font.get_char_index(ord(c)) == 0],
+}))
+"""
+
+
+def test_charts_have_cjk_glyphs_with_the_system_fonts_hidden(tmp_path: Path) -> None:
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    res = subprocess.run([sys.executable, "-c", _NO_SYSTEM_FONTS], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["families"] == [charts.FONT_FAMILY, "DejaVu Sans"]
+    assert Path(got["found"]) == charts.FONT      # from the package, not the system
+    assert not [w for w in got["warnings"] if "missing from" in w], got["warnings"]
+    assert got["missing"] == []                  # (the ₂ of tCO₂e comes from DejaVu, without a warning)
+    assert got["dark_a"] > 200                   # the labels are drawn ...
+    assert got["labels_differ"]                  # ... as glyphs: two boxes of tofu would look the same
+    assert charts.FONT.stat().st_size < 2_000_000
 
 
 def test_the_report_has_its_charts(zh_doc: Any) -> None:
