@@ -269,10 +269,8 @@ def test_the_contents_refer_to_the_headings_by_page(reports: dict[str, Path], pr
             assert anchor == mark and mark.startswith(base.BOOKMARK_PREFIX)
             assert marks[mark] == [(f"Heading {level}", text.removesuffix("\t"))], (name, mark)
         assert len({b.get(qn("w:id")) for b in doc.element.body.iter(qn("w:bookmarkStart"))}) == len(marks)
-        settings = doc.settings.element
-        update = settings.find(qn("w:updateFields"))
-        assert update is not None and update.get(qn("w:val")) == "true"
-        assert update.getnext().tag == qn("w:compat")                  # where the settings schema puts it
+        # the base template's own page references make Word ask nothing on opening
+        assert doc.settings.element.find(qn("w:updateFields")) is None, name
     zh = contents(Document(str(reports["zh-CN"])))
     i = [mark for _, _, mark, _ in zh].index(base.BOOKMARK_PREFIX + "h_metrics")
     assert zh[i][:2] == (1, ZH["h_metrics"] + "\t")
@@ -896,7 +894,9 @@ def test_a_company_template_with_its_own_contents_field(results_dir: Path, tmp_p
     doc.save(str(tpl))
     out = Document(str(render(results_dir, tmp_path / "out.docx", "en", tpl)))
     assert out.paragraphs[0].text == "Climate-related Disclosures 2025" + EN["contents"]
-    assert out.settings.element.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+    update = out.settings.element.find(qn("w:updateFields"))
+    assert update.get(qn("w:val")) == "true"
+    assert update.getnext().tag == qn("w:compat")                  # where the settings schema puts it
     # a template that says not to is left as it says
     doc.settings.element.find(qn("w:compat")).addprevious(parse_xml(f'<w:updateFields {nsdecls("w")} w:val="false"/>'))
     doc.save(str(tpl))
@@ -1026,3 +1026,58 @@ def test_demo_disclosures_yaml_is_written_by_the_fixture_script() -> None:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert text == mod.DISCLOSURES_YAML
+
+
+def test_no_machine_strings_in_the_rendered_pages(pages: dict[str, list[str]], results: dict[str, Any]) -> None:
+    """What a CFO signs names datasets by their titles, never by the tool's ids, versions written
+    ``@``, file names or the trace's ``inventory:`` references — in either language, with or without
+    the prior year."""
+    ids = sorted({str(x["id"]) for x in results["factor_datasets"]}, key=len, reverse=True)
+    machine = re.compile("|".join([r"@", r"\.yaml\b", r"inventory:", r"\.csv\b", r"\.parquet\b",
+                                   *[re.escape(i) for i in ids]]))
+    for name, text in pages.items():
+        flat = "".join(text)
+        # a dataset id may be cut at a hyphen at the end of a line: read the lines joined too
+        joined = re.sub(r"-\s*\n\s*", "-", flat)
+        found = sorted({m.group(0) for m in machine.finditer(flat)} | {m.group(0) for m in machine.finditer(joined)})
+        assert not found, (name, found)
+    # the stamp of the tool is not on the cover (options.tool_stamp is off by default)
+    assert "disclosure 0.1.0" not in pages["zh-CN"][0] and ZH["cover_generated"].split("{")[0] not in pages["zh-CN"][0]
+    # category 3's derivation names the two datasets by their titles
+    titles = {x["id"]: x["title_zh"] for x in results["factor_datasets"]}
+    method = _flat("".join(pages["zh-CN"]))
+    assert _flat(titles["cn-electricity-footprint-2023"]) in method and _flat(titles["cn-grid-2023"]) in method
+
+
+def test_the_contents_fit_one_page_and_word_is_not_asked_to_update(pages: dict[str, list[str]],
+                                                                   reports: dict[str, Path]) -> None:
+    for lang in ("zh-CN", "en"):
+        texts_ = ZH if lang == "zh-CN" else EN
+        contents_page = next(i for i, p in enumerate(pages[lang]) if _flat(texts_["contents"]) in _flat(p))
+        # the next page opens chapter 1: no spill page of a few entries
+        assert _flat(texts_["h_about"]) in _flat(pages[lang][contents_page + 1].split("\n", 3)[-1][:400]), lang
+        assert Document(str(reports[lang])).settings.element.find(qn("w:updateFields")) is None
+
+
+def test_a_company_without_biomass_says_so_in_one_sentence(results_dir: Path, zh_doc: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "no-biomass"
+    shutil.copytree(results_dir, folder)
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    data["totals"]["biogenic_co2"] = 0.0
+    (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    doc = Document(str(render(folder, tmp_path / "r.docx", "zh-CN")))
+    assert ZH["biogenic_none"] in [p.text for p in doc.paragraphs]
+    assert not [c for c in captions(doc) if cap(c) == cap(ZH["cap_biogenic"])]
+    # the table after it takes its number: no gap
+    number = {cap(c): c.split(" ")[1] for c in captions(zh_doc)}
+    assert {cap(c): c.split(" ")[1] for c in captions(doc)}[cap(ZH["cap_intensity"])] == number[cap(ZH["cap_biogenic"])]
+
+
+def test_the_tool_stamp_only_where_asked(results_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "stamped"
+    shutil.copytree(results_dir, folder)
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    data["settings"]["tool_stamp"] = True
+    (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    doc = Document(str(render(folder, tmp_path / "r.docx", "zh-CN")))
+    assert ZH["cover_generated"].format(version=data["tool"]["version"]) in [p.text for p in doc.paragraphs]
