@@ -287,7 +287,7 @@ def _write_frame_fast(ws: Any, frame: pd.DataFrame, header_fmt: Any, formats: di
 # settings model, core/settings.py): (English, 中文)
 APPLIED = {
     "reporting_year": ("reporting year", "报告年度"),
-    "residual_factor": ("residual factor of the market-based method (tCO2/MWh)", "基于市场法的剩余电量排放因子（tCO2/MWh）"),
+    "residual_factor": ("residual factor of the market-based method (tCO2/MWh)", "基于市场的剩余电量排放因子（tCO2/MWh）"),
     "residual_factor_basis": ("basis of the residual factor", "剩余电量排放因子的依据"),
     "category3_electricity": ("category 3 upstream electricity factor, as derived", "范围三类别 3 上游电力因子的推导"),
     "precedence": ("factor precedence, highest first", "排放因子优先级（由高到低）"),
