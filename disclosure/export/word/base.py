@@ -508,10 +508,10 @@ def _metrics(w: _Writer) -> None:
     w.p("{{ m.scope2_p }}")
     w.tag("if m.instruments")
     w.table("cap_instruments", "r in m.instruments", [
-        ("t.col_instrument", "r.id", 3.5, False), ("t.col_instrument_type", "r.type", 1.9, False),
-        ("t.col_facility", "r.facility", 3.1, False), ("t.col_mwh", "r.mwh", 2.0, True),
-        ("t.col_mwh_used", "r.mwh_used", 2.0, True), ("t.col_factor", "r.factor", 1.8, True),
-        ("t.col_status", "r.status", 1.7, False)])
+        ("t.col_instrument", "r.id", 3.4, False), ("t.col_instrument_type", "r.type", 1.6, False),
+        ("t.col_facility", "r.facility", 2.7, False), ("t.col_mwh", "r.mwh", 2.1, True),
+        ("t.col_mwh_used", "r.mwh_used", 2.1, True), ("t.col_factor", "r.factor", 2.6, True),
+        ("t.col_status", "r.status", 1.5, False)])   # headers on two lines at most, ids on one
     w.tag("else")
     w.p("{{ t.instruments_none }}", "Note")
     w.tag("endif")
