@@ -20,7 +20,7 @@ from typing import Any
 from .compute import results as results_file
 from .compute import trace, years
 from .core import vocabulary as vocab
-from .core.issues import Issue, Severity, issue
+from .core.issues import ISSUES_FILE, Issue, Severity, issue, pack_entries, write_pack
 from .core.settings import Settings, resolve_path
 from .engines import inprocess
 from .export import manifest, workpapers
@@ -30,6 +30,10 @@ from .loader import load_inventory
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
 WORKPAPERS = "workpapers.xlsx"
+# where an issue of the run was found (issues.json ``stage``): the check (the loader and the
+# calculation, from the pack's copies: ``verify`` re-derives them), the factor library as found
+# when it was copied into the pack, the XBRL export (validation.json), the report (the base year)
+ISSUE_STAGES = ("check", "factors", "xbrl", "report")
 
 
 class ReportUsageError(Exception):
@@ -48,9 +52,18 @@ class ReportRun:
     xbrl_validated: bool = False
     problems: list[str] = field(default_factory=list)   # stage failures, one line each
     language: str = "zh-CN"                             # of the messages: report.yaml's
+    rows: dict[str, Any] | None = None                  # results.json ``rows``: what became of the activity rows
+
+    staged: list[tuple[str, Issue]] = field(default_factory=list)   # each issue with its stage (issues.json)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for i in self.issues if i.severity is severity)
+
+    def add(self, stage: str, issues: list[Issue]) -> None:
+        """Issues found at ``stage`` (one of ``ISSUE_STAGES``)."""
+        assert stage in ISSUE_STAGES, stage
+        self.issues += issues
+        self.staged += ((stage, i) for i in issues)
 
 
 def _copy_inventory(inventory: Path, dest: Path) -> Path:
@@ -114,6 +127,41 @@ def _library_copy(inv: Inventory, out: Path) -> list[Issue]:
     library, issues = load_library(dirs)
     copy_library(library, out / manifest.FACTORS)
     return issues
+
+
+_SUMMARY = {
+    "counts": {"zh-CN": "错误 {error} 个，警告 {warning} 个，提示 {notice} 个",
+               "en": "{error} errors, {warning} warnings, {notice} notices"},
+    "rows": {"zh-CN": "；活动数据 {read} 行：计入 {included} 行，边界外 {outside} 行，未计入 {left} 行",
+             "en": "; activity rows: {read} read, {included} counted, {outside} outside the boundary, {left} left out"},
+    "reasons": {"zh-CN": "（{reasons}）", "en": " ({reasons})"},
+}
+MAIN_REASONS = 5   # the reasons a summary names, the most frequent first
+
+
+def rows_summary(rows: dict[str, Any] | None, lang: str) -> str:
+    """What became of the activity rows, in one clause of the run's language: read, counted,
+    outside the boundary, left out, and the main reasons for leaving rows out (their codes)."""
+    if not rows:
+        return ""
+    k = "en" if lang == "en" else "zh-CN"
+    left = rows["excluded"] + rows["rejected"]
+    text = _SUMMARY["rows"][k].format(read=f"{rows['read']:,}", included=f"{rows['included']:,}",
+                                      outside=f"{rows['outside_boundary']:,}", left=f"{left:,}")
+    why = list(rows.get("left_out_by_reason", {}).items())
+    if why:
+        sep = ", " if k == "en" else "，"
+        named = sep.join(f"{code} {n:,}" for code, n in why[:MAIN_REASONS]) + (sep + "…" if len(why) > MAIN_REASONS else "")
+        text += _SUMMARY["reasons"][k].format(reasons=named)
+    return text
+
+
+def check_summary(issues: list[Issue], rows: dict[str, Any] | None, lang: str) -> str:
+    """The issues by severity, then the activity rows (``rows_summary``): what `check`, `compute` and
+    `report` close with."""
+    k = "en" if lang == "en" else "zh-CN"
+    counts = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
+    return _SUMMARY["counts"][k].format(**counts) + rows_summary(rows, lang)
 
 
 def _takes(setting: str) -> str | None:
@@ -210,7 +258,8 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
     run = ReportRun(final)
     t = time.perf_counter()
 
-    # 1 check
+    # 1 check: the inventory loaded and calculated, from the copies in the pack, nothing written yet
+    # (the check is the calculation itself: every issue it raises is found here)
     inv_path = _copy_inventory(inventory, out / manifest.INPUTS)
     if prior_results is not None:
         (out / manifest.PRIOR).mkdir()
@@ -221,19 +270,20 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         inv, issues = load_inventory(inv_path)
         settings = inv.settings
         run.language = settings.language
-        run.issues += issues
+        lib_issues = _library_copy(inv, out)
+        comp = inprocess.compute_pack(inv, prior_results, out / manifest.FACTORS)
+        run.add("check", issues + comp.issues)
+        run.add("factors", lib_issues)
+        run.rows = comp.results["rows"]
         run.seconds["check"] = time.perf_counter() - t
-        errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-        say("check", f"{errors} errors, {len(issues) - errors} warnings/notices")
-        if errors and not force:
+        say("check", check_summary(run.issues, run.rows, run.language))
+        if run.count(Severity.ERROR) and not force:
             shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
             run.stopped, run.exit_code = True, 1
             return run
 
-        # 2 compute, from the copies in the pack (the inventory as loaded for the check)
+        # 2 compute: the computation checked above, written
         t = time.perf_counter()
-        lib_issues = _library_copy(inv, out)
-        comp = inprocess.compute_pack(inv, prior_results, out / manifest.FACTORS)
         for p in inprocess.write_outputs(comp, out):
             run.paths[p.name] = p
     else:
@@ -241,17 +291,18 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
                                                                     chunk_rows, scheduler)
         run.language = settings.language
-        run.issues += issues
-        errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-        say("check", f"{errors} errors, {len(issues) - errors} warnings/notices (checked with the calculation)")
-        if comp is None:
-            run.issues += lib_issues
+        run.add("check", issues)
+        run.add("factors", lib_issues)
+        run.rows = comp.results["rows"] if comp is not None else None
+        say("check", check_summary(run.issues, run.rows, run.language) + " (checked with the calculation)")
+        if comp is None or (run.count(Severity.ERROR) and not force):
             shutil.rmtree(out)
             run.stopped, run.exit_code = True, 1
             return run
         for p in paths:
             run.paths[p.relative_to(out).as_posix()] = p
-    run.issues += lib_issues + comp.issues + base_year_issues(comp.results)
+    errors = run.count(Severity.ERROR)
+    run.add("report", base_year_issues(comp.results))
     run.results = comp.results
     run.seconds["compute"] = time.perf_counter() - t
     tt = comp.results["totals"]
@@ -265,7 +316,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
     # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
     configured = resolve_path(settings.xbrl.ifrs_package, inventory if inventory.is_dir() else inventory.parent)
     exp = export_xbrl(out, out, ifrs_package=ifrs_package, configured=configured)
-    run.issues += exp.issues
+    run.add("xbrl", exp.issues)
     run.xbrl_validated = exp.validated
     run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
     run.seconds["xbrl"] = time.perf_counter() - t
@@ -292,9 +343,11 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
             say("word", f"FAILED ({lang}): {e}")
     run.seconds["word"] = time.perf_counter() - t
 
-    # 5 workpapers
+    # 5 workpapers, and issues.json: every issue of the run
     t = time.perf_counter()
-    run.paths[WORKPAPERS] = workpapers.write_workpapers(out / WORKPAPERS, comp.trace, comp.results)
+    entries = pack_entries(run.staged)
+    run.paths[ISSUES_FILE] = write_pack(entries, out / ISSUES_FILE)
+    run.paths[WORKPAPERS] = workpapers.write_workpapers(out / WORKPAPERS, comp.trace, comp.results, entries)
     run.seconds["workpapers"] = time.perf_counter() - t
     say("workpapers", WORKPAPERS)
 

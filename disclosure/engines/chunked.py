@@ -207,12 +207,14 @@ class Progress:
 # --- checked chunks, kept typed for the second pass ---------------------------------------------------------
 
 def spill(td: TableData, path: Path) -> None:
-    """A checked chunk as typed, with its rejected flags (``_rejected``), so that the second pass
-    reads it back instead of parsing the input again (Parquet keeps every type as it was)."""
+    """A checked chunk as typed, with its rejected flags (``_rejected``) and their reasons
+    (``_reasons``), so that the second pass reads it back instead of parsing the input again
+    (Parquet keeps every type as it was)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    f = td.frame[[*ACTIVITIES.names, ROW]].assign(_rejected=td.rejected)
+    reasons = td.reasons if td.reasons is not None else np.full(len(td.frame), None, dtype=object)
+    f = td.frame[[*ACTIVITIES.names, ROW]].assign(_rejected=td.rejected, _reasons=pd.array(reasons, dtype="str"))
     pq.write_table(pa.Table.from_pandas(f, preserve_index=False), path)
 
 
@@ -220,7 +222,9 @@ def unspill(frame: pd.DataFrame, file: str, sheet: str | None) -> TableData:
     """A spilled chunk (as ``spill`` wrote it and pandas read it) as a table with rejected rows."""
     frame = frame.reset_index(drop=True)
     rejected = frame["_rejected"].to_numpy(dtype=bool)
-    return TableData("activities", frame.drop(columns="_rejected"), file, sheet, rejected=rejected)
+    reasons = frame["_reasons"].astype(object).where(frame["_reasons"].notna(), None).to_numpy(dtype=object)
+    return TableData("activities", frame.drop(columns=["_rejected", "_reasons"]), file, sheet, rejected=rejected,
+                     reasons=reasons if rejected.any() else None)
 
 
 # --- the chunked engine ----------------------------------------------------------------------------------
@@ -271,16 +275,16 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
         out.mkdir(parents=True, exist_ok=True)
         writer = trace.Writer(out, csv=checked.read <= CSV_TRACE_MAX_ROWS)
         parts: list[pd.DataFrame] = []
-        fallback: dict[str, Issue] = {}
+        grid: dict[str, calculation.GridUse] = {}
         bar = Progress("calculate", stream, progress)
         behind = Behind()
         try:
             for frame, (spilled, file, sheet, n) in ahead((pd.read_parquet(c[0]), c) for c in checked.chunks):
-                lines, l_issues, fb = calculation.trace_lines(unspill(frame, file, sheet), ctx)
+                lines, l_issues, uses = calculation.trace_lines(unspill(frame, file, sheet), ctx)
                 spilled.unlink()
                 calc += l_issues
-                for fid, notice in fb.items():
-                    fallback.setdefault(fid, notice)
+                for fid, use in uses.items():
+                    grid.setdefault(fid, use)
                 behind.submit(writer.write, lines)
                 parts.append(aggregate.partials(lines))
                 if len(parts) >= 32:
@@ -294,12 +298,12 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
         bar.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    calc += fallback.values()
     act = None
     if checked.files and source is not None:
         act = {"file": source.display, "sheet": source.sheet, "read": counts.read, "accepted": counts.accepted,
                "rejected": counts.rejected}
-    res = calculation.assemble(small, ctx, library, aggregate.combine(parts), instruments, inputs(small, act), calc)
+    res = calculation.assemble(small, ctx, library, aggregate.combine(parts), instruments, inputs(small, act), calc,
+                               grid)
     found += calc
     written = write_results(res, instruments, out)
     t_end = time.perf_counter()

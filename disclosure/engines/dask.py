@@ -125,9 +125,9 @@ def _spilled(path: str) -> pd.DataFrame:
 def _trace_piece(frame: pd.DataFrame, p: Piece, ctx: Context, folder: str) -> dict[str, Any]:
     """The same calculation as in-process on one partition; its trace written as one file."""
     td = chunked.unspill(frame, p.file.display, p.file.sheet)
-    lines, found, fallback = calculation.trace_lines(td, ctx)
+    lines, found, grid = calculation.trace_lines(td, ctx)
     trace.write_part(lines, trace.part_path(Path(folder), p.index))
-    return {"partials": aggregate.partials(lines), "issues": found, "fallback": fallback, "lines": len(lines)}
+    return {"partials": aggregate.partials(lines), "issues": found, "grid": grid, "lines": len(lines)}
 
 
 def _add(*series: pd.Series) -> pd.Series:
@@ -259,20 +259,20 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
     t_calc = time.perf_counter()
     bar.close()
     parts_f = _tree(client, [client.submit(_get, f, "partials", pure=False) for f in done], _combine)
-    small_results = client.gather([client.submit(_pick, f, "issues", "fallback", "lines", pure=False) for f in done])
-    fallback: dict[str, Issue] = {}
+    small_results = client.gather([client.submit(_pick, f, "issues", "grid", "lines", pure=False) for f in done])
+    grid: dict[str, calculation.GridUse] = {}
     n_lines = 0
-    for piece_issues, fb, n in small_results:
+    for piece_issues, uses, n in small_results:
         calc += piece_issues
-        for fid, notice in fb.items():
-            fallback.setdefault(fid, notice)
+        for fid, use in uses.items():
+            grid.setdefault(fid, use)
         n_lines += n
-    calc += fallback.values()
     act = None
     if files and source is not None:
         act = {"file": source.display, "sheet": source.sheet, "read": counts.read, "accepted": counts.accepted,
                "rejected": counts.rejected}
-    res = calculation.assemble(small, ctx, library, parts_f.result(), instruments, chunked.inputs(small, act), calc)
+    res = calculation.assemble(small, ctx, library, parts_f.result(), instruments, chunked.inputs(small, act), calc,
+                               grid)
     found += calc
     written = chunked.write_results(res, instruments, out)
     t_end = time.perf_counter()

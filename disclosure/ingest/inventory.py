@@ -31,6 +31,8 @@ class TableData:
     sheet: str | None = None
     extra_columns: tuple[str, ...] = ()
     rejected: np.ndarray | None = None   # bool per frame row (None: not yet checked)
+    reasons: np.ndarray | None = None    # per frame row: the codes of the errors that rejected it
+                                         # ("bad-number; unknown-unit"), None where accepted
 
     @property
     def accepted(self) -> pd.DataFrame:
