@@ -153,7 +153,7 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "boundary": _boundary(ctx),
         "scope2_instruments": _records(instruments.drop(columns=["row"], errors="ignore")),
         "factor_datasets": _datasets(aggregate.datasets_used(parts), ctx, library),
-        "methods": methods(parts, ctx, grid),
+        "methods": methods(parts, ctx, grid, summary["by_facility"]),
         "disclosures": inv.disclosures,  # passed through from disclosures.yaml for the exporters
         "inputs": inputs,
         "rows": row_counts(parts, inputs),
@@ -218,10 +218,13 @@ def row_counts(parts: pd.DataFrame, inputs: dict[str, dict[str, Any]]) -> dict[s
 COMBUSTION = ("stationary_combustion", "mobile_combustion")
 
 
-def methods(parts: pd.DataFrame, ctx: Context, grid: dict[str, GridUse]) -> list[dict[str, Any]]:
+def methods(parts: pd.DataFrame, ctx: Context, grid: dict[str, GridUse], by_facility: list[dict[str, Any]]
+            ) -> list[dict[str, Any]]:
     """Per facility, what its lines used: the fuel parameter datasets of its combustion lines
-    counted, and the grid factor its electricity took (level, value, dataset, fallback) with its
-    market-based factor. Facilities in id order; only those with such lines."""
+    counted, the grid factor its electricity took (level, value, dataset, fallback) with its
+    market-based factor, and whether its market-based Scope 2 is above its location-based (of
+    ``by_facility``, the facility sums). Facilities in id order; only those with such lines."""
+    sums = {f["facility_id"]: f for f in by_facility}
     p = parts
     comb = p.loc[p["status"].isin(["included", "outside_boundary"]) & p["source"].isin(COMBUSTION)
                  & p["factor_dataset"].notna()]
@@ -245,8 +248,18 @@ def methods(parts: pd.DataFrame, ctx: Context, grid: dict[str, GridUse]) -> list
             "grid_factor": u.value if u else None,
             "grid_dataset": u.dataset if u else None,
             "market_factor": None if m is None or pd.isna(m) else float(m),
+            "market_above_location": market_above_location(sums.get(fid)),
         })
     return out
+
+
+def market_above_location(f: dict[str, Any] | None) -> bool:
+    """Whether a facility's (or the group's) market-based Scope 2 is above its location-based one
+    (beyond the last digits of a float sum)."""
+    if not f:
+        return False
+    lb, mb = f.get("scope2_location") or 0.0, f.get("scope2_market") or 0.0
+    return lb > 0 and mb > lb * (1 + 1e-9)
 
 
 # --- consistency of the results ------------------------------------------------------------------------------
@@ -325,12 +338,12 @@ def consistency(inv: Inventory, ctx: Context, parts: pd.DataFrame, results: dict
     facs = inv.tables.get("facilities")
     frow = ({str(f): int(r) for f, r in zip(facs.frame["facility_id"], facs.frame[ROW], strict=True)}
             if facs is not None else {})
-    method = {m["facility_id"]: m for m in results["methods"]}
-    for f in sorted(results["by_facility"], key=lambda f: str(f["facility_id"])):
-        m = method.get(f["facility_id"])
-        lb, mbv = f["scope2_location"], f["scope2_market"]
-        if m is None or m["grid_factor"] is None or not lb or mbv <= lb * (1 + 1e-9):
+    sums = {f["facility_id"]: f for f in results["by_facility"]}
+    for m in results["methods"]:
+        if not m["market_above_location"] or m["grid_factor"] is None:
             continue
+        f = sums[m["facility_id"]]
+        lb, mbv = f["scope2_location"], f["scope2_market"]
         area = m["province"] if m["grid_level"] == "province" else m["grid_region"] if m["grid_level"] == "region" \
             else "全国"
         out.append(issue("scope2-market-above-location",

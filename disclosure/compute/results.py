@@ -256,6 +256,7 @@ class FacilityMethod(TypedDict):
     grid_factor: float | None        # tCO2/MWh, location-based
     grid_dataset: str | None
     market_factor: float | None      # tCO2/MWh, the facility's market-based average
+    market_above_location: bool      # its market-based Scope 2 is above its location-based
 
 
 @with_config(_STRICT)
