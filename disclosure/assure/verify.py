@@ -8,6 +8,11 @@
    by fact with the files in the folder.
 4. The factor datasets recorded in results.json match the files in ``factors/`` (sha256); a
    different copy installed with the tool is reported as a notice (it never changes the pack).
+5. ``issues.json``: the issues of the check (the loader's and the calculation's) and of the report
+   (the base year) are derived again from the recomputation and compared entry by entry; those of
+   the XBRL export with ``validation.json``. (The issues of loading the factor library as it was
+   found when the pack was made, stage ``factors``, are covered by the hashes alone: the pack
+   keeps only the datasets that loaded.)
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ REL_TOL = 1e-12  # float summation order across platforms; far below any disclos
 
 @dataclass
 class Difference:
-    kind: str      # altered | missing | unrecorded | result | trace | xbrl | factor | error
+    kind: str      # altered | missing | unrecorded | result | trace | xbrl | factor | issues | error
     where: str
     found: Any = None
     expected: Any = None
@@ -159,6 +164,52 @@ def _trace_differences(folder: Path, fresh: Any, v: Verification) -> list[Differ
     return out
 
 
+MAX_ISSUE_DIFFERENCES = 20
+
+
+def _issues_differences(folder: Path, checked: list[Any], results: dict[str, Any]) -> list[Difference]:
+    """issues.json against the issues derived again: the check's (``checked``: the loader's and
+    the calculation's) and the report's (the base year, from the recomputed results) entry by
+    entry, the XBRL export's against validation.json (code, severity, place and parameters)."""
+    from ..core.issues import ISSUES_FILE, pack_entries, read_pack
+    from ..pipeline import base_year_issues
+
+    path = folder / ISSUES_FILE
+    if not path.is_file():
+        return [Difference("missing", ISSUES_FILE)]
+    try:
+        entries = read_pack(path)["issues"]
+    except (OSError, ValueError) as e:
+        return [Difference("error", f"{ISSUES_FILE} unreadable: {e}")]
+    out: list[Difference] = []
+    want = pack_entries([*(("check", i) for i in checked), *(("report", i) for i in base_year_issues(results))])
+    got = [e for e in entries if isinstance(e, dict) and e.get("stage") in ("check", "report")]
+    out += _entry_differences(got, want, ISSUES_FILE)
+    vpath = folder / "validation.json"
+    if vpath.is_file():
+        try:
+            validation = json.loads(vpath.read_text(encoding="utf-8")).get("issues") or []
+        except (OSError, ValueError) as e:
+            return [*out, Difference("error", f"validation.json unreadable: {e}")]
+        keys = ("code", "severity", "table", "file", "sheet", "row", "column", "params")
+        xbrl = [{k: e.get(k) for k in keys} for e in entries if isinstance(e, dict) and e.get("stage") == "xbrl"]
+        out += _entry_differences(sorted(xbrl, key=repr), sorted(({k: e.get(k) for k in keys} for e in validation),
+                                                               key=repr), f"{ISSUES_FILE} (the XBRL export's)")
+    return out
+
+
+def _entry_differences(got: list[dict[str, Any]], want: list[dict[str, Any]], where: str) -> list[Difference]:
+    if got == want:
+        return []
+    extra = [e for e in got if e not in want]
+    missing = [e for e in want if e not in got]
+    out = [Difference("issues", f"{where}: issue not derived again", json.dumps(e, ensure_ascii=False), None)
+           for e in extra[:MAX_ISSUE_DIFFERENCES]]
+    out += [Difference("issues", f"{where}: issue missing", None, json.dumps(e, ensure_ascii=False))
+            for e in missing[:MAX_ISSUE_DIFFERENCES]]
+    return out or [Difference("issues", f"{where}: the issues are not in their order")]
+
+
 def verify(folder: Path) -> Verification:
     from ..compute.results import FILE, read_results, results_json
     from ..engines.inprocess import recompute_pack
@@ -208,7 +259,7 @@ def verify(folder: Path) -> Verification:
             d.append(Difference("error", f"{man['prior']} unreadable: {e}"))
     inv_path = folder / (man.get("inventory") or manifest.INPUTS)
     try:
-        _, _, comp = recompute_pack(inv_path, prior, folder / manifest.FACTORS)
+        _, loaded, comp = recompute_pack(inv_path, prior, folder / manifest.FACTORS)
     except Exception as e:  # a defect or an unreadable input: a difference, not a crash
         d.append(Difference("error", f"recomputation failed: {type(e).__name__}: {e}"))
         return v
@@ -245,6 +296,9 @@ def verify(folder: Path) -> Verification:
         tool = str((fresh.get("tool") or {}).get("version") or "")
         if ixf.read_bytes() != inline_bytes(fs, fresh, tool):
             d.append(Difference("xbrl", f"{ixf.name} differs from the Inline XBRL of the recomputed results"))
+
+    # 5 issues.json
+    d += _issues_differences(folder, loaded + comp.issues, comp.results)
 
     # 4 factor datasets
     from ..factors import load_library
