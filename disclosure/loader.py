@@ -51,11 +51,11 @@ def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inv
     source, issues = locate(Path(path))
     if source is None:
         return Inventory(Path(path), Settings(), {}), issues
-    settings, disclosures, found = load_settings(source)
+    settings, disclosures, found, where = load_settings(source)
     raws, read_issues = read(source, skip)
     tables, type_issues = type_tables(raws)
     issues += found + _by_table(read_issues, type_issues)
-    inv = Inventory(source.root, settings, tables, disclosures)
+    inv = Inventory(source.root, settings, tables, disclosures, where)
     issues += validate(inv)
     return reject(inv, issues), issues
 
@@ -305,14 +305,16 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
 
 # --- settings ----------------------------------------------------------------------------------------
 
-def load_settings(source: Source) -> tuple[Settings, dict[str, Any], list[Issue]]:
+def load_settings(source: Source) -> tuple[Settings, dict[str, Any], list[Issue], Location]:
     """The report settings (``report.yaml`` beside the tables, or the workbook's ``report`` sheet when
-    there is no report.yaml) and the disclosures (``disclosures.yaml``, or a ``disclosures`` sheet)."""
+    there is no report.yaml), the disclosures (``disclosures.yaml``, or a ``disclosures`` sheet),
+    the issues, and where the settings were read (for the later stages' issues about a setting)."""
     report = source.folder / "report.yaml"
     sheet = report_sheet(source.workbook) if source.workbook is not None and not report.exists() else None
     settings, issues = settings_from_sheet(source.workbook, sheet) if source.workbook and sheet else load_report(report)
+    where = Location(source.workbook.name, sheet) if source.workbook and sheet else Location("report.yaml")
     disclosures, more = load_disclosures(source.folder, source.workbook)
-    return settings, disclosures, issues + more
+    return settings, disclosures, issues + more, where
 
 
 # --- reject ----------------------------------------------------------------------------------------------

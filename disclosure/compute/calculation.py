@@ -161,7 +161,7 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
     pins = inv.settings.factors.versions
     for d in results["factor_datasets"]:
         if d["id"] not in pins:
-            issues.append(issue("factor-unpinned", Location("report.yaml", None, None, "factors.versions"),
+            issues.append(issue("factor-unpinned", inv.setting_location("factors.versions"),
                                 id=d["id"], version=d["version"],
                                 setting=hint(f"factors.versions.{d['id']}", f'"{d["version"]}"')))
     issues += consistency(inv, ctx, parts, results)
@@ -330,8 +330,8 @@ def consistency(inv: Inventory, ctx: Context, parts: pd.DataFrame, results: dict
             continue
         why = ("未说明原因 / no reason is given" if not str(stated or "").strip() else
                "所述原因只说明未提供数据 / the reason given only says that no data was supplied")
-        out.append(issue("scope3-exclusion-unexplained",
-                         Location("report.yaml", None, None, f"options.scope3_exclusions.{n}"), category=n, why=why,
+        out.append(issue("scope3-exclusion-unexplained", inv.setting_location(f"options.scope3_exclusions.{n}"),
+                         category=n, why=why,
                          setting=hint(f"options.scope3_exclusions.{n}", '"原因 / reason"')))
 
     # market-based Scope 2 above location-based, facility by facility, with the factors on each side
