@@ -51,7 +51,7 @@ class ReportRun:
     seconds: dict[str, float] = field(default_factory=dict)
     xbrl_validated: bool = False
     problems: list[str] = field(default_factory=list)   # stage failures, one line each
-    language: str = "zh-CN"                             # of the messages: report.yaml's
+    language: str = "zh-CN"                             # of the messages: --lang's, else report.yaml's
     rows: dict[str, Any] | None = None                  # results.json ``rows``: what became of the activity rows
 
     staged: list[tuple[str, Issue]] = field(default_factory=list)   # each issue with its stage (issues.json)
@@ -269,7 +269,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         say("check", f"reading {inventory}")
         inv, issues = load_inventory(inv_path)
         settings = inv.settings
-        run.language = settings.language
+        run.language = langs[0] if langs and len(langs) == 1 else settings.language
         lib_issues = _library_copy(inv, out)
         comp = inprocess.compute_pack(inv, prior_results, out / manifest.FACTORS)
         run.add("check", issues + comp.issues)
@@ -290,7 +290,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         say("check", f"reading {inventory} a chunk of {chunk_rows:,} activity rows at a time (--engine {engine})")
         comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
                                                                     chunk_rows, scheduler)
-        run.language = settings.language
+        run.language = langs[0] if langs and len(langs) == 1 else settings.language
         run.add("check", issues)
         run.add("factors", lib_issues)
         run.rows = comp.results["rows"] if comp is not None else None

@@ -318,17 +318,14 @@ def consistency(inv: Inventory, ctx: Context, parts: pd.DataFrame, results: dict
                              reason_setting=hint("options.category15_investees_reason", '"原因 / reason"')))
 
     # Scope 3 categories left out without saying why (IFRS S2 29(a)(vi))
-    given = s.options.scope3_exclusions
     for c in results["scope3_categories"]:
         n = c["category"]
         if c["included"] or c["lines"] or int(p.loc[(p["scope"] == 3) & (p["scope3_category"] == n), "lines"].sum()):
             continue
-        stated = given.get(n)
-        if n == 15 and not stated:
-            stated = s.options.category15_investees_reason
+        stated = aggregate.stated_exclusion(s, n)
         if not says_no_reason(stated):
             continue
-        why = ("未说明原因 / no reason is given" if not str(stated or "").strip() else
+        why = ("未说明原因 / no reason is given" if not stated.strip() else
                "所述原因只说明未提供数据 / the reason given only says that no data was supplied")
         out.append(issue("scope3-exclusion-unexplained", inv.setting_location(f"options.scope3_exclusions.{n}"),
                          category=n, why=why,
