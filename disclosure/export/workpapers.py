@@ -3,8 +3,9 @@
 Sheets: ``Summary`` (each reported total beside a SUMIFS over the trace and the figure as disclosed,
 rounded by the project's rounding policy), ``Trace`` (every trace line: source file and row, factor,
 conversion, gas masses, CO2e; split into Trace, Trace (2), … past Excel's row limit, with the
-Summary's sums over every part), ``Excluded`` (the lines not counted, with the reason), ``Settings``
-and ``Factors`` (the datasets used, with version and sha256), ``Base year`` (with --prior).
+Summary's sums over every part), ``Excluded`` (the lines not counted, with the reason), ``Issues``
+(every issue of the run, as issues.json holds them), ``Settings`` and ``Factors`` (the datasets
+used, with version and sha256), ``Base year`` (with --prior).
 Deterministic: a fixed creation date, no volatile metadata. User text that begins like a formula
 (= + - @) is written as text, prefixed with an apostrophe.
 """
