@@ -30,9 +30,9 @@ class Lang(StrEnum):
 _T = {
     "summary": {"zh-CN": "{file}：读取 {read} 行 = 接受 {accepted} 行 + 拒绝 {rejected} 行",
                 "en": "{file}: {read} rows read = {accepted} accepted + {rejected} rejected"},
-    "stopped": {"zh-CN": "清单有错误，未计算（用 --force 强制计算，有错误的行不计入，结果中注明未计入的行）",
-                "en": "the inventory has errors; nothing computed (--force computes without the rows in error, "
-                      "and the results say which rows were left out)"},
+    "stopped": {"zh-CN": "清单有错误，未写出结果（用 --force 仍写出：有错误的行不计入，结果中注明未计入的行及原因）",
+                "en": "the inventory has errors; nothing written (--force writes the results without the rows in "
+                      "error, and they say which rows were left out and why)"},
     "computed": {"zh-CN": "范围一 {s1:,.1f} tCO2e；范围二 基于位置 {s2l:,.1f} / 基于市场 {s2m:,.1f} tCO2e；范围三 {s3:,.1f} tCO2e",
                  "en": "Scope 1 {s1:,.1f} tCO2e; Scope 2 location-based {s2l:,.1f} / market-based {s2m:,.1f} tCO2e; Scope 3 {s3:,.1f} tCO2e"},
 }
@@ -160,8 +160,10 @@ def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: boo
     from .pipeline import check_summary
 
     language = (lang.value if lang else None) or result.language or "zh-CN"
-    if result.results is None:
+    errors = any(i.severity is Severity.ERROR for i in result.issues)
+    if result.results is None:   # errors, without --force: the engine kept nothing it wrote
         typer.echo(render_text(result.issues, language))
+        typer.echo(check_summary(result.issues, result.rows, language), err=True)
         typer.echo(_t("stopped", language), err=True)
         raise typer.Exit(1)
     text = render_text(result.issues, language)
@@ -173,7 +175,7 @@ def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: boo
     typer.echo(check_summary(result.issues, result.results["rows"], language))
     for p in result.paths:
         typer.echo(f"  {p}")
-    raise typer.Exit(1 if any(i.severity is Severity.ERROR for i in result.issues) else 0)
+    raise typer.Exit(1 if errors else 0)
 
 
 @app.command()
@@ -332,7 +334,8 @@ def report(
     if run.stopped:
         typer.echo(render_text(run.issues, language))
         typer.echo(check_summary(run.issues, run.rows, language), err=True)
-        typer.echo(_t("stopped", language).replace("未计算", "未生成报告"), err=True)
+        typer.echo(_t("stopped", language).replace("未写出结果", "未生成报告").replace("nothing written", "no pack written"),
+                   err=True)
         raise typer.Exit(1)
     assert run.results is not None
     t = run.results["totals"]

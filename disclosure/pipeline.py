@@ -201,7 +201,7 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
                     ) -> tuple[_Computed | None, list[Issue], list[Issue], list[Path], Settings]:
     """Check and compute with the chunked or Dask engine, from the pack's copies (the engine checks
     the activities a chunk at a time, so the inventory is never loaded whole). Returns the
-    computation (None when it stopped on input errors), the check's issues, the library's, the
+    computation (when it stopped on errors, without --force: only its ``rows``, no trace), the check's issues, the library's, the
     files written, and the report settings. The prior year is compared here as ``compute_pack``
     does, and results.json rewritten with it; the trace is read back through the trace module, in the types the
     in-process trace has, so that the exporters write the same bytes whichever engine ran."""
@@ -219,8 +219,8 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
     else:
         r = chunked.compute_chunked(inv_path, out, chunk_rows=chunk_rows, force=force, library=library,
                                     progress=False, loaded=loaded)
-    if r.results is None:
-        return None, r.issues, lib_issues, [], loaded[0].settings
+    if r.results is None:   # stopped on errors (the check's or the calculation's): the rows, no trace
+        return (_Computed({"rows": r.rows}, None, []) if r.rows else None), r.issues, lib_issues, [], loaded[0].settings
     res = r.results
     if prior_results is not None:
         res = years.with_prior(res, prior_results, loaded[0].settings.options.base_year_threshold)

@@ -63,6 +63,16 @@ class Run:
     counts: Counts | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     language: str | None = None       # report.yaml's, for messages
+    rows: dict[str, Any] | None = None  # results.json ``rows``: what became of the activity rows
+
+
+def discard(paths: list[Path]) -> None:
+    """Remove what a run wrote (files, or the Dask engine's folder of parts) when it stops."""
+    for p in paths:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
 
 
 # --- the steps of one chunk (shared with the Dask engine) -----------------------------------------------
@@ -244,8 +254,11 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
                     stream: IO[str] | None = None, loaded: tuple[Inventory, list[Issue]] | None = None) -> Run:
     """Check, then calculate, an inventory a chunk of activities at a time; writes ``results.json``,
     ``trace.parquet`` (and ``trace.csv`` up to ``CSV_TRACE_MAX_ROWS`` rows) and
-    ``instruments.csv`` to ``out``. Stops after the check when the inventory has errors, unless
-    ``force``. The checked chunks wait for the second pass in a temporary folder (``TMPDIR``).
+    ``instruments.csv`` to ``out``. The calculation runs whatever the check found (its issues are
+    the check's too: ``check`` raises what the calculation raises); when the inventory has errors,
+    its own or the calculation's, nothing is kept unless ``force`` (``results`` is None, ``rows``
+    says what became of the rows). The checked chunks wait for the second pass in a temporary
+    folder (``TMPDIR``).
     ``loaded``: the inventory without its activities and the loader's issues, when the caller has
     loaded them already (``load_small``)."""
     t0 = time.perf_counter()
@@ -264,14 +277,12 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
         found += checked.issues
         counts = Counts(checked.read, checked.read - checked.rejected, checked.rejected)
         t_check = time.perf_counter()
-        if has_errors(found) and not force:
-            return Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
-                       language=small.settings.language)
 
         # the calculation's issues (counted in results.json, as the in-process engine counts them)
         ctx, library, calc = calculation.context_of(small, library)
         ctx, instruments, more = calculation.allocate(small, ctx, checked.mwh)
         calc += more
+        created = not out.exists()
         out.mkdir(parents=True, exist_ok=True)
         writer = trace.Writer(out, csv=checked.read <= CSV_TRACE_MAX_ROWS)
         parts: list[pd.DataFrame] = []
@@ -305,11 +316,17 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
     res = calculation.assemble(small, ctx, library, aggregate.combine(parts), instruments, inputs(small, act), calc,
                                grid)
     found += calc
+    if has_errors(found) and not force:
+        discard(paths)
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        return Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+                   language=small.settings.language, rows=res["rows"])
     written = write_results(res, instruments, out)
     t_end = time.perf_counter()
     return Run(res, instruments, found, [written[0], *paths, written[1]], counts,
                {"check_s": t_check - t0, "calculate_s": t_end - t_check, "lines": writer.lines},
-               small.settings.language)
+               small.settings.language, res["rows"])
 
 
 def _all_chunks(files: list[ActivityFile], chunk_rows: int) -> Iterator[tuple[ActivityFile, RawTable]]:

@@ -242,9 +242,6 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
         found += rules.empty_table("activities", read, Location(source.display, source.sheet))
     counts = Counts(read, read - rejected_n, rejected_n)
     t_check = time.perf_counter()
-    if has_errors(found) and not force:
-        return chunked.Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
-                          language=small.settings.language)
 
     # the calculation's issues (counted in results.json, as the in-process engine counts them)
     ctx, library, calc = calculation.context_of(small, library)
@@ -274,13 +271,17 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
     res = calculation.assemble(small, ctx, library, parts_f.result(), instruments, chunked.inputs(small, act), calc,
                                grid)
     found += calc
+    if has_errors(found) and not force:   # the calculation ran (its issues are the check's); nothing is kept
+        chunked.discard([folder])
+        return chunked.Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+                           language=small.settings.language, rows=res["rows"])
     written = chunked.write_results(res, instruments, out)
     t_end = time.perf_counter()
     return chunked.Run(res, instruments, found, [written[0], folder, written[1]], counts,
                       {"check_s": t_check - t0, "calculate_s": t_end - t_check, "lines": n_lines,
                        "plan_s": t_plan - t0, "ids_s": t_ids - t_plan, "lines_s": t_calc - t_check,
                        "pieces": len(pieces), "workers": len(client.scheduler_info().get("workers", {}))},
-                      small.settings.language)
+                      small.settings.language, res["rows"])
 
 
 Headers = dict[str, tuple[chunks.Header, list[Issue]]]
