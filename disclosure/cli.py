@@ -328,15 +328,15 @@ def report(
         raise typer.Exit(2) from None
     # one language per run: --lang, else report.yaml's (with --lang all, the messages follow report.yaml)
     language = lang.value if lang in (ReportLang.zh, ReportLang.en) else run.language
-    text = render_text([i for i in run.issues if i.severity is not Severity.NOTICE], language)
-    if text:
-        typer.echo(text, err=True)
-    if run.stopped:
+    if run.stopped:   # every issue, once, on stdout
         typer.echo(render_text(run.issues, language))
         typer.echo(check_summary(run.issues, run.rows, language), err=True)
         typer.echo(_t("stopped", language).replace("未写出结果", "未生成报告").replace("nothing written", "no pack written"),
                    err=True)
         raise typer.Exit(1)
+    text = render_text([i for i in run.issues if i.severity is not Severity.NOTICE], language)
+    if text:
+        typer.echo(text, err=True)
     assert run.results is not None
     t = run.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
