@@ -58,9 +58,9 @@ def check(
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
     # the gate: the calculation itself, run on the rows accepted, nothing written (exit 0 means
     # that every row will be calculated)
-    comp = calculate(inv)
-    issues = issues + comp.issues
-    rows = comp.results["rows"]
+    comp = calculate(inv) if inv.tables else None   # no inventory at all: nothing to calculate
+    issues = issues + (comp.issues if comp else [])
+    rows = comp.results["rows"] if comp else None
     counts = {name: c for name, c in inv.counts.items()}
     by_sev = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
     if fmt is Fmt.json:

@@ -608,3 +608,20 @@ def test_market_above_location_is_explained(tmp_path: Path) -> None:
     for lang in ("zh-CN", "en"):
         text = narrative.basis(comp.results, lang)
         assert "0.6096" in text and "0.4042" in text and "F1 广州工厂" in text
+
+
+def test_check_calculates_whatever_loads_without_a_traceback(tmp_path: Path) -> None:
+    """check runs the calculation on whatever the loader accepts: a folder with no tables, with only
+    report.yaml and entities, or no inventory at all give exit 1 with their issues, never exit 3."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, data = check_json(empty)
+    assert code == 1 and "missing-file" in {i["code"] for i in data["issues"]}
+    assert data["rows"] is None              # no table at all: nothing to calculate
+    (empty / "report.yaml").write_text(yaml.safe_dump(REPORT, allow_unicode=True), encoding="utf-8")
+    (empty / "entities.csv").write_text(ENTITIES, encoding="utf-8")
+    code, data = check_json(empty)
+    assert code == 1 and {"missing-file", "scope3-exclusion-unexplained"} <= {i["code"] for i in data["issues"]}
+    assert data["rows"]["read"] == 0
+    code, data = check_json(tmp_path / "nowhere")
+    assert code == 1 and [i["code"] for i in data["issues"]] == ["missing-file"] and data["rows"] is None

@@ -58,8 +58,11 @@ def context_of(inv: Inventory, library: FactorLibrary | None = None
         dirs = [str(inv.folder / d) for d in inv.settings.factors.datasets]
         library, lib_issues = load_library(dirs)
         issues += lib_issues
-    ctx, ctx_issues = build_context(inv.settings, inv.table("entities"), inv.table("facilities"),
-                                    inv.table("factors"), library)
+    facilities = inv.table("facilities")
+    for c in ("province_name", "grid_region"):   # the loader's; absent when there is no facilities table
+        if c not in facilities.columns:
+            facilities = facilities.assign(**{c: pd.Series(index=facilities.index, dtype="str")})
+    ctx, ctx_issues = build_context(inv.settings, inv.table("entities"), facilities, inv.table("factors"), library)
     issues += ctx_issues
     return ctx, library, issues
 
