@@ -312,6 +312,9 @@ def user_workbook(path: Path) -> Path:
          "quantity": 50, "unit": "万元", **p},
         {"record_id": "A6", "facility_id": "F2", "source": "scope3", "scope3_category": 6, "activity": "商务差旅航班",
          "quantity": 12000, "unit": "pkm", **p},
+        # "tons": metric, short or long? (1,000 short tons of coal would be 1,723.9 tCO2, not 1,900.3)
+        {"record_id": "A7", "facility_id": "F1", "source": "固定燃烧", "activity": "原煤", "quantity": 1000, "unit": "tons",
+         **p},
     ])
     fill("instruments", [{"instrument_id": "GEC-1", "type": "gec", "facility_id": "F1", "quantity": 3000, "unit": "张",
                           "period_start": "2025-01-01", "period_end": "2025-12-31", "retired": "是"}])
@@ -342,15 +345,16 @@ def test_a_user_workbook_gets_every_problem_from_check(workbook: Path) -> None:
     expected = {
         ("no-factor", name, "activities", 6, "activity"),     # spend without a factor
         ("no-factor", name, "activities", 7, "activity"),     # business travel without a factor
+        ("ambiguous-unit", name, "activities", 8, "unit"),    # tons
         ("instrument-exceeds-consumption", name, "instruments", 2, "quantity"),
         ("report-bad-value", name, "report", _report_row(workbook, "options.combustion_non_co2"),
          "options.combustion_non_co2"),
     }
     assert expected <= at, expected - at
     errors = sorted((i["sheet"], i["row"]) for i in data["issues"] if i["severity"] == "error")
-    assert errors == [("activities", 6), ("activities", 7),
+    assert errors == [("activities", 6), ("activities", 7), ("activities", 8),
                       ("report", _report_row(workbook, "options.combustion_non_co2"))]
-    assert data["rows"]["included"] == 4 and data["rows"]["excluded"] == 2
+    assert data["rows"]["included"] == 4 and data["rows"]["excluded"] == 2 and data["rows"]["rejected"] == 1
     # 柴油 in 升 and 汽油 in L are calculated, their mass from the density dataset (issue 12, item 4)
     assert not {("no-factor", 3), ("no-factor", 4)} & {(i["code"], i["row"]) for i in data["issues"]}
     # the settings' issues point at the report sheet the settings came from, not at a report.yaml
@@ -361,11 +365,11 @@ def test_compute_and_report_stop_on_rows_left_out(workbook: Path, tmp_path: Path
     out = tmp_path / "compute"
     r = runner.invoke(app, ["compute", str(workbook), "--out", str(out), "--lang", "en"])
     assert r.exit_code == 1 and not out.exists()
-    assert "6 read, 4 counted, 0 outside the boundary, 2 left out (no-factor 2)" in r.output
+    assert "7 read, 4 counted, 0 outside the boundary, 3 left out (no-factor 2, ambiguous-unit 1)" in r.output
     r = runner.invoke(app, ["report", str(workbook), "--out", str(tmp_path / "pack"), "--lang", "en"])
     assert r.exit_code == 1 and not (tmp_path / "pack").exists()
     # the check stage's progress line tells the truth (it said "0 errors" while rows were left out)
-    assert "[1/6 check] 3 errors, 13 warnings, 9 notices; activity rows: 6 read, 4 counted" in r.output
+    assert "[1/6 check] 4 errors, 13 warnings, 9 notices; activity rows: 7 read, 4 counted" in r.output
 
 
 @pytest.fixture(scope="module")
@@ -379,10 +383,10 @@ def test_force_writes_the_pack_and_says_what_was_left_out(workbook: Path, tmp_pa
     out, run = forced
     assert run.exit_code == 1 and (out / "results.json").is_file()
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert results["rows"]["left_out_by_reason"] == {"no-factor": 2}
+    assert results["rows"]["left_out_by_reason"] == {"no-factor": 2, "ambiguous-unit": 1}
     r = runner.invoke(app, ["compute", str(workbook), "--out", str(tmp_path / "c"), "--force"])
     assert r.exit_code == 1 and (tmp_path / "c" / "results.json").is_file()
-    assert "活动数据 6 行：计入 4 行，边界外 0 行，未计入 2 行（no-factor 2）" in r.output
+    assert "活动数据 7 行：计入 4 行，边界外 0 行，未计入 3 行（no-factor 2，ambiguous-unit 1）" in r.output
 
 
 # --- 3. issues in the pack -----------------------------------------------------------------------------
