@@ -30,12 +30,11 @@ class Lang(StrEnum):
 _T = {
     "summary": {"zh-CN": "{file}：读取 {read} 行 = 接受 {accepted} 行 + 拒绝 {rejected} 行",
                 "en": "{file}: {read} rows read = {accepted} accepted + {rejected} rejected"},
-    "stopped": {"zh-CN": "清单有错误，未计算（用 --force 强制计算，有错误的行不计入）",
-                "en": "the inventory has errors; nothing computed (--force computes without the rejected rows)"},
+    "stopped": {"zh-CN": "清单有错误，未写出结果（用 --force 仍写出：有错误的行不计入，结果中注明未计入的行及原因）",
+                "en": "the inventory has errors; nothing written (--force writes the results without the rows in "
+                      "error, and they say which rows were left out and why)"},
     "computed": {"zh-CN": "范围一 {s1:,.1f} tCO2e；范围二 基于位置 {s2l:,.1f} / 基于市场 {s2m:,.1f} tCO2e；范围三 {s3:,.1f} tCO2e",
                  "en": "Scope 1 {s1:,.1f} tCO2e; Scope 2 location-based {s2l:,.1f} / market-based {s2m:,.1f} tCO2e; Scope 3 {s3:,.1f} tCO2e"},
-    "totals": {"zh-CN": "错误 {error} 个，警告 {warning} 个，提示 {notice} 个",
-               "en": "{error} errors, {warning} warnings, {notice} notices"},
 }
 
 
@@ -65,11 +64,19 @@ def check(
     fmt: Fmt = typer.Option(Fmt.text, "--format", help="text | json"),
     lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en (default: report.yaml, else zh-CN)"),
 ) -> None:
-    """检查清单并列出全部问题 / Check an inventory and list every problem found."""
+    """检查清单并列出全部问题（含计算会报告的全部问题）/ Check an inventory and list every problem found,
+    every one the calculation would report included."""
+    from .engines.inprocess import compute as calculate
     from .loader import load_inventory
+    from .pipeline import check_summary
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
+    # the gate: the calculation itself, run on the rows accepted, nothing written (exit 0 means
+    # that every row will be calculated)
+    comp = calculate(inv) if inv.tables else None   # no inventory at all: nothing to calculate
+    issues = issues + (comp.issues if comp else [])
+    rows = comp.results["rows"] if comp else None
     counts = {name: c for name, c in inv.counts.items()}
     by_sev = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
     if fmt is Fmt.json:
@@ -77,7 +84,7 @@ def check(
                         "read": c.read, "accepted": c.accepted, "rejected": c.rejected}
                  for name, c in counts.items()}
         # written an issue at a time: the text of render_json without ever holding it whole
-        write_json(issues, sys.stdout, language, inventory=str(inventory), tables=files, counts=by_sev)
+        write_json(issues, sys.stdout, language, inventory=str(inventory), tables=files, rows=rows, counts=by_sev)
         sys.stdout.write("\n")
     else:
         text = render_text(issues, language)
@@ -88,7 +95,7 @@ def check(
             where = t.file + (f"[{t.sheet}]" if t.sheet else "")
             typer.echo(_t("summary", language, file=where, read=f"{c.read:,}", accepted=f"{c.accepted:,}",
                           rejected=f"{c.rejected:,}"))
-        typer.echo(_t("totals", language, **by_sev))
+        typer.echo(check_summary(issues, rows, language))
     raise typer.Exit(1 if by_sev["error"] else 0)
 
 
@@ -130,15 +137,17 @@ def compute(
     from .engines.inprocess import compute as run
     from .engines.inprocess import write_outputs
     from .loader import load_inventory
+    from .pipeline import check_summary
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
-    if any(i.severity is Severity.ERROR for i in issues) and not force:
-        typer.echo(render_text(issues, language))
+    comp = run(inv)   # what check runs: its errors (input or calculation) stop here without --force
+    all_issues = issues + comp.issues
+    if any(i.severity is Severity.ERROR for i in all_issues) and not force:
+        typer.echo(render_text(all_issues, language))
+        typer.echo(check_summary(all_issues, comp.results["rows"], language), err=True)
         typer.echo(_t("stopped", language), err=True)
         raise typer.Exit(1)
-    comp = run(inv)
-    all_issues = issues + comp.issues
     text = render_text(all_issues, language)
     if text:
         typer.echo(text, err=True)
@@ -146,6 +155,7 @@ def compute(
     t = comp.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
                   s3=t["scope3"]))
+    typer.echo(check_summary(all_issues, comp.results["rows"], language))
     for p in paths:
         typer.echo(f"  {p}")
     raise typer.Exit(1 if any(i.severity is Severity.ERROR for i in all_issues) else 0)
@@ -163,9 +173,13 @@ def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: boo
         from .engines.chunked import compute_chunked
 
         result = compute_chunked(inventory, out, chunk_rows=chunk_rows, force=force)
+    from .pipeline import check_summary
+
     language = (lang.value if lang else None) or result.language or "zh-CN"
-    if result.results is None:
+    errors = any(i.severity is Severity.ERROR for i in result.issues)
+    if result.results is None:   # errors, without --force: the engine kept nothing it wrote
         typer.echo(render_text(result.issues, language))
+        typer.echo(check_summary(result.issues, result.rows, language), err=True)
         typer.echo(_t("stopped", language), err=True)
         raise typer.Exit(1)
     text = render_text(result.issues, language)
@@ -174,9 +188,10 @@ def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: boo
     t = result.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
                   s3=t["scope3"]))
+    typer.echo(check_summary(result.issues, result.results["rows"], language))
     for p in result.paths:
         typer.echo(f"  {p}")
-    raise typer.Exit(1 if any(i.severity is Severity.ERROR for i in result.issues) else 0)
+    raise typer.Exit(1 if errors else 0)
 
 
 @app.command()
@@ -311,7 +326,7 @@ def report(
     manifest."""
     import time
 
-    from .pipeline import STAGES, ReportUsageError, run_report
+    from .pipeline import STAGES, ReportUsageError, check_summary, run_report
 
     langs = None if lang is None else ("zh-CN", "en") if lang is ReportLang.all else (lang.value,)
     t0 = time.perf_counter()
@@ -329,13 +344,15 @@ def report(
         raise typer.Exit(2) from None
     # one language per run: --lang, else report.yaml's (with --lang all, the messages follow report.yaml)
     language = lang.value if lang in (ReportLang.zh, ReportLang.en) else run.language
+    if run.stopped:   # every issue, once, on stdout
+        typer.echo(render_text(run.issues, language))
+        typer.echo(check_summary(run.issues, run.rows, language), err=True)
+        typer.echo(_t("stopped", language).replace("未写出结果", "未生成报告").replace("nothing written", "no pack written"),
+                   err=True)
+        raise typer.Exit(1)
     text = render_text([i for i in run.issues if i.severity is not Severity.NOTICE], language)
     if text:
         typer.echo(text, err=True)
-    if run.stopped:
-        typer.echo(render_text(run.issues, language))
-        typer.echo(_t("stopped", language).replace("未计算", "未生成报告"), err=True)
-        raise typer.Exit(1)
     assert run.results is not None
     t = run.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
@@ -346,8 +363,7 @@ def report(
         typer.echo(f"base year: structural change {share if share is None else f'{share:.1%}'} of the prior year "
                    f"(threshold {by['threshold']:.0%}); recalculation "
                    f"{'REQUIRED' if by['recalculation_required'] else 'not required'}")
-    counts = {s.value: run.count(s) for s in Severity}
-    typer.echo(_t("totals", language, **counts))
+    typer.echo(check_summary(run.issues, run.rows, language))
     for p in run.problems:
         typer.echo(f"  ! {p}", err=True)
     typer.echo(f"{out}/ ({time.perf_counter() - t0:.1f} s)")

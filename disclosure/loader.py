@@ -51,11 +51,11 @@ def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inv
     source, issues = locate(Path(path))
     if source is None:
         return Inventory(Path(path), Settings(), {}), issues
-    settings, disclosures, found = load_settings(source)
+    settings, disclosures, found, where = load_settings(source)
     raws, read_issues = read(source, skip)
     tables, type_issues = type_tables(raws)
     issues += found + _by_table(read_issues, type_issues)
-    inv = Inventory(source.root, settings, tables, disclosures)
+    inv = Inventory(source.root, settings, tables, disclosures, where)
     issues += validate(inv)
     return reject(inv, issues), issues
 
@@ -309,14 +309,16 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
 
 # --- settings ----------------------------------------------------------------------------------------
 
-def load_settings(source: Source) -> tuple[Settings, dict[str, Any], list[Issue]]:
+def load_settings(source: Source) -> tuple[Settings, dict[str, Any], list[Issue], Location]:
     """The report settings (``report.yaml`` beside the tables, or the workbook's ``report`` sheet when
-    there is no report.yaml) and the disclosures (``disclosures.yaml``, or a ``disclosures`` sheet)."""
+    there is no report.yaml), the disclosures (``disclosures.yaml``, or a ``disclosures`` sheet),
+    the issues, and where the settings were read (for the later stages' issues about a setting)."""
     report = source.folder / "report.yaml"
     sheet = report_sheet(source.workbook) if source.workbook is not None and not report.exists() else None
     settings, issues = settings_from_sheet(source.workbook, sheet) if source.workbook and sheet else load_report(report)
+    where = Location(source.workbook.name, sheet) if source.workbook and sheet else Location("report.yaml")
     disclosures, more = load_disclosures(source.folder, source.workbook)
-    return settings, disclosures, issues + more
+    return settings, disclosures, issues + more, where
 
 
 # --- reject ----------------------------------------------------------------------------------------------
@@ -328,23 +330,32 @@ def reject(inv: Inventory, issues: Iterable[Issue]) -> Inventory:
     """The inventory with each table's rejected rows marked: a row is rejected when an error points
     at it; a header error (a required column missing or given twice) rejects every row of its
     table, since none of them can be read as the contract says."""
-    bad: dict[str, set[int]] = {}
-    whole: set[str] = set()
+    bad: dict[str, dict[int, set[str]]] = {}
+    whole: dict[str, set[str]] = {}
     for i in issues:
         if i.severity is not Severity.ERROR or not i.table:
             continue
         if i.code in WHOLE_TABLE_CODES:
-            whole.add(i.table)
+            whole.setdefault(i.table, set()).add(i.code)
         elif i.location.row is not None and i.location.row > 1:
-            bad.setdefault(i.table, set()).add(i.location.row)
+            bad.setdefault(i.table, {}).setdefault(i.location.row, set()).add(i.code)
     tables = {}
     for name, t in inv.tables.items():
-        rows = bad.get(name)
-        if name in whole:
-            rejected = np.ones(len(t.frame), dtype=bool)
+        rows = bad.get(name) or {}
+        every = whole.get(name)
+        n = len(t.frame)
+        if every:
+            rejected = np.ones(n, dtype=bool)
         elif rows:
-            rejected = t.frame[ROW].isin(rows).to_numpy()
+            rejected = t.frame[ROW].isin(list(rows)).to_numpy()
         else:
-            rejected = np.zeros(len(t.frame), dtype=bool)
-        tables[name] = replace(t, rejected=rejected)
+            rejected = np.zeros(n, dtype=bool)
+        reasons = None
+        if rejected.any():   # each rejected row's codes, sorted, the whole table's with each row's own
+            text = {r: "; ".join(sorted(c | (every or set()))) for r, c in rows.items()}
+            reasons = t.frame[ROW].map(text).to_numpy(dtype=object)
+            if every:
+                reasons = np.where(pd.isna(reasons), "; ".join(sorted(every)), reasons).astype(object)
+            reasons[~rejected] = None
+        tables[name] = replace(t, rejected=rejected, reasons=reasons)
     return replace(inv, tables=tables)

@@ -31,6 +31,8 @@ class TableData:
     sheet: str | None = None
     extra_columns: tuple[str, ...] = ()
     rejected: np.ndarray | None = None   # bool per frame row (None: not yet checked)
+    reasons: np.ndarray | None = None    # per frame row: the codes of the errors that rejected it
+                                         # ("bad-number; unknown-unit"), None where accepted
 
     @property
     def accepted(self) -> pd.DataFrame:
@@ -55,6 +57,11 @@ class Inventory:
     settings: Settings
     tables: Mapping[str, TableData]
     disclosures: Mapping[str, Any] = field(default_factory=dict)  # disclosures.yaml, see disclosures.py
+    settings_at: Location = field(default_factory=lambda: Location("report.yaml"))  # report.yaml, or the report sheet
+
+    def setting_location(self, path: str) -> Location:
+        """Where a setting is (its dotted path as the column), for an issue about it."""
+        return Location(self.settings_at.file, self.settings_at.sheet, None, path)
 
     @property
     def folder(self) -> Path:
