@@ -456,7 +456,10 @@ def test_workpapers_are_formatted_as_an_assurer_expects(pack: Path) -> None:
     assert book["Excluded"].auto_filter.ref and book["Excluded"].freeze_panes == "B2"
     summary = book["Summary"]
     assert summary["B2"].number_format == "#,##0.00" and summary["E2"].number_format == "#,##0.00"
-    assert summary.cell(summary.max_row, 2).value == "included 174, outside_boundary 16"
+    results = json.loads((pack / "results.json").read_text(encoding="utf-8"))
+    by_status = results["lines"]["by_status"]
+    assert summary.cell(summary.max_row, 2).value == ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items()))
+    assert by_status["included"] > 100
     # the settings: a row a setting, label value description, no JSON in a cell
     rows = list(book["Settings"].iter_rows(values_only=True))
     assert rows[0] == ("Setting / 设置", "Value / 值", "Description / 说明")
@@ -465,7 +468,9 @@ def test_workpapers_are_formatted_as_an_assurer_expects(pack: Path) -> None:
     assert by["factors.versions.cn-grid-2023"][0] == "1"
     assert by["options.combustion_non_co2"][0] == "yes / 是" and "CH4" in by["options.combustion_non_co2"][1]
     assert by["precedence"][0] == "row > user_factor > measured > basis > default"
-    assert by["inputs.activities"][0] == "activities.csv: 135 = 135 + 0"
+    read = results["inputs"]["activities"]
+    assert by["inputs.activities"][0] == f"activities.csv: {read['read']} = {read['accepted']} + {read['rejected']}"
+    assert read["read"] == 135
     assert by["reporting_year"][0] == 2025
     assert not [r for r in rows if any(isinstance(v, str) and v.startswith(("{", "[")) for v in r)]
     assert all(r[2] for r in rows[1:]), [r for r in rows if not r[2]]
