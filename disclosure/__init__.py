@@ -9,6 +9,8 @@ from .api import (
     Inventory,
     Issue,
     Location,
+    ReportRun,
+    ReportUsageError,
     Severity,
     compute,
     inventory_from_frames,
@@ -18,13 +20,15 @@ from .api import (
     read_trace,
     render_json,
     render_text,
+    report,
     results_json,
     write_outputs,
 )
 from .core.version import __version__
 
 __all__ = [
-    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "Severity", "__version__",
+    "Computation", "FactorLibrary", "Inventory", "Issue", "Location", "ReportRun", "ReportUsageError", "Severity",
+    "__version__",
     "compute", "inventory_from_frames", "load_inventory", "load_library", "read_results", "read_trace",
-    "render_json", "render_text", "results_json", "write_outputs",
+    "render_json", "render_text", "report", "results_json", "write_outputs",
 ]

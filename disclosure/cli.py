@@ -42,6 +42,22 @@ def _t(key: str, lang: str, **kw: object) -> str:
     return _T[key]["en" if lang == "en" else "zh-CN"].format(**kw)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from .core.version import __version__
+
+        typer.echo(f"disclosure {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="显示版本号 / show the version and exit"),
+) -> None:
+    """企业气候信息披露工具 / Climate disclosure from a GHG inventory (CSDS No. 1, IFRS S2)."""
+
+
 @app.command()
 def check(
     inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
@@ -419,6 +435,31 @@ def diff(
     if not lines:
         typer.echo("no differences", err=True)
     raise typer.Exit(1 if lines else 0)
+
+
+@app.command()
+def view(
+    folder: Path = typer.Argument(..., help="disclosure report 的输出文件夹 / a folder written by `disclosure report`"),
+    print_path: bool = typer.Option(False, "--print-path",
+                                    help="只打印页面路径，不打开浏览器 / print the page's path, open no browser"),
+) -> None:
+    """在浏览器中打开报告包的 XBRL 查看器页面 / Open the pack's XBRL viewer page in a browser."""
+    import webbrowser
+
+    from .export.xbrl import viewer_page
+
+    page = viewer_page(folder)
+    if page is None:
+        typer.echo(f"disclosure view: {folder}: 没有查看器页面或 Inline XBRL 文件 / no viewer page or Inline XBRL "
+                   "file (a `disclosure report` folder?)", err=True)
+        raise typer.Exit(2)
+    typer.echo(str(page))
+    if print_path:
+        raise typer.Exit(0)
+    if not webbrowser.open(page.resolve().as_uri()):
+        typer.echo("disclosure view: 未找到浏览器，请手动打开上面的文件 / no browser found: open the file above "
+                   "yourself", err=True)
+        raise typer.Exit(1)
 
 
 def main() -> None:

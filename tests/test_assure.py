@@ -9,7 +9,9 @@ import json
 import math
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -388,3 +390,87 @@ def test_workpapers_of_the_in_process_trace_equal_those_of_the_trace_file(tmp_pa
     workpapers.write_workpapers(tmp_path / "a.xlsx", comp.trace, comp.results)
     workpapers.write_workpapers(tmp_path / "b.xlsx", plain, comp.results)
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_diff_lists_the_changed_cells_of_a_workbook_inventory(pack: Path, tmp_path: Path) -> None:
+    """A workbook inventory changed in two cells and a sheet: diff names each (sheet, cell, old → new),
+    not only "input changed"."""
+    def with_workbook(name: str, edit: Callable[[Any], None] | None) -> Path:
+        d = tmp_path / name
+        shutil.copytree(pack, d)
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "activities"
+        ws.append(["record_id", "facility_id", "quantity", "unit"])
+        ws.append(["F03-SC-COAL-Q1", "F03", 88150.0, "t"])
+        ws.append(["F03-SC-COAL-Q2", "F03", 124520.0, "t"])
+        if edit:
+            edit(wb)
+        rel = "inputs/inventory.xlsx"
+        wb.save(d / rel)
+        man = json.loads((d / manifest.MANIFEST).read_text(encoding="utf-8"))
+        man["files"][rel] = {"sha256": manifest.sha256(d / rel), "bytes": (d / rel).stat().st_size, "role": "input"}
+        (d / manifest.MANIFEST).write_text(manifest.dumps(man), encoding="utf-8")
+        return d
+
+    def edit(wb: Any) -> None:
+        ws = wb["activities"]
+        ws["C3"] = 125000.5
+        ws["D2"] = "吨"
+        wb.create_sheet("notes")["A1"] = "x"
+
+    a, b = with_workbook("wa", None), with_workbook("wb", edit)
+    assert explain(a, b) == [
+        "input changed: inputs/inventory.xlsx",
+        "    sheet added: notes",
+        "    activities!D2: 't' → '吨'",
+        "    activities!C3: 124520 → 125000.5",
+    ]
+
+
+def test_workpapers_are_formatted_as_an_assurer_expects(pack: Path) -> None:
+    """Number formats by unit, filters, widths, frozen headers; the settings as readable rows."""
+    book = openpyxl.load_workbook(pack / "workpapers.xlsx")
+    ws = book["Trace"]
+    head = [c.value for c in ws[1]]
+    n = ws.max_row
+
+    def fmts(col: str) -> set[str]:
+        """The number formats of a column's filled cells."""
+        j = head.index(col) + 1
+        return {ws.cell(r, j).number_format for r in range(2, n + 1) if ws.cell(r, j).value is not None}
+
+    # tCO2e to 2 decimals with thousands separators, on the first (xlsxwriter's) and the fast rows alike
+    for col in ("co2e", "co2e_market", "co2e_gross", "co2e_CO2", "t_CO2", "biogenic_co2"):
+        assert fmts(col) == {"#,##0.00"}, col
+    assert fmts("t_CH4") == {"#,##0.000000"} and fmts("share") == {"0.00%"}
+    # factors keep their significant digits (General shows the value as stored: 0.5306, not 0.53)
+    assert fmts("factor_value") == {"General"} and fmts("quantity") == {"General"}
+    trace = pd.read_parquet(pack / "trace.parquet")
+    values = [r[head.index("factor_value")] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert values == [None if pd.isna(v) else float(v) for v in trace["factor_value"]]
+    assert ws.freeze_panes == "B2"
+    assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(head))}{n}"
+    assert ws.column_dimensions["A"].width >= 10 and ws.column_dimensions[
+        openpyxl.utils.get_column_letter(head.index("reason") + 1)].width >= 9
+    assert book["Excluded"].auto_filter.ref and book["Excluded"].freeze_panes == "B2"
+    summary = book["Summary"]
+    assert summary["B2"].number_format == "#,##0.00" and summary["E2"].number_format == "#,##0.00"
+    results = json.loads((pack / "results.json").read_text(encoding="utf-8"))
+    by_status = results["lines"]["by_status"]
+    assert summary.cell(summary.max_row, 2).value == ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items()))
+    assert by_status["included"] > 100
+    # the settings: a row a setting, label value description, no JSON in a cell
+    rows = list(book["Settings"].iter_rows(values_only=True))
+    assert rows[0] == ("Setting / 设置", "Value / 值", "Description / 说明")
+    by = {r[0]: r[1:] for r in rows[1:]}
+    assert by["gwp"][0] == "AR6" and "GWP100" in by["gwp"][1]
+    assert by["factors.versions.cn-grid-2023"][0] == "1"
+    assert by["options.combustion_non_co2"][0] == "yes / 是" and "CH4" in by["options.combustion_non_co2"][1]
+    assert by["precedence"][0] == "row > user_factor > measured > basis > default"
+    read = results["inputs"]["activities"]
+    assert by["inputs.activities"][0] == f"activities.csv: {read['read']} = {read['accepted']} + {read['rejected']}"
+    assert read["read"] == 135
+    assert by["reporting_year"][0] == 2025
+    assert not [r for r in rows if any(isinstance(v, str) and v.startswith(("{", "[")) for v in r)]
+    assert all(r[2] for r in rows[1:]), [r for r in rows if not r[2]]

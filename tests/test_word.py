@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -268,10 +269,8 @@ def test_the_contents_refer_to_the_headings_by_page(reports: dict[str, Path], pr
             assert anchor == mark and mark.startswith(base.BOOKMARK_PREFIX)
             assert marks[mark] == [(f"Heading {level}", text.removesuffix("\t"))], (name, mark)
         assert len({b.get(qn("w:id")) for b in doc.element.body.iter(qn("w:bookmarkStart"))}) == len(marks)
-        settings = doc.settings.element
-        update = settings.find(qn("w:updateFields"))
-        assert update is not None and update.get(qn("w:val")) == "true"
-        assert update.getnext().tag == qn("w:compat")                  # where the settings schema puts it
+        # the base template's own page references make Word ask nothing on opening
+        assert doc.settings.element.find(qn("w:updateFields")) is None, name
     zh = contents(Document(str(reports["zh-CN"])))
     i = [mark for _, _, mark, _ in zh].index(base.BOOKMARK_PREFIX + "h_metrics")
     assert zh[i][:2] == (1, ZH["h_metrics"] + "\t")
@@ -438,10 +437,62 @@ def test_charts_are_deterministic_and_use_a_cjk_font_list() -> None:
     assert a == charts.hbar(["范围一", "范围二"], [3.0, 1.0], ["3.00", "1.00"], "排放量（tCO₂e）")
     assert a.startswith(b"\x89PNG") and b"Software" not in a
     families = charts.font_families()
-    assert families[-1] == "DejaVu Sans"
+    assert families[0] == charts.FONT_FAMILY and families[-1] == "DejaVu Sans"
     if shutil.which("fc-list") and "Noto Sans CJK SC" in subprocess.run(
             ["fc-list", ":", "family"], capture_output=True, text=True).stdout:
-        assert families[0] == "Noto Sans CJK SC"
+        assert families[1] == "Noto Sans CJK SC"   # for a character outside the package's subset
+
+
+# run in a fresh interpreter with a fresh matplotlib cache, the font manager limited to matplotlib's own
+# fonts (DejaVu: no CJK), as on a server without CJK fonts; prints what a test needs as JSON
+_NO_SYSTEM_FONTS = r"""
+import json, sys, warnings
+import numpy as np
+from matplotlib import font_manager
+fm = font_manager.fontManager
+fm.ttflist = [f for f in fm.ttflist if "mpl-data" in f.fname]
+assert not any("CJK" in f.name for f in fm.ttflist)
+from disclosure.export.word import charts
+from matplotlib.ft2font import FT2Font
+import io
+from PIL import Image
+
+def png(labels):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        data = charts.hbar(labels, [3.0, 1.0], ["3.00", "1.00"], "排放量（tCO₂e）")
+    return data, [str(x.message) for x in w]
+
+a, wa = png(["范围一", "范围二"])
+b, wb = png(["外购电力", "固定燃烧"])
+img = lambda d: np.asarray(Image.open(io.BytesIO(d)).convert("L"))
+ia, ib = img(a), img(b)
+left = slice(0, ia.shape[1] // 5)          # the y tick labels' column
+font = FT2Font(str(charts.FONT))
+print(json.dumps({
+    "families": list(charts.font_families()),
+    "found": font_manager.findfont(font_manager.FontProperties(family=charts.font_families()[0])),
+    "warnings": wa + wb,
+    "dark_a": int((ia[:, left] < 128).sum()), "same_size": ia.shape == ib.shape,
+    "labels_differ": bool(ia.shape == ib.shape and (ia[:, left] != ib[:, left]).any()),
+    "missing": [c for c in "范围一二外购电力固定燃烧排放量（）氢氟碳化物六氟化硫" if font.get_char_index(ord(c)) == 0],
+}))
+"""
+
+
+def test_charts_have_cjk_glyphs_with_the_system_fonts_hidden(tmp_path: Path) -> None:
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    res = subprocess.run([sys.executable, "-c", _NO_SYSTEM_FONTS], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["families"] == [charts.FONT_FAMILY, "DejaVu Sans"]
+    assert Path(got["found"]) == charts.FONT      # from the package, not the system
+    assert not [w for w in got["warnings"] if "missing from" in w], got["warnings"]
+    assert got["missing"] == []                  # (the ₂ of tCO₂e comes from DejaVu, without a warning)
+    assert got["dark_a"] > 200                   # the labels are drawn ...
+    assert got["labels_differ"]                  # ... as glyphs: two boxes of tofu would look the same
+    assert charts.FONT.stat().st_size < 2_000_000
 
 
 def test_the_report_has_its_charts(zh_doc: Any) -> None:
@@ -843,7 +894,9 @@ def test_a_company_template_with_its_own_contents_field(results_dir: Path, tmp_p
     doc.save(str(tpl))
     out = Document(str(render(results_dir, tmp_path / "out.docx", "en", tpl)))
     assert out.paragraphs[0].text == "Climate-related Disclosures 2025" + EN["contents"]
-    assert out.settings.element.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+    update = out.settings.element.find(qn("w:updateFields"))
+    assert update.get(qn("w:val")) == "true"
+    assert update.getnext().tag == qn("w:compat")                  # where the settings schema puts it
     # a template that says not to is left as it says
     doc.settings.element.find(qn("w:compat")).addprevious(parse_xml(f'<w:updateFields {nsdecls("w")} w:val="false"/>'))
     doc.save(str(tpl))
@@ -973,3 +1026,58 @@ def test_demo_disclosures_yaml_is_written_by_the_fixture_script() -> None:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert text == mod.DISCLOSURES_YAML
+
+
+def test_no_machine_strings_in_the_rendered_pages(pages: dict[str, list[str]], results: dict[str, Any]) -> None:
+    """What a CFO signs names datasets by their titles, never by the tool's ids, versions written
+    ``@``, file names or the trace's ``inventory:`` references — in either language, with or without
+    the prior year."""
+    ids = sorted({str(x["id"]) for x in results["factor_datasets"]}, key=len, reverse=True)
+    machine = re.compile("|".join([r"@", r"\.yaml\b", r"inventory:", r"\.csv\b", r"\.parquet\b",
+                                   *[re.escape(i) for i in ids]]))
+    for name, text in pages.items():
+        flat = "".join(text)
+        # a dataset id may be cut at a hyphen at the end of a line: read the lines joined too
+        joined = re.sub(r"-\s*\n\s*", "-", flat)
+        found = sorted({m.group(0) for m in machine.finditer(flat)} | {m.group(0) for m in machine.finditer(joined)})
+        assert not found, (name, found)
+    # the stamp of the tool is not on the cover (options.tool_stamp is off by default)
+    assert "disclosure 0.1.0" not in pages["zh-CN"][0] and ZH["cover_generated"].split("{")[0] not in pages["zh-CN"][0]
+    # category 3's derivation names the two datasets by their titles
+    titles = {x["id"]: x["title_zh"] for x in results["factor_datasets"]}
+    method = _flat("".join(pages["zh-CN"]))
+    assert _flat(titles["cn-electricity-footprint-2023"]) in method and _flat(titles["cn-grid-2023"]) in method
+
+
+def test_the_contents_fit_one_page_and_word_is_not_asked_to_update(pages: dict[str, list[str]],
+                                                                   reports: dict[str, Path]) -> None:
+    for lang in ("zh-CN", "en"):
+        texts_ = ZH if lang == "zh-CN" else EN
+        contents_page = next(i for i, p in enumerate(pages[lang]) if _flat(texts_["contents"]) in _flat(p))
+        # the next page opens chapter 1: no spill page of a few entries
+        assert _flat(texts_["h_about"]) in _flat(pages[lang][contents_page + 1].split("\n", 3)[-1][:400]), lang
+        assert Document(str(reports[lang])).settings.element.find(qn("w:updateFields")) is None
+
+
+def test_a_company_without_biomass_says_so_in_one_sentence(results_dir: Path, zh_doc: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "no-biomass"
+    shutil.copytree(results_dir, folder)
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    data["totals"]["biogenic_co2"] = 0.0
+    (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    doc = Document(str(render(folder, tmp_path / "r.docx", "zh-CN")))
+    assert ZH["biogenic_none"] in [p.text for p in doc.paragraphs]
+    assert not [c for c in captions(doc) if cap(c) == cap(ZH["cap_biogenic"])]
+    # the table after it takes its number: no gap
+    number = {cap(c): c.split(" ")[1] for c in captions(zh_doc)}
+    assert {cap(c): c.split(" ")[1] for c in captions(doc)}[cap(ZH["cap_intensity"])] == number[cap(ZH["cap_biogenic"])]
+
+
+def test_the_tool_stamp_only_where_asked(results_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "stamped"
+    shutil.copytree(results_dir, folder)
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    data["settings"]["tool_stamp"] = True
+    (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    doc = Document(str(render(folder, tmp_path / "r.docx", "zh-CN")))
+    assert ZH["cover_generated"].format(version=data["tool"]["version"]) in [p.text for p in doc.paragraphs]

@@ -1,7 +1,7 @@
 """``disclosure diff DIR_A DIR_B``: why two report folders differ, line by line.
 
 From their manifests and results: the tool version; the input files (added, removed, changed, with
-the changed lines of text files); the factor datasets (id, version, content); the settings; then
+the changed lines of text files); a workbook's changed cells, ``sheet!cell: old → new``; the factor datasets (id, version, content); the settings; then
 the totals that moved. Every line names what changed, so a run whose only change is a factor
 dataset version says so."""
 
@@ -32,6 +32,48 @@ def _text_lines(path: Path) -> list[str] | None:
         return None
 
 
+WORKBOOKS = (".xlsx", ".xlsm")
+
+
+def _sheets(path: Path) -> dict[str, list[list[object]]] | None:
+    """A workbook's cells by sheet (calamine's values), or None if it cannot be read."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        return {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}
+    except Exception:  # calamine raises its own error types for a corrupt file
+        return None
+
+
+def _shown(v: object) -> str:
+    if v is None or v == "":
+        return "(empty)"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def cell_changes(a: Path, b: Path) -> list[str] | None:
+    """The cells two workbooks differ in, ``sheet!B7: old → new`` (sheets added or removed said
+    so), in sheet order, then row by row; None if either cannot be read as a workbook."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    sa, sb = _sheets(a), _sheets(b)
+    if sa is None or sb is None:
+        return None
+    out = [f"sheet removed: {n}" for n in sa if n not in sb] + [f"sheet added: {n}" for n in sb if n not in sa]
+    for name in [n for n in sa if n in sb]:
+        x, y = sa[name], sb[name]
+        for r in range(max(len(x), len(y))):
+            rx, ry = (x[r] if r < len(x) else []), (y[r] if r < len(y) else [])
+            for c in range(max(len(rx), len(ry))):
+                vx, vy = (rx[c] if c < len(rx) else None), (ry[c] if c < len(ry) else None)
+                if _shown(vx) != _shown(vy):
+                    out.append(f"{name}!{xl_rowcol_to_cell(r, c)}: {_shown(vx)} → {_shown(vy)}")
+    return out
+
+
 def explain(a: Path, b: Path) -> list[str]:
     """The lines saying why ``b`` differs from ``a``; :class:`~disclosure.export.manifest.ManifestError`
     when a manifest is not one this tool writes (each is checked against its definition)."""
@@ -52,6 +94,12 @@ def explain(a: Path, b: Path) -> list[str]:
             out.append(f"input added: {rel}")
         elif fa[rel]["sha256"] != fb[rel]["sha256"]:
             out.append(f"input changed: {rel}")
+            cells = cell_changes(a / rel, b / rel) if rel.lower().endswith(WORKBOOKS) else None
+            if cells is not None:
+                out += [f"    {line}" for line in cells[:MAX_LINES]]
+                if len(cells) > MAX_LINES:
+                    out.append(f"    … ({len(cells) - MAX_LINES} more cells)")
+                continue
             la, lb = _text_lines(a / rel), _text_lines(b / rel)
             if la is not None and lb is not None:
                 shown = 0

@@ -134,7 +134,7 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
         if not included:
             reason = stated_exclusion(ctx.settings, c) or (
                 "未提供活动数据 / no activity data supplied" if n_all == 0
-                else "活动数据均未计入（见排除清单）/ all rows excluded (see exclusions)")
+                else "活动数据均未计入（见排除清单） / all rows excluded (see exclusions)")
         cats.append({
             "category": c, "name_zh": SCOPE3_NAMES[c][0], "name_en": SCOPE3_NAMES[c][1],
             "co2e": _s(f["co2e"].sum()), "included": included, "reason": reason,

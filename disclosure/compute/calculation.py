@@ -426,6 +426,8 @@ def _settings(ctx: Context) -> dict[str, Any]:
         "combustion_sector_default": s.options.combustion_sector_default,
         "factor_pins": dict(sorted(s.factors.versions.items())),
         "precedence": list(lines.PRECEDENCE),
+        # only when asked (results.json of a report without the stamp keeps its keys)
+        **({"tool_stamp": True} if s.options.tool_stamp else {}),
     }
 
 

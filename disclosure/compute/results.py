@@ -70,6 +70,7 @@ class Settings(TypedDict):
     combustion_sector_default: NotRequired[str]
     factor_pins: dict[str, str]              # dataset id → version
     precedence: list[str]                    # the factor precedence, highest first
+    tool_stamp: NotRequired[bool]            # options.tool_stamp: the Word cover names the tool (only when true)
 
 
 @with_config(_STRICT)

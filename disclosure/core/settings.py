@@ -340,6 +340,9 @@ class Options(Section):
     scope3_exclusions: Annotated[dict[Annotated[int, CATEGORY], Text], MAPPING] = setting(
         {}, "未纳入范围三的类别及原因：类别: 原因（“中文 / English”）",
         "Scope 3 categories left out, and why: category: reason (\"中文 / English\")", example="8")
+    tool_stamp: Annotated[bool, BOOL] = setting(
+        False, "是否在 Word 报告封面注明排放数据由本工具计算生成",
+        "whether the Word report's cover says the figures were computed by this tool")
     base_year_threshold: Annotated[float, SHARE] = setting(
         0.05, "需要重新计算基准年的阈值：结构变化占上一年度范围一和范围二（基于位置）的比例",
         "the share of the prior year's Scope 1 and 2 (location-based) above which structural changes "

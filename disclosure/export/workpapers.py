@@ -4,8 +4,10 @@ Sheets: ``Summary`` (each reported total beside a SUMIFS over the trace and the 
 rounded by the project's rounding policy), ``Trace`` (every trace line: source file and row, factor,
 conversion, gas masses, CO2e; split into Trace, Trace (2), … past Excel's row limit, with the
 Summary's sums over every part), ``Excluded`` (the lines not counted, with the reason), ``Issues``
-(every issue of the run, as issues.json holds them), ``Settings`` and ``Factors`` (the datasets
-used, with version and sha256), ``Base year`` (with --prior).
+(every issue of the run, as issues.json holds them), ``Settings`` (a row a setting: its key, value
+and the settings model's description), ``Factors`` (the datasets used, with version and sha256),
+``Base year`` (with --prior). Numbers are formatted by unit (:func:`number_format`); the trace and
+exclusion sheets have a filter, widths and frozen headers.
 Deterministic: a fixed creation date, no volatile metadata. User text that begins like a formula
 (= + - @) is written as text, prefixed with an apostrophe.
 """
@@ -36,6 +38,7 @@ except ImportError:  # pragma: no cover - older xlsxwriter
 
 from ..compute.trace import FORMULA_CLASS, neutralise
 from ..core import vocabulary as vocab
+from ..core.settings import info
 from .numbers import rounded
 
 EXCEL_ROWS = 1_048_576
@@ -73,6 +76,8 @@ def _cell(v: Any) -> Any:
         return int(v)
     if isinstance(v, bool | np.bool_):
         return bool(v)
+    if isinstance(v, int):
+        return v
     if isinstance(v, dict | list):
         return json.dumps(v, ensure_ascii=False, sort_keys=True)
     if isinstance(v, str):
@@ -100,28 +105,87 @@ BLOCK_ROWS = 50_000   # rows prepared as Python values at a time (a million line
 FAST_BLOCK_ROWS = 10_000  # rows formatted as XML at a time by _write_frame_fast
 
 
-def _write_frame(ws: Any, frame: pd.DataFrame, header_fmt: Any, start: int = 0) -> None:
+# number formats by what a column holds (the trace's columns; the rest keep Excel's General, which
+# shows a factor, a quantity or a GWP with the significant digits it has)
+TONNES_CO2E = "#,##0.00"           # tCO2e (and tonnes of CO2), 2 decimals with thousands separators
+TONNES_GAS = "#,##0.000000"        # tonnes of CH4, N2O and other gases: small masses, 6 decimals
+SHARE = "0.00%"
+
+
+def number_format(column: str) -> str | None:
+    """The number format of a trace column (None: General)."""
+    if column.startswith("co2e") or column in ("t_CO2", "biogenic_co2"):
+        return TONNES_CO2E
+    if column in ("t_CH4", "t_N2O", "t_other"):
+        return TONNES_GAS
+    if column == "share":
+        return SHARE
+    return None
+
+
+def column_width(column: str, kind: str) -> float:
+    """A column's width in characters: the header's, at least a number's, at most 48 (reasons wrap)."""
+    return float(min(48, max(len(column) + 3, 14 if kind == "n" else 10)))
+
+
+def _formats(wb: Any, frame: pd.DataFrame, made: dict[str, Any]) -> dict[int, Any]:
+    """The number format of each numeric column of ``frame`` that has one, by position; ``made``: the
+    workbook's formats by number format, one object each (xlsxwriter gives a style index to the
+    first object of equal properties only)."""
+    out = {}
     for j, c in enumerate(frame.columns):
-        ws.write_string(start, j, str(c), header_fmt)
+        f = number_format(str(c))
+        if f and pd.api.types.is_numeric_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype):
+            out[j] = made.setdefault(f, wb.add_format({"num_format": f}))
+    return out
+
+
+def _layout(ws: Any, frame: pd.DataFrame, start: int = 0) -> None:
+    """Widths, the header frozen (and the first column), a filter over the header row."""
+    for j, c in enumerate(frame.columns):
+        kind = "n" if pd.api.types.is_numeric_dtype(frame[c].dtype) else "x"
+        ws.set_column(j, j, column_width(str(c), kind))
+    ws.freeze_panes(start + 1, 1 if len(frame.columns) > 4 else 0)
+    if len(frame.columns):
+        ws.autofilter(start, 0, start + max(len(frame), 1), len(frame.columns) - 1)
+
+
+def _write_rows(ws: Any, frame: pd.DataFrame, formats: dict[int, Any], first: int) -> None:
+    """``frame``'s rows from sheet row ``first`` (0-based), cell by cell through xlsxwriter. An empty
+    cell of a formatted column in the frame's first row is written as a blank with its format, so
+    that every format has its style index once the row is written (``_write_frame_fast`` reads it)."""
     write_number, write_string, write_boolean = ws.write_number, ws.write_string, ws.write_boolean
+    if len(frame):
+        first_row = frame.iloc[0]
+        for j, f in formats.items():
+            v = first_row.iloc[j]
+            if v is None or (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA:
+                ws.write_blank(first, j, None, f)
     for b in range(0, len(frame), BLOCK_ROWS):
         block = frame.iloc[b:b + BLOCK_ROWS]
         columns = [_column(block[c]) for c in block.columns]
         for i in range(len(block)):  # row by row: constant_memory mode writes rows in order
-            r = start + 1 + b + i
+            r = first + b + i
             for j, (kind, values) in enumerate(columns):
                 x = values[i]
                 if x is None:
                     continue
                 if kind == "n":
-                    write_number(r, j, x)
+                    write_number(r, j, x, formats.get(j))
                 elif isinstance(x, bool):
                     write_boolean(r, j, x)
                 elif isinstance(x, int | float):
                     write_number(r, j, x)
                 else:
                     write_string(r, j, x)
-    ws.freeze_panes(start + 1, 0)
+
+
+def _write_frame(ws: Any, frame: pd.DataFrame, header_fmt: Any, formats: dict[int, Any] | None = None,
+                 start: int = 0) -> None:
+    for j, c in enumerate(frame.columns):
+        ws.write_string(start, j, str(c), header_fmt)
+    _write_rows(ws, frame, formats or {}, start + 1)
+    _layout(ws, frame, start)
 
 
 _STRMAX = 32767  # xlsxwriter's xls_strmax (Excel's cell text limit, in UTF-16 units)
@@ -146,8 +210,9 @@ def _fragment(x: Any) -> str | None:
     return f' t="inlineStr"><is><t{space}>{_escape_data(x)}</t></is></c>'
 
 
-def _fragments(s: pd.Series) -> list[str | None]:
-    """A column's cell fragments (None for an empty cell), each distinct value formatted once."""
+def _fragments(s: pd.Series, style: str = "") -> list[str | None]:
+    """A column's cell fragments (None for an empty cell), each distinct value formatted once;
+    ``style`` (`` s="N"``) goes on a numeric column's cells."""
     if pd.api.types.is_bool_dtype(s.dtype):
         yes, no = _fragment(True), _fragment(False)
         return [None if v is None else yes if v else no
@@ -159,7 +224,7 @@ def _fragments(s: pd.Series) -> list[str | None]:
         if ok.any():
             # distinct by bit pattern, so -0.0 stays "-0" as xlsxwriter writes it
             bits, inverse = np.unique(a[ok].view(np.int64), return_inverse=True)
-            out[ok] = np.array([f"><v>{v:.16G}</v></c>" for v in bits.view(np.float64).tolist()],
+            out[ok] = np.array([f"{style}><v>{v:.16G}</v></c>" for v in bits.view(np.float64).tolist()],
                                dtype=object)[inverse]
         return out.tolist()
     if isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.infer_dtype(s.cat.categories) in ("string", "empty"):
@@ -175,25 +240,30 @@ def _fragments(s: pd.Series) -> list[str | None]:
     return table[codes].tolist()  # code -1 (missing) picks the trailing None
 
 
-def _write_frame_fast(ws: Any, frame: pd.DataFrame, header_fmt: Any) -> None:
+def _write_frame_fast(ws: Any, frame: pd.DataFrame, header_fmt: Any, formats: dict[int, Any] | None = None) -> None:
     """As :func:`_write_frame` (same bytes), but each block of rows is formatted column by column and
-    written to the worksheet's constant_memory row file as XML, not cell by cell through xlsxwriter."""
-    if (frame.empty or not getattr(ws, "constant_memory", False) or len(frame) >= ws.xls_rowmax
+    written to the worksheet's constant_memory row file as XML, not cell by cell through xlsxwriter.
+    The first data row goes through xlsxwriter, which gives each number format its style index
+    (``Format.xf_index``), written on the fast rows' numeric cells."""
+    formats = formats or {}
+    if (len(frame) < 2 or not getattr(ws, "constant_memory", False) or len(frame) >= ws.xls_rowmax
             or getattr(ws, "row_data_fh", None) is None or not hasattr(ws, "_write_single_row")):
-        _write_frame(ws, frame, header_fmt)
+        _write_frame(ws, frame, header_fmt, formats=formats)
         return
     for j, c in enumerate(frame.columns):
         ws.write_string(0, j, str(c), header_fmt)
-    ws._write_single_row(1)  # flush the header row; the data rows follow it in the row file
+    _write_rows(ws, frame.iloc[:1], formats, 1)
+    ws._write_single_row(2)  # flush the header and first rows; the other rows follow them in the row file
+    styles = {j: f' s="{f.xf_index}"' for j, f in formats.items()}
     letters = [xl_col_to_name(j) for j in range(frame.shape[1])]
     last = None
-    for b in range(0, len(frame), FAST_BLOCK_ROWS):
+    for b in range(1, len(frame), FAST_BLOCK_ROWS):
         block = frame.iloc[b:b + FAST_BLOCK_ROWS]
         numbers = [str(b + 2 + i) for i in range(len(block))]  # 1-based row numbers (header is row 1)
         cells = []
-        for L, c in zip(letters, block.columns, strict=True):
+        for j, (L, c) in enumerate(zip(letters, block.columns, strict=True)):
             ref = f'<c r="{L}'
-            frags = _fragments(block[c])
+            frags = _fragments(block[c], styles.get(j, ""))
             present = [i for i, f in enumerate(frags) if f is not None]
             if len(present) == len(frags):
                 cells.append([ref + r + '"' + f for r, f in zip(numbers, frags, strict=True)])
@@ -211,7 +281,64 @@ def _write_frame_fast(ws: Any, frame: pd.DataFrame, header_fmt: Any) -> None:
         ws.fh.write("".join(out))
     if last is not None:
         ws._check_dimensions(int(last) - 1, 0)
-    ws.freeze_panes(1, 0)
+    _layout(ws, frame)
+
+
+# what results.json records beside the settings of report.yaml (those take their label from the
+# settings model, core/settings.py): (English, 中文)
+APPLIED = {
+    "reporting_year": ("reporting year", "报告年度"),
+    "residual_factor": ("residual factor of the market-based method (tCO2/MWh)", "基于市场的剩余电量排放因子（tCO2/MWh）"),
+    "residual_factor_basis": ("basis of the residual factor", "剩余电量排放因子的依据"),
+    "category3_electricity": ("category 3 upstream electricity factor, as derived", "范围三类别 3 上游电力因子的推导"),
+    "precedence": ("factor precedence, highest first", "排放因子优先级（由高到低）"),
+    "identifier_scheme": ("scheme of the identifier", "标识符类型"),
+    "name": ("tool", "工具"),
+    "version": ("tool version", "工具版本"),
+}
+SETTING_PATHS = {"factor_pins": "factors.versions", "grid_year": "factors.grid_year"}
+
+
+def _flat(prefix: str, v: Any) -> list[tuple[str, Any]]:
+    if isinstance(v, dict):
+        return [kv for k, x in sorted(v.items()) for kv in _flat(f"{prefix}.{k}", x)]
+    if isinstance(v, list | tuple):
+        return [(prefix, " > ".join(str(x) for x in v))] if all(not isinstance(x, dict | list) for x in v) \
+            else [kv for i, x in enumerate(v) for kv in _flat(f"{prefix}.{i + 1}", x)]
+    return [(prefix, v)]
+
+
+def settings_rows(results: dict[str, Any]) -> pd.DataFrame:
+    """The Settings sheet: a row a setting (a mapping's entries a row each) with its label, value,
+    dotted key and description (the settings model's, else :data:`APPLIED`), then the entity, the
+    period, the tool and the inputs read."""
+    rows = []
+    sections = [("", results.get("settings") or {}), ("entity", results.get("entity") or {}),
+                ("period", results.get("period") or {}), ("tool", results.get("tool") or {})]
+    for section, values in sections:
+        for key, value in values.items():
+            path = f"{section}.{key}" if section else key
+            model = SETTING_PATHS.get(path, path)
+            s = info(model) or info(f"options.{model}")
+            if s is not None:
+                model = s.path
+            for sub, v in _flat(path, value):
+                if s is not None:
+                    label, desc = model + sub[len(path):], f"{s.en} / {s.zh}"
+                elif key in APPLIED:
+                    label, desc = sub, " / ".join(APPLIED[key])
+                else:
+                    label, desc = sub, ""
+                if isinstance(v, bool):
+                    v = "yes / 是" if v else "no / 否"
+                rows.append((label, "" if v is None else v, desc))
+    for table, c in (results.get("inputs") or {}).items():
+        where = str(c.get("file") or "") + (f"[{c['sheet']}]" if c.get("sheet") else "")
+        rows.append((f"inputs.{table}", f"{where}: {c.get('read')} = {c.get('accepted')} + {c.get('rejected')}",
+                     "input table: rows read = accepted + rejected / 输入表：读取行数 = 接受 + 拒绝"))
+    frame = pd.DataFrame(rows, columns=["Setting / 设置", "Value / 值", "Description / 说明"])
+    frame["Value / 值"] = frame["Value / 值"].astype(object)
+    return frame
 
 
 ISSUE_COLUMNS = ("code", "severity", "stage", "table", "file", "sheet", "row", "column")
@@ -226,6 +353,8 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
     wb.set_properties({"title": "Workpapers / 工作底稿", "author": "disclosure",
                        "created": FIXED_DATE, "comments": f"disclosure {results.get('tool', {}).get('version', '')}"})
     bold = wb.add_format({"bold": True})
+    t2 = wb.add_format({"num_format": TONNES_CO2E})
+    made = {TONNES_CO2E: t2}
     n = len(trace)
     parts = max(1, math.ceil(n / max_rows))
     names = ["Trace" if k == 0 else f"Trace ({k + 1})" for k in range(parts)]
@@ -248,29 +377,31 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
                              f'{q}!{scope_col}:{scope_col},{s})')
         reported = float(totals.get(key) or 0.0)
         ws.write_string(r, 0, label)
-        ws.write_number(r, 1, reported)
-        ws.write_formula(r, 2, "=" + "+".join(terms), None, sums[key])
-        ws.write_formula(r, 3, f"=B{r + 1}-C{r + 1}", None, reported - sums[key])
-        ws.write_number(r, 4, float(rounded(reported, "emissions")))
+        ws.write_number(r, 1, reported, t2)
+        ws.write_formula(r, 2, "=" + "+".join(terms), t2, sums[key])
+        ws.write_formula(r, 3, f"=B{r + 1}-C{r + 1}", t2, reported - sums[key])
+        ws.write_number(r, 4, float(rounded(reported, "emissions")), t2)
     r = len(TOTALS) + 2
     ws.write_string(r, 0, "Trace lines / 追溯行", bold)
     ws.write_number(r, 1, n)
     ws.write_string(r + 1, 0, "Trace sheets / 追溯表")
     ws.write_string(r + 1, 1, ", ".join(names))
     ws.write_string(r + 2, 0, "Lines by status / 按状态")
-    ws.write_string(r + 2, 1, json.dumps((results.get("lines") or {}).get("by_status") or {}, sort_keys=True))
+    by_status = (results.get("lines") or {}).get("by_status") or {}
+    ws.write_string(r + 2, 1, ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
     ws.set_column(0, 0, 44)
     ws.set_column(1, 4, 22)
 
+    trace_formats = _formats(wb, trace, made)
     for k, nm in enumerate(names):
         ws = wb.add_worksheet(nm)
-        _write_frame_fast(ws, trace.iloc[k * max_rows:(k + 1) * max_rows], bold)
+        _write_frame_fast(ws, trace.iloc[k * max_rows:(k + 1) * max_rows], bold, trace_formats)
 
     ws = wb.add_worksheet("Excluded")
     excl = trace.loc[~trace["status"].astype(object).eq("included"),
                      ["line_id", "file", "sheet", "row", "facility_id", "source", "activity", "quantity", "unit",
                       "status", "reason", "co2e_gross"]]
-    _write_frame_fast(ws, excl.iloc[:max_rows], bold)
+    _write_frame_fast(ws, excl.iloc[:max_rows], bold, _formats(wb, excl, made))
 
     # every issue of the run, as issues.json holds it (its two messages side by side)
     ws = wb.add_worksheet("Issues")
@@ -283,9 +414,10 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
     _write_frame(ws, frame, bold)
 
     ws = wb.add_worksheet("Settings")
-    settings = {**(results.get("settings") or {}), "entity": results.get("entity"), "period": results.get("period"),
-                "tool": results.get("tool"), "inputs": results.get("inputs")}
-    _write_frame(ws, pd.DataFrame({"setting": list(settings), "value": [settings[k] for k in settings]}), bold)
+    _write_frame(ws, settings_rows(results), bold)
+    ws.set_column(0, 0, 40)
+    ws.set_column(1, 1, 44)
+    ws.set_column(2, 2, 100)
 
     ws = wb.add_worksheet("Factors")
     ds = pd.DataFrame(results.get("factor_datasets") or [])

@@ -14,7 +14,8 @@ page number from the second page on.
 The contents page lists the chapters and their sections with page numbers: each heading carries a
 hidden bookmark and its contents entry a ``PAGEREF`` field to it (no ``TOC`` field: LibreOffice shows
 a TOC field's stored result as it is, while it computes a PAGEREF on layout, so the numbers are right
-in its PDF; Word computes them when it updates the fields, which render.py asks it to on opening).
+in its PDF; Word shows them once the reader updates the fields, F9: render.py does not ask it to on
+opening, so the entries are links to the headings, without numbers, until then).
 
 The template text is only ``{{ … }}`` references: every word comes from the text catalogue
 (``text.yaml``) and every figure from ``results.json``, through the context built in context.py.
@@ -205,9 +206,10 @@ def _styles(doc) -> None:
                                          page_break_before=True))
     # the contents: a chapter in bold, its sections indented below it; the page number right-aligned
     # after a dotted leader (a tab stop at the right margin)
-    _style(doc, "Contents Entry", Look(11, CJK_HEAD, LATIN_HEAD, bold=True, color="222222", before=8, after=3,
-                                       line=1.2, keep_next=True))
-    _style(doc, "Contents Entry 2", Look(10.5, after=2, line=1.15))
+    # sizes and spacing such that the base report's contents (some 70 entries) fit one page
+    _style(doc, "Contents Entry", Look(10.5, CJK_HEAD, LATIN_HEAD, bold=True, color="222222", before=4, after=0,
+                                       line=1.0, keep_next=True))
+    _style(doc, "Contents Entry 2", Look(9, after=0, line=1.0))
     doc.styles["Contents Entry 2"].paragraph_format.left_indent = Pt(21)     # two characters of 五号
     for name in ("Contents Entry", "Contents Entry 2"):
         doc.styles[name].paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH_CM), WD_TAB_ALIGNMENT.RIGHT,
@@ -403,7 +405,9 @@ def _cover(w: _Writer) -> None:
     w.tag("if report.identifier")
     w.p("{{ report.identifier }}", "Cover Detail")
     w.tag("endif")
+    w.tag("if report.generated")
     w.p("{{ report.generated }}", "Note")
+    w.tag("endif")
     # the contents: its entries are written by w.contents() once every heading is known
     w.contents_heading = w.p("{{ t.contents }}", "Contents Heading")
 
@@ -422,7 +426,7 @@ def _about(w: _Writer) -> None:
     w.h2("h2_assurance")
     w.tag("if about.assurance")
     w.table("cap_assurance", "r in about.assurance", [
-        ("t.col_item", "r.label", 3.6, False), ("t.col_description", "r.value", 12.0, False)])
+        ("t.col_item", "r.label", 3.6, False), ("t.col_description", "r.value", 12.0, False)], keep=True)
     w.tag("else")
     w.p("{{ about.assurance_text }}", "Not Disclosed")
     w.tag("endif")
@@ -504,10 +508,10 @@ def _metrics(w: _Writer) -> None:
     w.p("{{ m.scope2_p }}")
     w.tag("if m.instruments")
     w.table("cap_instruments", "r in m.instruments", [
-        ("t.col_instrument", "r.id", 3.5, False), ("t.col_instrument_type", "r.type", 1.9, False),
-        ("t.col_facility", "r.facility", 3.1, False), ("t.col_mwh", "r.mwh", 2.0, True),
-        ("t.col_mwh_used", "r.mwh_used", 2.0, True), ("t.col_factor", "r.factor", 1.8, True),
-        ("t.col_status", "r.status", 1.7, False)])
+        ("t.col_instrument", "r.id", 3.4, False), ("t.col_instrument_type", "r.type", 1.6, False),
+        ("t.col_facility", "r.facility", 2.7, False), ("t.col_mwh", "r.mwh", 2.1, True),
+        ("t.col_mwh_used", "r.mwh_used", 2.1, True), ("t.col_factor", "r.factor", 2.6, True),
+        ("t.col_status", "r.status", 1.5, False)])   # headers on two lines at most, ids on one
     w.tag("else")
     w.p("{{ t.instruments_none }}", "Note")
     w.tag("endif")
@@ -546,9 +550,11 @@ def _metrics(w: _Writer) -> None:
     w.figure("charts.facilities", "fig_facilities")
 
     w.h2("h2_biogenic")
-    w.p("{{ t.biogenic_p }}")
+    w.p("{{ m.biogenic_text }}")
+    w.tag("if m.biogenic")
     w.table("cap_biogenic", "r in m.biogenic", [
         ("t.col_item", "r.label", 12.4, False), ("t.col_biogenic", "r.value", 3.2, True)])
+    w.tag("endif")
 
     w.h2("h2_intensity")
     w.tag("if m.intensity")
@@ -602,7 +608,7 @@ def _metrics(w: _Writer) -> None:
     w.h2("h2_market")
     w.table("cap_market", "r in m.market", [
         ("t.col_item", "r.label", 9.6, False), ("t.col_value", "r.value", 4.0, True),
-        ("t.col_unit", "r.unit", 2.0, False)])
+        ("t.col_unit", "r.unit", 2.0, False)], keep=True)
     w.runs([("{{ t.market_accounting }}", True), ("{{ m.market_accounting }}", False)])
 
 
@@ -670,7 +676,7 @@ def _appendices(w: _Writer) -> None:
     w.p("{{ t.app_factors_none }}", "Note")
     w.tag("endif")
     w.table("cap_app_datasets", "r in appendix.datasets", [
-        ("t.col_dataset", "r.name", 5.6, False), ("t.col_sha", "r.sha", 10.0, False)])
+        ("t.col_dataset", "r.name", 5.6, False), ("t.col_sha", "r.sha", 10.0, False)], keep=True)
     w.h1("h_app_glossary")
     w.table(None, "r in appendix.glossary", [
         ("t.col_term", "r.term", 4.2, False), ("t.col_description", "r.definition", 11.4, False)])

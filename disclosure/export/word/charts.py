@@ -3,8 +3,10 @@
 Deterministic: a fixed size and dpi, no timestamp or software tag in the PNG. No global matplotlib
 state is touched: figures are drawn on the Agg canvas directly (no pyplot, no backend switch) inside
 ``rc_context``. Labels carry the figures exactly as the tables
-print them (``numbers.fmt``). CJK text and the ₂ of tCO₂e need a font list: the first installed CJK
-family of :data:`CJK_FAMILIES`, then DejaVu Sans for any glyph it lacks.
+print them (``numbers.fmt``). CJK text and the ₂ of tCO₂e need a font list: the package's own
+"Disclosure Sans SC" (``fonts/``: Noto Sans CJK SC subset to GB2312 and Latin, SIL OFL 1.1), so the
+charts look the same whatever the system has (a container without CJK fonts too); then the first
+installed CJK family of :data:`CJK_FAMILIES` for a rarer character of a name, then DejaVu Sans.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 import matplotlib
 import matplotlib.ticker
@@ -23,14 +26,19 @@ DPI = 200
 WIDTH_IN = 6.3           # ≈ 16 cm, the text width of the base template
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei", "PingFang SC",
                 "Noto Sans CJK JP", "WenQuanYi Zen Hei")
+FONT = Path(__file__).parent / "fonts" / "DisclosureSansSC-Regular.otf"   # tools/subset_font.py builds it
+FONT_FAMILY = "Disclosure Sans SC"
 PALETTE = ("#1F5C4A", "#4E9A7E", "#9CCBB4", "#D9A441", "#7A8C99")
 
 
 @cache
 def font_families() -> tuple[str, ...]:
-    """The installed families to use, in order (a list, so a missing glyph falls back to the next)."""
+    """The families to use, in order (a list, so a missing glyph falls back to the next): the
+    package's font (added to matplotlib's font manager once), the installed CJK families, DejaVu."""
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return (*[f for f in CJK_FAMILIES if f in names], "DejaVu Sans")
+    if FONT_FAMILY not in names:
+        font_manager.fontManager.addfont(str(FONT))
+    return (FONT_FAMILY, *[f for f in CJK_FAMILIES if f in names], "DejaVu Sans")
 
 
 def _rc() -> dict[str, object]:

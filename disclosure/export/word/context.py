@@ -189,7 +189,9 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
         "entity_name": name, "entity_name_alt": alt if alt != name else "", "title": title,
         "basis": t["report_basis"], "period": t["cover_period"].format(start=start, end=end),
         "identifier": t[f"cover_identifier_{'lei' if scheme == 'lei' else 'uscc'}"].format(id=ident) if ident else "",
-        "generated": t["cover_generated"].format(version=(results.get("tool") or {}).get("version", "")),
+        # the tool's note on the cover only where the user asks for it (options.tool_stamp)
+        "generated": t["cover_generated"].format(version=(results.get("tool") or {}).get("version", ""))
+        if (results.get("settings") or {}).get("tool_stamp") else "",
         "running_header": f"{name}　{title}" if not en else f"{name} · {title}",
         "year": year, "lang": lang,
     }
@@ -230,8 +232,9 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
         m["trend_note"] = m["trend_note"].replace("{table}", refs["cap_yoy"])
     method = _method(results, t, lang, approach, scope2_location, refs)
     appendix = {
-        "factors": _factor_rows(trace, t, lang) if trace is not None else [],
-        "datasets": [{"name": f"{x.get('id')}@{x.get('version')}", "sha": x.get("sha256") or "—"}
+        "factors": _factor_rows(trace, t, lang, results) if trace is not None else [],
+        "datasets": [{"name": t["dataset_version"].format(title=_dataset_title(x, lang), version=x.get("version")),
+                      "sha": _grouped(x.get("sha256")) or "—"}
                      for x in results.get("factor_datasets") or []],
         "glossary": t["glossary"],
     }
@@ -345,7 +348,7 @@ def _scope2_location(results: dict[str, Any], t: dict[str, Any], lang: str) -> s
     """How the location-based figure was found, from what the lines used (results.json ``methods``,
     through ``export.methods``): the level asked for, then each grid factor taken and the facilities
     that took it, with the fallback where no factor of that level was published for the year."""
-    sentences = methods.grid(results, lang)
+    sentences = _named(methods.grid(results, lang), results, lang)
     if sentences:
         return t["sentence_sep"].join(sentences)
     settings = results.get("settings") or {}
@@ -387,7 +390,7 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
 
     scope2_p = t["sentence_sep"].join([scope2_location, t["scope2_market_p"].format(
         residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor"))),
-        *methods.market_above_location(results, lang)])
+        *_named(methods.market_above_location(results, lang), results, lang)])
     fac_names = {f.get("facility_id"): f.get("name") for f in results.get("by_facility") or []}
     instruments = []
     for x in results.get("scope2_instruments") or []:
@@ -535,8 +538,10 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
         "entity_total": {"s1": e(totals.get("scope1")), "s2l": e(totals.get("scope2_location")),
                          "s2m": e(totals.get("scope2_market")), "s3": e(totals.get("scope3"))},
         "provinces": provinces, "facilities": facilities,
+        # a company without biomass: one sentence, no table of zeros
         "biogenic": [{"label": lab("memo_total", "biogenic_co2", lang, long=True, cell=True),
-                      "value": e(totals.get("biogenic_co2"))}],
+                      "value": e(totals.get("biogenic_co2"))}] if totals.get("biogenic_co2") else [],
+        "biogenic_text": t["biogenic_p"] if totals.get("biogenic_co2") else t["biogenic_none"],
         "intensity": intensity, "trend": trend, "trend_note": trend_note, "targets": targets, "cross": cross,
         "amount_header": t["col_amount"].format(currency=currency),
         "market": market, "market_accounting": d.or_na(d.get("carbon_market_accounting")),
@@ -678,7 +683,8 @@ METRIC_TABLES: tuple[tuple[str, Callable[[dict[str, Any]], Any] | None], ...] = 
     ("cap_totals", None), ("cap_yoy", lambda m: m["yoy"]),
     ("cap_base_year", lambda m: m["base_year"]["present"] and m["base_year"]["log"]),
     ("cap_basis", None), ("cap_instruments", lambda m: m["instruments"]), ("cap_scope3", None), ("cap_dq", None),
-    ("cap_gas", None), ("cap_entity", None), ("cap_province", None), ("cap_facility", None), ("cap_biogenic", None),
+    ("cap_gas", None), ("cap_entity", None), ("cap_province", None), ("cap_facility", None),
+    ("cap_biogenic", lambda m: m["biogenic"]),
     ("cap_intensity", lambda m: m["intensity"]), ("cap_trend", lambda m: m["trend"]),
     ("cap_targets", lambda m: m["targets"]), ("cap_cross", None), ("cap_market", None),
 )
@@ -698,6 +704,12 @@ def _number_tables(t: dict[str, Any], m: dict[str, Any]) -> dict[str, str]:
     return refs
 
 
+def _basis_name(ident: str, results: dict[str, Any], lang: str) -> str:
+    """The default fuel dataset by its title (the id where results.json does not list it)."""
+    x = next((x for x in results.get("factor_datasets") or [] if x.get("id") == ident), None)
+    return f"“{_dataset_title(x, lang)}”" if x else ident
+
+
 def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str, scope2_location: str,
             refs: dict[str, str]) -> dict[str, Any]:
     settings = results.get("settings") or {}
@@ -706,9 +718,9 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
     basis_id = settings.get("default_fuel_basis") or "—"
     paras = [
         t["sentence_sep"].join([t["method_combustion"].format(
-            basis=basis_id,
+            basis=_basis_name(basis_id, results, lang),
             non_co2=t["method_non_co2_yes"] if settings.get("combustion_non_co2") else t["method_non_co2_no"]),
-            *methods.combustion(results, lang)]),
+            *_named(methods.combustion(results, lang), results, lang)]),
         t["method_precedence"].format(order=(" → ").join(lab("precedence", p, lang) for p in
                                                          settings.get("precedence") or [])),
     ]
@@ -716,17 +728,16 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
         residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor")),
         table=refs["cap_instruments"],
         types=vocab.labels_of("instrument_type", ("gec", "green_power", "supplier_specific"), lang)),
-        *methods.market_above_location(results, lang)]))
+        *_named(methods.market_above_location(results, lang), results, lang)]))
     if settings.get("category3_electricity"):
-        paras.append(t["method_scope3_cat3"].format(note=settings["category3_electricity"]))
+        paras.append(t["method_scope3_cat3"].format(note=dataset_names(settings["category3_electricity"], results, lang)))
     rows = []
     for x in datasets:
         title = (x.get("title_en") if lang == "en" else x.get("title_zh")) or x.get("id")
         doc = "；".join(str(v) for v in (x.get("document"), x.get("announcement")) if v) if lang != "en" \
             else "; ".join(str(v) for v in (x.get("document"), x.get("announcement")) if v)
         publisher = x.get("publisher") or "—"
-        rows.append({"name": f"{title}（{x.get('id')}@{x.get('version')}）" if lang != "en"
-                     else f"{title} ({x.get('id')}@{x.get('version')})",
+        rows.append({"name": t["dataset_version"].format(title=title, version=x.get("version")),
                      "publisher": f"{publisher}\n{doc}" if doc else publisher,
                      "year": str(x.get("year") or "—")})
     exclusions = []
@@ -772,7 +783,7 @@ def _unit(u: Any) -> str:
     return str(u).replace("CO2", "CO₂") if _present(u) else ""
 
 
-def _factor_rows(tr: Any, t: dict[str, Any], lang: str) -> list[dict[str, str]]:
+def _factor_rows(tr: Any, t: dict[str, Any], lang: str, results: dict[str, Any]) -> list[dict[str, str]]:
     """The factors applied to the lines counted: one row per source, activity and factor."""
     tr = tr.loc[tr["status"] == "included"].copy()
     # the gas a single-gas factor gives (a row factor for CH4, say); blank for combustion (all three)
@@ -808,9 +819,9 @@ def _factor_rows(tr: Any, t: dict[str, Any], lang: str) -> list[dict[str, str]]:
             factor = "—"
         ds = str(r.factor_dataset) if _present(r.factor_dataset) else ""
         if ds.startswith("inventory:"):
-            dataset = f"{ds} {r.user_factor_id}".strip()
+            dataset = t["user_factor"].format(id=r.user_factor_id or "").strip()
         elif ds and ds not in order and ds not in ("row", "user_factor", "measured", "basis", "default"):
-            dataset = ds
+            dataset = dataset_names(ds, results, lang, short=18)
         elif _present(r.gas_other) and _present(r.gwp_other) and not _present(r.factor_value):
             dataset = t["gwp_dataset"]
         else:
@@ -819,6 +830,40 @@ def _factor_rows(tr: Any, t: dict[str, Any], lang: str) -> list[dict[str, str]]:
         rows.append({"source": lab("source", r.source, lang, cell=True), "activity": str(r.activity),
                      "factor": factor, "dataset": dataset, "lines": f"{int(r.lines):,}"})
     return rows
+
+
+_DATASET_REF = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9.-]*[a-z0-9])@([0-9A-Za-z.]+)")
+
+
+def _dataset_title(x: dict[str, Any], lang: str) -> str:
+    """A dataset named as a reader knows it: its title in the report's language."""
+    return str((x.get("title_en") if lang == "en" else x.get("title_zh")) or x.get("title_zh") or x.get("title_en")
+               or x.get("id"))
+
+
+def dataset_names(text: str, results: dict[str, Any], lang: str, short: int | None = None) -> str:
+    """``text`` with every dataset reference (``cn-grid-2023@1``) replaced by the dataset's title (cut
+    to ``short`` characters), the way a writer names a source; an unknown reference is left as it is."""
+    by_id = {str(x.get("id")): x for x in results.get("factor_datasets") or []}
+
+    def title(m: re.Match[str]) -> str:
+        x = by_id.get(m.group(1))
+        if x is None:
+            return m.group(0)
+        name = _dataset_title(x, lang)
+        return _short(name, short) if short else name
+
+    return _DATASET_REF.sub(title, text)
+
+
+def _named(sentences: list[str], results: dict[str, Any], lang: str) -> list[str]:
+    """The method sentences (export.methods) with their datasets named by title."""
+    return [dataset_names(x, results, lang) for x in sentences]
+
+
+def _grouped(sha: str | None) -> str:
+    """A SHA-256 value in groups of eight (two lines of four in its column, never a character alone)."""
+    return " ".join(sha[i:i + 8] for i in range(0, len(sha), 8)) if sha else ""
 
 
 def _short(name: str, n: int = 16) -> str:

@@ -149,21 +149,22 @@ _AFTER_UPDATE_FIELDS = ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:
 
 
 def _update_fields_on_open(doc: Any) -> None:
-    """Set ``w:updateFields`` when the body has fields Word computes only on an update (the page
-    numbers of the contents, a company template's TOC): Word then offers to update the fields as it
-    opens the report, so its page numbers are right (LibreOffice computes them on layout anyway).
-    Without such fields the settings are left as they are, and Word asks nothing; a template that
-    says itself whether to update them (``w:updateFields``, on or off) is left as it says.
-
-    Why the question rather than stored numbers: the numbers depend on the layout, which only a word
-    processor knows; the base template's entries are stored without numbers, so a reader who declines
-    sees the titles alone, never a wrong page."""
+    """Set ``w:updateFields`` when the body has fields Word computes only on an update and that a
+    company template put there (a TOC field, a REF): Word then offers to update them on opening.
+    The base template's own contents entries (``PAGEREF`` to its heading bookmarks) do not count:
+    the report never makes Word ask a question on opening. Their page numbers are computed where the
+    pages are laid out: by LibreOffice on layout (the PDF a company signs has them), by Word when
+    the reader updates the fields (F9); stored without a number, an entry is never a wrong page, and
+    the report needs no word processor at render time and stays the same bytes everywhere. A
+    template that says itself whether to update fields (``w:updateFields``) is left as it says."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     body = doc.element.body
     codes = [el.text or "" for el in body.iter(qn("w:instrText"))]
     codes += [el.get(qn("w:instr")) or "" for el in body.iter(qn("w:fldSimple"))]
+    own = re.compile(rf"\s*PAGEREF {re.escape(base.BOOKMARK_PREFIX)}")
+    codes = [c for c in codes if not own.match(c)]
     settings = doc.settings.element
     if settings.find(qn("w:updateFields")) is not None or not any(_REFERENCE_FIELDS.match(c) for c in codes):
         return

@@ -34,7 +34,21 @@ from .instance import instance_bytes
 from .package import report_package_bytes
 from .validate import ArelleRun, issues_from, run_arelle
 
-__all__ = ["XbrlExport", "export_xbrl"]
+__all__ = ["VIEWER_PAGE", "XbrlExport", "export_xbrl", "viewer_page"]
+
+VIEWER_PAGE = "viewer/xbrlviewer.html"   # the ixbrl-viewer page, relative to the output folder
+
+
+def viewer_page(folder: Path) -> Path | None:
+    """The page to open for a pack (``disclosure view``): the viewer page, else (the pack was written
+    without the IFRS package, so without a viewer) the Inline XBRL report itself; None if neither."""
+    folder = Path(folder)
+    if folder.is_file():
+        return folder if folder.suffix in (".html", ".xhtml") else None
+    page = folder / VIEWER_PAGE
+    if page.is_file():
+        return page
+    return next(iter(sorted(folder.glob("*.xhtml"))), None)
 
 
 @dataclass
@@ -111,7 +125,7 @@ def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | P
         issues.append(issue("xbrl-not-validated", looked_for=origin or "-",
                             setting=hint("xbrl.ifrs_package", taxonomy.spec().ifrs["package_file"])))
     else:
-        vdir = out / "viewer" if viewer else None
+        vdir = (out / VIEWER_PAGE).parent if viewer else None
         if vdir is not None:
             vdir.mkdir(exist_ok=True)
         run = run_arelle([paths["package"]], [pkg], read_facts=True, viewer_dest=vdir)
@@ -123,8 +137,8 @@ def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | P
             read = [f for r in run.results for f in r.facts if f["document"] == paths["inline"].name]
             exp.roundtrip = roundtrip.compare(fs, read, results)
             issues += exp.roundtrip.issues
-            if vdir is not None and (vdir / "xbrlviewer.html").is_file():
-                paths["viewer"] = vdir / "xbrlviewer.html"
+            if vdir is not None and (out / VIEWER_PAGE).is_file():
+                paths["viewer"] = out / VIEWER_PAGE
     exp.issues = sorted(issues, key=lambda i: (sort_key(i), i.params))
     paths["report"] = out / "validation.json"
     paths["report"].write_text(_report_json(exp, str((results.get("settings") or {}).get("language") or "zh-CN")),
