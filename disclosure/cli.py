@@ -113,11 +113,13 @@ def compute(
         return
     from .engines.inprocess import compute as run
     from .engines.inprocess import write_outputs
-    from .loader import load_inventory
+    from .loader import inventory_blockers, load_inventory
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
-    if any(i.severity is Severity.ERROR for i in issues) and not force:
+    blocked = inventory_blockers(inv) if force and any(i.severity is Severity.ERROR for i in issues) else []
+    issues += blocked
+    if any(i.severity is Severity.ERROR for i in issues) and (not force or blocked):
         typer.echo(render_text(issues, language))
         typer.echo(_t("stopped", language), err=True)
         raise typer.Exit(1)

@@ -26,7 +26,7 @@ from .engines import inprocess
 from .export import manifest, workpapers
 from .factors import FactorLibrary, folder_library, load_library
 from .ingest.inventory import Inventory
-from .loader import load_inventory
+from .loader import inventory_blockers, load_inventory
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
 WORKPAPERS = "workpapers.xlsx"
@@ -225,7 +225,9 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         run.seconds["check"] = time.perf_counter() - t
         errors = sum(1 for i in issues if i.severity is Severity.ERROR)
         say("check", f"{errors} errors, {len(issues) - errors} warnings/notices")
-        if errors and not force:
+        blocked = inventory_blockers(inv) if errors and force else []
+        run.issues += blocked
+        if (errors and not force) or blocked:
             shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
             run.stopped, run.exit_code = True, 1
             return run

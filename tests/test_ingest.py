@@ -152,10 +152,11 @@ def test_parsers_directly() -> None:
     assert v.tolist()[:6] == [1234.5, 123.0, 1234.5, 12.0, -5.0, 1000.0]
     assert bad.tolist() == [False] * 6 + [True, False]  # an empty cell is not "bad"
 
-    v, bad = parse.date(pd.Series(["2025-01-31", "2025/1/31", "2025年1月31日", "20250131", "2025.1.31",
-                                   "2025-02-30", "31/01/2025", ""]))
+    v, bad, outside = parse.date(pd.Series(["2025-01-31", "2025/1/31", "2025年1月31日", "20250131", "2025.1.31",
+                                            "2025-02-30", "31/01/2025", "", "9999-12-31"]))
     assert v.tolist()[:5] == [pd.Timestamp("2025-01-31")] * 5
-    assert bad.tolist() == [False] * 5 + [True, True, False]
+    assert bad.tolist() == [False] * 5 + [True, True, False, False]
+    assert outside.tolist() == [False] * 8 + [True]   # a date, but beyond what a date column holds
 
     v, bad = parse.boolean(pd.Series(["是", "否", "yes", "no", "TRUE", "False", "1", "0", "maybe", ""]))
     assert v.tolist()[:8] == [True, False, True, False, True, False, True, False]

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import units
+from ..core.cells import neutralise_frame
 from ..core.issues import Issue, Location, Severity, issue
 from ..core.settings import hint
 from ..core.version import __version__
@@ -228,8 +229,9 @@ INSTRUMENTS = "instruments.csv"
 
 def write_instruments(instruments: pd.DataFrame, path: Path) -> Path:
     """``instruments.csv``: the instruments as ``allocate`` used them (UTF-8 with a BOM, dates as
-    ISO dates)."""
-    inst = instruments.copy()
+    ISO dates, formula-like text neutralised as in every CSV written: ``core.cells``)."""
+    inst = neutralise_frame(instruments)
+    inst = inst.copy() if inst is instruments else inst
     for c in inst.columns:
         if pd.api.types.is_datetime64_any_dtype(inst[c]):
             inst[c] = inst[c].dt.strftime("%Y-%m-%d")

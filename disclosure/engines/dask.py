@@ -242,7 +242,8 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
         found += rules.empty_table("activities", read, Location(source.display, source.sheet))
     counts = Counts(read, read - rejected_n, rejected_n)
     t_check = time.perf_counter()
-    if has_errors(found) and not force:
+    found += chunked.blockers(small, counts, source, found, force)
+    if has_errors(found) and (not force or any(i.code == "force-blocked" for i in found)):
         return chunked.Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
                           language=small.settings.language)
 

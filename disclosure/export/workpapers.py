@@ -33,8 +33,8 @@ except ImportError:  # pragma: no cover - older xlsxwriter
     def _utf16_truncate(string: str, max_len: int) -> str:
         return string[:max_len]
 
-from ..compute.trace import FORMULA_CLASS, neutralise
 from ..core import vocabulary as vocab
+from ..core.cells import FORMULA_CLASS, neutralise
 from .numbers import rounded
 
 EXCEL_ROWS = 1_048_576

@@ -11,30 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..core import yamlfile
 from ..core.issues import Issue, Location, issue
 from ..core.settings import Settings, read_settings, resolve_path
 from . import readers
 
 SHEET_NAMES = ("report", "报告设置")   # the sheet of a workbook that holds the settings
-
-
-def yaml_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
-    """Dotted path → line of its key (list items numbered from 1, at the line of the item): where an
-    issue about a YAML setting points. Shared by report.yaml and disclosures.yaml."""
-    out: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            path = f"{prefix}{k.value}"
-            out[path] = k.start_mark.line + 1
-            out.update(yaml_lines(v, path + "."))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value, 1):
-            path = f"{prefix}{i}"
-            out[path] = v.start_mark.line + 1
-            out.update(yaml_lines(v, path + "."))
-    return out
 
 
 def _row_of(lines: dict[str, int], path: str) -> int | None:
@@ -52,15 +34,12 @@ def load_report(path: Path, display: str = "report.yaml") -> tuple[Settings, lis
         return Settings(), [issue("report-missing", Location(display))]
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        row = mark.line + 1 if mark else None
-        return Settings(), [issue("report-syntax", Location(display, row=row), reason=str(e).split("\n")[0])]
+        data, lines = yamlfile.load(text)
+    except yamlfile.YamlError as e:
+        return Settings(), [issue("report-syntax", Location(display, row=e.line), reason=e.reason)]
+    data = data or {}
     if not isinstance(data, dict):
         return Settings(), [issue("report-syntax", Location(display, row=1), reason="not a mapping")]
-    lines = yaml_lines(node)
     return read_settings(data, lambda p: Location(display, row=_row_of(lines, p), column=p))
 
 

@@ -1,0 +1,289 @@
+"""Hostile and broken input (issue 13): what a spreadsheet, an ERP export or a careless command line
+may throw at the tool gives located issues and exit codes 0-2, never a traceback (exit 3), a hang
+or a lost file. The fixture inventories of ``fixtures/hostile/`` (each with the issues it must give)
+are checked in ``test_fixtures_broken.py`` and below; the cases that need a file made on the spot
+(a spreadsheet bomb, symlinks, output folders) are made here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from disclosure.cli import app
+from disclosure.core import yamlfile
+from disclosure.core.settings import check_identifier
+from disclosure.ingest import parse
+from disclosure.loader import load_inventory
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "fixtures" / "demo-group"
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    """The command line in process; an exception that escapes it is what `main` turns into exit 3."""
+    res = runner.invoke(app, [str(a) for a in args])
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise AssertionError(f"internal error (exit 3) on {args}: {res.exception!r}") from res.exception
+    return res
+
+
+def demo_copy(tmp_path: Path, name: str = "inv") -> Path:
+    dst = tmp_path / name
+    shutil.copytree(DEMO, dst)
+    return dst
+
+
+def codes(issues) -> list[str]:
+    return [i.code for i in issues]
+
+
+# --- the hostile fixtures: exactly their errors, and report --force never exit 3 --------------------
+
+HOSTILE = sorted(p for p in (ROOT / "fixtures" / "hostile").iterdir() if (p / "expected.csv").is_file())
+
+
+def _key(i) -> tuple:
+    return (i.code, i.location.file, i.location.sheet, i.location.row, i.location.column)
+
+
+def _expected(folder: Path) -> set[tuple]:
+    import csv
+
+    with open(folder / "expected.csv", encoding="utf-8", newline="") as fh:
+        return {(r["code"], r["file"], r["sheet"] or None, int(r["row"]) if r["row"] else None, r["column"] or None)
+                for r in csv.DictReader(fh)}
+
+
+@pytest.mark.parametrize("folder", HOSTILE, ids=[p.name for p in HOSTILE])
+def test_hostile_fixture_gives_exactly_its_errors(folder: Path) -> None:
+    from disclosure.engines.inprocess import compute
+
+    inv, issues = load_inventory(folder)
+    if not any(i.code in ("missing-file", "empty-table") for i in issues):
+        issues = issues + compute(inv).issues        # the calculation's own (a pin it cannot honour)
+    got = {_key(i) for i in issues if str(i.severity) == "error"}
+    want = _expected(folder)
+    assert got == want, f"missing: {sorted(want - got, key=str)}\nunexpected: {sorted(got - want, key=str)}"
+
+
+@pytest.mark.parametrize("folder", HOSTILE, ids=[p.name for p in HOSTILE])
+def test_hostile_fixture_report_force_never_exits_3(folder: Path, tmp_path: Path) -> None:
+    res = invoke("report", folder, "--out", tmp_path / "pack", "--force", "--lang", "en")
+    assert res.exit_code == (1 if _expected(folder) else 0), res.output
+    assert "failed" not in res.output.lower(), res.output     # no stage failed (the Word report, say)
+    assert [p.name for p in tmp_path.iterdir()] in (["pack"], [])    # nothing left beside it
+
+
+# --- YAML: one loader, bounded ------------------------------------------------------------------
+
+def _bomb(levels: int = 8, width: int = 9) -> str:
+    lines = ["a0: &a0 [" + ", ".join(["x"] * width) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_alias_bomb_is_refused_within_a_second() -> None:
+    text = _bomb()                        # 9**9 = 387,420,489 nodes once expanded, 900 bytes written
+    t = time.perf_counter()
+    with pytest.raises(yamlfile.YamlError, match="aliases expand to"):
+        yamlfile.load(text)
+    assert time.perf_counter() - t < 1.0
+
+
+def test_yaml_self_reference_and_deep_nesting_are_refused() -> None:
+    with pytest.raises(yamlfile.YamlError, match="anchor it is inside") as e:
+        yamlfile.load("a: 1\nzz: &a [*a]\n")
+    assert e.value.line == 2
+    with pytest.raises(yamlfile.YamlError, match="nested deeper"):
+        yamlfile.load("zz: " + "[" * 1000 + "]" * 1000)
+    with pytest.raises(yamlfile.YamlError, match="nested deeper"):
+        yamlfile.load("zz: " + "{a: " * 1000 + "1" + "}" * 1000)
+    # a chain of anchors, each one level deeper than the last, is deep only once expanded
+    chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 200))
+    with pytest.raises(yamlfile.YamlError, match="aliases expanded"):
+        yamlfile.load(chain)
+
+
+def test_yaml_within_bounds_reads_as_pyyaml_does() -> None:
+    import yaml
+
+    text = "a: &x {b: [1, 2.5, '3'], c: 2025-01-01}\nd: *x\ne: [" + ", ".join(["*x"] * 50) + "]\n"
+    data, lines = yamlfile.load(text)
+    assert data == yaml.safe_load(text)
+    assert lines["a"] == 1 and lines["a.b"] == 1 and lines["d"] == 2 and lines["e"] == 3
+    assert lines["e.50"] == 1   # an alias points at its anchor (the node it stands for)
+    assert yamlfile.load("") == (None, {})
+    with pytest.raises(yamlfile.YamlError) as e:
+        yamlfile.load("a: [1\nb: 2\n")
+    assert e.value.line is not None
+
+
+@pytest.mark.parametrize("where", ["report.yaml", "disclosures.yaml"])
+def test_yaml_bomb_in_an_inventory_is_a_syntax_error(tmp_path: Path, where: str) -> None:
+    inv = demo_copy(tmp_path)
+    p = inv / where
+    p.write_text(p.read_text(encoding="utf-8") + "\n" + _bomb(), encoding="utf-8")
+    t = time.perf_counter()
+    _, issues = load_inventory(inv)
+    assert time.perf_counter() - t < 10   # the whole demo loaded, the bomb refused at once
+    code = "report-syntax" if where == "report.yaml" else "disclosures-syntax"
+    hit = [i for i in issues if i.code == code]
+    assert hit and "aliases expand" in dict(hit[0].params)["reason"]
+    res = invoke("check", inv)
+    assert res.exit_code == 1
+
+
+def test_factor_dataset_bomb_is_an_invalid_dataset(tmp_path: Path) -> None:
+    from disclosure.factors import load_library
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "bomb@1.yaml").write_text(_bomb(), encoding="utf-8")
+    _, issues = load_library([tmp_path / "mine"])
+    assert [i.code for i in issues] == ["factor-dataset-invalid"]
+    assert "aliases expand" in dict(issues[0].params)["reason"]
+
+
+# --- numbers: finite or an error at their place ---------------------------------------------------
+
+INFINITE = ["inf", "Infinity", "1e309", "１e３０９", "-inf", "nan", "-1e400", "INF"]
+
+
+def test_number_parser_refuses_every_infinite_spelling() -> None:
+    v, bad = parse.number(pd.Series([*INFINITE, "1,234.5", ""]))
+    assert bad.tolist() == [True] * len(INFINITE) + [False, False]
+    assert v.iloc[-2] == 1234.5 and v.iloc[:-2].isna().all()
+    # Parquet floats: NaN is a missing value, an infinity is bad
+    v, bad = parse.number(pd.Series([1.0, float("inf"), float("nan"), float("-inf")]))
+    assert bad.tolist() == [False, True, False, True]
+    v, bad = parse.fraction(pd.Series(["inf", "50%", "1e309%"]), parse.is_empty(pd.Series(["inf", "50%", "1e309%"])))
+    assert bad.tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize("value", ["inf", "Infinity", "1e309", "１e３０９", "-inf", "nan"])
+def test_infinite_quantity_is_a_located_error_and_json_stays_json(tmp_path: Path, value: str) -> None:
+    inv = demo_copy(tmp_path)
+    p = inv / "activities.csv"
+    p.write_text(p.read_text(encoding="utf-8-sig").replace('"88,150.0"', value, 1), encoding="utf-8")
+    res = invoke("check", inv, "--format", "json", "--lang", "en")
+    assert res.exit_code == 1
+    doc = json.loads(res.stdout)        # strict JSON: no Infinity, no NaN
+    hit = [i for i in doc["issues"] if i["row"] == 2 and i["column"] == "quantity"]
+    assert [i["code"] for i in hit] == ["bad-number"], hit
+    assert hit[0]["params"]["value"] == value
+
+
+def test_issue_json_never_writes_infinity() -> None:
+    from disclosure.core.issues import Location, issue, render_json
+
+    text = render_json([issue("negative-number", Location("a.csv", None, 2, "quantity"), value=float("-inf"))])
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert '"value": "-inf"' in text
+
+
+@pytest.mark.parametrize("setting", [
+    "revenue: {value: .inf, unit: CNY}", "revenue: {value: '1e309', unit: CNY}",
+    "options: {currency_rates: {USD: .inf}}", "options: {price_index: {2020: .nan}}",
+    "options: {base_year_threshold: -.inf}", "output: {value: Infinity, unit: t}",
+])
+def test_infinite_settings_are_bad_values(tmp_path: Path, setting: str) -> None:
+    inv = demo_copy(tmp_path)
+    text = (inv / "report.yaml").read_text(encoding="utf-8")
+    key = setting.split(":")[0]
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(f"{key}:"))
+    if key == "options":   # the demo's own options block goes; scope3 exclusions are then warned of
+        text = text.split("\noptions:")[0]
+    (inv / "report.yaml").write_text(text + "\n" + setting + "\n", encoding="utf-8")
+    _, issues = load_inventory(inv)
+    bad = [i for i in issues if i.code == "report-bad-value"]
+    assert len(bad) == 1 and bad[0].location.file == "report.yaml" and bad[0].location.row is not None, bad
+
+
+# --- dates beyond pandas' range --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("old", "new", "column"), [
+    ("2025-01-01,2025-03-31", "1600-01-01,2025-03-31", "period_start"),
+    ("2025-01-01,2025-03-31", "2025-01-01,9999-12-31", "period_end"),
+])
+def test_dates_outside_pandas_range_are_located_errors(tmp_path: Path, old: str, new: str, column: str) -> None:
+    inv = demo_copy(tmp_path)
+    p = inv / "activities.csv"
+    p.write_text(p.read_text(encoding="utf-8-sig").replace(old, new, 1), encoding="utf-8")
+    _, issues = load_inventory(inv)
+    hit = [i for i in issues if i.code == "date-out-of-range"]
+    assert [(i.location.file, i.location.row, i.location.column) for i in hit] == [("activities.csv", 2, column)]
+    assert "1677-09-22" in hit[0].message("en") and "2262-04-11" in hit[0].message("en")
+    assert invoke("compute", inv, "--out", tmp_path / "out", "--force").exit_code == 1
+
+
+@pytest.mark.parametrize("period", ["{start: 1600-01-01, end: 2025-12-31}", "{start: 2025-01-01, end: 9999-12-31}"])
+def test_period_outside_the_range_is_a_bad_setting(tmp_path: Path, period: str) -> None:
+    inv = demo_copy(tmp_path)
+    p = inv / "report.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("{start: 2025-01-01, end: 2025-12-31}", period),
+                 encoding="utf-8")
+    _, issues = load_inventory(inv)
+    bad = [i for i in issues if i.code == "report-bad-value"]
+    assert len(bad) == 1 and "outside the supported range" in bad[0].message("en")
+
+
+@pytest.mark.parametrize("start", ["2025-01-01 08:00:00", "2025-01-01T08:00:00+08:00", "2025-01-01T23:30:00-10:00"])
+def test_period_start_as_a_datetime_is_its_date(tmp_path: Path, start: str) -> None:
+    import datetime as dt
+
+    inv = demo_copy(tmp_path)
+    p = inv / "report.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("start: 2025-01-01", f"start: {start}"), encoding="utf-8")
+    loaded, issues = load_inventory(inv)
+    assert loaded.settings.period.start == dt.date(2025, 1, 1)
+    assert not [i for i in issues if str(i.severity) == "error"]
+
+
+def test_timestamps_of_parquet_any_unit_or_zone() -> None:
+    import datetime as dt
+
+    import numpy as np
+
+    tz = pd.Series(pd.to_datetime(["2025-01-01 08:00", "2025-06-30 23:00"]).tz_localize("Asia/Shanghai"))
+    v, bad, outside = parse.date(tz)
+    assert v.tolist() == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-06-30")] and not bad.any() and not outside.any()
+    us = pd.Series(np.array(["9999-12-31", "2025-03-01", "NaT"], dtype="datetime64[us]"))
+    v, bad, outside = parse.date(us)
+    assert outside.tolist() == [True, False, False] and v.iloc[1] == pd.Timestamp("2025-03-01")
+    objs = pd.Series([dt.date(9999, 12, 31), dt.date(2025, 1, 1), None], dtype=object)
+    v, bad, outside = parse.date(objs)
+    assert outside.tolist() == [True, False, False] and not bad.any()
+
+
+# --- identifiers that are not ASCII -------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["Ⅻ" * 20, "统一社会信用代码统一社会信用代码统一社会", "Ⅻ" * 18, "１" * 20])
+def test_non_ascii_identifiers_are_invalid_not_a_crash(value: str) -> None:
+    scheme, why = check_identifier(value)
+    assert scheme is None and why
+
+
+def test_version_and_list_keys_with_unicode_digits() -> None:
+    from disclosure.factors.library import version_key
+
+    assert version_key("²") == ((1, "²"),)          # "²".isdigit() is True, int("²") fails
+    assert version_key("1.10") > version_key("1.9")
+
+
+# --- a pinned dataset version that does not exist -----------------------------------------------
+
+def test_pin_to_a_missing_version_is_an_error_not_a_key_error(tmp_path: Path) -> None:
+    inv = demo_copy(tmp_path)
+    p = inv / "report.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace('cn-grid-2023: "1"', 'cn-grid-2023: "7"'), encoding="utf-8")
+    res = invoke("compute", inv, "--out", tmp_path / "out", "--lang", "en")
+    assert res.exit_code == 1
+    assert "factor-pin-missing" in res.output and "versions held: 1" in res.output
+    res = invoke("report", inv, "--out", tmp_path / "pack", "--force", "--lang", "en")
+    assert res.exit_code == 1 and (tmp_path / "pack" / "results.json").is_file()
