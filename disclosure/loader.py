@@ -38,6 +38,7 @@ from .ingest.contract import (
     header_aliases,
     norm_header,
 )
+from .ingest.disclosures import empty as empty_disclosures
 from .ingest.disclosures import load_disclosures
 from .ingest.inventory import ROW, Inventory, TableData
 from .ingest.report import load_report, report_sheet, settings_from_sheet
@@ -83,8 +84,11 @@ def locate(root: Path) -> tuple[Source | None, list[Issue]]:
     if root.is_file() and root.suffix.lower() not in (".xlsx", ".xlsm"):
         return None, [issue("unreadable-file", Location(root.name), reason=(
             "清单应为文件夹或一个 XLSX 工作簿 / an inventory is a folder or one XLSX workbook"))]
-    candidates, workbook = readers.locate_tables(root)
-    return Source(root, workbook, candidates), []
+    try:
+        candidates, workbook = readers.locate_tables(root)
+    except Exception as e:  # calamine's own errors: the workbook is not one (a renamed file, a corrupt zip)
+        return None, [issue("unreadable-file", Location(root.name), reason=str(e).strip() or type(e).__name__)]
+    return Source(root, workbook, candidates), readers.stray_files(root)
 
 
 def read(source: Source, skip: Iterable[str] = ()) -> tuple[dict[str, readers.RawTable], dict[str, list[Issue]]]:
@@ -318,9 +322,19 @@ def load_settings(source: Source) -> tuple[Settings, dict[str, Any], list[Issue]
     """The report settings (``report.yaml`` beside the tables, or the workbook's ``report`` sheet when
     there is no report.yaml) and the disclosures (``disclosures.yaml``, or a ``disclosures`` sheet)."""
     report = source.folder / "report.yaml"
+    outside = {n for n in readers.SIDE_FILES
+               if (source.folder / n).is_symlink() and not readers.inside(source.folder, source.folder / n)}
     sheet = report_sheet(source.workbook) if source.workbook is not None and not report.exists() else None
-    settings, issues = settings_from_sheet(source.workbook, sheet) if source.workbook and sheet else load_report(report)
-    disclosures, more = load_disclosures(source.folder, source.workbook)
+    settings: Settings
+    issues: list[Issue] = []
+    if "report.yaml" in outside:   # never read: ``locate`` reports it (outside-inventory)
+        settings = Settings()
+    elif source.workbook and sheet:
+        settings, issues = settings_from_sheet(source.workbook, sheet)
+    else:
+        settings, issues = load_report(report)
+    disclosures, more = (empty_disclosures(), []) if "disclosures.yaml" in outside else \
+        load_disclosures(source.folder, source.workbook)
     return settings, disclosures, issues + more
 
 

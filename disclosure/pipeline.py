@@ -10,6 +10,7 @@ exporters stay leaves: this module calls them, they never call back.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -20,11 +21,12 @@ from typing import Any
 from .compute import results as results_file
 from .compute import trace, years
 from .core import vocabulary as vocab
-from .core.issues import Issue, Severity, issue
+from .core.issues import Issue, Location, Severity, issue
 from .core.settings import Settings, resolve_path
 from .engines import inprocess
 from .export import manifest, workpapers
 from .factors import FactorLibrary, folder_library, load_library
+from .ingest import readers
 from .ingest.inventory import Inventory
 from .loader import inventory_blockers, load_inventory
 
@@ -53,22 +55,54 @@ class ReportRun:
         return sum(1 for i in self.issues if i.severity is severity)
 
 
-def _copy_inventory(inventory: Path, dest: Path) -> Path:
-    """Copy the inventory (a folder, or one workbook) into ``dest``; returns the path to read."""
+def _copy_inventory(inventory: Path, dest: Path) -> tuple[Path, list[Issue]]:
+    """Copy the inventory (a folder, or one workbook) into ``dest``; returns the path to read and
+    the issues of what was not copied: a link to outside the inventory folder is never followed
+    (``outside-inventory``), a link inside it is copied as the file it points at. Hidden files and
+    folders are not copied."""
     dest.mkdir(parents=True, exist_ok=True)
     if inventory.is_file():  # a workbook, with report.yaml and disclosures.yaml beside it if there
         shutil.copyfile(inventory, dest / inventory.name)
+        found = []
         for side in ("report.yaml", "disclosures.yaml"):
-            if (inventory.parent / side).is_file():
-                shutil.copyfile(inventory.parent / side, dest / side)
-        return dest / inventory.name
-    for p in sorted(inventory.rglob("*")):
-        rel = p.relative_to(inventory)
-        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or not p.is_file():
+            p = inventory.parent / side
+            if p.is_symlink() and not readers.inside(inventory.parent, p):
+                found.append(issue("outside-inventory", Location(side), file=side))
+            elif p.is_file():
+                shutil.copyfile(p, dest / side)
+        return dest / inventory.name, found
+    issues: list[Issue] = []
+    seen: set[Path] = set()
+    for here, dirs, files in os.walk(inventory, followlinks=True):
+        folder = Path(here)
+        real = folder.resolve()
+        if real in seen:   # a link back to a folder already copied: not twice (nor for ever)
+            dirs[:] = []
             continue
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(p, dest / rel)
-    return dest
+        seen.add(real)
+        rel_folder = folder.relative_to(inventory)
+        keep = []
+        for d in sorted(dirs):
+            p = folder / d
+            if d.startswith(".") or d == "__pycache__":
+                continue
+            if not readers.inside(inventory, p):
+                issues.append(issue("outside-inventory", Location((rel_folder / d).as_posix()), file=(rel_folder / d).as_posix()))
+                continue
+            keep.append(d)
+        dirs[:] = keep
+        for name in sorted(files):
+            p, rel = folder / name, rel_folder / name
+            if name.startswith("."):
+                continue
+            if not readers.inside(inventory, p):
+                issues.append(issue("outside-inventory", Location(rel.as_posix()), file=rel.as_posix()))
+                continue
+            if not p.is_file():
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, dest / rel)
+    return dest, issues
 
 
 def prepare_out(out: Path) -> Path:
@@ -211,7 +245,9 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
     t = time.perf_counter()
 
     # 1 check
-    inv_path = _copy_inventory(inventory, out / manifest.INPUTS)
+    # the pack computes from this copy: a link it did not follow is absent there, so its issue is
+    # one of the check's (else a missing table, or for an optional one nothing, would be all it says)
+    inv_path, copy_issues = _copy_inventory(inventory, out / manifest.INPUTS)
     if prior_results is not None:
         (out / manifest.PRIOR).mkdir()
         shutil.copyfile(pf, out / manifest.PRIOR / results_file.FILE)
@@ -219,6 +255,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
     if engine == "inprocess":
         say("check", f"reading {inventory}")
         inv, issues = load_inventory(inv_path)
+        issues = copy_issues + issues
         settings = inv.settings
         run.language = settings.language
         run.issues += issues
@@ -242,11 +279,12 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         say("check", f"reading {inventory} a chunk of {chunk_rows:,} activity rows at a time (--engine {engine})")
         comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
                                                                     chunk_rows, scheduler)
+        issues = copy_issues + issues
         run.language = settings.language
         run.issues += issues
         errors = sum(1 for i in issues if i.severity is Severity.ERROR)
         say("check", f"{errors} errors, {len(issues) - errors} warnings/notices (checked with the calculation)")
-        if comp is None:
+        if comp is None or (copy_issues and not force):
             run.issues += lib_issues
             shutil.rmtree(out)
             run.stopped, run.exit_code = True, 1

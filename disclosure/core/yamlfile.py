@@ -64,6 +64,8 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def _measure(root: yaml.Node) -> None:
     """Depth and size of the document as it would be built, aliases expanded, computed over the
     graph of distinct nodes (each visited once, without recursion); raises :class:`YamlError`."""
+    written = _distinct(root)
+    budget = written + MAX_ALIASED
     size: dict[int, int] = {}     # id(node) → nodes of its expansion, itself included
     depth: dict[int, int] = {}
     on_path: set[int] = set()
@@ -79,6 +81,9 @@ def _measure(root: yaml.Node) -> None:
             if depth[key] > MAX_DEPTH:
                 raise YamlError(f"nested deeper than {MAX_DEPTH} levels (aliases expanded)",
                                 node.start_mark.line + 1)
+            if size[key] > budget:   # the first node (innermost) whose expansion alone is too much
+                raise YamlError(f"the aliases here expand to {size[key]:,} nodes, from {written:,} written "
+                                f"(at most {MAX_ALIASED:,} more are read)", node.start_mark.line + 1)
             continue
         if key in size:
             continue
@@ -94,11 +99,19 @@ def _measure(root: yaml.Node) -> None:
                                 k.start_mark.line + 1)
             if kid not in size:
                 stack.append((k, False))
-    written = len(size)
-    expanded = size[id(root)]
-    if expanded - written > MAX_ALIASED:
-        raise YamlError(f"its aliases expand to {expanded:,} nodes from {written:,} written "
-                        f"(at most {MAX_ALIASED:,} more are read)", root.start_mark.line + 1)
+
+
+def _distinct(root: yaml.Node) -> int:
+    """The nodes written (each alias counted once, as its anchor): a walk without recursion."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(k for k in _children(node) if id(k) not in seen)
+    return len(seen)
 
 
 def lines_of(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:

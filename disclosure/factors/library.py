@@ -294,6 +294,9 @@ def _files(extra_dirs: Sequence[str | Path],
             issues.append(_invalid(Location(file=str(folder)), "the folder does not exist"))
             continue
         for path in sorted(folder.glob("*.yaml")):
+            if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
+                issues.append(_invalid(Location(file=path.name), "a link to outside its folder: not read"))
+                continue
             try:
                 data = path.read_bytes()
             except OSError as e:
