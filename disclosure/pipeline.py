@@ -20,6 +20,7 @@ from typing import Any
 
 from .compute import results as results_file
 from .compute import trace, years
+from .core import outdir
 from .core import vocabulary as vocab
 from .core.issues import Issue, Location, Severity, issue
 from .core.settings import Settings, resolve_path
@@ -103,29 +104,6 @@ def _copy_inventory(inventory: Path, dest: Path) -> tuple[Path, list[Issue]]:
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(p, dest / rel)
     return dest, issues
-
-
-def prepare_out(out: Path) -> Path:
-    """``out`` must be absent, empty, or an earlier report (or compute) folder, which a successful
-    run replaces whole; anything else is refused. The pack is built in a staging folder beside it
-    (returned), so a run that stops or fails leaves an earlier pack untouched."""
-    if out.exists():
-        if not out.is_dir():
-            raise ReportUsageError(f"{out} is not a folder")
-        if any(out.iterdir()) and not ((out / manifest.MANIFEST).is_file() or (out / "results.json").is_file()):
-            raise ReportUsageError(f"{out} is not empty and is not a report folder; choose another --out")
-    staging = out.with_name(f".{out.name}.partial")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    return staging
-
-
-def _publish(staging: Path, out: Path, run: ReportRun) -> None:
-    if out.exists():
-        shutil.rmtree(out)
-    staging.rename(out)
-    run.paths = {k: out / p.relative_to(staging) for k, p in run.paths.items()}
 
 
 def copy_library(library: FactorLibrary, dest: Path) -> list[Path]:
@@ -240,7 +218,22 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
             raise ReportUsageError(f"--prior: {e}") from None
     if not inventory.exists():
         raise ReportUsageError(f"{inventory} not found")
-    final, out = out, prepare_out(out)
+    try:
+        with outdir.staged(out, inventory) as staging:
+            run = _report_into(staging.folder, out, inventory, prior_results, pf if prior is not None else None,
+                               langs, ifrs_package, force, say, engine, chunk_rows, scheduler)
+            if not run.stopped:
+                outdir.publish(staging, "report")
+                run.paths = {k: out / p.relative_to(staging.folder) for k, p in run.paths.items()}
+    except outdir.OutFolderError as e:
+        raise ReportUsageError(str(e)) from None
+    return run
+
+
+def _report_into(out: Path, final: Path, inventory: Path, prior_results: dict[str, Any] | None, pf: Path | None,
+                 langs: tuple[str, ...] | None, ifrs_package: Path | None, force: bool,
+                 say: Callable[[str, str], None], engine: str, chunk_rows: int, scheduler: str | None) -> ReportRun:
+    """The pack written into the staging folder ``out`` (``run_report`` publishes it as ``final``)."""
     run = ReportRun(final)
     t = time.perf_counter()
 
@@ -248,7 +241,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
     # the pack computes from this copy: a link it did not follow is absent there, so its issue is
     # one of the check's (else a missing table, or for an optional one nothing, would be all it says)
     inv_path, copy_issues = _copy_inventory(inventory, out / manifest.INPUTS)
-    if prior_results is not None:
+    if prior_results is not None and pf is not None:
         (out / manifest.PRIOR).mkdir()
         shutil.copyfile(pf, out / manifest.PRIOR / results_file.FILE)
     comp: Any
@@ -264,8 +257,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         say("check", f"{errors} errors, {len(issues) - errors} warnings/notices")
         blocked = inventory_blockers(inv) if errors and force else []
         run.issues += blocked
-        if (errors and not force) or blocked:
-            shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
+        if (errors and not force) or blocked:   # an earlier pack at --out is left as it was
             run.stopped, run.exit_code = True, 1
             return run
 
@@ -286,7 +278,6 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         say("check", f"{errors} errors, {len(issues) - errors} warnings/notices (checked with the calculation)")
         if comp is None or (copy_issues and not force):
             run.issues += lib_issues
-            shutil.rmtree(out)
             run.stopped, run.exit_code = True, 1
             return run
         for p in paths:
@@ -348,5 +339,4 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
     say("manifest", manifest.MANIFEST)
     if errors or any(i.severity is Severity.ERROR for i in run.issues):
         run.exit_code = 1  # forced past input errors: the pack is written, the exit code still says so
-    _publish(out, final, run)
     return run

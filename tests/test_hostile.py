@@ -497,3 +497,126 @@ def test_control_characters_never_reach_the_xml_of_the_pack(tmp_path: Path) -> N
                     data = z.read(name)
                     etree.fromstring(data)
                     assert not any(b in data for b in (b"\x01", b"\x02", b"\x0c", b"\x1b"))
+
+
+# --- output folders are never lost ----------------------------------------------------------------
+
+SMALL = HOSTILE_DIR / "period-datetime"      # a small valid inventory: a report in a few seconds
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    """Every file and folder under ``folder`` (hidden ones too) with its content's sha256."""
+    import hashlib
+
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        out[rel] = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+    return out
+
+
+def test_report_refuses_a_folder_with_a_users_file_and_leaves_it_byte_identical(tmp_path: Path) -> None:
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "thesis.docx").write_bytes(b"PK\x03\x04 my thesis, three years of work")
+    (user / "results.json").write_text("{}", encoding="utf-8")          # a stray results.json
+    before = _digest(tmp_path)
+    for cmd in ("report", "compute"):
+        res = invoke(cmd, SMALL, "--out", user, "--force")
+        assert res.exit_code == 2, res.output
+        assert "not a folder this tool wrote" in res.output and "nothing was touched" in res.output
+    assert _digest(tmp_path) == before
+
+
+def test_report_refuses_a_home_like_folder(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text("key", encoding="utf-8")
+    (home / "manifest.json").write_text('{"files": {}}', encoding="utf-8")
+    before = _digest(tmp_path)
+    assert invoke("report", SMALL, "--out", home).exit_code == 2
+    assert _digest(tmp_path) == before
+
+
+def test_a_pack_with_a_file_added_is_refused_then_replaced_once_it_is_gone(tmp_path: Path) -> None:
+    from disclosure.core.outdir import MARKER
+
+    pack = tmp_path / "pack"
+    assert invoke("report", SMALL, "--out", pack).exit_code == 0
+    marker = json.loads((pack / MARKER).read_text(encoding="utf-8"))
+    assert marker["kind"] == "report" and "manifest.json" in marker["files"]
+    assert sorted(marker["files"]) == sorted(p.relative_to(pack).as_posix() for p in pack.rglob("*")
+                                             if p.is_file() and p.name != MARKER)
+    (pack / "notes.txt").write_text("mine", encoding="utf-8")
+    res = invoke("report", SMALL, "--out", pack)
+    assert res.exit_code == 2 and "notes.txt" in res.output
+    (pack / "notes.txt").unlink()
+    first = _digest(pack)
+    assert invoke("report", SMALL, "--out", pack).exit_code == 0
+    assert _digest(pack) == first                    # replaced by the same pack, byte for byte
+    assert invoke("verify", pack).exit_code == 0     # the marker is not a file added to the pack
+    # compute and report replace each other's folders
+    assert invoke("compute", SMALL, "--out", pack).exit_code == 0
+    assert sorted(p.name for p in pack.iterdir()) == [MARKER, "instruments.csv", "results.json", "trace.csv",
+                                                      "trace.parquet"]
+    assert invoke("report", SMALL, "--out", pack).exit_code == 0 and _digest(pack) == first
+    assert [p.name for p in tmp_path.iterdir()] == ["pack"]       # no staging folder left beside it
+
+
+def test_an_old_staging_folder_is_never_deleted(tmp_path: Path) -> None:
+    old = tmp_path / ".pack.partial"          # where the staging folder used to be
+    old.mkdir()
+    (old / "keep.txt").write_text("someone's", encoding="utf-8")
+    assert invoke("report", SMALL, "--out", tmp_path / "pack").exit_code == 0
+    assert (old / "keep.txt").read_text(encoding="utf-8") == "someone's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".pack.partial", "pack"]
+
+
+def test_out_dot_and_out_through_a_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from disclosure.core.outdir import MARKER
+
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert invoke("report", SMALL, "--out", ".").exit_code == 0
+    assert (here / MARKER).is_file() and (here / "manifest.json").is_file()
+    assert invoke("report", SMALL, "--out", ".").exit_code == 0      # again: its own pack
+    assert Path.cwd() == here and (here / "results.json").is_file()  # the folder itself stays
+    monkeypatch.chdir(tmp_path)
+    os.symlink(here, tmp_path / "link")
+    assert invoke("report", SMALL, "--out", tmp_path / "link").exit_code == 0
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "link" / "manifest.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here", "link"]      # no .partial left behind
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
+    assert invoke("report", SMALL, "--out", tmp_path / "dangling").exit_code == 2
+
+
+def test_out_inside_the_inventory_is_refused(tmp_path: Path) -> None:
+    inv = tmp_path / "inv"
+    shutil.copytree(SMALL, inv)
+    before = _digest(tmp_path)
+    for cmd in ("report", "compute"):
+        for out in (inv / "out", inv, inv / "a" / "b"):
+            res = invoke(cmd, inv, "--out", out)
+            assert res.exit_code == 2 and "inside the inventory folder" in res.output, (cmd, out, res.output)
+    assert _digest(tmp_path) == before
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, RuntimeError])
+def test_staging_is_removed_on_an_interruption_and_the_earlier_pack_kept(tmp_path: Path, exc: type,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from disclosure import pipeline
+
+    pack = tmp_path / "pack"
+    assert pipeline.run_report(SMALL, pack).exit_code == 0
+    before = _digest(tmp_path)
+
+    def interrupted(*args, **kw):
+        raise exc("stopped half-way")
+
+    monkeypatch.setattr(pipeline.workpapers, "write_workpapers", interrupted)
+    with pytest.raises(exc):
+        pipeline.run_report(SMALL, pack)
+    assert _digest(tmp_path) == before          # the earlier pack as it was, no staging folder left

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..core.outdir import MANIFEST, MARKER  # the manifest's name: declared with the folder rule
 from ..core.version import __version__
 
-MANIFEST = "manifest.json"
 SCHEMA = "disclosure.manifest/1"
 INPUTS = "inputs"     # the inventory as read, copied into the pack
 FACTORS = "factors"   # every factor dataset file of the library the run used
@@ -27,9 +27,10 @@ def sha256(path: Path) -> str:
 
 
 def files_of(folder: Path) -> list[str]:
-    """Every file under ``folder`` except the manifest, as sorted relative POSIX paths."""
+    """Every file under ``folder`` except the manifest and the output folder's marker (written after
+    the manifest, ``core.outdir``), as sorted relative POSIX paths."""
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                  if p.is_file() and p.relative_to(folder).as_posix() != MANIFEST)
+                  if p.is_file() and p.relative_to(folder).as_posix() not in (MANIFEST, MARKER))
 
 
 def role_of(rel: str) -> str:
