@@ -444,7 +444,7 @@ def test_template_loads_back_blank(tmp_path: Path) -> None:
         ("report-missing-field", "template.xlsx", "report", 5, "period.start"),
         ("report-missing-field", "template.xlsx", "report", 6, "period.end"),
     ]
-    assert all(i.severity is Severity.WARNING for i in issues if i.code == "empty-table")
+    assert all(i.severity is Severity.ERROR for i in issues if i.code == "empty-table")   # issue 13: an error
     assert all(i.severity is Severity.ERROR for i in issues if i.code == "report-missing-field")
     assert {n: c.read for n, c in inv.counts.items()} == dict.fromkeys(TABLES, 0)
     # the presets of the report sheet are read
