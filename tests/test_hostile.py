@@ -213,6 +213,64 @@ def test_infinite_settings_are_bad_values(tmp_path: Path, setting: str) -> None:
     assert len(bad) == 1 and bad[0].location.file == "report.yaml" and bad[0].location.row is not None, bad
 
 
+@pytest.mark.parametrize("cells", ['1e300,t,,', '1e300,t,1e300,GJ/t', '"1,000",t,1e308,GJ/t'])
+def test_a_line_beyond_the_range_of_numbers_is_excluded_and_the_results_stay_finite(tmp_path: Path, cells: str
+                                                                                     ) -> None:
+    """Finite inputs whose product is no number (1e300 t of coal at 1e300 GJ/t) or no figure
+    (2e300 tCO2e): the row is excluded with ``value-overflow`` at its location, the totals are the
+    other rows' sums, results.json and the trace hold finite numbers only (xlsxwriter refuses INF)."""
+    from disclosure.compute import trace as trace_file
+
+    inv = demo_copy(tmp_path)
+    p = inv / "activities.csv"
+    p.write_text(p.read_text(encoding="utf-8-sig").replace('"88,150.0",t,,', cells, 1), encoding="utf-8")
+    res = invoke("compute", inv, "--out", tmp_path / "out", "--force", "--lang", "en")
+    assert res.exit_code == 1, res.stdout
+    doc = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"),
+                     parse_constant=lambda c: pytest.fail(f"{c} in results.json"))
+    t = trace_file.read_trace(tmp_path / "out")
+    line = t[t["row"] == 2]
+    assert line["status"].tolist() == ["excluded"] and line["reason"].tolist() == ["value-overflow"]
+    assert line["co2e"].tolist() == [0.0]
+    numbers = t.select_dtypes("float64").to_numpy()
+    assert not (numbers == float("inf")).any() and not (numbers == float("-inf")).any()
+    assert doc["totals"]["scope1"] == pytest.approx(t.loc[t["scope"] == 1, "co2e"].sum(), rel=1e-12)
+    assert 0 < doc["totals"]["scope1"] < 1e8
+
+
+def test_an_intensity_beyond_the_range_of_numbers_is_left_out_with_an_issue(tmp_path: Path) -> None:
+    """A revenue of 1e-300 CNY is a positive number, but the totals per CNY million overflow."""
+    from disclosure.engines.inprocess import compute
+
+    inv = demo_copy(tmp_path)
+    p = inv / "report.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("value: 4860000000", "value: 1.0e-300"), encoding="utf-8")
+    loaded, issues = load_inventory(inv)
+    assert not [i for i in issues if i.code == "report-bad-value"]
+    comp = compute(loaded)
+    hit = [i for i in comp.issues if i.code == "intensity-overflow"]
+    assert [(i.location.file, i.location.column, dict(i.params)["metric"]) for i in hit] == [
+        ("report.yaml", "revenue.value", "per_revenue")]
+    assert "per_revenue" not in comp.results["intensity"]
+    assert comp.results["intensity"]["per_output"]["scope1_2_location"] > 0   # the other metric stays
+
+
+def test_a_huge_whole_category_is_out_of_range_not_a_cast_error() -> None:
+    """Found by the fuzz test: ``3e24`` is a whole number but no int64 (``TypeError`` on the cast)."""
+    v, bad, out = parse.category(pd.Series(["3e24", "1", "", "C16"]))
+    assert v.tolist() == [pd.NA, 1, pd.NA, pd.NA]
+    assert bad.tolist() == [False, False, False, False] and out.tolist() == [True, False, False, True]
+
+
+def test_first_uses_of_a_column_without_any_id() -> None:
+    """Found by the fuzz test: a table whose every id is missing (each reported) has no first use
+    (``IndexError`` on the empty array before)."""
+    from disclosure.validate.rules import first_uses
+
+    assert first_uses(pd.Series([None, None], dtype=object)).tolist() == [-1, -1]
+    assert first_uses(pd.Series(["a", None, "a", "b"], dtype=object)).tolist() == [0, -1, 0, 3]
+
+
 # --- dates beyond pandas' range --------------------------------------------------------------------
 
 @pytest.mark.parametrize(("old", "new", "column"), [

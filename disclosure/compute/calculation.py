@@ -115,6 +115,8 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
     """``results.json`` from the trace's partial sums (see ``aggregate.partials``); appends the
     notices of unpinned factor datasets to ``issues``."""
     summary = aggregate.summarise_partials(parts, ctx)
+    intensity, i_issues = aggregate.intensity(summary["totals"], ctx)
+    issues += i_issues
     entity = inv.settings.entity
     results: dict[str, Any] = {
         "schema": SCHEMA,
@@ -125,7 +127,7 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "period": {"start": _iso(inv.settings.period.start), "end": _iso(inv.settings.period.end)},
         "settings": _settings(ctx),
         **summary,
-        "intensity": aggregate.intensity(summary["totals"], ctx),
+        "intensity": intensity,
         "boundary": _boundary(ctx),
         "scope2_instruments": _records(instruments.drop(columns=["row"], errors="ignore")),
         "factor_datasets": _datasets(aggregate.datasets_used(parts), ctx, library),
