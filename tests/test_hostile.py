@@ -187,6 +187,19 @@ def test_infinite_quantity_is_a_located_error_and_json_stays_json(tmp_path: Path
     assert hit[0]["params"]["value"] == value
 
 
+@pytest.mark.parametrize(("cells", "column"), [("inf,GJ/t,,", "ncv"), ("1e309,GJ/t,,", "ncv"),
+                                              (",,Infinity,", "carbon_content"), (",,,-inf", "oxidation_rate")])
+def test_infinite_parameters_of_a_row_are_located_errors(tmp_path: Path, cells: str, column: str) -> None:
+    """ncv, ncv_unit, carbon_content, oxidation_rate of the demo's first row."""
+    inv = demo_copy(tmp_path)
+    p = inv / "activities.csv"
+    p.write_text(p.read_text(encoding="utf-8-sig").replace('"88,150.0",t,,,,,', f'"88,150.0",t,{cells},', 1),
+                 encoding="utf-8")
+    _, issues = load_inventory(inv)
+    hit = [i for i in issues if i.location.row == 2 and i.location.file == "activities.csv"]
+    assert ("bad-number", column) in [(i.code, i.location.column) for i in hit], hit
+
+
 def test_issue_json_never_writes_infinity() -> None:
     from disclosure.core.issues import Location, issue, render_json
 
@@ -448,6 +461,13 @@ def test_report_yaml_linked_from_outside_is_not_read(tmp_path: Path) -> None:
 
 
 HOSTILE_DIR = ROOT / "fixtures" / "hostile"
+
+
+@pytest.mark.parametrize("case", ["facilities-missing", "facilities-empty"])
+def test_report_force_without_facilities_stops_with_an_issue_and_writes_nothing(tmp_path: Path, case: str) -> None:
+    res = invoke("report", HOSTILE_DIR / case, "--out", tmp_path / "pack", "--force", "--lang", "en")
+    assert res.exit_code == 1 and "force-blocked" in res.output and "facilities" in res.output, res.output
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("case", ["dataset-folder-outside", "dataset-folder-absolute", "dataset-folder-long-name"])
