@@ -167,8 +167,8 @@ def category(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, p
     v = _by_distinct(s, one_category, "float64")
     bad = v.isna() & ~empty
     out_of_range = ~bad & ~empty & ((v < 1) | (v > 15))
-    # a category out of range is missing in the values (3e24, a whole number, is no int64)
-    return v.where(~out_of_range).astype("Int64"), bad, out_of_range
+    # a category out of range keeps its value (16 stays 16), unless no int64 holds it (3e24): missing
+    return v.where(~out_of_range | (v.abs() < 2**53)).astype("Int64"), bad, out_of_range
 
 
 def text(s: pd.Series) -> pd.Series:
