@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from .core.issues import Severity, render_text, write_json
+from .core.outdir import Staging
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="企业气候信息披露工具 / Climate disclosure from a GHG inventory (CSDS No. 1, IFRS S2).")
@@ -131,48 +132,74 @@ def compute(
     """计算排放并写出 results.json 与逐行追溯表 / Compute emissions; write results.json and the trace."""
     if scheduler and engine is not Engine.dask:
         raise typer.BadParameter("--scheduler 仅用于 --engine dask / only with --engine dask", param_hint="--scheduler")
-    if engine is not Engine.inprocess:
-        _compute_streaming(inventory, out, lang, force, engine, chunk_rows, scheduler)
-        return
+    from .core import outdir
+
+    try:
+        with outdir.staged(out, inventory) as staging:
+            if engine is Engine.inprocess:
+                code = _compute_inprocess(inventory, out, staging, lang, force)
+            else:
+                code = _compute_streaming(inventory, out, staging, lang, force, engine, chunk_rows, scheduler)
+    except outdir.OutFolderError as e:
+        typer.echo(f"disclosure compute: {e}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
+def _published(out: Path, staging: Staging, paths: list[Path]) -> list[Path]:
+    """The files written into the staging folder, published as ``out``'s (their paths there)."""
+    from .core import outdir
+
+    outdir.publish(staging, "compute")
+    return [out / p.relative_to(staging.folder) for p in paths]
+
+
+def _compute_inprocess(inventory: Path, out: Path, staging: Staging, lang: Lang | None, force: bool) -> int:
     from .engines.inprocess import compute as run
     from .engines.inprocess import write_outputs
-    from .loader import load_inventory
+    from .loader import inventory_blockers, load_inventory
     from .pipeline import check_summary
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
+    blocked = inventory_blockers(inv) if force and any(i.severity is Severity.ERROR for i in issues) else []
+    if blocked:   # what --force cannot pass: nothing is calculated
+        issues += blocked
+        typer.echo(render_text(issues, language))
+        typer.echo(_t("stopped", language), err=True)
+        return 1
     comp = run(inv)   # what check runs: its errors (input or calculation) stop here without --force
     all_issues = issues + comp.issues
     if any(i.severity is Severity.ERROR for i in all_issues) and not force:
         typer.echo(render_text(all_issues, language))
         typer.echo(check_summary(all_issues, comp.results["rows"], language), err=True)
         typer.echo(_t("stopped", language), err=True)
-        raise typer.Exit(1)
+        return 1
     text = render_text(all_issues, language)
     if text:
         typer.echo(text, err=True)
-    paths = write_outputs(comp, out)
+    paths = _published(out, staging, write_outputs(comp, staging.folder))
     t = comp.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
                   s3=t["scope3"]))
     typer.echo(check_summary(all_issues, comp.results["rows"], language))
     for p in paths:
         typer.echo(f"  {p}")
-    raise typer.Exit(1 if any(i.severity is Severity.ERROR for i in all_issues) else 0)
+    return 1 if any(i.severity is Severity.ERROR for i in all_issues) else 0
 
 
-def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: bool, engine: Engine,
-                       chunk_rows: int, scheduler: str | None) -> None:
+def _compute_streaming(inventory: Path, out: Path, staging: Staging, lang: Lang | None, force: bool, engine: Engine,
+                       chunk_rows: int, scheduler: str | None) -> int:
     """compute --engine chunked | dask: the same outputs, the activities read a chunk at a time
     (the trace as trace.parquet, or trace/part-*.parquet on Dask); progress on stderr."""
     if engine is Engine.dask:
         from .engines.dask import compute_dask
 
-        result = compute_dask(inventory, out, scheduler=scheduler, chunk_rows=chunk_rows, force=force)
+        result = compute_dask(inventory, staging.folder, scheduler=scheduler, chunk_rows=chunk_rows, force=force)
     else:
         from .engines.chunked import compute_chunked
 
-        result = compute_chunked(inventory, out, chunk_rows=chunk_rows, force=force)
+        result = compute_chunked(inventory, staging.folder, chunk_rows=chunk_rows, force=force)
     from .pipeline import check_summary
 
     language = (lang.value if lang else None) or result.language or "zh-CN"
@@ -181,17 +208,18 @@ def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: boo
         typer.echo(render_text(result.issues, language))
         typer.echo(check_summary(result.issues, result.rows, language), err=True)
         typer.echo(_t("stopped", language), err=True)
-        raise typer.Exit(1)
+        return 1
     text = render_text(result.issues, language)
     if text:
         typer.echo(text, err=True)
+    paths = _published(out, staging, list(result.paths))
     t = result.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
                   s3=t["scope3"]))
     typer.echo(check_summary(result.issues, result.results["rows"], language))
-    for p in result.paths:
+    for p in paths:
         typer.echo(f"  {p}")
-    raise typer.Exit(1 if errors else 0)
+    return 1 if errors else 0
 
 
 @app.command()

@@ -15,7 +15,7 @@ engines run the same stages on each chunk of the activities (:func:`type_table`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .core import geo, units
+from .core import cells, geo, units
 from .core.issues import Issue, Location, Severity, issue
-from .core.settings import Settings
+from .core.settings import Settings, catalogue
+from .core.values import DATE_MAX, DATE_MIN
 from .ingest import parse, readers
 from .ingest.contract import (
     CERTIFICATE_UNITS,
@@ -37,12 +38,14 @@ from .ingest.contract import (
     header_aliases,
     norm_header,
 )
+from .ingest.disclosures import empty as empty_disclosures
 from .ingest.disclosures import load_disclosures
 from .ingest.inventory import ROW, Inventory, TableData
 from .ingest.report import load_report, report_sheet, settings_from_sheet
 from .validate import empty_table, validate
 
-__all__ = ["Source", "load_inventory", "load_settings", "locate", "read", "reject", "type_table", "validate"]
+__all__ = ["Source", "force_blockers", "inventory_blockers", "load_inventory", "load_settings", "locate", "read",
+           "reject", "type_table", "validate"]
 
 
 def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inventory, list[Issue]]:
@@ -81,8 +84,11 @@ def locate(root: Path) -> tuple[Source | None, list[Issue]]:
     if root.is_file() and root.suffix.lower() not in (".xlsx", ".xlsm"):
         return None, [issue("unreadable-file", Location(root.name), reason=(
             "清单应为文件夹或一个 XLSX 工作簿 / an inventory is a folder or one XLSX workbook"))]
-    candidates, workbook = readers.locate_tables(root)
-    return Source(root, workbook, candidates), []
+    try:
+        candidates, workbook = readers.locate_tables(root)
+    except Exception as e:  # calamine's own errors: the workbook is not one (a renamed file, a corrupt zip)
+        return None, [issue("unreadable-file", Location(root.name), reason=str(e).strip() or type(e).__name__)]
+    return Source(root, workbook, candidates), readers.stray_files(root)
 
 
 def read(source: Source, skip: Iterable[str] = ()) -> tuple[dict[str, readers.RawTable], dict[str, list[Issue]]]:
@@ -261,7 +267,12 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
     if c.nonempty:
         col.flag("missing-value", empty, c.name, column=c.name)
     if c.kind in (Kind.TEXT, Kind.ID):
-        return parse.text(s)
+        t = parse.text(s)
+        bad = cells.xml_forbidden_mask(t)
+        if bad.any():   # text the XBRL and the Word report cannot hold: refused here, at its cell
+            col.flag("control-character", bad, c.name, t.where(bad, "").map(cells.visible),
+                     character=", ".join(sorted({cells.xml_forbidden(v) or "" for v in t[bad]})))
+        return t
     if c.kind in (Kind.NUMBER, Kind.AMOUNT):
         v, bad = parse.number(s, empty)
         col.flag("bad-number", bad, c.name, s)
@@ -276,8 +287,10 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
         col.flag(code, (v < 0) | (v > 1), c.name, s)
         return v
     if c.kind is Kind.DATE:
-        v, bad = parse.date(s, empty)
+        v, bad, outside = parse.date(s, empty)
         col.flag("bad-date", bad, c.name, s)
+        col.flag("date-out-of-range", outside, c.name, s, first=DATE_MIN.date().isoformat(),
+                 last=DATE_MAX.date().isoformat())
         return v
     if c.kind is Kind.BOOL:
         v, bad = parse.boolean(s, empty)
@@ -314,11 +327,54 @@ def load_settings(source: Source) -> tuple[Settings, dict[str, Any], list[Issue]
     there is no report.yaml), the disclosures (``disclosures.yaml``, or a ``disclosures`` sheet),
     the issues, and where the settings were read (for the later stages' issues about a setting)."""
     report = source.folder / "report.yaml"
+    outside = {n for n in readers.SIDE_FILES
+               if (source.folder / n).is_symlink() and not readers.inside(source.folder, source.folder / n)}
     sheet = report_sheet(source.workbook) if source.workbook is not None and not report.exists() else None
-    settings, issues = settings_from_sheet(source.workbook, sheet) if source.workbook and sheet else load_report(report)
+    settings: Settings
+    issues: list[Issue] = []
+    if "report.yaml" in outside:   # never read: ``locate`` reports it (outside-inventory)
+        settings = Settings()
+    elif source.workbook and sheet:
+        settings, issues = settings_from_sheet(source.workbook, sheet)
+    else:
+        settings, issues = load_report(report)
     where = Location(source.workbook.name, sheet) if source.workbook and sheet else Location("report.yaml")
-    disclosures, more = load_disclosures(source.folder, source.workbook)
+    disclosures, more = (empty_disclosures(), []) if "disclosures.yaml" in outside else \
+        load_disclosures(source.folder, source.workbook)
     return settings, disclosures, issues + more, where
+
+
+# --- what --force cannot pass ---------------------------------------------------------------------------
+
+def force_blockers(settings: Settings, accepted: Mapping[str, int], where: Mapping[str, Location] | None = None
+                   ) -> list[Issue]:
+    """What ``--force`` cannot go past (``force-blocked``, an error each): a required table without
+    an accepted row (missing, unreadable, empty, or every row rejected) and a required setting
+    without a value (missing, or refused: the period, the entity's name and identifier). A report
+    pack without them has no boundary, no period or no entity to tag; ``--force`` forces past bad
+    rows and values, not past these. ``accepted``: each table's accepted rows (a table not read is
+    absent); ``where``: each table's location (its file), else the table's name."""
+    out: list[Issue] = []
+    for name, spec in TABLES.items():
+        if spec.required and not accepted.get(name):
+            loc = (where or {}).get(name) or Location(name)
+            out.append(issue("force-blocked", loc, table=name, what=f"表“{spec.zh}” / table '{name}'"))
+    for s in catalogue():
+        if not s.required:
+            continue
+        v: Any = settings
+        for part in s.path.split("."):
+            v = getattr(v, part)
+        if not v:
+            out.append(issue("force-blocked", Location("report.yaml", None, None, s.path),
+                             what=f"设置 {s.path} / the setting {s.path}"))
+    return out
+
+
+def inventory_blockers(inv: Inventory) -> list[Issue]:
+    """:func:`force_blockers` of a loaded inventory."""
+    return force_blockers(inv.settings, {n: c.accepted for n, c in inv.counts.items()},
+                          {n: t.location() for n, t in inv.tables.items()})
 
 
 # --- reject ----------------------------------------------------------------------------------------------

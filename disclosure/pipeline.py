@@ -14,6 +14,7 @@ them, they never call back.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -23,14 +24,16 @@ from typing import Any
 
 from .compute import results as results_file
 from .compute import trace, years
+from .core import outdir
 from .core import vocabulary as vocab
-from .core.issues import ISSUES_FILE, Issue, Severity, issue, pack_entries, write_pack
+from .core.issues import ISSUES_FILE, Issue, Location, Severity, issue, pack_entries, write_pack
 from .core.settings import Settings, resolve_path
 from .engines import inprocess
 from .export import manifest, workpapers
 from .factors import FactorLibrary, folder_library, load_library
+from .ingest import readers
 from .ingest.inventory import Inventory
-from .loader import load_inventory
+from .loader import inventory_blockers, load_inventory
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
 WORKPAPERS = "workpapers.xlsx"
@@ -109,45 +112,54 @@ class PackSettings:
         return cls(man["inventory"], tuple(man["langs"]), man["prior"], man["force"], man["engine"])
 
 
-def _copy_inventory(inventory: Path, dest: Path) -> Path:
-    """Copy the inventory (a folder, or one workbook) into ``dest``; returns the path to read."""
+def _copy_inventory(inventory: Path, dest: Path) -> tuple[Path, list[Issue]]:
+    """Copy the inventory (a folder, or one workbook) into ``dest``; returns the path to read and
+    the issues of what was not copied: a link to outside the inventory folder is never followed
+    (``outside-inventory``), a link inside it is copied as the file it points at. Hidden files and
+    folders are not copied."""
     dest.mkdir(parents=True, exist_ok=True)
     if inventory.is_file():  # a workbook, with report.yaml and disclosures.yaml beside it if there
         shutil.copyfile(inventory, dest / inventory.name)
+        found = []
         for side in ("report.yaml", "disclosures.yaml"):
-            if (inventory.parent / side).is_file():
-                shutil.copyfile(inventory.parent / side, dest / side)
-        return dest / inventory.name
-    for p in sorted(inventory.rglob("*")):
-        rel = p.relative_to(inventory)
-        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or not p.is_file():
+            p = inventory.parent / side
+            if p.is_symlink() and not readers.inside(inventory.parent, p):
+                found.append(issue("outside-inventory", Location(side), file=side))
+            elif p.is_file():
+                shutil.copyfile(p, dest / side)
+        return dest / inventory.name, found
+    issues: list[Issue] = []
+    seen: set[Path] = set()
+    for here, dirs, files in os.walk(inventory, followlinks=True):
+        folder = Path(here)
+        real = folder.resolve()
+        if real in seen:   # a link back to a folder already copied: not twice (nor for ever)
+            dirs[:] = []
             continue
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(p, dest / rel)
-    return dest
-
-
-def prepare_out(out: Path) -> Path:
-    """``out`` must be absent, empty, or an earlier report (or compute) folder, which a successful
-    run replaces whole; anything else is refused. The pack is built in a staging folder beside it
-    (returned), so a run that stops or fails leaves an earlier pack untouched."""
-    if out.exists():
-        if not out.is_dir():
-            raise ReportUsageError(f"{out} is not a folder")
-        if any(out.iterdir()) and not ((out / manifest.MANIFEST).is_file() or (out / "results.json").is_file()):
-            raise ReportUsageError(f"{out} is not empty and is not a report folder; choose another --out")
-    staging = out.with_name(f".{out.name}.partial")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    return staging
-
-
-def _publish(staging: Path, out: Path, run: ReportRun) -> None:
-    if out.exists():
-        shutil.rmtree(out)
-    staging.rename(out)
-    run.paths = {k: out / p.relative_to(staging) for k, p in run.paths.items()}
+        seen.add(real)
+        rel_folder = folder.relative_to(inventory)
+        keep = []
+        for d in sorted(dirs):
+            p = folder / d
+            if d.startswith(".") or d == "__pycache__":
+                continue
+            if not readers.inside(inventory, p):
+                issues.append(issue("outside-inventory", Location((rel_folder / d).as_posix()), file=(rel_folder / d).as_posix()))
+                continue
+            keep.append(d)
+        dirs[:] = keep
+        for name in sorted(files):
+            p, rel = folder / name, rel_folder / name
+            if name.startswith("."):
+                continue
+            if not readers.inside(inventory, p):
+                issues.append(issue("outside-inventory", Location(rel.as_posix()), file=rel.as_posix()))
+                continue
+            if not p.is_file():
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, dest / rel)
+    return dest, issues
 
 
 def copy_library(library: FactorLibrary, dest: Path) -> list[Path]:
@@ -297,15 +309,33 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
             raise ReportUsageError(f"--prior: {e}") from None
     if not inventory.exists():
         raise ReportUsageError(f"{inventory} not found")
-    final, out = out, prepare_out(out)
+    try:
+        with outdir.staged(out, inventory) as staging:
+            run = _report_into(staging.folder, out, inventory, prior_results, pf if prior is not None else None,
+                               langs, ifrs_package, force, say, engine, chunk_rows, scheduler)
+            if not run.stopped:
+                outdir.publish(staging, "report")
+                run.paths = {k: out / p.relative_to(staging.folder) for k, p in run.paths.items()}
+    except outdir.OutFolderError as e:
+        raise ReportUsageError(str(e)) from None
+    return run
+
+
+def _report_into(out: Path, final: Path, inventory: Path, prior_results: dict[str, Any] | None, pf: Path | None,
+                 langs: tuple[str, ...] | None, ifrs_package: Path | None, force: bool,
+                 say: Callable[[str, str], None], engine: str, chunk_rows: int, scheduler: str | None) -> ReportRun:
+    """The pack written into the staging folder ``out`` (``run_report`` publishes it as ``final``;
+    a run that stops leaves it unpublished, and an earlier pack at ``--out`` as it was)."""
     run = ReportRun(final)
     # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
     package_base = inventory if inventory.is_dir() else inventory.parent
 
     # 1 check: the inventory loaded and calculated, from the copies in the pack, nothing written yet
-    # (the check is the calculation itself: every issue it raises is found here)
-    inv_path = _copy_inventory(inventory, out / manifest.INPUTS)
-    if prior_results is not None:
+    # (the check is the calculation itself: every issue it raises is found here). The pack computes
+    # from this copy: a link it did not follow is absent there, so its issue is one of the check's
+    # (else a missing table, or for an optional one nothing, would be all it says)
+    inv_path, copy_issues = _copy_inventory(inventory, out / manifest.INPUTS)
+    if prior_results is not None and pf is not None:
         (out / manifest.PRIOR).mkdir()
         shutil.copyfile(pf, out / manifest.PRIOR / results_file.FILE)
 
@@ -316,9 +346,9 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
 
     if engine == "inprocess":
         say("check", f"reading {inventory}")
-        checked = _check(run, inv_path, out, prior_results, langs, force, say, copy_library=True)
-        if checked is None:
-            shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
+        checked = _check(run, inv_path, out, prior_results, langs, force, say, copy_library=True,
+                         copy_issues=copy_issues)
+        if checked is None:   # the staging folder is removed; an earlier pack at --out is left as it was
             return run
         inv, comp = checked
         _compute_and_render(out, run, pack_settings(inv.settings), inv, comp, ifrs_package, package_base, say,
@@ -329,12 +359,11 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
                                                                     chunk_rows, scheduler)
         run.language = langs[0] if langs and len(langs) == 1 else settings.language
-        run.add("check", issues)
+        run.add("check", copy_issues + issues)
         run.add("factors", lib_issues)
         run.rows = comp.results["rows"] if comp is not None else None
         say("check", check_summary(run.issues, run.rows, run.language) + " (checked with the calculation)")
         if comp is None or (run.count(Severity.ERROR) and not force):
-            shutil.rmtree(out)
             run.stopped, run.exit_code = True, 1
             return run
         for p in paths:
@@ -342,7 +371,6 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         pack = pack_settings(settings)
         _render_outputs(out, run, pack, pack.input_digest(out), comp, settings, ifrs_package, package_base, say,
                         validate=True, t=t)
-    _publish(out, final, run)
     return run
 
 
@@ -373,15 +401,25 @@ def render(folder: Path, pack: PackSettings, ifrs_package: Path | None = None, v
 
 
 def _check(run: ReportRun, inv_path: Path, out: Path, prior_results: dict[str, Any] | None,
-           langs: tuple[str, ...] | None, force: bool, say: Callable[[str, str], None], copy_library: bool
-           ) -> tuple[Inventory, inprocess.Computation] | None:
+           langs: tuple[str, ...] | None, force: bool, say: Callable[[str, str], None], copy_library: bool,
+           copy_issues: list[Issue] | None = None) -> tuple[Inventory, inprocess.Computation] | None:
     """Stage 1 in process: the inventory copy loaded and calculated (the check is the calculation:
     every issue it raises is found here), from the copies in ``out`` (with ``copy_library``, the
-    library's dataset files are copied into its ``factors/`` first). None (the run stopped, exit 1)
-    when it has errors and ``force`` is off; nothing is written then."""
+    library's dataset files are copied into its ``factors/`` first; ``copy_issues``: what copying the
+    inventory into the pack left out, first). None (the run stopped, exit 1) when it has errors and
+    ``force`` is off, or has what ``--force`` cannot pass (``inventory_blockers``: a required table or
+    setting without a value; then nothing is calculated); nothing is written then."""
     t = time.perf_counter()
     inv, issues = load_inventory(inv_path)
+    issues = (copy_issues or []) + issues
     run.language = langs[0] if langs and len(langs) == 1 else inv.settings.language
+    blocked = inventory_blockers(inv) if force and any(i.severity is Severity.ERROR for i in issues) else []
+    if blocked:
+        run.add("check", issues + blocked)
+        run.seconds["check"] = time.perf_counter() - t
+        say("check", check_summary(run.issues, None, run.language))
+        run.stopped, run.exit_code = True, 1
+        return None
     lib_issues = _library_copy(inv, out) if copy_library else []
     comp = inprocess.compute_pack(inv, prior_results, out / manifest.FACTORS)
     run.add("check", issues + comp.issues)

@@ -901,7 +901,8 @@ def test_unpinned_dataset_is_named_in_a_notice(tmp_path: Path) -> None:
     comp = run(tmp_path, MWH, report={"factors": {"datasets": ["my-factors"]}})
     unpinned = {dict(i.params)["id"]: dict(i.params)["version"] for i in comp.issues if i.code == "factor-unpinned"}
     assert unpinned["cn-grid-2023"] == "2"
-    pinned = run(tmp_path / "pinned", MWH, report={"factors": {"datasets": ["../my-factors"],
+    grid_v2(tmp_path / "pinned" / "my-factors", 0.5600)   # dataset folders lie inside the inventory
+    pinned = run(tmp_path / "pinned", MWH, report={"factors": {"datasets": ["my-factors"],
                                                                 "versions": {"cn-grid-2023": "2"}}})
     assert "cn-grid-2023" not in {dict(i.params)["id"] for i in pinned.issues if i.code == "factor-unpinned"}
 

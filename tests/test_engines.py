@@ -313,6 +313,7 @@ def test_report_pack_is_the_same_with_every_engine(tmp_path: Path, client: Any) 
     Each pack is then re-performed by `verify`."""
     from disclosure.assure.verify import verify
     from disclosure.compute.trace import read_trace
+    from disclosure.core.outdir import MARKER
 
     packs = {}
     for engine in ("inprocess", "chunked", "dask"):
@@ -330,7 +331,7 @@ def test_report_pack_is_the_same_with_every_engine(tmp_path: Path, client: Any) 
         pack = packs[engine]
         files = _files(pack)
         parts = {f for f in files if f.startswith("trace/part-")}
-        as_files = {"results.json", "manifest.json", "trace.parquet"} | (
+        as_files = {"results.json", "manifest.json", MARKER, "trace.parquet"} | (
             {"trace.csv"} if engine == "dask" else set()) | parts
         if engine == "dask":
             assert len(parts) == 4
@@ -350,6 +351,9 @@ def test_report_pack_is_the_same_with_every_engine(tmp_path: Path, client: Any) 
         for m in (man, ref_man):
             m["files"] = {k: v for k, v in m["files"].items() if k not in as_files}
         assert man == ref_man, engine
+        # the output folder's marker lists the folder's files: the trace's files are the engine's
+        marker = json.loads((pack / MARKER).read_text(encoding="utf-8"))
+        assert marker["files"] == sorted(files - {MARKER}), engine
         v = verify(pack)
         assert v.ok, [d.render() for d in v.differences]
     res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "x"), "--scheduler", "tcp://h:1"])

@@ -145,9 +145,15 @@ def test_one_schema(demo: tuple[Any, Path]) -> None:
     ("\rq", "'\rq"), ("a=b", "a=b"), ("", ""), ("柴油", "柴油"), (" =x", " =x"),
 ])
 def test_formula_like_text_is_neutralised_by_one_rule(text: str, expected: str) -> None:
-    assert trace.neutralise(text) == expected
-    assert trace.neutralise_array(pa.array([text], type=pa.large_string())).to_pylist() == [expected]
-    assert trace.neutralise(3.5) == 3.5 and trace.neutralise(None) is None
+    from disclosure.core.cells import neutralise, neutralise_array, neutralise_frame
+
+    assert neutralise(text) == expected
+    assert neutralise_array(pa.array([text], type=pa.large_string())).to_pylist() == [expected]
+    assert neutralise(3.5) == 3.5 and neutralise(None) is None
+    frame = pd.DataFrame({"t": [text, None], "n": [-5.0, 1.0]})
+    t = neutralise_frame(frame)["t"]
+    assert t.iloc[0] == expected and pd.isna(t.iloc[1])
+    assert neutralise_frame(frame)["n"].tolist() == [-5.0, 1.0]   # numbers are not text
 
 
 def test_the_trace_refuses_frames_that_are_not_traces(tmp_path: Path) -> None:

@@ -142,6 +142,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     # a grid year whose only factor is 上海's: a 广东 facility finds none at any level
     # a liquid fuel given as a volume whose density no dataset holds (LPG: fuel-density-bp@1 has none)
     "volume": {"activities": f"L1,F1,{Y},stationary_combustion,,液化石油气,100,L,,,\n"},
+    # a pinned version the library does not hold; coal of 1e300 t (its CO2 beyond the floats); a revenue
+    # so small that the intensity per CNY million overflows
+    "pin": {**ONE_ROW, "report": {"factors": {"versions": {"cn-grid-2023": "7"}}}},
+    "overflow": {"activities": f"OV,F1,{Y},stationary_combustion,,原煤,1e300,t,,,\n"
+                               f"OK,F1,{Y},stationary_combustion,,原煤,500,t,,,\n",
+                 "report": {"revenue": {"value": 1.0e-300}}},
     "no-grid": {**ONE_ROW, "report": {"factors": {"grid_year": 2030}}, "datasets": {"my-grid-2030@1.yaml": GRID.format(
         id="my-grid-2030", year=2030, rows="  - [province, 上海, average, 0.5, tCO2/MWh]")}},
 }
@@ -167,6 +173,9 @@ WHERE: dict[str, tuple[str, str, int | None, str | None]] = {
     "factor-conflict": ("conflict", "my-grid-2023@1", None, None),
     "no-grid-factor": ("no-grid", "activities.csv", 2, "facility_id"),
     "no-density": ("volume", "activities.csv", 2, "unit"),
+    "factor-pin-missing": ("pin", "report.yaml", None, "factors.versions.cn-grid-2023"),
+    "value-overflow": ("overflow", "activities.csv", 2, "quantity"),
+    "intensity-overflow": ("overflow", "report.yaml", None, "revenue.value"),
     # F1 has no sector: its coal (row 8, the first stationary line with CH4/N2O) takes the default table
     "combustion-sector-default": ("many", "activities.csv", 8, "facility_id"),
 }

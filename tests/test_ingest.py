@@ -152,10 +152,11 @@ def test_parsers_directly() -> None:
     assert v.tolist()[:6] == [1234.5, 123.0, 1234.5, 12.0, -5.0, 1000.0]
     assert bad.tolist() == [False] * 6 + [True, False]  # an empty cell is not "bad"
 
-    v, bad = parse.date(pd.Series(["2025-01-31", "2025/1/31", "2025年1月31日", "20250131", "2025.1.31",
-                                   "2025-02-30", "31/01/2025", ""]))
+    v, bad, outside = parse.date(pd.Series(["2025-01-31", "2025/1/31", "2025年1月31日", "20250131", "2025.1.31",
+                                            "2025-02-30", "31/01/2025", "", "9999-12-31"]))
     assert v.tolist()[:5] == [pd.Timestamp("2025-01-31")] * 5
-    assert bad.tolist() == [False] * 5 + [True, True, False]
+    assert bad.tolist() == [False] * 5 + [True, True, False, False]
+    assert outside.tolist() == [False] * 8 + [True]   # a date, but beyond what a date column holds
 
     v, bad = parse.boolean(pd.Series(["是", "否", "yes", "no", "TRUE", "False", "1", "0", "maybe", ""]))
     assert v.tolist()[:8] == [True, False, True, False, True, False, True, False]
@@ -443,7 +444,7 @@ def test_template_loads_back_blank(tmp_path: Path) -> None:
         ("report-missing-field", "template.xlsx", "report", 5, "period.start"),
         ("report-missing-field", "template.xlsx", "report", 6, "period.end"),
     ]
-    assert all(i.severity is Severity.WARNING for i in issues if i.code == "empty-table")
+    assert all(i.severity is Severity.ERROR for i in issues if i.code == "empty-table")   # issue 13: an error
     assert all(i.severity is Severity.ERROR for i in issues if i.code == "report-missing-field")
     assert {n: c.read for n, c in inv.counts.items()} == dict.fromkeys(TABLES, 0)
     # the presets of the report sheet are read

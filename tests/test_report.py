@@ -185,13 +185,18 @@ def test_report_stops_on_input_errors(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["report", str(BROKEN), "--out", str(out)])
     assert res.exit_code == 1
     assert not out.exists() and not list(tmp_path.iterdir())
-    # an earlier pack at --out is left as it was when a run stops
+    # an earlier output folder at --out (one this tool wrote: its marker lists its files) is left as
+    # it was when a run stops
+    from disclosure.core import outdir
+
     earlier = tmp_path / "earlier"
-    earlier.mkdir()
-    (earlier / "manifest.json").write_text("{}", encoding="utf-8")
+    with outdir.staged(earlier) as staging:
+        (staging.folder / "results.json").write_text("{}", encoding="utf-8")
+        outdir.publish(staging, "compute")
+    before = {p.name: p.read_bytes() for p in earlier.iterdir()}
     res = CliRunner().invoke(app, ["report", str(BROKEN), "--out", str(earlier)])
     assert res.exit_code == 1
-    assert (earlier / "manifest.json").read_text(encoding="utf-8") == "{}"
+    assert {p.name: p.read_bytes() for p in earlier.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier"]
 
 

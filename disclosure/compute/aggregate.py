@@ -3,12 +3,14 @@ the ``co2e`` (or ``co2e_market``, ``co2e_<gas>``, ``biogenic_co2``) column of se
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core import vocabulary as vocab
+from ..core.issues import Issue, Location, issue
 from .context import Context
 from .trace import GAS_BUCKETS
 
@@ -211,23 +213,34 @@ def datasets_used(parts: pd.DataFrame) -> set[str]:
     return {str(v) for v in parts["factor_dataset"].dropna().unique()}
 
 
-def intensity(totals: dict[str, float], ctx: Context) -> dict[str, Any]:
+def intensity(totals: dict[str, float], ctx: Context) -> tuple[dict[str, Any], list[Issue]]:
+    """The intensity metrics, and an issue for each one whose figures are no finite numbers (a
+    denominator too small for its totals, e.g. a revenue of 1e-300): that metric is not reported."""
     s = ctx.settings
     out: dict[str, Any] = {}
+    issues: list[Issue] = []
     revenue, output = s.revenue.value, s.output
+
+    def finite(name: str, metric: dict[str, Any], keys: tuple[str, ...], path: str, value: float) -> None:
+        if all(math.isfinite(metric[k]) for k in keys):
+            out[name] = metric
+        else:
+            issues.append(issue("intensity-overflow", Location("report.yaml", None, None, path),
+                                metric=name, value=value))
+
     if revenue:
         million = revenue / 1e6
-        out["per_revenue"] = {
+        finite("per_revenue", {
             "unit": f"tCO2e/{s.currency} million", "revenue": revenue, "currency": s.currency,
             "scope1_2_location": totals["scope1_2_location"] / million,
             "scope1_2_market": totals["scope1_2_market"] / million,
             "scope1_2_3_location": totals["scope1_2_3_location"] / million,
-        }
+        }, ("scope1_2_location", "scope1_2_market", "scope1_2_3_location"), "revenue.value", revenue)
     if output.value:
-        out["per_output"] = {
+        finite("per_output", {
             "unit": f"tCO2e/{output.unit}", "output": output.value, "output_unit": output.unit,
             "label_zh": output.label_zh, "label_en": output.label_en,
             "scope1_2_location": totals["scope1_2_location"] / output.value,
             "scope1_2_market": totals["scope1_2_market"] / output.value,
-        }
-    return out
+        }, ("scope1_2_location", "scope1_2_market"), "output.value", output.value)
+    return out, issues

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import units
+from ..core.cells import neutralise_frame
 from ..core.issues import Issue, Location, Severity, issue
 from ..core.settings import hint
 from ..core.version import __version__
@@ -144,6 +145,8 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
     issues[:] = once_per_facility(issues)
     issues += (fallback_notice(u, ctx) for u in grid.values() if u.fallback)
     summary = aggregate.summarise_partials(parts, ctx)
+    intensity, i_issues = aggregate.intensity(summary["totals"], ctx)
+    issues += i_issues
     entity = inv.settings.entity
     results: dict[str, Any] = {
         "schema": SCHEMA,
@@ -154,7 +157,7 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "period": {"start": _iso(inv.settings.period.start), "end": _iso(inv.settings.period.end)},
         "settings": _settings(ctx),
         **summary,
-        "intensity": aggregate.intensity(summary["totals"], ctx),
+        "intensity": intensity,
         "boundary": _boundary(ctx),
         "scope2_instruments": _records(instruments.drop(columns=["row"], errors="ignore")),
         "factor_datasets": _datasets(aggregate.datasets_used(parts), ctx, library),
@@ -482,8 +485,9 @@ INSTRUMENTS = "instruments.csv"
 
 def write_instruments(instruments: pd.DataFrame, path: Path) -> Path:
     """``instruments.csv``: the instruments as ``allocate`` used them (UTF-8 with a BOM, dates as
-    ISO dates)."""
-    inst = instruments.copy()
+    ISO dates, formula-like text neutralised as in every CSV written: ``core.cells``)."""
+    inst = neutralise_frame(instruments)
+    inst = inst.copy() if inst is instruments else inst
     for c in inst.columns:
         if pd.api.types.is_datetime64_any_dtype(inst[c]):
             inst[c] = inst[c].dt.strftime("%Y-%m-%d")

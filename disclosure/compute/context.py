@@ -3,6 +3,7 @@ the report's settings and the inventory's entities and facilities."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,10 +80,25 @@ def boundary(entities: pd.DataFrame, approach: str) -> pd.DataFrame:
     return e[["entity_id", "name", "parent_id", "ownership", "share", "consolidated"]]
 
 
+def pinned(pins: Mapping[str, str], lib: FactorLibrary) -> tuple[list[Issue], dict[str, str]]:
+    """The pins of report.yaml the library can honour, and an error for each it cannot (a version
+    it does not hold, or a dataset it does not hold at all): the calculation then takes that
+    dataset's latest version (what a run forced past the error computes with, the error says so)
+    rather than stop on a missing version."""
+    issues: list[Issue] = []
+    kept: dict[str, str] = {}
+    for ident, version in sorted(pins.items()):
+        if lib.get(ident, version) is None:
+            issues.append(issue("factor-pin-missing", Location("report.yaml", None, None, f"factors.versions.{ident}"),
+                                id=ident, version=version, held=", ".join(lib.versions(ident)) or "-"))
+        else:
+            kept[ident] = version
+    return issues, kept
+
+
 def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.DataFrame,
                   user_factors: pd.DataFrame, lib: FactorLibrary) -> tuple[Context, list[Issue]]:
-    issues: list[Issue] = []
-    pins = settings.factors.versions
+    issues, pins = pinned(settings.factors.versions, lib)
     last = settings.period.end or settings.period.start
     year = last.year if last else 0
     refs: dict[str, DatasetRef] = {}

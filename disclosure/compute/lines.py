@@ -1039,6 +1039,37 @@ def _co2e(L: Lines, ctx: Context) -> None:
     L["co2e_market"] = np.where((L["scope"] == 2) & computed, np.where(elec, mb * share, L["co2e"]), 0.0)
 
 
+# A line's CO2e beyond this many tonnes is no figure (the world emits some 5e10 t a year) but the
+# product of numbers too large: with every line below it, sums of up to 1e8 lines stay finite floats.
+LINE_LIMIT = 1e300
+
+
+def _overflow(L: Lines) -> None:
+    """Computed lines whose numbers left the range of floats (``inf`` in a product of huge
+    quantities, heating values or factors) or whose CO2e passes ``LINE_LIMIT``: excluded, with
+    reason ``value-overflow``, counting 0; every infinite intermediate value of any line is missing
+    in the trace (a trace holds finite numbers only)."""
+    inf = np.zeros(len(L), dtype=bool)
+    for c in _NUM:
+        a = L[c]
+        if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            bad = np.isinf(a)
+            if bad.any():
+                a[bad] = np.nan
+                inf |= bad
+    computed = L["status"].eq("computed")
+    big = ~(np.abs(np.nan_to_num(L["co2e_gross"])) <= LINE_LIMIT) | ~(np.abs(L["co2e_market"]) <= LINE_LIMIT)
+    over = computed & (inf | big)
+    if not over.any():
+        return
+    L["status"].put(over, "excluded")
+    L["reason"].put(over, "value-overflow")
+    for c in ("co2e", "co2e_market", *(f"co2e_{g}" for g in GAS_BUCKETS)):
+        L[c][over] = 0.0
+    L["co2e_gross"][over] = np.nan
+    L["biogenic_co2"][over] = np.nan
+
+
 def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", sheet: str | None = None
                     ) -> tuple[Lines, list[Issue]]:
     """Trace lines (as columns) for a chunk of accepted activity rows (indexed arbitrarily), in the
@@ -1051,14 +1082,15 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
                                           "scope3_category", "verified") if acts[c].dtype == object)
     # the activity columns the calculation reads as text, each factorised once
     A = {c: Text.of(acts[c]) for c in ("ef_unit", "ef_source", "gas", "ncv_unit")}
-    _spend(L, ctx)
-    _row_factors(L, acts, A, ctx, issues)
-    _user_factors(L, ctx, issues)
-    _combustion(L, acts, ctx, A)
-    _process(L, ctx)
-    _fugitive(L, ctx, A)
-    _electricity(L, ctx)
-    _heat(L, ctx)
+    with np.errstate(over="ignore"):   # a product beyond the floats is infinite: ``_overflow`` excludes it
+        _spend(L, ctx)
+        _row_factors(L, acts, A, ctx, issues)
+        _user_factors(L, ctx, issues)
+        _combustion(L, acts, ctx, A)
+        _process(L, ctx)
+        _fugitive(L, ctx, A)
+        _electricity(L, ctx)
+        _heat(L, ctx)
     # CO2 from biomass is reported outside the scopes; its CH4 and N2O stay in Scope 1
     bio = (_flags(acts["biogenic"]) == 1) & ~np.isnan(L["t_CO2"])
     if bio.any():
@@ -1074,7 +1106,9 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
     L["reason"].put(no_grid, "no-grid-factor")
     L["reason"].put(mis, "factor-unit-mismatch")
     status.put(pend | mis, "excluded")
-    _co2e(L, ctx)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _co2e(L, ctx)
+    _overflow(L)
     inb = status.eq("computed") & (L["share"] <= 0)
     status.put(inb, "outside_boundary")
     L["reason"].put(inb, "outside-boundary")
@@ -1092,6 +1126,8 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
         elif reason == "gas-unknown":
             issues.append(issue("gas-unknown", Location(loc.file, loc.sheet, loc.row, "gas"), table="activities",
                                 value=L.value("gas_other", i)))
+        elif reason == "value-overflow":
+            issues.append(issue("value-overflow", Location(loc.file, loc.sheet, loc.row, "quantity")))
         elif reason == "no-density":
             issues.append(issue("no-density", Location(loc.file, loc.sheet, loc.row, "unit"), table="activities",
                                 activity=L.value("activity", i), unit=L.value("unit", i),

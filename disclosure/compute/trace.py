@@ -17,7 +17,7 @@ dictionary pages for that text, min/max statistics for the columns one filters o
 
 **CSV** is assembled in batches of lines by Arrow kernels, byte for byte what Arrow's CSV writer
 (``quoting_style="needed"``) makes of the trace as text; text that a spreadsheet would take for a
-formula is neutralised by ``neutralise`` (the workpapers use the same function). Adjacent columns
+formula is neutralised by ``core.cells.neutralise``, the rule of every CSV and spreadsheet written. Adjacent columns
 with few distinct values are joined once per distinct combination (see ``_csv_plan``).
 """
 
@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import vocabulary as vocab
+from ..core.cells import neutralise, neutralise_array
 
 # --- the columns --------------------------------------------------------------------------------------
 
@@ -84,30 +85,6 @@ BOM = b"\xef\xbb\xbf"   # trace.csv is UTF-8 with a BOM, so that Excel opens the
 PARQUET = "trace.parquet"
 CSV = "trace.csv"
 PARTS = "trace"            # the Dask engine's folder of parts, part-NNNNN.parquet
-
-
-# --- formula-like text ------------------------------------------------------------------------------
-
-FORMULA_START = "=+-@\t\r"   # a cell beginning with one of these is a formula to a spreadsheet
-# the same characters as a regular expression class (for Python's re and Arrow's RE2 alike)
-FORMULA_CLASS = "[" + "".join({"-": "\\-", "\t": "\\t", "\r": "\\r"}.get(ch, ch) for ch in FORMULA_START) + "]"
-
-
-def neutralise(v: Any) -> Any:
-    """Text that a spreadsheet would take for a formula, made text by a leading apostrophe (other
-    values as they are): the rule for trace.csv and the workpapers."""
-    if isinstance(v, str) and v[:1] and v[0] in FORMULA_START:
-        return "'" + v
-    return v
-
-
-def neutralise_array(a: Any) -> Any:
-    """``neutralise`` of every value of an Arrow text array."""
-    import pyarrow.compute as pc
-
-    if not pc.any(pc.match_substring_regex(a, "^" + FORMULA_CLASS)).as_py():
-        return a
-    return pc.replace_substring_regex(a, pattern=f"^({FORMULA_CLASS})", replacement="'\\1")
 
 
 # --- the columns as they are written ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -17,9 +18,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, TextIO
 
-import yaml
-
-from . import vocabulary
+from . import vocabulary, yamlfile
+from .cells import visible
 from .text import pick
 
 
@@ -98,7 +98,7 @@ def calculation_codes() -> frozenset[str]:
 @cache
 def catalogue() -> dict[str, dict[str, Any]]:
     text = resources.files(__package__).joinpath("codes.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yamlfile.load_data(text)
     for code, entry in data.items():
         if not {"severity", "zh", "en"} <= set(entry) <= {"severity", "zh", "en", "labels", "stage"} \
                 or entry["severity"] not in {s.value for s in Severity} or entry.get("stage", STAGES[0]) not in STAGES:
@@ -170,6 +170,10 @@ def _lang_key(lang: str) -> str:
 
 
 def _jsonable(v: Any) -> Any:
+    """A parameter as JSON holds it: a float that is not finite as its text ("inf", "nan"), for
+    JSON has no infinity (``json.dumps`` would write ``Infinity``, which no JSON parser reads)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
     if isinstance(v, str | int | float | bool) or v is None:
         return v
     if isinstance(v, list | tuple):
@@ -190,7 +194,8 @@ def render_text(issues: Iterable[Issue], lang: str = "zh-CN") -> str:
     """One line an issue, ``file:row:column: code message`` (the sheet in brackets after the file)."""
     lines = []
     for i in sorted(issues, key=sort_key):
-        lines.append(f"{i.location.render()}: {i.code} [{i.severity}] {i.message(lang)}")
+        # a control character of a value (a terminal escape) shown as \x1b, never sent as is
+        lines.append(visible(f"{i.location.render()}: {i.code} [{i.severity}] {i.message(lang)}"))
     return "\n".join(lines)
 
 

@@ -30,8 +30,18 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from . import units
 from . import vocabulary as vocab
+from .cells import visible, xml_forbidden
 from .issues import Issue, Location, issue
-from .values import one_bool, one_category, one_date, one_number, one_share
+from .values import (
+    DATE_MAX,
+    DATE_MIN,
+    in_date_range,
+    one_bool,
+    one_category,
+    one_date,
+    one_number,
+    one_share,
+)
 
 # --- kinds of value ---------------------------------------------------------------------------------
 
@@ -78,7 +88,12 @@ def _text(v: Any) -> str:
         v = int(v)
     if isinstance(v, dt.date):
         return v.isoformat()
-    return str(v).strip()
+    t = str(v).strip()
+    ch = xml_forbidden(t)
+    if ch:   # the XBRL and the Word report could not hold it
+        raise Bad(f"含控制字符 {ch}，XML（XBRL、Word 报告）无法容纳", f"holds the control character {ch}, which XML "
+                  "(the XBRL, the Word report) cannot hold")
+    return t
 
 
 def _bool(v: Any) -> bool:
@@ -92,13 +107,18 @@ def _bool(v: Any) -> bool:
 def _date(v: Any) -> dt.date:
     v = _scalar(v)
     if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    ts = None if isinstance(v, bool) else one_date(v)
-    if ts is None:
-        raise Bad("不是日期", "not a date")
-    return ts.date()
+        d = v.date()
+    elif isinstance(v, dt.date):
+        d = v
+    else:
+        ts = None if isinstance(v, bool) else one_date(v)
+        if ts is None:
+            raise Bad("不是日期", "not a date")
+        d = ts.date()
+    if not in_date_range(d):   # the range the inventory's date columns hold, so that they compare
+        first, last = DATE_MIN.date().isoformat(), DATE_MAX.date().isoformat()
+        raise Bad(f"超出支持的日期范围（{first} 至 {last}）", f"outside the supported range ({first} to {last})")
+    return d
 
 
 def _number(v: Any) -> float:
@@ -420,12 +440,14 @@ def check_identifier(value: str) -> tuple[str | None, str | None]:
             return None, (f"校验码应为 {uscc_check_char(v[:17])} / check digit should be "
                           f"{uscc_check_char(v[:17])} (GB 32100-2015)")
         return "uscc", None
-    if len(v) == 20 and v.isalnum():
+    if len(v) == 20 and v.isascii() and v.isalnum():   # ASCII: "Ⅻ" and "统" are alphanumeric too
         # ISO 17442 LEI: ISO 7064 MOD 97-10 over the digits with letters A=10 … Z=35
         digits = "".join(str(int(c, 36)) for c in v)
         if int(digits) % 97 != 1:
             return None, "LEI 校验位错误 / LEI check digits are wrong (ISO 17442)"
         return "lei", None
+    if len(v) == 20:
+        return None, "LEI 只含数字和拉丁字母 / an LEI holds digits and Latin letters only (ISO 17442)"
     return None, "应为18位统一社会信用代码或20位LEI / expected an 18-character USCC or a 20-character LEI"
 
 
@@ -571,7 +593,7 @@ def _shown(v: Any) -> str:
         return "{" + ", ".join(f"{k}: {_shown(x)}" for k, x in v.items()) + "}"
     if isinstance(v, list | tuple):
         return "[" + ", ".join(_shown(x) for x in v) + "]"
-    return str(v)
+    return visible(str(v))   # a control character shown as \x01, not sent to the terminal
 
 
 def _reason(err: Mapping[str, Any]) -> str:

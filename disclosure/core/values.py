@@ -27,17 +27,16 @@ def clean_number_text(t: str) -> str:
 
 
 def one_number(value: object) -> float | None:
-    """A real number: 1234.5, "1,234.5", "１２３"; a yes/no value is not a number."""
+    """A real and finite number: 1234.5, "1,234.5", "１２３"; a yes/no value is not a number, nor
+    are ``inf``, ``1e309`` (beyond a float) or ``nan``."""
     if isinstance(value, bool | np.bool_):
         return None
-    if isinstance(value, int | float | np.integer | np.floating):
-        v = float(value)
-        return None if np.isnan(v) else v
     try:
-        v = float(clean_number_text(str(value)))
-    except ValueError:
+        v = float(value) if isinstance(value, int | float | np.integer | np.floating) else \
+            float(clean_number_text(str(value)))
+    except (ValueError, OverflowError):   # OverflowError: an integer beyond a float (10**400)
         return None
-    return None if np.isnan(v) else v
+    return v if np.isfinite(v) else None
 
 
 def one_share(value: object) -> float | None:
@@ -60,8 +59,28 @@ _DATE_FORMS = [
 ]
 
 
+# The dates a column of dates holds (numpy's datetime64[ns], as pandas keeps dates): 1677-09-22 to
+# 2262-04-11. A date a user can type outside them (1600-01-01, 9999-12-31) is read (``one_date``)
+# and reported as outside this range, with its place (``date-out-of-range``), never cast.
+DATE_MIN = pd.Timestamp.min.ceil("D")
+DATE_MAX = pd.Timestamp.max.floor("D")
+
+
+def in_date_range(ts: object) -> bool:
+    """Whether a date read (a Timestamp, a datetime or a date) is within DATE_MIN … DATE_MAX."""
+    import datetime as dt
+
+    if isinstance(ts, dt.datetime):
+        ts = ts.replace(tzinfo=None).date()
+    if isinstance(ts, dt.date):
+        return DATE_MIN.date() <= ts <= DATE_MAX.date()
+    return False
+
+
 def one_date(text: object) -> pd.Timestamp | None:
-    """A calendar date: ISO, 2025/1/31, 2025.1.31, 2025年1月31日, 20250131, an Excel serial day."""
+    """A calendar date: ISO, 2025/1/31, 2025.1.31, 2025年1月31日, 20250131, an Excel serial day.
+    Any date of the calendar is read (years 1-9999); whether it is in the range a date column
+    holds is :func:`in_date_range`'s question."""
     t = unicodedata.normalize("NFKC", str(text)).strip()
     for form in _DATE_FORMS:
         m = form.match(t)

@@ -29,7 +29,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+from . import yamlfile
 
 Key = str | int | bool
 LANGS = ("zh-CN", "en")
@@ -213,7 +213,7 @@ def _check(v: Vocabulary) -> None:
 
 def load(text: str) -> Vocabulary:
     """The vocabulary from the text of a vocabulary file, checked (a bad file is a programming error)."""
-    data = yaml.safe_load(text)
+    data = yamlfile.load_data(text)
     enums: dict[str, Enumeration] = {}
     for name, raw in data.items():
         terms: list[Term] = []

@@ -41,7 +41,7 @@ from ..ingest.chunks import ACTIVITIES, ActivityFile, ActivitySource
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Counts, Inventory, TableData
 from ..ingest.readers import RawTable
-from ..loader import load_inventory, reject, type_table
+from ..loader import force_blockers, load_inventory, reject, type_table
 from ..validate import rules
 
 DEFAULT_CHUNK_ROWS = 250_000
@@ -178,6 +178,19 @@ def load_small(root: Path) -> tuple[Inventory, list[Issue]]:
     return load_inventory(root, skip=("activities",))
 
 
+def blockers(small: Inventory, counts: Counts, source: ActivitySource | None, found: list[Issue],
+             force: bool) -> list[Issue]:
+    """What ``force`` cannot pass (``loader.force_blockers``), the activities counted over all
+    chunks; nothing when not forced past errors (the check stops the run then anyway)."""
+    if not force or not has_errors(found):
+        return []
+    accepted = {**{n: c.accepted for n, c in small.counts.items()}, "activities": counts.accepted}
+    where = {n: t.location() for n, t in small.tables.items()}
+    if source is not None:
+        where["activities"] = Location(source.display, source.sheet)
+    return force_blockers(small.settings, accepted, where)
+
+
 def write_results(res: dict[str, Any], instruments: pd.DataFrame, out: Path) -> tuple[Path, Path]:
     """``results.json`` and ``instruments.csv`` in ``out``."""
     return (results.write_results(res, out / results.FILE),
@@ -277,6 +290,12 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
         found += checked.issues
         counts = Counts(checked.read, checked.read - checked.rejected, checked.rejected)
         t_check = time.perf_counter()
+        found += blockers(small, counts, source, found, force)
+        # past what --force cannot pass, nothing is calculated; other errors: the calculation
+        # runs, so that its issues are found too, and the run stops after it (without --force)
+        if any(i.code == "force-blocked" for i in found):
+            return Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+                       language=small.settings.language)
 
         # the calculation's issues (counted in results.json, as the in-process engine counts them)
         ctx, library, calc = calculation.context_of(small, library)

@@ -242,6 +242,11 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
         found += rules.empty_table("activities", read, Location(source.display, source.sheet))
     counts = Counts(read, read - rejected_n, rejected_n)
     t_check = time.perf_counter()
+    found += chunked.blockers(small, counts, source, found, force)
+    # past what --force cannot pass, nothing is calculated (see chunked.compute_chunked)
+    if any(i.code == "force-blocked" for i in found):
+        return chunked.Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+                          language=small.settings.language)
 
     # the calculation's issues (counted in results.json, as the in-process engine counts them)
     ctx, library, calc = calculation.context_of(small, library)

@@ -40,9 +40,9 @@ from pydantic import ConfigDict, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict only from Python 3.12
 
 from ..compute.results import Entity, Period, Settings, Tool
+from ..core.outdir import MANIFEST, MARKER  # the manifest's name: declared with the folder rule
 from ..core.version import __version__
 
-MANIFEST = "manifest.json"
 SCHEMA = "disclosure.manifest/2"     # 2: input_digest; the structure checked on reading
 INPUT_DIGEST_SCHEMA = "disclosure.input-digest/1"
 INPUTS = "inputs"     # the inventory as read, copied into the pack
@@ -107,9 +107,10 @@ def sha256(path: Path) -> str:
 
 
 def files_of(folder: Path) -> list[str]:
-    """Every file under ``folder`` except the manifest, as sorted relative POSIX paths."""
+    """Every file under ``folder`` except the manifest and the output folder's marker (written after
+    the manifest, ``core.outdir``), as sorted relative POSIX paths."""
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                  if p.is_file() and p.relative_to(folder).as_posix() != MANIFEST)
+                  if p.is_file() and p.relative_to(folder).as_posix() not in (MANIFEST, MARKER))
 
 
 def role_of(rel: str) -> str:

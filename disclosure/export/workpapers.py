@@ -36,8 +36,8 @@ except ImportError:  # pragma: no cover - older xlsxwriter
     def _utf16_truncate(string: str, max_len: int) -> str:
         return string[:max_len]
 
-from ..compute.trace import FORMULA_CLASS, neutralise
 from ..core import vocabulary as vocab
+from ..core.cells import FORMULA_CLASS, neutralise
 from ..core.settings import info
 from .numbers import rounded
 

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from disclosure.core import yamlfile
+from disclosure.core.cells import xml_forbidden
 from disclosure.core.issues import Issue, Location, issue
 from disclosure.core.units import ambiguity, lookup
 
@@ -149,7 +150,7 @@ def normalise_gas(name: str) -> str:
 
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     """Order of versions: dot/dash separated parts, numeric parts compared as numbers."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-]", version))
+    return tuple((0, int(p)) if p.isdecimal() else (1, p) for p in re.split(r"[.\-]", version))  # "²" is a digit int() refuses
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,9 @@ def _files(extra_dirs: Sequence[str | Path],
             issues.append(_invalid(Location(file=str(folder)), "the folder does not exist"))
             continue
         for path in sorted(folder.glob("*.yaml")):
+            if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
+                issues.append(_invalid(Location(file=path.name), "a link to outside its folder: not read"))
+                continue
             try:
                 data = path.read_bytes()
             except OSError as e:
@@ -311,15 +315,33 @@ def _files(extra_dirs: Sequence[str | Path],
             yield path.name, data, str(path)
 
 
+def _control_character(v: Any) -> str | None:
+    """The first character XML cannot hold in any text (key or value) of a dataset document."""
+    if isinstance(v, str):
+        return xml_forbidden(v)
+    items = list(v.items()) if isinstance(v, dict) else [(None, x) for x in v] if isinstance(v, list) else []
+    for k, x in items:
+        found = (xml_forbidden(k) if isinstance(k, str) else None) or _control_character(x)
+        if found:
+            return found
+    return None
+
+
 def read_dataset(name: str, data: bytes, path: str = "") -> tuple[Dataset | None, list[Issue]]:
     """Parse and check one dataset file; None with the issues found when it is not usable."""
     where = Location(file=name)
     try:
-        doc = yaml.safe_load(data.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as e:
+        doc = yamlfile.load_data(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
         return None, [_invalid(where, f"not a UTF-8 YAML file: {' '.join(str(e).split())}")]
+    except yamlfile.YamlError as e:
+        at = f" (line {e.line})" if e.line else ""
+        return None, [_invalid(where, f"not a UTF-8 YAML file: {e.reason}{at}")]
     if not isinstance(doc, dict):
         return None, [_invalid(where, "the file is not a mapping of metadata fields and rows")]
+    ch = _control_character(doc)
+    if ch:   # its text would reach the XBRL and the Word report (the factors used), which cannot hold it
+        return None, [_invalid(where, f"a text holds the control character {ch}, which XML cannot hold")]
     rows = doc.pop("rows", None)
     try:
         meta = DatasetMeta.model_validate(doc)

@@ -125,6 +125,9 @@ def _csv_header(f: ActivityFile, encoding: str) -> Header:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as e:
         raise Unreadable(f, str(e).strip()) from e
     columns = [str(h) for h in frame.columns]
+    problem = readers.separators_problem(columns)
+    if problem:
+        raise Unreadable(f, problem)
     return Header(tuple(columns), tuple(_written(f, columns, lead, encoding)), lead + 1, lead)
 
 
@@ -148,9 +151,13 @@ def _parquet_file(f: ActivityFile):
     import pyarrow.parquet as pq
 
     try:
-        return pq.ParquetFile(f.path)
+        pf = pq.ParquetFile(f.path)
     except Exception as e:  # pyarrow raises many error types for a corrupt file
         raise Unreadable(f, str(e).strip()) from e
+    nested = readers.nested_columns(f.path)
+    if nested:
+        raise Unreadable(f, nested)
+    return pf
 
 
 def _to_pandas(table) -> pd.DataFrame:

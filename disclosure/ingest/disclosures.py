@@ -23,11 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..core import vocabulary as vocab
+from ..core import yamlfile
 from ..core.issues import Issue, Location, issue
-from .report import yaml_lines
 
 FILE = "disclosures.yaml"
 SHEETS = ("disclosures", "披露信息")
@@ -138,14 +136,13 @@ def load_disclosures(folder: Path, workbook: Path | None = None) -> tuple[dict[s
     if path.exists():
         text = path.read_bytes().decode("utf-8-sig", errors="replace")
         try:
-            node = yaml.compose(text)
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            return _failed(FILE, mark.line + 1 if mark else None, str(e).split("\n")[0])
+            data, lines = yamlfile.load(text)
+        except yamlfile.YamlError as e:
+            return _failed(FILE, e.line, e.reason)
+        data = data or {}
         if not isinstance(data, dict):
             return _failed(FILE, 1, "不是映射 / not a mapping")
-        return _from_data(data, yaml_lines(node), FILE, None)
+        return _from_data(data, lines, FILE, None)
     if workbook is not None:
         from . import readers
 
@@ -197,7 +194,7 @@ def _lists(v: Any) -> Any:
     if not isinstance(v, dict):
         return v
     v = {k: _lists(x) for k, x in v.items()}
-    if v and all(str(k).isdigit() for k in v):
+    if v and all(str(k).isdecimal() for k in v):   # isdigit() takes "²", which int() refuses
         return [v[k] for k in sorted(v, key=lambda k: int(k))]
     return v
 

@@ -14,7 +14,15 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..core.values import clean_number_text, one_bool, one_category, one_date
+from ..core.values import (
+    DATE_MAX,
+    DATE_MIN,
+    clean_number_text,
+    in_date_range,
+    one_bool,
+    one_category,
+    one_date,
+)
 
 
 def is_empty(s: pd.Series) -> pd.Series:
@@ -37,10 +45,12 @@ def _by_distinct(s: pd.Series, fn: Callable[[str], object], dtype: str) -> pd.Se
 
 def number(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """Real numbers; thousands separators (1,234.5 and full-width digits) accepted. ``empty``:
-    ``is_empty(s)``, when the caller has it."""
+    ``is_empty(s)``, when the caller has it. Every number read is finite: ``inf``, ``Infinity``,
+    ``1e309`` (beyond a float) and ``nan`` as text, or infinite and NaN floats of a Parquet file,
+    are bad (and missing in the values)."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         v = s.astype("float64")
-        return v, pd.Series(False, index=s.index)
+        return _finite(v, ~v.isna())   # NaN is a missing value; an infinite one is bad
     empty = is_empty(s) if empty is None else empty
     e = empty.to_numpy(dtype=bool)
     if e.any():
@@ -59,7 +69,17 @@ def number(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.
     if retry.any():
         cleaned = s[retry].astype("str").map(clean_number_text)
         v.loc[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    bad = v.isna() & ~empty
+    return _finite(v, ~empty)
+
+
+def _finite(v: pd.Series, given: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The values with every non-finite one missing, and the mask of the cells ``given`` whose
+    value is not a finite number."""
+    a = v.to_numpy(dtype="float64")
+    ok = np.isfinite(a)
+    bad = pd.Series(np.asarray(given, dtype=bool) & ~ok, index=v.index)
+    if not ok.all():
+        v = pd.Series(np.where(ok, a, np.nan), index=v.index)
     return v, bad
 
 
@@ -89,13 +109,32 @@ def fraction(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, p
 
 # --- dates -----------------------------------------------------------------------------------------
 
-def date(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
-    """Calendar dates: ISO, 2025/1/31, 2025.1.31, 2025年1月31日, 20250131, Excel serials."""
+def date(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Calendar dates: ISO, 2025/1/31, 2025.1.31, 2025年1月31日, 20250131, Excel serials; a column
+    of timestamps (Parquet) as its dates, a time zone's as the dates on its clocks. Returns the
+    values, the mask of unreadable cells and the mask of dates outside what a column of dates holds
+    (``DATE_MIN`` … ``DATE_MAX``: 1677-09-22 to 2262-04-11), which are missing in the values."""
+    none = pd.Series(False, index=s.index)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return s.astype("datetime64[ns]").dt.normalize(), pd.Series(False, index=s.index)
+        # a Parquet timestamp of another unit (us, ms, s) may lie outside the ns range
+        a = s.to_numpy()
+        ok = np.isnat(a) | ((a >= np.datetime64(DATE_MIN.date())) & (a <= np.datetime64(DATE_MAX.date())))
+        if ok.all():
+            return s.astype("datetime64[ns]").dt.normalize(), none, none
+        kept = s.where(pd.Series(ok, index=s.index))
+        return kept.astype("datetime64[ns]").dt.normalize(), none, pd.Series(~ok, index=s.index)
     empty = is_empty(s) if empty is None else empty
-    v = _by_distinct(s, one_date, "datetime64[ns]")
-    return v, v.isna() & ~empty
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    read = [None if (isinstance(u, str) and not u.strip()) else one_date(u) for u in uniques]
+    far = np.array([d is not None and not in_date_range(d) for d in read] + [False], dtype=bool)
+    values = pd.Series([*(None if f else d for d, f in zip(read, far, strict=False)), None],
+                       dtype="datetime64[ns]").array
+    at = np.where(codes < 0, len(read), codes)
+    v = pd.Series(values.take(at), index=s.index, dtype="datetime64[ns]")
+    outside = pd.Series(far[at], index=s.index)
+    return v, v.isna() & ~empty & ~outside, outside
 
 
 # --- yes/no and enumerations -------------------------------------------------------------------------
@@ -128,7 +167,8 @@ def category(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, p
     v = _by_distinct(s, one_category, "float64")
     bad = v.isna() & ~empty
     out_of_range = ~bad & ~empty & ((v < 1) | (v > 15))
-    return v.astype("Int64"), bad, out_of_range
+    # a category out of range keeps its value (16 stays 16), unless no int64 holds it (3e24): missing
+    return v.where(~out_of_range | (v.abs() < 2**53)).astype("Int64"), bad, out_of_range
 
 
 def text(s: pd.Series) -> pd.Series:

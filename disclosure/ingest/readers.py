@@ -10,6 +10,9 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import io
+import posixpath
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -74,8 +77,35 @@ def read_csv(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
                                         keep_default_na=False).itertuples(index=False)), None)
         if written is not None and len(written) == len(headers):
             headers = [str(h) for h in written]
+    unreadable = separators_problem(headers)
+    if unreadable:
+        return None, [issue("unreadable-file", Location(display), reason=unreadable)]
     rows = np.arange(lead + 2, len(frame) + lead + 2, dtype=np.int64)
     return drop_blank_rows(RawTable(frame, headers, rows, display, None, lead + 1)), []
+
+
+# characters that end a line for a person (and for str.splitlines) but not for a CSV reader: a file
+# whose lines end with one reads as a single header line, and so as a table of no rows
+LINE_SEPARATORS = {"\u2028": "U+2028 LINE SEPARATOR", "\u2029": "U+2029 PARAGRAPH SEPARATOR",
+                   "\x85": "U+0085 NEXT LINE", "\x0b": "U+000B LINE TABULATION", "\x0c": "U+000C FORM FEED"}
+FIELD_SEPARATORS = {";": "；分号 / semicolons", "\t": "制表符 / tabs", "|": "竖线 / vertical bars"}
+
+
+def separators_problem(headers: list[str]) -> str | None:
+    """Why a CSV's separators make it unreadable (its reason), from its header line: lines ended by
+    a character other than a line break, or columns separated by something other than commas."""
+    head = "".join(headers)
+    for ch, name in LINE_SEPARATORS.items():
+        if ch in head:
+            return (f"各行以 {name} 而非换行符分隔，整个文件被读成一行表头 / the lines are separated by {name}, "
+                    "not by line breaks, so the whole file reads as one header line; save it with line breaks")
+    if len(headers) == 1:
+        for ch, name in FIELD_SEPARATORS.items():
+            if ch in head:
+                zh, en = name.split(" / ")
+                return (f"各列以{zh}而非逗号分隔 / the columns are separated by {en}, not by commas; "
+                        "save the file as CSV with commas")
+    return None
 
 
 def leading_blank_lines(path: Path, encoding: str) -> int:
@@ -118,6 +148,9 @@ def read_sheet(path: Path, sheet: str, display: str, is_header: Callable[[list[s
     from python_calamine import CalamineWorkbook
 
     loc = Location(display, sheet)
+    too_large = oversized(path, sheet)
+    if too_large:
+        return None, [issue("unreadable-file", loc, reason=too_large)]
     try:
         wb = CalamineWorkbook.from_path(str(path))
         data = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -139,7 +172,134 @@ def read_sheet(path: Path, sheet: str, display: str, is_header: Callable[[list[s
     return drop_blank_rows(RawTable(frame, headers, rows, display, sheet, start + 1)), []
 
 
+# --- a sheet's used range, bounded before it is read --------------------------------------------------
+
+# calamine sizes a sheet by its last cell holding a value: one cell at XFD1048576 in a 6 KB file asks
+# for 16,384 × 1,048,576 cells (549 GB) and aborts the process. A sheet whose range is far larger
+# than the cells it holds (more than SPARSE_SLACK cells plus SPARSE_FACTOR times the cells held) is
+# refused before calamine reads it, naming its last cell; a dense sheet of any size is read.
+SPARSE_FACTOR = 4
+SPARSE_SLACK = 1_000_000
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])([^>]*?)(/?)>")
+_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3})(\d{1,7})["']""")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def sheet_extent(path: Path, sheet: str) -> tuple[int, int, int] | None:
+    """(cells holding something, last row, last column) of a workbook's sheet, read from its XML
+    a block at a time (without building the sheet); None when the file is not a readable XLSX
+    package (calamine then reports what it is)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = _sheet_member(zf, sheet)
+            if member is None:
+                return None
+            cells = rows = cols = 0
+            row = col = 0
+            tail = b""
+            with zf.open(member) as fh:
+                while True:
+                    block = fh.read(1 << 20)
+                    data = tail + block
+                    cut = len(data) if not block else data.rfind(b"<")
+                    if cut < 0:
+                        cut = 0
+                    for m in _CELL.finditer(data, 0, cut):
+                        ref = _REF.search(m.group(1))
+                        if ref:
+                            col, row = _column_number(ref.group(1)), int(ref.group(2))
+                        else:   # a cell without its reference follows the one before it
+                            col += 1
+                        if m.group(2) == b"/":   # <c r="Z9" s="1"/>: a format, no value (calamine skips it)
+                            continue
+                        cells += 1
+                        rows, cols = max(rows, row), max(cols, col)
+                    tail = data[cut:]
+                    if not block:
+                        break
+            return cells, rows, cols
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return None
+
+
+def _sheet_member(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    """The package member of the sheet named ``sheet`` (xl/workbook.xml and its relationships)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    book = etree.fromstring(zf.read("xl/workbook.xml"), parser)
+    rid = None
+    for el in book.iter("{*}sheet"):
+        if el.get("name") == sheet:
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+            break
+    if rid is None:
+        return None
+    rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), parser)
+    target = next((r.get("Target") for r in rels.iter("{*}Relationship") if r.get("Id") == rid), None)
+    if not target:
+        return None
+    name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return name if name in zf.namelist() else None
+
+
+def oversized(path: Path, sheet: str) -> str | None:
+    """Why a sheet is refused as far larger than its data (its reason), or None to read it."""
+    extent = sheet_extent(path, sheet)
+    if extent is None:
+        return None
+    cells, rows, cols = extent
+    if rows * cols <= SPARSE_SLACK + SPARSE_FACTOR * cells:
+        return None
+    last = f"{_column_name(cols)}{rows}"
+    return (f"工作表的使用范围延伸到单元格 {last}（{cols:,} 列 × {rows:,} 行），但只有 {cells:,} 个单元格有内容；"
+            f"请删除表格以外的零散单元格 / the sheet's used range reaches cell {last} ({cols:,} columns × "
+            f"{rows:,} rows) but only {cells:,} cells hold anything: delete the stray cells beyond the table")
+
+
+def _column_name(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def nested_columns(path: Path) -> str | None:
+    """Why a Parquet file is refused for its columns' types (its reason), or None: a column of
+    structures, lists, maps or raw bytes holds no value a cell of the contract can be (read as text
+    it would be a Python repr, ``{'zh': …}``). Read from the file's footer only."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except Exception:  # not a Parquet file: read_parquet reports it
+        return None
+
+    def bad(t: pa.DataType) -> bool:
+        if pa.types.is_dictionary(t):
+            return bad(t.value_type)
+        return (pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+                or pa.types.is_fixed_size_binary(t))
+
+    found = [f"{f.name} ({f.type})" for f in schema if bad(f.type)]
+    if not found:
+        return None
+    return (f"列 {', '.join(found)} 存放的是结构、列表或字节，而不是单个值 / the column(s) {', '.join(found)} hold "
+            "structures, lists or bytes, not single values")
+
+
 def read_parquet(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
+    nested = nested_columns(path)
+    if nested:
+        return None, [issue("unreadable-file", Location(display), reason=nested)]
     try:
         frame = pd.read_parquet(path)
     except Exception as e:  # pyarrow raises many error types for a corrupt file
@@ -186,9 +346,67 @@ def table_names(t: Table) -> set[str]:
     return {t.name.lower(), t.zh}
 
 
+def inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, its links followed, lies inside the folder ``root`` (the inventory)."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):   # a loop of links, a name too long
+        return False
+
+
+def table_of(stem: str) -> str | None:
+    """The table a file or sheet named ``stem`` holds, if any."""
+    s = stem.strip()
+    return next((name for name, t in TABLES.items() if s.lower() in table_names(t) or s in table_names(t)), None)
+
+
+SIDE_FILES = ("report.yaml", "disclosures.yaml")   # read beside the tables (ingest.report, ingest.disclosures)
+# files that look like data: reported when they are not a table, so that no data is left out unseen
+DATA_LIKE = (*EXTENSIONS, ".xls", ".tsv", ".txt", ".ods", ".json", ".numbers")
+
+
+def stray_files(root: Path) -> list[Issue]:
+    """The files of an inventory folder that are not read: a link to outside the folder
+    (``outside-inventory``: never read nor copied into a pack) and a file that looks like data but is
+    no table (``unknown-file``, with the table it may have been meant as: ``factor.csv``,
+    ``instruments.txt``)."""
+    import difflib
+
+    out: list[Issue] = []
+    if not root.is_dir():
+        return out
+    names = {n.lower(): n for n in TABLES} | {t.zh: n for n, t in TABLES.items()}
+    for p in sorted(root.iterdir()):
+        if p.name.startswith("."):
+            continue
+        if p.is_symlink() and not inside(root, p):
+            out.append(issue("outside-inventory", Location(p.name), file=p.name))
+            continue
+        if not p.is_file() or p.name in SIDE_FILES:
+            continue
+        suffix = p.suffix.lower()
+        table = table_of(p.stem)
+        if table is not None and suffix in EXTENSIONS:
+            continue
+        if table is not None:
+            near = table
+            hint = (f"；请另存为 {table}.csv、.xlsx 或 .parquet / ; save it as {table}.csv, .xlsx or .parquet")
+        elif suffix in DATA_LIKE:
+            close = difflib.get_close_matches(p.stem.strip().lower(), list(names), n=1, cutoff=0.6)
+            near = names[close[0]] if close else None
+            ext = suffix if suffix in EXTENSIONS else ".csv"
+            hint = f"；是否应为 {near}{ext}？ / ; did you mean {near}{ext}?" if near else ""
+        else:
+            continue
+        out.append(issue("unknown-file", Location(p.name), file=p.name, tables=", ".join(TABLES), hint=hint,
+                         nearest=near))
+    return out
+
+
 def locate_tables(root: Path) -> tuple[Candidates, Path | None]:
     """Where each table may come from: (file, sheet) candidates, and the workbook if the inventory
-    is one XLSX file."""
+    is one XLSX file. A file that is a link to outside the folder is never a candidate
+    (:func:`stray_files` reports it)."""
     found: Candidates = {name: [] for name in TABLES}
     if root.is_file():
         names = sheet_names(root)
@@ -198,7 +416,7 @@ def locate_tables(root: Path) -> tuple[Candidates, Path | None]:
                     found[name].append((root, s))
         return found, root
     for p in sorted(root.iterdir()):
-        if not p.is_file() or p.suffix.lower() not in EXTENSIONS:
+        if not p.is_file() or p.suffix.lower() not in EXTENSIONS or not inside(root, p):
             continue
         stem = p.stem.strip()
         for name, t in TABLES.items():

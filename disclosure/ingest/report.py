@@ -8,33 +8,16 @@ differ: a problem points at the YAML line of its key, or at the sheet row of its
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..core import yamlfile
 from ..core.issues import Issue, Location, issue
 from ..core.settings import Settings, read_settings, resolve_path
 from . import readers
 
 SHEET_NAMES = ("report", "报告设置")   # the sheet of a workbook that holds the settings
-
-
-def yaml_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
-    """Dotted path → line of its key (list items numbered from 1, at the line of the item): where an
-    issue about a YAML setting points. Shared by report.yaml and disclosures.yaml."""
-    out: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            path = f"{prefix}{k.value}"
-            out[path] = k.start_mark.line + 1
-            out.update(yaml_lines(v, path + "."))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value, 1):
-            path = f"{prefix}{i}"
-            out[path] = v.start_mark.line + 1
-            out.update(yaml_lines(v, path + "."))
-    return out
 
 
 def _row_of(lines: dict[str, int], path: str) -> int | None:
@@ -52,16 +35,52 @@ def load_report(path: Path, display: str = "report.yaml") -> tuple[Settings, lis
         return Settings(), [issue("report-missing", Location(display))]
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        row = mark.line + 1 if mark else None
-        return Settings(), [issue("report-syntax", Location(display, row=row), reason=str(e).split("\n")[0])]
+        data, lines = yamlfile.load(text)
+    except yamlfile.YamlError as e:
+        return Settings(), [issue("report-syntax", Location(display, row=e.line), reason=e.reason)]
+    data = data or {}
     if not isinstance(data, dict):
         return Settings(), [issue("report-syntax", Location(display, row=1), reason="not a mapping")]
-    lines = yaml_lines(node)
-    return read_settings(data, lambda p: Location(display, row=_row_of(lines, p), column=p))
+    where = lambda p: Location(display, row=_row_of(lines, p), column=p)  # noqa: E731
+    settings, issues = read_settings(data, where)
+    return dataset_folders(settings, path.parent, where, issues)
+
+
+def dataset_folders(settings: Settings, folder: Path, where: Any, issues: list[Issue]
+                    ) -> tuple[Settings, list[Issue]]:
+    """``factors.datasets`` checked where the settings are read, so that ``check``, ``compute`` and
+    ``report`` see the same folders: each is relative to the inventory folder and inside it (then
+    copied into a report pack with the inventory), and an existing folder; any other is refused
+    (``dataset-folder``, at its setting) and left out of the settings, so no stage looks for it."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    kept: list[str] = []
+    found: list[Issue] = []
+    root = folder.resolve() if folder.exists() else folder
+    for n, d in enumerate(settings.factors.datasets, 1):
+        why = None
+        if d.startswith("~") or PurePosixPath(d).is_absolute() or PureWindowsPath(d).drive:
+            why = ("是绝对路径；请写相对于清单文件夹的路径（文件夹放在清单文件夹内） / is an absolute path; give it "
+                   "relative to the inventory folder, with the folder inside it")
+        else:
+            try:
+                target = (folder / d).resolve()
+                if not target.is_relative_to(root):
+                    why = ("在清单文件夹之外；请把它移进清单文件夹 / lies outside the inventory folder; "
+                           "move it inside")
+                elif not target.is_dir():
+                    why = "不存在（相对于清单文件夹） / does not exist (relative to the inventory folder)"
+            except (OSError, RuntimeError, ValueError) as e:   # a name too long, a loop of links
+                why = f"无法打开 / cannot be opened: {getattr(e, 'strerror', None) or type(e).__name__}"
+        if why is None:
+            kept.append(d)
+            continue
+        loc = replace(where(f"factors.datasets.{n}"), column="factors.datasets")
+        found.append(issue("dataset-folder", loc, value=d if len(d) <= 80 else d[:77] + "…", reason=why))
+    if not found:
+        return settings, issues
+    factors = settings.factors.model_copy(update={"datasets": tuple(kept)})
+    return settings.model_copy(update={"factors": factors}), issues + found
 
 
 def configured_ifrs_package(folder: Path) -> Path | None:
@@ -104,5 +123,6 @@ def settings_from_sheet(workbook: Path, sheet: str) -> tuple[Settings, list[Issu
         else:
             cur[parts[-1]] = value if str(value).strip() != "" else None
         rows[key] = int(row)
-    settings, more = read_settings(data, lambda p: Location(workbook.name, sheet, _row_of(rows, p), p))
-    return settings, issues + more
+    where = lambda p: Location(workbook.name, sheet, _row_of(rows, p), p)  # noqa: E731
+    settings, more = read_settings(data, where)
+    return dataset_folders(settings, workbook.parent, where, issues + more)

@@ -20,12 +20,12 @@ from pathlib import Path
 import xlsxwriter
 
 from ..core import vocabulary as vocab
+from ..core.cells import neutralise
 from ..core.settings import SettingInfo, catalogue
 from .contract import CERTIFICATE_UNITS, ENUMS, TABLES, Column, Kind, Table
 
 LAST_ROW = 100_000  # drop-downs and formats reach this sheet row (1-based)
 _CREATED = dt.datetime(2025, 1, 1)
-_UNSAFE_START = ("=", "+", "-", "@")
 
 # 是, 否, yes, no: the labels of yes and no (the loader also takes true/false and 1/0)
 BOOL_CHOICES = tuple(t.label(lang) for lang in ("zh-CN", "en") for t in vocab.enumeration("boolean"))
@@ -138,9 +138,8 @@ def _width(text: str) -> int:
 
 
 def _safe(text: str) -> str:
-    """Text never starts with a character a spreadsheet reads as a formula."""
-    t = str(text)
-    return "'" + t if t.startswith(_UNSAFE_START) else t
+    """Text never starts with a character a spreadsheet reads as a formula (``core.cells``)."""
+    return neutralise(str(text))
 
 
 def _bi(zh: str, en: str, lang: str) -> str:

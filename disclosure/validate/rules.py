@@ -47,6 +47,8 @@ def first_uses(ids: pd.Series) -> np.ndarray:
     """Each row's position of the first row with its id (its own for a first use; -1 without an id)."""
     codes, _ = pd.factorize(ids, use_na_sentinel=True)       # codes in the order of first use
     ok = codes >= 0
+    if not ok.any():   # no row has an id (each is reported missing): none is a first use
+        return np.full(len(codes), -1, dtype=np.int64)
     first = np.flatnonzero(ok)[np.unique(codes[ok], return_index=True)[1]]
     return np.where(ok, first[np.where(ok, codes, 0)], -1)
 

@@ -22,11 +22,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ...compute.trace import find as find_trace
 from ...compute.trace import read_trace
 from ...core import vocabulary as vocab
+from ...core import yamlfile
 from ...core.text import pick
 from .. import methods
 from ..numbers import fmt
@@ -44,7 +43,7 @@ RISK_MANAGEMENT = ("identification", "assessment", "monitoring", "opportunities"
 
 @cache
 def catalogue() -> dict[str, Any]:
-    return yaml.safe_load(resources.files(__package__).joinpath("text.yaml").read_text(encoding="utf-8"))
+    return yamlfile.load_data(resources.files(__package__).joinpath("text.yaml").read_text(encoding="utf-8"))
 
 
 def texts(lang: str) -> dict[str, Any]:

@@ -25,10 +25,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from lxml import etree
 
 from ...core import vocabulary as vocab
+from ...core import yamlfile
 
 # --- namespaces ------------------------------------------------------------------------------------
 XBRLI = "http://www.xbrl.org/2003/instance"
@@ -213,7 +213,7 @@ def member_labels(qname: str) -> tuple[str, str]:
 
 @cache
 def spec() -> Spec:
-    data = yaml.safe_load(resources.files(__package__).joinpath("concepts.yaml").read_text(encoding="utf-8"))
+    data = yamlfile.load_data(resources.files(__package__).joinpath("concepts.yaml").read_text(encoding="utf-8"))
     t = data["taxonomy"]
     prefix = t["prefix"]
     ifrs = data["ifrs"]
