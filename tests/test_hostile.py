@@ -133,6 +133,15 @@ def test_yaml_within_bounds_reads_as_pyyaml_does() -> None:
     assert e.value.line is not None
 
 
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\ufffe"])
+def test_yaml_with_a_character_yaml_refuses_is_a_located_error(char: str) -> None:
+    """PyYAML's reader refuses some characters when the loader is made, before parsing (a NUL byte,
+    found by the fuzz test): a YamlError at its line, not a ReaderError escaping."""
+    with pytest.raises(yamlfile.YamlError, match="special characters are not allowed") as e:
+        yamlfile.load(f"a: 1\nb: x{char}y\n")
+    assert e.value.line == 2
+
+
 @pytest.mark.parametrize("where", ["report.yaml", "disclosures.yaml"])
 def test_yaml_bomb_in_an_inventory_is_a_syntax_error(tmp_path: Path, where: str) -> None:
     inv = demo_copy(tmp_path)

@@ -134,7 +134,10 @@ def lines_of(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
 def load_node(text: str) -> tuple[Any, yaml.Node | None]:
     """The document's data and its node (None for an empty document), bounded as the module says;
     raises :class:`YamlError`."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)   # its reader refuses characters YAML does not allow (a NUL) here already
+    except yaml.YAMLError as e:
+        raise YamlError(str(e).split("\n")[0], _line_at(text, getattr(e, "position", None))) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -148,6 +151,11 @@ def load_node(text: str) -> tuple[Any, yaml.Node | None]:
         raise YamlError(f"nested deeper than {MAX_DEPTH} levels") from None
     finally:
         loader.dispose()
+
+
+def _line_at(text: str, position: int | None) -> int | None:
+    """The 1-based line of a character position of ``text`` (None when unknown)."""
+    return None if position is None else text.count("\n", 0, position) + 1
 
 
 def load(text: str) -> tuple[Any, dict[str, int]]:
