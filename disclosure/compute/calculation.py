@@ -24,7 +24,6 @@ import pandas as pd
 
 from ..core import units
 from ..core.issues import Issue, Location, Severity, issue
-from ..core.settings import hint
 from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
@@ -53,6 +52,7 @@ def context_of(inv: Inventory, library: FactorLibrary | None = None
         issues += lib_issues
     ctx, ctx_issues = build_context(inv.settings, inv.table("entities"), inv.table("facilities"),
                                     inv.table("factors"), library)
+    ctx = dataclasses.replace(ctx, place=inv.settings_place)
     issues += ctx_issues
     return ctx, library, issues
 
@@ -132,11 +132,13 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "inputs": inputs,
     }
     pins = inv.settings.factors.versions
+    place = inv.settings_place
     for d in results["factor_datasets"]:
         if d["id"] not in pins:
-            issues.append(issue("factor-unpinned", Location("report.yaml", None, None, "factors.versions"),
-                                id=d["id"], version=d["version"],
-                                setting=hint(f"factors.versions.{d['id']}", f'"{d["version"]}"')))
+            path = f"factors.versions.{d['id']}"
+            value = f'"{d["version"]}"' if place.sheet is None else d["version"]
+            issues.append(issue("factor-unpinned", place.location("factors.versions"),
+                                id=d["id"], version=d["version"], setting=place.hint(path, value)))
     # issues raised while calculating (no factor, instruments, fallbacks …); problems of the input
     # itself are counted by ``check`` and show here as rejected rows under "inputs"
     results["calculation_issues"] = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}

@@ -33,7 +33,6 @@ import pyarrow as pa
 from ..core import units
 from ..core import vocabulary as vocab
 from ..core.issues import Issue, Location, issue
-from ..core.settings import hint
 from . import keys
 from .context import Context, gas_key
 from .trace import COLUMNS as TRACE_COLUMNS
@@ -422,7 +421,7 @@ def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
         if base is None:
             # the rate's key is a currency code: the unit's own when it is one (USD), else an example
             code = u if len(u) == 3 and u.isascii() and u.isalpha() else "USD"
-            setting = hint(f"options.currency_rates.{code.upper()}", "…")
+            setting = ctx.place.hint(f"options.currency_rates.{code.upper()}", "…")
             for i in pos:
                 issues.append(issue("currency-rate-missing",
                                     Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "unit"),

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.issues import Location
-from ..core.settings import Settings
+from ..core.settings import Place, Settings
 from .contract import TABLES
 
 ROW = "_row"  # the column holding each row's user-visible row number
@@ -55,6 +55,7 @@ class Inventory:
     settings: Settings
     tables: Mapping[str, TableData]
     disclosures: Mapping[str, Any] = field(default_factory=dict)  # disclosures.yaml, see disclosures.py
+    settings_place: Place = field(default_factory=Place)          # where the settings are written
 
     @property
     def folder(self) -> Path:
