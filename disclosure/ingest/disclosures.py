@@ -50,6 +50,7 @@ FILE = "disclosures.yaml"
 LEGACY_SHEETS = ("disclosures", "披露信息")     # the field/value sheet of earlier versions
 INSTRUCTIONS_SHEETS = ("instructions", "说明")
 COMPLETENESS_SHEETS = ("completeness", "披露完整性")
+LISTS_SHEETS = ("lists", "选项列表")          # the template's hidden sheet of long drop-down lists
 STATUS_KEYS = ("status", "reason")
 
 Where = dict[str, tuple[str | None, int]]      # dotted path → (sheet, row) where it was written
@@ -153,7 +154,7 @@ def sheets() -> tuple[Sheet, ...]:
 def sheet_names() -> set[str]:
     """Every name (lower case) a sheet of the disclosures may have, the field/value sheet included."""
     names = {n for s in sheets() for n in s.names()}
-    return names | set(LEGACY_SHEETS)
+    return names | set(LEGACY_SHEETS) | set(LISTS_SHEETS)
 
 
 def _norm(text: str) -> str:
