@@ -43,7 +43,8 @@ from .ingest.inventory import ROW, Inventory, TableData
 from .ingest.report import SHEET_NAMES, load_report, report_sheet, settings_and_place
 from .validate import empty_table, validate
 
-__all__ = ["Source", "load_inventory", "load_settings", "locate", "read", "reject", "type_table", "validate"]
+__all__ = ["Source", "load_inventory", "load_settings", "locate", "read", "reject", "settings_language", "type_table",
+           "unknown_sheets", "validate"]
 
 
 def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inventory, list[Issue]]:
@@ -318,6 +319,18 @@ def load_settings(source: Source) -> tuple[Settings, dict[str, Any], list[Issue]
         (settings, issues), place = load_report(report), Place()
     disclosures, more = load_disclosures(source.folder, source.workbook)
     return settings, disclosures, issues + more, place
+
+
+def settings_language(path: str | Path) -> str:
+    """The language a run's messages take from the inventory's settings (report.yaml or the report
+    sheet), read alone, before the inventory is (zh-CN when there are none)."""
+    source, _ = locate(Path(path))
+    if source is None:
+        return "zh-CN"
+    report = source.folder / "report.yaml"
+    sheet = report_sheet(source.workbook) if source.workbook is not None and not report.exists() else None
+    settings = settings_and_place(source.workbook, sheet)[0] if source.workbook and sheet else load_report(report)[0]
+    return settings.language
 
 
 def unknown_sheets(source: Source) -> list[Issue]:

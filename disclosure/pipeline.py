@@ -23,6 +23,7 @@ from typing import Any
 
 from .compute import results as results_file
 from .compute import trace, years
+from .core import ui
 from .core import vocabulary as vocab
 from .core.issues import Issue, Severity, issue
 from .core.settings import Settings, resolve_path
@@ -30,14 +31,23 @@ from .engines import inprocess
 from .export import manifest, workpapers
 from .factors import FactorLibrary, folder_library, load_library
 from .ingest.inventory import Inventory
-from .loader import load_inventory
+from .loader import load_inventory, settings_language
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
 WORKPAPERS = "workpapers.xlsx"
 
 
 class ReportUsageError(Exception):
-    """The command was asked something it cannot do (exit code 2)."""
+    """The command was asked something it cannot do (exit code 2): an entry of the command line's
+    words (``core/ui.yaml``) and its parameters, said in a language by :meth:`text` (in English by
+    ``str``)."""
+
+    def __init__(self, key: str, **params: Any):
+        super().__init__(ui.text(key, "en", **params))
+        self.key, self.params = key, params
+
+    def text(self, lang: str) -> str:
+        return ui.text(self.key, lang, **self.params)
 
 
 @dataclass
@@ -109,9 +119,9 @@ def prepare_out(out: Path) -> Path:
     (returned), so a run that stops or fails leaves an earlier pack untouched."""
     if out.exists():
         if not out.is_dir():
-            raise ReportUsageError(f"{out} is not a folder")
+            raise ReportUsageError("usage_out_not_folder", path=out)
         if any(out.iterdir()) and not ((out / manifest.MANIFEST).is_file() or (out / "results.json").is_file()):
-            raise ReportUsageError(f"{out} is not empty and is not a report folder; choose another --out")
+            raise ReportUsageError("usage_out_not_pack", path=out)
     staging = out.with_name(f".{out.name}.partial")
     if staging.exists():
         shutil.rmtree(staging)
@@ -215,31 +225,33 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
 def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
                ifrs_package: Path | None = None, force: bool = False, prior: Path | None = None,
                progress: Callable[[str, str], None] | None = None, engine: str = "inprocess",
-               chunk_rows: int = 250_000, scheduler: str | None = None) -> ReportRun:
+               chunk_rows: int = 250_000, scheduler: str | None = None, lang: str | None = None) -> ReportRun:
     """The whole pack. ``engine`` chooses how stages 1 and 2 run: ``inprocess`` loads the inventory
     whole; ``chunked`` and ``dask`` check and compute the activities a chunk (partition) at a time
     (``chunk_rows``; ``scheduler``: an existing Dask scheduler's address) and the later stages read
     the trace back from its Parquet files. ``langs``: the Word reports' languages (None: report.yaml's
     ``language``, which also names the messages' language, ``ReportRun.language``). The IFRS package:
     ``ifrs_package``, else ``DISCLOSURE_IFRS_PACKAGE``, else report.yaml's ``xbrl.ifrs_package``
-    (relative to the inventory folder)."""
+    (relative to the inventory folder). ``lang``: the language of the progress lines and of
+    ``ReportRun.language`` (None: report.yaml's)."""
     if engine not in ENGINES:
-        raise ReportUsageError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
+        raise ReportUsageError("usage_engine", engine=repr(engine), engines=", ".join(ENGINES))
     say = progress or (lambda stage, text: None)
     inventory, out = Path(inventory), Path(out)
     prior_results = None
     if prior is not None:
         pf = prior / results_file.FILE if prior.is_dir() else prior
         if not pf.is_file():
-            raise ReportUsageError(f"--prior: {pf} not found (give an earlier report folder)")
+            raise ReportUsageError("usage_prior_missing", path=pf)
         try:
             prior_results = results_file.read_results(pf)
         except ValueError as e:
-            raise ReportUsageError(f"--prior: {e}") from None
+            raise ReportUsageError("usage_prior_bad", reason=e) from None
     if not inventory.exists():
-        raise ReportUsageError(f"{inventory} not found")
+        raise ReportUsageError("usage_no_inventory", path=inventory)
     final, out = out, prepare_out(out)
-    run = ReportRun(final)
+    run = ReportRun(final, language=lang or settings_language(inventory))
+    lang = run.language
     # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
     package_base = inventory if inventory.is_dir() else inventory.parent
 
@@ -255,8 +267,8 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
                             force, engine)
 
     if engine == "inprocess":
-        say("check", f"reading {inventory}")
-        inv = _check(run, inv_path, force, say)
+        say("check", ui.text("reading", lang, inventory=inventory))
+        inv = _check(run, inv_path, force, say, lang)
         if inv is None:
             shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
             return run
@@ -265,13 +277,12 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
                             ifrs_package, package_base, say, validate=True)
     else:
         t = time.perf_counter()
-        say("check", f"reading {inventory} a chunk of {chunk_rows:,} activity rows at a time (--engine {engine})")
+        say("check", ui.text("reading_chunks", lang, inventory=inventory, rows=chunk_rows, engine=engine))
         comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
                                                                     chunk_rows, scheduler)
-        run.language = settings.language
         run.issues += issues
         errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-        say("check", f"{errors} errors, {len(issues) - errors} warnings/notices (checked with the calculation)")
+        say("check", ui.text("checked_with_calculation", lang, errors=errors, others=len(issues) - errors))
         if comp is None:
             run.issues += lib_issues
             shutil.rmtree(out)
@@ -287,7 +298,7 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
 
 
 def render(folder: Path, pack: PackSettings, ifrs_package: Path | None = None, validate: bool = True,
-           progress: Callable[[str, str], None] | None = None) -> ReportRun:
+           progress: Callable[[str, str], None] | None = None, lang: str | None = None) -> ReportRun:
     """Stages 1 to 6 from the copies of a pack alone, in process: ``folder`` holds ``inputs/``,
     ``factors/`` and ``prior/`` as a report wrote them (and nothing else); the outputs and
     manifest.json are written beside them with the settings ``pack`` records. The run ``report``
@@ -298,10 +309,10 @@ def render(folder: Path, pack: PackSettings, ifrs_package: Path | None = None, v
     (``ReportRun.stopped``)."""
     say = progress or (lambda stage, text: None)
     folder = Path(folder)
-    run = ReportRun(folder)
     prior_results = results_file.read_results(folder / pack.prior) if pack.prior else None
     inv_path = folder / pack.inventory
-    inv = _check(run, inv_path, pack.force, say)
+    run = ReportRun(folder, language=lang or settings_language(inv_path))
+    inv = _check(run, inv_path, pack.force, say, run.language)
     if inv is None:
         return run
     _compute_and_render(folder, run, pack, inv, prior_results, [], ifrs_package,
@@ -309,16 +320,16 @@ def render(folder: Path, pack: PackSettings, ifrs_package: Path | None = None, v
     return run
 
 
-def _check(run: ReportRun, inv_path: Path, force: bool, say: Callable[[str, str], None]) -> Inventory | None:
+def _check(run: ReportRun, inv_path: Path, force: bool, say: Callable[[str, str], None], lang: str
+           ) -> Inventory | None:
     """Stage 1 in process: the inventory copy loaded and checked; None (the run stopped, exit 1)
     when it has errors and ``force`` is off."""
     t = time.perf_counter()
     inv, issues = load_inventory(inv_path)
-    run.language = inv.settings.language
     run.issues += issues
     run.seconds["check"] = time.perf_counter() - t
     errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-    say("check", f"{errors} errors, {len(issues) - errors} warnings/notices")
+    say("check", ui.text("checked", lang, errors=errors, others=len(issues) - errors))
     if errors and not force:
         run.stopped, run.exit_code = True, 1
         return None
@@ -349,8 +360,9 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     run.results = comp.results
     run.seconds["compute"] = time.perf_counter() - t
     tt = comp.results["totals"]
-    say("compute", f"{len(comp.trace):,} trace lines; Scope 1 {tt['scope1']:,.1f}, Scope 2 (location) "
-                   f"{tt['scope2_location']:,.1f}, Scope 3 {tt['scope3']:,.1f} tCO2e")
+    msg = run.language   # the messages' language (``lang`` below names each Word report's)
+    say("compute", ui.text("computed_lines", msg, lines=len(comp.trace), s1=tt["scope1"], s2l=tt["scope2_location"],
+                           s3=tt["scope3"]))
 
     # 3 XBRL
     t = time.perf_counter()
@@ -364,11 +376,11 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
     run.seconds["xbrl"] = time.perf_counter() - t
     xerr = exp.count(Severity.ERROR)
-    say("xbrl", (f"{len(exp.facts.facts)} facts; validated by Arelle: {xerr} errors" if exp.validated else
-                 f"{len(exp.facts.facts)} facts; NOT validated (no IFRS taxonomy package)"))
+    say("xbrl", ui.text("xbrl_validated" if exp.validated else "xbrl_not_validated", msg,
+                        facts=len(exp.facts.facts), errors=xerr))
     if xerr:
         run.exit_code = 1
-        run.problems.append(f"the XBRL has {xerr} validation errors (see validation.json)")
+        run.problems.append(ui.text("problem_xbrl", msg, errors=xerr))
 
     # 4 Word
     t = time.perf_counter()
@@ -381,8 +393,8 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
             say("word", str(target.name))
         except Exception as e:  # the Word exporter failing must not lose the rest of the pack
             run.exit_code = 1
-            run.problems.append(f"Word ({lang}) failed: {type(e).__name__}: {e}")
-            say("word", f"FAILED ({lang}): {e}")
+            run.problems.append(ui.text("problem_word", msg, lang=lang, error=f"{type(e).__name__}: {e}"))
+            say("word", ui.text("word_failed", msg, lang=lang, error=e))
     run.seconds["word"] = time.perf_counter() - t
 
     # 5 workpapers

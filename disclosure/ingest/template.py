@@ -289,9 +289,9 @@ def _report_note(s: SettingInfo, lang: str) -> tuple[str, str]:
     zh = s.zh + ("（必填）" if s.required else "") + f"。可填：{s.allowed_zh}" + (f"；默认：{default_zh}" if default_zh else "")
     en = s.en + (" (required)" if s.required else "") + f". Allowed: {s.allowed_en}" + (
         f"; default: {default_en}" if default_en else "")
-    if s.example:
-        zh += f"。每个{s.allowed_zh.split(':')[0]}一行，如 {s.sheet_field}"
-        en += f". One row per key, e.g. {s.sheet_field}"
+    if s.example:   # a mapping: a row per key, written for the sheet (not YAML's "key: value")
+        zh = s.zh + f"。每项一行：A 列写 {s.path}. 加{s.key_zh}（如 {s.sheet_field}），B 列写{s.value_zh}"
+        en = s.en + f". A row each: {s.path}. and the {s.key_en} in column A (e.g. {s.sheet_field}), the {s.value_en} in column B"
     return zh, en
 
 
@@ -299,9 +299,9 @@ def _report_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
     """Every setting of the model, one row each (a mapping: one example row), field / value / note."""
     ws = wb.add_worksheet("report")
     ws.set_comments_author("disclosure")
-    ws.write_string(0, 0, "field", fmt.header_req)
-    ws.write_string(0, 1, "value", fmt.header_req)
-    ws.write_string(0, 2, "说明 / note" if lang != "en" else "note / 说明", fmt.header)
+    ws.write_string(0, 0, _bi("字段", "field", lang), fmt.header_req)
+    ws.write_string(0, 1, _bi("值", "value", lang), fmt.header_req)
+    ws.write_string(0, 2, _bi("说明", "note", lang), fmt.header)
     fields = catalogue()
     notes = []
     for i, s in enumerate(fields, start=1):
@@ -369,9 +369,28 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
         req_zh = "必需" if spec.required else "可选"
         req_en = "required" if spec.required else "optional"
         line(f"{spec.name}（{spec.zh}，{req_zh}）：{zh}", f"{spec.name} ({spec.zh}, {req_en}): {en}")
-    line("report（报告设置）：报告主体、报告期与计算设置，每行一个字段（field）及其值（value）。",
+    line("report（报告设置）：报告主体、报告期与计算设置，每行一个字段及其值。",
          "report (settings): the reporting entity, the period and the calculation settings, one field "
          "and its value a row.")
+    r += 1
+
+    head("披露信息", "Disclosures", fmt.section)
+    for sheet in ds.sheets():
+        section = di.section(sheet.section)
+        what_zh = sheet.node.label("zh-CN") if sheet.node is not None else section.label("zh-CN")
+        what_en = sheet.node.label("en") if sheet.node is not None else section.label("en")
+        kind_zh, kind_en = (("每行一项", "one record a row") if sheet.kind == "list" else
+                            ("每行一个披露项目", "one item a row"))
+        line(f"{sheet.name('zh-CN')}：{what_zh}（{kind_zh}）", f"{sheet.name('en')}: {what_en} ({kind_en})")
+    line("不披露或不适用的项目：在其“状态”单元格选择“未披露”或“不适用”，并填写原因（报告中打印该原因）；"
+         "整组一行（或列表工作表上方）的状态适用于其中全部项目。",
+         "An item not disclosed or not applicable: choose that status in its status cell and give the reason "
+         "(the report prints it); the status of a group's row (or above a list) applies to all of it.")
+    line(f"{ds.COMPLETENESS_SHEETS[1]}（{ds.COMPLETENESS_SHEETS[0]}）：由公式显示每个必填项目的状态，随填写即时更新。",
+         f"{ds.COMPLETENESS_SHEETS[0]} ({ds.COMPLETENESS_SHEETS[1]}): formulas show the state of each required item "
+         "as you type.")
+    line("披露信息也可以写在 report.yaml 旁的 disclosures.yaml 中（有该文件时，以文件为准）。",
+         "The disclosures may instead be written in disclosures.yaml beside report.yaml (which then prevails).")
     r += 1
 
     head("值的写法", "How to write values", fmt.section)
@@ -495,8 +514,8 @@ def _dropdown(ws: Any, first: int, col: int, last: int, source: list[str] | str,
     dv: dict[str, Any] = {
         "validate": "list", "source": source, "error_type": "warning",   # other spellings are read too
         "error_title": title[:32],
-        "error_message": _safe(("请从列表中选择 / choose from the list" if lang != "en" else
-                                "choose from the list / 请从列表中选择"))[:255],
+        "error_message": _safe("请从列表中选择 / choose from the list" if lang != "en" else
+                                "choose from the list / 请从列表中选择")[:255],
     }
     if message and len(message) <= 255:
         dv["input_title"], dv["input_message"] = title[:32], _safe(message)
@@ -540,7 +559,8 @@ def _item_sheet(ws: Any, fmt: _Formats, spec: ds.Sheet, section: di.Section, lan
             ws.write_string(r, col["item"], label, fmt.group)
             for k in ("value", "value_en"):
                 ws.write_blank(r, col[k], None, fmt.unused)
-            ws.write_string(r, col["help"], _safe(n.help(lang)), fmt.note) if n.help(lang) else None
+            if n.help(lang):
+                ws.write_string(r, col["help"], _safe(n.help(lang)), fmt.note)
         else:
             ws.write_string(r, col["field"], n.path, fmt.field)
             ws.write_string(r, col["item"], label + ("" if not n.optional else
