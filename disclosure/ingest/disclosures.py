@@ -178,7 +178,10 @@ def load_disclosures(folder: Path, workbook: Path | None = None) -> tuple[dict[s
         if not isinstance(data, dict):
             return _failed(FILE, 1, "不是映射 / not a mapping")
         where = {p: (None, r) for p, r in yaml_lines(node).items()}
-        return _from_data(data, where, FILE, FILE, in_yaml=True)
+        out, issues = _from_data(data, where, FILE, FILE, in_yaml=True)
+        if workbook is not None and _from_workbook(workbook)[3] is not None:   # nothing lost unseen
+            issues.append(issue("disclosures-sheets-ignored", Location(workbook.name), file=FILE))
+        return out, issues
     if workbook is not None:
         data, where, issues, source = _from_workbook(workbook)
         out, more = _from_data(data, where, workbook.name, source, in_yaml=False)
