@@ -692,8 +692,9 @@ def _completeness_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str, place
                     if g in p.rows:
                         groups.append((f"{q}!$E${p.rows[g]}", f"{q}!$F${p.rows[g]}"))
             state, reason = _state_formula(own, groups, filled, lang)
-            ws.write_string(r, 1, di.label(n.path, lang).split(di.SEP, 1)[-1] if n.path.count(".") or n.is_list
-                            else n.label(lang, capital=en), fmt.wrap)
+            label = (di.label(n.path, lang).split(di.SEP, 1)[-1] if n.path.count(".") or n.is_list
+                     else n.label(lang, capital=en))
+            ws.write_string(r, 1, label[:1].upper() + label[1:] if en else label, fmt.wrap)
             ws.write_formula(r, 2, state, fmt.state, di.state_label("missing", lang))
             ws.write_formula(r, 3, reason, fmt.wrap, "")
             ws.write_string(r, 4, p.name)
