@@ -80,15 +80,15 @@ def test_verify_catches_a_changed_number_in_the_xbrl(pack: Path, tmp_path: Path)
     results = json.loads((d / "results.json").read_text(encoding="utf-8"))
     inst = d / f"{stem_of(results)}.xbrl"
     text = inst.read_text(encoding="utf-8")
-    text, n = re.subn(r"(AbsoluteGrossScope1GHGEmissions[^>]*>)3125428\.29<", r"\g<1>3125428.30<", text, count=1)
+    text, n = re.subn(r"(AbsoluteGrossScope1GHGEmissions[^>]*>)3127772\.06<", r"\g<1>3127772.07<", text, count=1)
     assert n == 1
     inst.write_text(text, encoding="utf-8")
     v = verify(d)
     kinds = {(x.kind, x.where.split(" ")[0]) for x in v.differences}
     assert ("altered", inst.name) in kinds and ("xbrl", inst.name) in kinds
-    assert any(x.kind == "xbrl" and x.found == "3125428.30" and x.expected == "3125428.29" for x in v.differences)
+    assert any(x.kind == "xbrl" and x.found == "3127772.07" and x.expected == "3127772.06" for x in v.differences)
     res = CliRunner().invoke(app, ["verify", str(d)])
-    assert res.exit_code == 1 and "3125428.30" in res.output
+    assert res.exit_code == 1 and "3127772.07" in res.output
 
 
 def test_verify_recomputes_the_trace_even_under_a_rewritten_manifest(pack: Path, tmp_path: Path) -> None:

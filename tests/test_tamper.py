@@ -67,6 +67,13 @@ def rehash(d: Path) -> None:
     (d / manifest.MANIFEST).write_text(manifest.dumps(man), encoding="utf-8")
 
 
+def scope1_shown(pack: Path) -> tuple[str, str]:
+    """Scope 1 as the reports show it (two decimals, thousands separated), read from the pack's own
+    results.json, and the same figure one cent higher: the tampered value."""
+    scope1 = json.loads((pack / "results.json").read_text(encoding="utf-8"))["totals"]["scope1"]
+    return f"{scope1:,.2f}", f"{round(scope1, 2) + 0.01:,.2f}"
+
+
 def edit_zip(path: Path, member: str, edit: Callable[[bytes], bytes]) -> None:
     """Rewrite one member of a zip file (a Word report, the workpapers, the report package),
     keeping the others and their order, as a tool editing the file would."""
@@ -175,10 +182,10 @@ def test_the_pack_is_the_same_whatever_the_folder_time_zone_and_locale(made: tup
 # --- the cases of issue 13, each with the manifest's hashes updated to match ---------------------------------
 
 def test_scope1_in_the_word_report(pack: Path) -> None:
-    edit_zip(pack / "report.zh-CN.docx", "word/document.xml",
-             replace_once(">3,125,428.29<", ">3,125,428.30<"))
+    shown, tampered = scope1_shown(pack)
+    edit_zip(pack / "report.zh-CN.docx", "word/document.xml", replace_once(f">{shown}<", f">{tampered}<"))
     findings = assert_caught(pack, "report.zh-CN.docx/word/document.xml paragraph")
-    assert any("'3,125,428.30'" in f and "'3,125,428.29'" in f for f in findings), findings
+    assert any(f"'{tampered}'" in f and f"'{shown}'" in f for f in findings), findings
 
 
 def test_a_co2e_value_in_the_workpapers(pack: Path) -> None:
@@ -258,15 +265,17 @@ def test_scope1_inside_the_report_package(pack: Path) -> None:
     member = f"{stem}/reports/inline/{stem}.xhtml"
     assert member in zipfile.ZipFile(pkg).namelist()
 
+    shown, tampered = scope1_shown(pack)
+
     def edit(data: bytes) -> bytes:
-        text, n = re.subn(r'(name="ifrs-sds:AbsoluteGrossScope1GHGEmissions"[^>]*>)3,125,428\.29<', r"\g<1>3,125,428.30<",
-                          data.decode("utf-8"), count=1)
+        text, n = re.subn(r'(name="ifrs-sds:AbsoluteGrossScope1GHGEmissions"[^>]*>)' + re.escape(shown) + "<",
+                          lambda m: m.group(1) + tampered + "<", data.decode("utf-8"), count=1)
         assert n == 1
         return text.encode("utf-8")
 
     edit_zip(pkg, member, edit)
     findings = assert_caught(pack, f"{pkg.name}/{member} ifrs-sds:AbsoluteGrossScope1GHGEmissions")
-    assert any("3,125,428.30" in f and "3,125,428.29" in f for f in findings), findings
+    assert any(tampered in f and shown in f for f in findings), findings
 
 
 def test_a_unit_in_the_xbrl(pack: Path) -> None:

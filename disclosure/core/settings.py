@@ -155,6 +155,9 @@ def _currency(v: Any) -> str:
 def _unit(v: Any) -> str:
     t = _text(v)
     if units.lookup(t) is None:
+        a = units.ambiguity(t)
+        if a is not None:
+            raise Bad("单位有多种含义：" + a.text("zh-CN"), "the unit has more than one meaning: " + a.text("en"))
         raise Bad("无法识别的单位", "unknown unit")
     return t
 
@@ -235,6 +238,7 @@ CONSOLIDATION = tuple(str(k) for k in vocab.values("consolidation"))
 GWP_SETS = tuple(str(k) for k in vocab.values("gwp"))
 GRID_LEVELS = tuple(str(k) for k in vocab.values("grid_level"))
 LANGUAGES = ("zh-CN", "en")
+COMBUSTION_SECTORS = ("energy_industries", "manufacturing")    # vocabulary: combustion_sector
 
 # types of the model's fields: the kind of each value, and of each key and value of a mapping
 Text = Annotated[str, TEXT]
@@ -308,6 +312,11 @@ class Options(Section):
     combustion_non_co2: Annotated[bool, BOOL] = setting(
         True, "燃烧排放是否计入 CH4 和 N2O（IPCC 2006 缺省值）",
         "whether combustion counts CH4 and N2O (IPCC 2006 defaults)")
+    combustion_sector_default: Annotated[str, choice(*COMBUSTION_SECTORS)] = setting(
+        "manufacturing", "行业未写明属于能源工业（表2.2）还是制造业和建筑业（表2.3）的设施，其固定燃烧 CH4、N2O 缺省值"
+        "所用的 IPCC 2006 第2卷表",
+        "the IPCC 2006 Vol. 2 table of stationary CH4 and N2O defaults for a facility whose sector does not say "
+        "energy industries (Table 2.2) or manufacturing industries and construction (Table 2.3)")
     category15_investees: Annotated[bool, BOOL] = setting(
         False, "控制权法下，是否把未纳入边界的被投资方按持股比例计入范围三类别 15",
         "under a control approach, whether investees outside the boundary count in Scope 3 category 15 "
@@ -316,11 +325,13 @@ class Options(Section):
         "cn-fuel-gbt32150", "设施未指定核算依据时所用的燃料参数数据集",
         "the fuel parameter dataset of facilities that name no accounting basis")
     currency_rates: Annotated[dict[Annotated[str, CURRENCY], Annotated[float, POSITIVE]], MAPPING] = setting(
-        {}, "外币汇率：1 单位外币折合的列报货币（如 1 USD = 7.1 CNY 写 7.1）",
-        "exchange rates: the presentation currency per unit of a currency (1 USD = 7.1 CNY is 7.1)", example="USD")
+        {}, "外币汇率：1 单位外币折合的列报货币（如 1 USD = 7.1 CNY 写 7.1）；支出按其排放因子的货币换算",
+        "exchange rates: the presentation currency per unit of a currency (1 USD = 7.1 CNY is 7.1); spend is "
+        "converted to the currency of its factor", example="USD")
     price_index: Annotated[dict[Annotated[int, YEAR], Annotated[float, POSITIVE]], MAPPING] = setting(
-        {}, "价格指数：每个年份的指数值，用于把支出折算到排放因子的价格年份",
-        "price index: an index value per year, to deflate spend to the price year of its factor", example="2020")
+        {}, "价格指数：每个年份的指数值，用于把支出（先换算为排放因子的货币）折算到排放因子的价格年份",
+        "price index: an index value per year, to deflate spend (first converted to its factor's currency) to "
+        "the price year of its factor", example="2020")
     scope3_exclusions: Annotated[dict[Annotated[int, CATEGORY], Text], MAPPING] = setting(
         {}, "未纳入范围三的类别及其原因（“中文 / English”）",
         "Scope 3 categories left out, each with the reason (\"中文 / English\")", example="8")
@@ -694,7 +705,8 @@ def settings_table(lang: str = "en") -> str:
 
 
 __all__ = [
-    "CONSOLIDATION", "GRID_LEVELS", "GWP_SETS", "LANGUAGES", "Entity", "Factors", "Kind", "Options",
-    "Output", "Period", "Place", "Revenue", "SettingInfo", "Settings", "Xbrl", "any_place_hint", "catalogue",
-    "check_identifier", "hint", "info", "read_settings", "resolve_path", "settings_table", "uscc_check_char",
+    "COMBUSTION_SECTORS", "CONSOLIDATION", "GRID_LEVELS", "GWP_SETS", "LANGUAGES", "Entity", "Factors", "Kind",
+    "Options", "Output", "Period", "Place", "Revenue", "SettingInfo", "Settings", "Xbrl", "any_place_hint",
+    "catalogue", "check_identifier", "hint", "info", "read_settings", "resolve_path", "settings_table",
+    "uscc_check_char",
 ]

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core import units
 from ...core import vocabulary as vocab
 from ...core.text import has_cjk, split_bilingual
-from ..numbers import DECIMALS, rounded
+from ..numbers import decimals, rounded
 from . import narrative
 from .taxonomy import Spec, spec
 
@@ -176,7 +177,7 @@ class _Builder:
         if raw is None or isinstance(raw, bool) or not isinstance(raw, int | float):
             return
         value = rounded(raw, kind).scaleb(raw_scale)
-        self.facts.append(Fact(concept, value, path, unit, DECIMALS[kind] - raw_scale, kind, scale, raw_scale,
+        self.facts.append(Fact(concept, value, path, unit, decimals(kind, raw) - raw_scale, kind, scale, raw_scale,
                                period, tuple(dims), section=self.section))
 
     def text(self, concept: str, path: Path_, value: Any, dims=(), lang: str | None = None,
@@ -568,10 +569,13 @@ def target_unit(text: str, s: Spec | None = None) -> Unit:
 
 
 def output_measure(unit: str, s: Spec | None = None) -> str:
-    """The unit measure of a physical output: a UTR measure where one exists, else an extension
-    measure named after the unit."""
+    """The unit measure of a physical output: a UTR measure where one exists (for any spelling of
+    the same unit: 平方米 and m² are m2), else an extension measure named after the unit."""
     if unit in OUTPUT_UNITS:
         return OUTPUT_UNITS[unit]
+    same = next((k for k in OUTPUT_UNITS if units.convertible(unit, k) and units.factor(unit, k) == 1), None)
+    if same is not None:
+        return OUTPUT_UNITS[same]
     s = s or spec()
     name = re.sub(r"[^\w]", "_", unit) or "unit"
     if not (name[0].isalpha() or name[0] == "_"):
