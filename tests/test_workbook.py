@@ -408,6 +408,33 @@ def test_check_speaks_one_language_on_a_partial_workbook(lang: str, tmp_path: Pa
     assert re.fullmatch(r"0 errors, \d+ warnings, 0 notices", out["en"].splitlines()[-1])
 
 
+def test_check_json_gives_each_items_state_label_and_reason(tmp_path: Path) -> None:
+    book = _partial_book(tmp_path, "zh-CN")
+    r = runner.invoke(app, ["check", str(book), "--format", "json", "--lang", "zh-CN"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)["disclosures"]
+    assert d["given"] is True
+    gov = next(p for p in d["pillars"] if p["pillar"] == "governance")
+    assert gov["label"] == "治理"
+    assert gov["items"][2:] == [
+        {"field": "governance.skills", "label": "治理 › 能力和专业知识", "state": "missing", "reason": None},
+        {"field": "governance.remuneration", "label": "治理 › 薪酬政策", "state": "not_applicable",
+         "reason": "薪酬与气候目标无关联"}]
+    met = next(p for p in d["pillars"] if p["pillar"] == "metrics")
+    assert {i["state"] for i in met["items"] if i["field"].startswith("metrics.physical_risk.")} == {"not_disclosed"}
+
+
+def test_no_narrative_is_said_once(tmp_path: Path) -> None:
+    """Tables and settings without any narrative: no warning per item, one line naming the pillars."""
+    for lang, start in (("zh-CN", "披露信息：未提供；治理、战略"), ("en", "disclosures: none given; governance, strategy")):
+        folder = _copy_tables(DEMO, tmp_path / lang, disclosures=False)
+        r = runner.invoke(app, ["check", str(folder), "--lang", lang])
+        assert r.exit_code == 0, r.output
+        assert not [x for x in r.output.splitlines() if " disclosures-" in x]
+        [line] = [x for x in r.output.splitlines() if x.startswith(start)]
+        assert "disclosures.yaml" in line
+
+
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 def test_check_and_compute_speak_one_language_on_the_demo_and_a_broken_inventory(
         lang: str, tmp_path: Path, allowed: set[str]) -> None:
