@@ -139,6 +139,40 @@ def test_yaml_beside_filled_sheets_is_said(filled: Path, tmp_path: Path) -> None
     assert "disclosures-sheets-ignored" not in {i.code for i in issues}
 
 
+def test_unknown_sheets_fields_and_keys_are_reported(tmp_path: Path) -> None:
+    """Nothing written is ignored silently: an unknown sheet, an unknown field row of a pillar sheet,
+    an unknown column of a list sheet, an unknown key of disclosures.yaml; each with the nearest
+    known name."""
+    book = tmp_path / "book.xlsx"
+    _partial(book, "zh-CN")
+    wb = openpyxl.load_workbook(book)
+    wb.create_sheet("治理（旧）").append(["旧的说明"])
+    gov = wb["治理"]
+    gov.cell(row=gov.max_row + 1, column=1, value="governance.board")
+    gov.cell(row=gov.max_row, column=3, value="董事会每季度审阅")
+    tg = wb["目标"]
+    col = tg.max_column + 1
+    tg.cell(row=4, column=col, value="备注")
+    tg.cell(row=5, column=col, value="内部目标")
+    wb.save(book)
+    _, issues = load_inventory(book)
+    found = {(i.code, i.location.sheet, i.location.row, i.location.column): i for i in issues
+             if i.code in ("unknown-sheet", "disclosures-unknown-key")}
+    assert set(found) == {("unknown-sheet", "治理（旧）", None, None),
+                          ("disclosures-unknown-key", "治理", gov.max_row, "governance.board"),
+                          ("disclosures-unknown-key", "目标", 4, "备注")}
+    assert found["disclosures-unknown-key", "治理", gov.max_row, "governance.board"].message("zh-CN").endswith(
+        "可用：governance.board_oversight")
+
+    folder = _copy_tables(DEMO, tmp_path / "yaml", disclosures=True)
+    with (folder / "disclosures.yaml").open("a", encoding="utf-8") as f:
+        f.write("\ngovernence: {board_oversight: 董事会每季度审阅}\n")
+    _, issues = load_inventory(folder)
+    [i] = issues
+    assert (i.code, i.location.file, i.location.column) == ("disclosures-unknown-key", "disclosures.yaml", "governence")
+    assert i.message("en") == "unknown field 'governence' in the disclosures is ignored; known: governance"
+
+
 # --- the completeness sheet, computed by LibreOffice --------------------------------------------------------
 
 def _cell(ws: Any, field: str) -> int:

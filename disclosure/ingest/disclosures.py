@@ -291,7 +291,7 @@ def _item_sheet(grid: list[list[str]], spec: Sheet, name: str, display: str, dat
         if node is None:
             if value or value_en or status or reason:
                 issues.append(issue("disclosures-unknown-key", loc, field=path,
-                                    known=_nearest(path.rpartition(".")[2], [n.path for n in spec.rows])))
+                                    known=_nearest(path, [n.path for n in spec.rows if not n.is_group])))
             continue
         where[path] = (name, r + 1)
         if not (value or value_en or status or reason):
