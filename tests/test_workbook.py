@@ -119,6 +119,37 @@ def test_filled_template_gives_the_yaml_report(packs: dict[str, tuple[Path, str]
         assert (a / name).exists() and (b / name).exists()
 
 
+def test_workbook_pack_verifies(packs: dict[str, tuple[Path, str]]) -> None:
+    """The pack of a workbook re-renders from its copy of the workbook, byte for byte."""
+    pack, _ = packs["workbook"]
+    env = {k: v for k, v in os.environ.items() if k != "DISCLOSURE_IFRS_PACKAGE"}
+    r = runner.invoke(app, ["verify", str(pack)], env=env)
+    assert r.exit_code == 0, r.output
+
+
+def test_english_template_filled_reads_the_same(tmp_path: Path) -> None:
+    """The English template (its sheet names, headers and drop-downs in English) filled with the
+    same content reads as the Chinese one does."""
+    book = tmp_path / "en.xlsx"
+    write_template(book, "en")
+    fill_template(book, DEMO, lang="en")
+    a, _ = load_inventory(DEMO)
+    b, issues = load_inventory(book)
+    assert issues == []
+    da, db = dict(a.disclosures), dict(b.disclosures)
+    da.pop("source"), db.pop("source")
+    assert da == db
+
+
+def test_invalid_value_lists_the_accepted_values_in_the_messages_language() -> None:
+    out = {lang: runner.invoke(app, ["check", str(BROKEN), "--lang", lang]).output for lang in ("zh-CN", "en")}
+    [zh] = [x for x in out["zh-CN"].splitlines() if ":consolidation: report-bad-value" in x]
+    [en] = [x for x in out["en"].splitlines() if ":consolidation: report-bad-value" in x]
+    assert zh.endswith("可选：运营控制权法（operational_control）、财务控制权法（financial_control）、股权比例法（equity_share）")
+    assert en.endswith("allowed: operational_control (operational control approach), financial_control "
+                       "(financial control approach), equity_share (equity share approach)")
+
+
 def test_yaml_beside_filled_sheets_is_said(filled: Path, tmp_path: Path) -> None:
     """A disclosures.yaml beside a workbook whose pillar sheets are filled prevails; the sheets not
     read are named, not dropped unseen. Beside the blank template's sheets it is no issue."""
