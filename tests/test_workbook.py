@@ -17,6 +17,7 @@ from typing import Any
 
 import docx
 import openpyxl
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -115,8 +116,11 @@ def test_filled_template_gives_the_yaml_report(packs: dict[str, tuple[Path, str]
     [xa] = a.glob("*.xhtml")
     [xb] = b.glob("*.xhtml")
     assert same(xa.read_text(encoding="utf-8"), digests[0]) == same(xb.read_text(encoding="utf-8"), digests[1])
-    for name in ("workpapers.xlsx", "trace.csv"):
-        assert (a / name).exists() and (b / name).exists()
+    # every line traces to the same row number, of the sheet instead of the CSV file
+    ta_, tb_ = (pd.read_csv(p / "trace.csv", dtype=str, keep_default_na=False) for p in (a, b))
+    assert [c for c in ta_.columns if not ta_[c].equals(tb_[c])] == ["file", "sheet"]
+    assert set(tb_["file"]) == {"云岫集团2025.xlsx"} and set(ta_["file"]) <= {f"{t}.csv" for t in TABLES}
+    assert (tb_["sheet"] + ".csv").equals(ta_["file"])
 
 
 def test_workbook_pack_verifies(packs: dict[str, tuple[Path, str]]) -> None:
