@@ -94,11 +94,19 @@ def check(
     fmt: Fmt = typer.Option(Fmt.text, "--format", help="text | json"),
     lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en (default: report.yaml, else zh-CN)"),
 ) -> None:
-    """检查清单并列出全部问题 / Check an inventory and list every problem found."""
+    """检查清单并列出全部问题（含计算会报告的全部问题）/ Check an inventory and list every problem found,
+    every one the calculation would report included."""
+    from .engines.inprocess import compute as calculate
     from .loader import load_inventory
+    from .pipeline import check_summary
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
+    # the gate: the calculation itself, run on the rows accepted, nothing written (exit 0 means
+    # that every row will be calculated)
+    comp = calculate(inv) if inv.tables else None   # no inventory at all: nothing to calculate
+    issues = issues + (comp.issues if comp else [])
+    rows = comp.results["rows"] if comp else None
     counts = {name: c for name, c in inv.counts.items()}
     by_sev = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
     if fmt is Fmt.json:
@@ -106,7 +114,7 @@ def check(
                         "read": c.read, "accepted": c.accepted, "rejected": c.rejected}
                  for name, c in counts.items()}
         # written an issue at a time: the text of render_json without ever holding it whole
-        write_json(issues, sys.stdout, language, inventory=str(inventory), tables=files, counts=by_sev,
+        write_json(issues, sys.stdout, language, inventory=str(inventory), tables=files, rows=rows, counts=by_sev,
                    disclosures=_completeness_json(dict(inv.disclosures), language))
         sys.stdout.write("\n")
     else:
@@ -119,7 +127,7 @@ def check(
             typer.echo(_t("table_counts", language, file=where, read=c.read, accepted=c.accepted, rejected=c.rejected))
         for line in _completeness(dict(inv.disclosures), language):
             typer.echo(line)
-        typer.echo(_t("totals", language, **by_sev))
+        typer.echo(check_summary(issues, rows, language))
     raise typer.Exit(1 if by_sev["error"] else 0)
 
 
@@ -186,15 +194,17 @@ def compute(
     from .engines.inprocess import compute as run
     from .engines.inprocess import write_outputs
     from .loader import load_inventory
+    from .pipeline import check_summary
 
     inv, issues = load_inventory(inventory)
     language = (lang.value if lang else None) or inv.settings.language or "zh-CN"
-    if any(i.severity is Severity.ERROR for i in issues) and not force:
-        typer.echo(render_text(issues, language))
+    comp = run(inv)   # what check runs: its errors (input or calculation) stop here without --force
+    all_issues = issues + comp.issues
+    if any(i.severity is Severity.ERROR for i in all_issues) and not force:
+        typer.echo(render_text(all_issues, language))
+        typer.echo(check_summary(all_issues, comp.results["rows"], language), err=True)
         typer.echo(_t("stopped", language), err=True)
         raise typer.Exit(1)
-    comp = run(inv)
-    all_issues = issues + comp.issues
     text = render_text(all_issues, language)
     if text:
         typer.echo(text, err=True)
@@ -202,6 +212,7 @@ def compute(
     t = comp.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
                   s3=t["scope3"]))
+    typer.echo(check_summary(all_issues, comp.results["rows"], language))
     for p in paths:
         typer.echo(f"  {p}")
     raise typer.Exit(1 if any(i.severity is Severity.ERROR for i in all_issues) else 0)
@@ -219,9 +230,13 @@ def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: boo
         from .engines.chunked import compute_chunked
 
         result = compute_chunked(inventory, out, chunk_rows=chunk_rows, force=force)
+    from .pipeline import check_summary
+
     language = (lang.value if lang else None) or result.language or "zh-CN"
-    if result.results is None:
+    errors = any(i.severity is Severity.ERROR for i in result.issues)
+    if result.results is None:   # errors, without --force: the engine kept nothing it wrote
         typer.echo(render_text(result.issues, language))
+        typer.echo(check_summary(result.issues, result.rows, language), err=True)
         typer.echo(_t("stopped", language), err=True)
         raise typer.Exit(1)
     text = render_text(result.issues, language)
@@ -230,9 +245,10 @@ def _compute_streaming(inventory: Path, out: Path, lang: Lang | None, force: boo
     t = result.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
                   s3=t["scope3"]))
+    typer.echo(check_summary(result.issues, result.results["rows"], language))
     for p in result.paths:
         typer.echo(f"  {p}")
-    raise typer.Exit(1 if any(i.severity is Severity.ERROR for i in result.issues) else 0)
+    raise typer.Exit(1 if errors else 0)
 
 
 @app.command()
@@ -372,7 +388,7 @@ def report(
     import time
 
     from .loader import settings_language
-    from .pipeline import STAGES, ReportUsageError, run_report
+    from .pipeline import STAGES, ReportUsageError, check_summary, run_report
 
     langs = None if lang is None else ("zh-CN", "en") if lang is ReportLang.all else (lang.value,)
     t0 = time.perf_counter()
@@ -391,13 +407,14 @@ def report(
     except ReportUsageError as e:
         typer.echo(f"disclosure report: {e.text(language)}", err=True)
         raise typer.Exit(2) from None
+    if run.stopped:   # every issue, once, on stdout
+        typer.echo(render_text(run.issues, language))
+        typer.echo(check_summary(run.issues, run.rows, language), err=True)
+        typer.echo(_t("stopped_report", language), err=True)
+        raise typer.Exit(1)
     text = render_text([i for i in run.issues if i.severity is not Severity.NOTICE], language)
     if text:
         typer.echo(text, err=True)
-    if run.stopped:
-        typer.echo(render_text(run.issues, language))
-        typer.echo(_t("stopped_report", language), err=True)
-        raise typer.Exit(1)
     assert run.results is not None
     t = run.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
@@ -409,8 +426,7 @@ def report(
                       threshold=f"{by['threshold']:.0%}",
                       verdict=_t("base_year_required" if by["recalculation_required"] else "base_year_not_required",
                                  language)))
-    counts = {s.value: run.count(s) for s in Severity}
-    typer.echo(_t("totals", language, **counts))
+    typer.echo(check_summary(run.issues, run.rows, language))
     for p in run.problems:
         typer.echo(f"  ! {p}", err=True)
     typer.echo(_t("written_to", language, out=out, seconds=time.perf_counter() - t0))

@@ -357,23 +357,32 @@ def reject(inv: Inventory, issues: Iterable[Issue]) -> Inventory:
     """The inventory with each table's rejected rows marked: a row is rejected when an error points
     at it; a header error (a required column missing or given twice) rejects every row of its
     table, since none of them can be read as the contract says."""
-    bad: dict[str, set[int]] = {}
-    whole: set[str] = set()
+    bad: dict[str, dict[int, set[str]]] = {}
+    whole: dict[str, set[str]] = {}
     for i in issues:
         if i.severity is not Severity.ERROR or not i.table:
             continue
         if i.code in WHOLE_TABLE_CODES:
-            whole.add(i.table)
+            whole.setdefault(i.table, set()).add(i.code)
         elif i.location.row is not None and i.location.row > 1:
-            bad.setdefault(i.table, set()).add(i.location.row)
+            bad.setdefault(i.table, {}).setdefault(i.location.row, set()).add(i.code)
     tables = {}
     for name, t in inv.tables.items():
-        rows = bad.get(name)
-        if name in whole:
-            rejected = np.ones(len(t.frame), dtype=bool)
+        rows = bad.get(name) or {}
+        every = whole.get(name)
+        n = len(t.frame)
+        if every:
+            rejected = np.ones(n, dtype=bool)
         elif rows:
-            rejected = t.frame[ROW].isin(rows).to_numpy()
+            rejected = t.frame[ROW].isin(list(rows)).to_numpy()
         else:
-            rejected = np.zeros(len(t.frame), dtype=bool)
-        tables[name] = replace(t, rejected=rejected)
+            rejected = np.zeros(n, dtype=bool)
+        reasons = None
+        if rejected.any():   # each rejected row's codes, sorted, the whole table's with each row's own
+            text = {r: "; ".join(sorted(c | (every or set()))) for r, c in rows.items()}
+            reasons = t.frame[ROW].map(text).to_numpy(dtype=object)
+            if every:
+                reasons = np.where(pd.isna(reasons), "; ".join(sorted(every)), reasons).astype(object)
+            reasons[~rejected] = None
+        tables[name] = replace(t, rejected=rejected, reasons=reasons)
     return replace(inv, tables=tables)

@@ -25,7 +25,7 @@ from .compute import results as results_file
 from .compute import trace, years
 from .core import ui
 from .core import vocabulary as vocab
-from .core.issues import Issue, Severity, issue
+from .core.issues import ISSUES_FILE, Issue, Severity, issue, pack_entries, write_pack
 from .core.settings import Settings, resolve_path
 from .engines import inprocess
 from .export import manifest, workpapers
@@ -35,6 +35,10 @@ from .loader import load_inventory, settings_language
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
 WORKPAPERS = "workpapers.xlsx"
+# where an issue of the run was found (issues.json ``stage``): the check (the loader and the
+# calculation, from the pack's copies: ``verify`` re-derives them), the factor library as found
+# when it was copied into the pack, the XBRL export (validation.json), the report (the base year)
+ISSUE_STAGES = ("check", "factors", "xbrl", "report")
 
 
 class ReportUsageError(Exception):
@@ -61,12 +65,32 @@ class ReportRun:
     seconds: dict[str, float] = field(default_factory=dict)
     xbrl_validated: bool = False
     problems: list[str] = field(default_factory=list)   # stage failures, one line each
-    language: str = "zh-CN"                             # of the messages: report.yaml's
+    language: str = "zh-CN"                             # of the messages: --lang's, else report.yaml's
     input_digest: str = ""                              # manifest.input_digest: printed in Word, tagged in XBRL
     pack_digest: str = ""                               # manifest.pack_digest, once the manifest is written
+    rows: dict[str, Any] | None = None                  # results.json ``rows``: what became of the activity rows
+
+    staged: list[tuple[str, Issue]] = field(default_factory=list)   # each issue with its stage (issues.json)
+    # issues.json entries taken as a pack recorded them, by stage, where they cannot be derived
+    # again from its copies (``render``): the factor library as it was found, and the XBRL export's
+    # when it is not validated again
+    carried: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for i in self.issues if i.severity is severity)
+
+    def add(self, stage: str, issues: list[Issue]) -> None:
+        """Issues found at ``stage`` (one of ``ISSUE_STAGES``)."""
+        assert stage in ISSUE_STAGES, stage
+        self.issues += issues
+        self.staged += ((stage, i) for i in issues)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """issues.json's entries: every issue of the run with its stage, the carried stages as
+        carried (the XBRL export's only when this run did not validate)."""
+        replaced = {s for s in self.carried if s != "xbrl" or not self.xbrl_validated}
+        return pack_entries(((s, i) for s, i in self.staged if s not in replaced),
+                            [e for s in sorted(replaced) for e in self.carried[s]])
 
 
 @dataclass(frozen=True)
@@ -179,6 +203,33 @@ def base_year_issues(results: dict[str, Any]) -> list[Issue]:
     return out
 
 
+MAIN_REASONS = 5   # the reasons a summary names, the most frequent first
+
+
+def rows_summary(rows: dict[str, Any] | None, lang: str) -> str:
+    """What became of the activity rows, in one clause of the run's language: read, counted,
+    outside the boundary, left out, and the main reasons for leaving rows out (their codes)."""
+    if not rows:
+        return ""
+    k = "en" if lang == "en" else "zh-CN"
+    left = rows["excluded"] + rows["rejected"]
+    text = ui.text("rows_summary", lang, read=rows["read"], included=rows["included"],
+                   outside=rows["outside_boundary"], left=left)
+    why = list(rows.get("left_out_by_reason", {}).items())
+    if why:
+        sep = ", " if k == "en" else "，"
+        named = sep.join(f"{code} {n:,}" for code, n in why[:MAIN_REASONS]) + (sep + "…" if len(why) > MAIN_REASONS else "")
+        text += ui.text("rows_reasons", lang, reasons=named)
+    return text
+
+
+def check_summary(issues: list[Issue], rows: dict[str, Any] | None, lang: str) -> str:
+    """The issues by severity, then the activity rows (``rows_summary``): what `check`, `compute` and
+    `report` close with."""
+    counts = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
+    return ui.text("totals", lang, **counts) + rows_summary(rows, lang)
+
+
 @dataclass
 class _Computed:
     """What the later stages read of a computation, whichever engine made it."""
@@ -195,8 +246,8 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
                     ) -> tuple[_Computed | None, list[Issue], list[Issue], list[Path], Settings]:
     """Check and compute with the chunked or Dask engine, from the pack's copies (the engine checks
     the activities a chunk at a time, so the inventory is never loaded whole). Returns the
-    computation (None when it stopped on input errors), the check's issues, the library's, the
-    files written, and the report settings. The prior year is compared here as ``compute_pack``
+    computation (when it stopped on errors, without --force: only its ``rows``, no trace), the
+    check's issues, the library's, the files written, and the report settings. The prior year is compared here as ``compute_pack``
     does, and results.json rewritten with it; the trace is read back through the trace module, in the types the
     in-process trace has, so that the exporters write the same bytes whichever engine ran."""
     from .engines import chunked
@@ -213,8 +264,8 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
     else:
         r = chunked.compute_chunked(inv_path, out, chunk_rows=chunk_rows, force=force, library=library,
                                     progress=False, loaded=loaded)
-    if r.results is None:
-        return None, r.issues, lib_issues, [], loaded[0].settings
+    if r.results is None:   # stopped on errors (the check's or the calculation's): the rows, no trace
+        return (_Computed({"rows": r.rows}, None, []) if r.rows else None), r.issues, lib_issues, [], loaded[0].settings
     res = r.results
     if prior_results is not None:
         res = years.with_prior(res, prior_results, loaded[0].settings.options.base_year_threshold)
@@ -255,7 +306,8 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
     # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
     package_base = inventory if inventory.is_dir() else inventory.parent
 
-    # 1 check
+    # 1 check: the inventory loaded and calculated, from the copies in the pack, nothing written yet
+    # (the check is the calculation itself: every issue it raises is found here)
     inv_path = _copy_inventory(inventory, out / manifest.INPUTS)
     if prior_results is not None:
         (out / manifest.PRIOR).mkdir()
@@ -268,95 +320,103 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
 
     if engine == "inprocess":
         say("check", ui.text("reading", lang, inventory=inventory))
-        inv = _check(run, inv_path, force, say, lang)
-        if inv is None:
+        checked = _check(run, inv_path, out, prior_results, langs, force, say, copy_library=True)
+        if checked is None:
             shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
             return run
-        lib_issues = _library_copy(inv, out)
-        _compute_and_render(out, run, pack_settings(inv.settings), inv, prior_results, lib_issues,
-                            ifrs_package, package_base, say, validate=True)
+        inv, comp = checked
+        _compute_and_render(out, run, pack_settings(inv.settings), inv, comp, ifrs_package, package_base, say,
+                            validate=True)
     else:
         t = time.perf_counter()
         say("check", ui.text("reading_chunks", lang, inventory=inventory, rows=chunk_rows, engine=engine))
         comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
                                                                     chunk_rows, scheduler)
-        run.issues += issues
-        errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-        say("check", ui.text("checked_with_calculation", lang, errors=errors, others=len(issues) - errors))
-        if comp is None:
-            run.issues += lib_issues
+        run.add("check", issues)
+        run.add("factors", lib_issues)
+        run.rows = comp.results["rows"] if comp is not None else None
+        say("check", check_summary(run.issues, run.rows, run.language) + ui.text("checked_with_calculation_note", run.language))
+        if comp is None or (run.count(Severity.ERROR) and not force):
             shutil.rmtree(out)
             run.stopped, run.exit_code = True, 1
             return run
         for p in paths:
             run.paths[p.relative_to(out).as_posix()] = p
         pack = pack_settings(settings)
-        _render_outputs(out, run, pack, pack.input_digest(out), comp, settings, lib_issues, errors > 0,
-                        ifrs_package, package_base, say, validate=True, t=t)
+        _render_outputs(out, run, pack, pack.input_digest(out), comp, settings, ifrs_package, package_base, say,
+                        validate=True, t=t)
     _publish(out, final, run)
     return run
 
 
 def render(folder: Path, pack: PackSettings, ifrs_package: Path | None = None, validate: bool = True,
-           progress: Callable[[str, str], None] | None = None, lang: str | None = None) -> ReportRun:
+           progress: Callable[[str, str], None] | None = None,
+           carried: dict[str, list[dict[str, Any]]] | None = None, lang: str | None = None) -> ReportRun:
     """Stages 1 to 6 from the copies of a pack alone, in process: ``folder`` holds ``inputs/``,
     ``factors/`` and ``prior/`` as a report wrote them (and nothing else); the outputs and
     manifest.json are written beside them with the settings ``pack`` records. The run ``report``
     makes, made again: ``verify`` re-renders a pack with it (into a folder of its own) and compares
     every file. The IFRS package: ``ifrs_package``, else ``DISCLOSURE_IFRS_PACKAGE``, else
     report.yaml's ``xbrl.ifrs_package`` relative to the copy of the inventory; ``validate=False``:
-    none (the pack was not validated). A run that stops on input errors writes nothing more
-    (``ReportRun.stopped``)."""
+    none (the pack was not validated). ``carried``: issues.json entries by stage, as the pack
+    recorded them, for the stages that cannot be derived again from its copies (``ReportRun.carried``).
+    A run that stops on input errors writes nothing more (``ReportRun.stopped``)."""
     say = progress or (lambda stage, text: None)
     folder = Path(folder)
+    run = ReportRun(folder, carried=dict(carried or {}), language=lang or settings_language(folder / pack.inventory))
     prior_results = results_file.read_results(folder / pack.prior) if pack.prior else None
     inv_path = folder / pack.inventory
-    run = ReportRun(folder, language=lang or settings_language(inv_path))
-    inv = _check(run, inv_path, pack.force, say, run.language)
-    if inv is None:
+    checked = _check(run, inv_path, folder, prior_results, pack.langs, pack.force, say, copy_library=False)
+    if checked is None:
         return run
-    _compute_and_render(folder, run, pack, inv, prior_results, [], ifrs_package,
-                        inv_path if inv_path.is_dir() else inv_path.parent, say, validate=validate)
+    inv, comp = checked
+    _compute_and_render(folder, run, pack, inv, comp, ifrs_package, inv_path if inv_path.is_dir() else inv_path.parent,
+                        say, validate=validate)
     return run
 
 
-def _check(run: ReportRun, inv_path: Path, force: bool, say: Callable[[str, str], None], lang: str
-           ) -> Inventory | None:
-    """Stage 1 in process: the inventory copy loaded and checked; None (the run stopped, exit 1)
-    when it has errors and ``force`` is off."""
+def _check(run: ReportRun, inv_path: Path, out: Path, prior_results: dict[str, Any] | None,
+           langs: tuple[str, ...] | None, force: bool, say: Callable[[str, str], None], copy_library: bool
+           ) -> tuple[Inventory, inprocess.Computation] | None:
+    """Stage 1 in process: the inventory copy loaded and calculated (the check is the calculation:
+    every issue it raises is found here), from the copies in ``out`` (with ``copy_library``, the
+    library's dataset files are copied into its ``factors/`` first). None (the run stopped, exit 1)
+    when it has errors and ``force`` is off; nothing is written then."""
     t = time.perf_counter()
     inv, issues = load_inventory(inv_path)
-    run.issues += issues
+    lib_issues = _library_copy(inv, out) if copy_library else []
+    comp = inprocess.compute_pack(inv, prior_results, out / manifest.FACTORS)
+    run.add("check", issues + comp.issues)
+    run.add("factors", lib_issues)
+    run.rows = comp.results["rows"]
     run.seconds["check"] = time.perf_counter() - t
-    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-    say("check", ui.text("checked", lang, errors=errors, others=len(issues) - errors))
-    if errors and not force:
+    say("check", check_summary(run.issues, run.rows, run.language))
+    if run.count(Severity.ERROR) and not force:
         run.stopped, run.exit_code = True, 1
         return None
-    return inv
+    return inv, comp
 
 
 def _compute_and_render(out: Path, run: ReportRun, pack: PackSettings, inv: Inventory,
-                        prior_results: dict[str, Any] | None, lib_issues: list[Issue], ifrs_package: Path | None,
-                        package_base: Path, say: Callable[[str, str], None], validate: bool) -> None:
-    """Stage 2 in process, from the pack's copies (the inventory as loaded for the check, the
-    dataset files in ``factors/``), then stages 3 to 6."""
+                        comp: inprocess.Computation, ifrs_package: Path | None, package_base: Path,
+                        say: Callable[[str, str], None], validate: bool) -> None:
+    """Stage 2 in process: the computation checked in stage 1 written, then stages 3 to 6."""
     t = time.perf_counter()
     digest = pack.input_digest(out)   # the copies are complete: inputs, factors, prior
-    comp = inprocess.compute_pack(inv, prior_results, out / manifest.FACTORS)
     for p in inprocess.write_outputs(comp, out):
         run.paths[p.name] = p
-    errors = any(i.severity is Severity.ERROR for i in run.issues)
-    _render_outputs(out, run, pack, digest, _Computed(comp.results, comp.trace, comp.issues), inv.settings,
-                    lib_issues, errors, ifrs_package, package_base, say, validate, t)
+    _render_outputs(out, run, pack, digest, _Computed(comp.results, comp.trace, []), inv.settings, ifrs_package,
+                    package_base, say, validate, t)
 
 
 def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, comp: _Computed,
-                    settings: Settings, lib_issues: list[Issue], input_errors: bool, ifrs_package: Path | None,
-                    package_base: Path, say: Callable[[str, str], None], validate: bool, t: float) -> None:
-    """Stages 3 to 6 from the computation written in ``out``: XBRL, Word, workpapers, manifest."""
+                    settings: Settings, ifrs_package: Path | None, package_base: Path,
+                    say: Callable[[str, str], None], validate: bool, t: float) -> None:
+    """Stages 3 to 6 from the computation written in ``out``: XBRL, Word, workpapers and
+    issues.json, manifest. The check's and the library's issues are in ``run`` already."""
     run.input_digest = digest
-    run.issues += lib_issues + comp.issues + base_year_issues(comp.results)
+    input_errors = run.count(Severity.ERROR) > 0   # forced past them
+    run.add("report", base_year_issues(comp.results))
     run.results = comp.results
     run.seconds["compute"] = time.perf_counter() - t
     tt = comp.results["totals"]
@@ -371,7 +431,7 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     configured = resolve_path(settings.xbrl.ifrs_package, package_base)
     exp = export_xbrl(out, out, ifrs_package=ifrs_package, configured=configured, validate=validate,
                       input_digest=digest)
-    run.issues += exp.issues
+    run.add("xbrl", exp.issues)
     run.xbrl_validated = exp.validated
     run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
     run.seconds["xbrl"] = time.perf_counter() - t
@@ -397,9 +457,11 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
             say("word", ui.text("word_failed", msg, lang=lang, error=e))
     run.seconds["word"] = time.perf_counter() - t
 
-    # 5 workpapers
+    # 5 workpapers, and issues.json: every issue of the run
     t = time.perf_counter()
-    run.paths[WORKPAPERS] = workpapers.write_workpapers(out / WORKPAPERS, comp.trace, comp.results)
+    entries = run.entries()
+    run.paths[ISSUES_FILE] = write_pack(entries, out / ISSUES_FILE)
+    run.paths[WORKPAPERS] = workpapers.write_workpapers(out / WORKPAPERS, comp.trace, comp.results, entries)
     run.seconds["workpapers"] = time.perf_counter() - t
     say("workpapers", WORKPAPERS)
 

@@ -861,7 +861,7 @@ def test_spend_without_a_rate(tmp_path: Path) -> None:
     sv = line(comp, "SV1")
     assert (sv["status"], sv["reason"], sv["co2e"]) == ("excluded", "currency-rate-missing", 0.0)
     missing = [i for i in comp.issues if i.code == "currency-rate-missing"]
-    assert len(missing) == 1 and missing[0].severity is Severity.WARNING and missing[0].location.row == 2
+    assert len(missing) == 1 and missing[0].severity is Severity.ERROR and missing[0].location.row == 2
     assert comp.results["totals"]["scope3"] == 0.0
 
 

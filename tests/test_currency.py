@@ -118,7 +118,7 @@ def test_a_missing_rate_names_the_currency(tmp_path: Path, spend: str, factors: 
     s1 = line(comp, "S1")
     assert (s1["status"], s1["reason"], s1["co2e"]) == ("excluded", "currency-rate-missing", 0.0)
     found = [i for i in comp.issues if i.code == "currency-rate-missing"]
-    assert len(found) == 1 and found[0].severity is Severity.WARNING
+    assert len(found) == 1 and found[0].severity is Severity.ERROR   # a row left out: an error (issue 12, the gate)
     p = dict(found[0].params)
     assert (p["currency"], p["target"], found[0].location.row, found[0].location.column) == (missing, "CNY", 2, "unit")
     assert f"options: {{currency_rates: {{{missing}: …}}}}" in found[0].message("en")

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from disclosure.cli import app
 from disclosure.core import units
-from disclosure.core.issues import Issue, Severity
+from disclosure.core.issues import Issue, Severity, calculation_codes
 from disclosure.core.settings import catalogue
 from disclosure.ingest import parse, readers
 from disclosure.ingest.contract import ENUMS, TABLES, Kind
@@ -490,7 +490,8 @@ def test_template_sheets_headers_and_drop_downs(tmp_path: Path) -> None:
                                "period.end", "currency", "consolidation", "gwp", "grid_factor_level", "language"]
     assert {"options.combustion_non_co2", "options.currency_rates.USD", "options.scope3_exclusions.8",
             "options.base_year_threshold", "factors.grid_year", "xbrl.ifrs_package"} <= set(rows)
-    assert (rows["options.combustion_non_co2"], rows["options.category15_investees"]) == ("是", "否")
+    # category15_investees has no one default: yes under the control approaches (its note says so)
+    assert (rows["options.combustion_non_co2"], rows["options.category15_investees"]) == ("是", None)
     notes = {r[0]: r[2] for r in ws.iter_rows(min_row=2, values_only=True)}
     assert "5%" in notes["options.base_year_threshold"] and "ISO 4217" in notes["options.currency_rates.USD"]
     assert (rows["currency"], rows["consolidation"], rows["gwp"]) == ("CNY", "operational_control", "AR6")
@@ -551,10 +552,19 @@ LINE = re.compile(r"^(?P<file>[^:\[]+)(\[[^\]]+\])?:(?P<row>\d*):(?P<column>[^:]
 
 
 def test_cli_check_clean(tmp_path: Path) -> None:
+    """GROUP loads without an issue, but its business travel has no factor: check runs the
+    calculation, so it says so (an error at the row); with a factor for it, check is clean."""
     folder = make(tmp_path, GROUP)
     r = runner.invoke(app, ["check", str(folder)])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output
+    assert "activities.csv:4:activity: no-factor [error]" in r.stdout
     assert "activities.csv：读取 3 行 = 接受 3 行 + 拒绝 0 行" in r.stdout
+    assert "活动数据 3 行：计入 2 行，边界外 0 行，未计入 1 行（no-factor 1）" in r.stdout
+    (folder / "factors.csv").write_text("factor_id,activity,unit,gas,value,value_unit,source\n"
+                                        "T1,商务差旅,pkm,CO2e,0.15,kgCO2e/pkm,test\n", encoding="utf-8")
+    r = runner.invoke(app, ["check", str(folder)])
+    assert r.exit_code == 0, r.output
+    assert "活动数据 3 行：计入 3 行，边界外 0 行，未计入 0 行" in r.stdout
 
 
 def test_cli_check_with_errors_text(tmp_path: Path) -> None:
@@ -571,7 +581,9 @@ def test_cli_check_with_errors_text(tmp_path: Path) -> None:
     assert m.groupdict() == {"file": "activities.csv", "row": "2", "column": "quantity", "code": "bad-number"}
     assert lines[0].endswith("'abc' is not a valid number")
     assert "activities.csv: 2 rows read = 1 accepted + 1 rejected" in lines
-    assert lines[-1] == "1 error, 0 warnings, 0 notices"   # English plurals
+    # the summary: the issues (English plurals; the calculation's warnings and notices among them), then the rows
+    assert lines[-1].startswith("1 error, ")
+    assert lines[-1].endswith("; activity rows: 2 read, 1 counted, 0 outside the boundary, 1 left out (bad-number 1)")
 
     zh = runner.invoke(app, ["check", str(folder)])
     assert "“abc”不是有效的数字" in zh.stdout
@@ -586,13 +598,13 @@ def test_cli_check_json(tmp_path: Path) -> None:
     r = runner.invoke(app, ["check", str(folder), "--format", "json", "--lang", "en"])
     assert r.exit_code == 1
     data = json.loads(r.stdout)
-    assert set(data) >= {"issues", "tables", "counts"}
-    assert data["counts"] == {"error": 1, "warning": 0, "notice": 0}
+    assert set(data) >= {"issues", "tables", "rows", "counts"}
+    assert data["counts"]["error"] == 1
     for t in data["tables"].values():
         assert t["read"] == t["accepted"] + t["rejected"]
     assert data["tables"]["activities"] == {"file": "activities.csv", "sheet": None, "read": 2,
                                             "accepted": 1, "rejected": 1}
-    [i] = data["issues"]
+    [i] = [i for i in data["issues"] if i["code"] not in calculation_codes()]   # the loader's
     assert (i["code"], i["severity"], i["file"], i["row"], i["column"]) == (
         "bad-number", "error", "activities.csv", 2, "quantity")
     assert i["message"] == "'abc' is not a valid number"

@@ -21,11 +21,13 @@ from disclosure.core.issues import (
     Issue,
     Location,
     Severity,
+    calculation_codes,
     issue,
     render_json,
     sort_key,
     write_json,
 )
+from disclosure.engines.inprocess import compute
 from disclosure.loader import load_inventory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,11 +51,13 @@ def cli_extra(folder: Path, lang: str = "en") -> tuple[list[Issue], dict[str, An
     """The issues and the keys ``disclosure check --format json`` puts before them (the
     disclosures' completeness in ``lang``)."""
     inv, issues = load_inventory(folder)
+    comp = compute(inv)          # check runs the calculation: its issues come after the loader's
+    issues = issues + comp.issues
     tables = {name: {"file": inv.tables[name].file, "sheet": inv.tables[name].sheet,
                      "read": c.read, "accepted": c.accepted, "rejected": c.rejected}
               for name, c in inv.counts.items()}
     counts = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
-    return issues, {"inventory": str(folder), "tables": tables, "counts": counts,
+    return issues, {"inventory": str(folder), "tables": tables, "rows": comp.results["rows"], "counts": counts,
                     "disclosures": _completeness_json(dict(inv.disclosures), lang)}
 
 
@@ -72,8 +76,14 @@ def test_broken_fixture_streams_the_one_shot_document(lang: str) -> None:
     data = json.loads(r.stdout)
     assert data == json.loads(expected)
 
-    assert len(data["issues"]) == 33
-    assert data["counts"] == {"error": 29, "warning": 2, "notice": 2}
+    # the loader's issues, then the calculation's (check runs it on the rows accepted)
+    loaded = [i for i in data["issues"] if i["code"] not in calculation_codes()]
+    assert len(loaded) == 33
+    assert {s: sum(1 for i in loaded if i["severity"] == s) for s in ("error", "warning", "notice")} == {
+        "error": 29, "warning": 2, "notice": 2}
+    assert data["counts"] == {s: sum(1 for i in data["issues"] if i["severity"] == s)
+                              for s in ("error", "warning", "notice")}
+    assert data["rows"]["read"] == 23 and data["rows"]["rejected"] == 17
     assert data["tables"]["activities"] == {"file": "activities.csv", "sheet": None, "read": 23,
                                             "accepted": 6, "rejected": 17}
     at = {(i["code"], i["file"], i["row"], i["column"]): i for i in data["issues"]}
@@ -203,10 +213,17 @@ def test_cli_json_of_thousands_of_bad_rows(tmp_path: Path) -> None:
     assert r.exit_code == 1
     assert r.stdout == one_shot(issues, "en", **extra) + "\n"
     data = json.loads(r.stdout)
-    assert data["counts"] == {"error": n // 2, "warning": 0, "notice": 0}
-    assert len(data["issues"]) == n // 2
+    assert data["counts"]["error"] == n // 2
+    bad = [i for i in data["issues"] if i["code"] not in calculation_codes()]
+    assert len(bad) == n // 2
     assert data["tables"]["activities"]["rejected"] == n // 2
-    assert {i["code"] for i in data["issues"]} == {"unknown-facility", "bad-number", "unknown-unit"}
+    assert {i["code"] for i in bad} == {"unknown-facility", "bad-number", "unknown-unit"}
+    # the rows accepted are all calculated: the calculation adds no error, only the Scope 3
+    # categories left out without a reason and its notices
+    assert {i["code"] for i in data["issues"] if i["code"] in calculation_codes() and i["severity"] != "notice"} == {
+        "scope3-exclusion-unexplained"}
+    assert data["rows"] == {"read": n, "included": n // 2, "outside_boundary": 0, "excluded": 0, "rejected": n // 2,
+                            "left_out_by_reason": {"bad-number": 667, "unknown-facility": 667, "unknown-unit": 666}}
     first = data["issues"][0]
     assert (first["code"], first["row"], first["column"], first["params"]["value"]) == (
         "unknown-facility", 2, "facility_id", "F9")

@@ -310,7 +310,13 @@ def test_hints_name_only_declared_settings() -> None:
 def test_options_defaults_are_the_documented_ones() -> None:
     o = Options()
     assert (o.combustion_non_co2, o.category15_investees, o.base_year_threshold, o.default_fuel_basis) == (
-        True, False, 0.05, "cn-fuel-gbt32150")
+        True, None, 0.05, "cn-fuel-gbt32150")
+    # unset, the investees' equity share is in category 15 under the control approaches (GHG Protocol
+    # Scope 3 Standard, ch. 5); under equity share they are in Scope 1 and 2 at that share instead
+    assert [o.investees_in_category15(c) for c in ("operational_control", "financial_control", "equity_share")] == [
+        True, True, False]
+    off = Options(category15_investees=False)
+    assert [off.investees_in_category15(c) for c in ("operational_control", "equity_share")] == [False, False]
 
 
 # --- xbrl.ifrs_package honoured by report -------------------------------------------------------------------

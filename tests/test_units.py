@@ -307,7 +307,7 @@ def test_lpg_as_a_volume_has_no_density(tmp_path: Path) -> None:
     p1 = line(comp, "P1")
     assert (p1["status"], p1["reason"], p1["co2e"]) == ("excluded", "no-density", 0)
     nd = [i for i in comp.issues if i.code == "no-density"]
-    assert len(nd) == 1 and nd[0].severity is Severity.WARNING
+    assert len(nd) == 1 and nd[0].severity is Severity.ERROR
     assert (nd[0].location.row, nd[0].location.column, dict(nd[0].params)["fuel"]) == (2, "unit", "lpg")
     assert "give it as a mass" in nd[0].message("en") and "请以质量" in nd[0].message("zh-CN")
 

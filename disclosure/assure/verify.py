@@ -21,7 +21,12 @@
    depend on Arelle (the facts, the project's own checks, and that it says it was validated), the
    viewer's files by their hashes only, and a note says so. A pack that was not validated is
    re-rendered without validation (where the run looked for the package is not compared).
-5. A pack made by the chunked or Dask engine: results.json is compared value by value (within
+5. ``issues.json`` and the workpapers' Issues sheet are re-rendered like the rest: the check's
+   issues (the loader's and the calculation's) and the report's are derived again from the copies.
+   What cannot be derived from them is carried from the pack's issues.json into the re-render: the
+   factor library's issues as it was found when the pack was made (covered by the hashes alone), and
+   the XBRL export's when the XBRL is not validated again (then compared with validation.json).
+6. A pack made by the chunked or Dask engine: results.json is compared value by value (within
    1e-9: the partial sums are added in another order), the trace line by line, whatever files hold
    it; the rest byte for byte.
 
@@ -60,7 +65,7 @@ ARELLE_CODES = frozenset({"xbrl-not-validated", "xbrl-arelle-failed", "xbrl-roun
 @dataclass
 class Difference:
     kind: str      # malformed | outside | missing | unrecorded | altered | digest | extra | rerender | result |
-    #                trace | xbrl | settings | manifest | validation | content | factor | error
+    #                trace | xbrl | settings | manifest | validation | issues | content | factor | error
     where: str
     found: Any = None
     expected: Any = None
@@ -247,7 +252,10 @@ def _json_details(rel: str, got: bytes, want: bytes, kind: str = "content", rel_
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         return [Difference(kind, f"{rel} is not JSON: {type(e).__name__}: {e}")]
     b = json.loads(want.decode("utf-8"))
-    return [Difference(kind, f"{rel} {p}", x, y) for p, x, y in diff_values(a, b, rel_tol=rel_tol)]
+    found = [Difference(kind, f"{rel} {p}", x, y) for p, x, y in diff_values(a, b, rel_tol=rel_tol)]
+    if rel == RESULTS:   # the totals first: what an assurer looks for among the first differences shown
+        found.sort(key=lambda d: not d.where.startswith(f"{rel} totals."))
+    return found
 
 
 def _text_lines(data: bytes) -> list[str] | None:
@@ -602,9 +610,10 @@ def _rerender_and_compare(folder: Path, work: Path, man: dict[str, Any], pack: A
         except ResultsError as e:
             d.append(Difference("malformed", pack.prior, reason=str(e).split(": ", 1)[-1]))
             return
+    carried = _carried_issues(folder)
     try:
         run = render(work, pack, Path(ifrs_package) if ifrs_package else None, validate=man["xbrl_validated"],
-                     progress=progress)
+                     progress=progress, carried=carried)
     except Exception as e:  # a defect or an unreadable input: a difference, not a crash
         d.append(Difference("error", f"re-rendering failed: {type(e).__name__}: {e}".replace(str(work) + "/", "")))
         return
@@ -672,6 +681,8 @@ def _rerender_and_compare(folder: Path, work: Path, man: dict[str, Any], pack: A
         d += shown or [Difference("content", rel, reason="differs from the re-rendered file")]
     if engine != "inprocess":
         _compare_by_value(folder, work, v)
+    if not run.xbrl_validated:
+        d += _xbrl_issues_differences(carried.get("xbrl", []), folder / VALIDATION)
     _compare_manifest(folder, work, partial, env_only, v)
     # what was compared, counted in the re-rendered pack
     results = json.loads((work / RESULTS).read_text(encoding="utf-8"))
@@ -683,6 +694,50 @@ def _rerender_and_compare(folder: Path, work: Path, man: dict[str, Any], pack: A
         v.compared_facts = len(instance_facts(inst.read_bytes()))
     if not v.compared_lines:
         v.compared_lines = len(trace.read_trace(work, columns=["line_id"]))
+
+
+def _carried_issues(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """The entries of the pack's issues.json that the re-render cannot derive again from the
+    pack's copies, by stage: the factor library's as it was found when the pack was made (the pack
+    keeps only the datasets that loaded) and the XBRL export's (used when the XBRL is not validated
+    again; then compared with validation.json, ``_xbrl_issues_differences``). An unreadable file
+    carries nothing: the re-rendered issues.json then differs from it and is named."""
+    from ..core.issues import ISSUES_FILE, read_pack
+
+    try:
+        entries = read_pack(folder / ISSUES_FILE)["issues"]
+    except (OSError, ValueError, RecursionError):
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {s: [] for s in CARRIED_STAGES}   # none is none, carried too
+    for e in entries:
+        if isinstance(e, dict) and e.get("stage") in CARRIED_STAGES:
+            out[e["stage"]].append(e)
+    return out
+
+
+CARRIED_STAGES = ("factors", "xbrl")
+_ISSUE_KEYS = ("code", "severity", "table", "file", "sheet", "row", "column", "params")
+
+
+def _xbrl_issues_differences(entries: list[dict[str, Any]], validation: Path) -> list[Difference]:
+    """issues.json's XBRL entries, carried because the XBRL was not validated again, against the
+    issues of validation.json (itself compared with the re-rendered one): code, severity, place and
+    parameters, entry by entry."""
+    from ..core.issues import ISSUES_FILE
+
+    try:
+        found = json.loads(validation.read_text(encoding="utf-8")).get("issues") or []
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return []   # validation.json itself is named above
+    got = sorted(({k: e.get(k) for k in _ISSUE_KEYS} for e in entries), key=repr)
+    want = sorted(({k: e.get(k) for k in _ISSUE_KEYS} for e in found if isinstance(e, dict)), key=repr)
+    if got == want:
+        return []
+    out = [Difference("issues", f"{ISSUES_FILE} (the XBRL export's): issue not in {VALIDATION}",
+                      json.dumps(e, ensure_ascii=False), None) for e in got if e not in want]
+    out += [Difference("issues", f"{ISSUES_FILE} (the XBRL export's): issue of {VALIDATION} missing", None,
+                       json.dumps(e, ensure_ascii=False)) for e in want if e not in got]
+    return out[:MAX_DETAILS] or [Difference("issues", f"{ISSUES_FILE} (the XBRL export's) differs from {VALIDATION}")]
 
 
 def _compare_validation(got: bytes, want: bytes, partial: bool, man: dict[str, Any], d: list[Difference]) -> bool:

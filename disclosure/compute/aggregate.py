@@ -125,7 +125,6 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
               for name, f in (("scope1", s1), ("scope2_location", s2), ("scope3", s3))}
 
     cats = []
-    excl = ctx.settings.options.scope3_exclusions
     for c in range(1, 16):
         f = s3.loc[s3["scope3_category"] == c]
         n_all = int(p.loc[(p["scope"] == 3) & (p["scope3_category"] == c), "lines"].sum())
@@ -133,7 +132,7 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
         included = n > 0
         reason = None
         if not included:
-            reason = excl.get(c, "") or (
+            reason = stated_exclusion(ctx.settings, c) or (
                 "未提供活动数据 / no activity data supplied" if n_all == 0
                 else "活动数据均未计入（见排除清单）/ all rows excluded (see exclusions)")
         cats.append({
@@ -195,6 +194,16 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
         "by_province": group("province"),
         "lines": lines,
     }
+
+
+def stated_exclusion(settings: Any, category: int) -> str:
+    """The reason the settings give for leaving a Scope 3 category out: ``options.scope3_exclusions``,
+    and for category 15 also ``options.category15_investees_reason`` ("" when none is given)."""
+    o = settings.options
+    text = o.scope3_exclusions.get(category, "") or ""
+    if not text.strip() and category == 15:
+        text = o.category15_investees_reason or ""
+    return text
 
 
 def datasets_used(parts: pd.DataFrame) -> set[str]:

@@ -56,8 +56,9 @@ def category3_electricity(lines: Lines, ctx: Context) -> Lines | None:
 
 def category15_investees(lines: Lines, ctx: Context) -> Lines | None:
     """Under a control approach, the Scope 1 and 2 of investees outside the boundary, at the
-    group's equity share, reported in category 15 (when ``options.category15_investees`` is on)."""
-    if ctx.settings.consolidation == "equity_share" or not ctx.settings.options.category15_investees:
+    group's equity share, reported in category 15 (GHG Protocol Scope 3 Standard, ch. 5: by default
+    under a control approach; ``options.category15_investees: no`` turns it off)."""
+    if not ctx.settings.options.investees_in_category15(ctx.settings.consolidation):
         return None
     scope = lines["scope"]
     m = lines["status"].eq("outside_boundary") & ((scope == 1) | (scope == 2))

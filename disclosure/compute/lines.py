@@ -1063,11 +1063,14 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
     if bio.any():
         L["biogenic_co2"][bio] = L["t_CO2"][bio]
         L["t_CO2"][bio] = np.nan
-    # rows still pending found no factor; mismatched units were found but did not fit
+    # rows still pending found no factor (electricity: no grid factor at any level); mismatched
+    # units were found but did not fit
     status = L["status"]
     pend = status.eq("pending")
     mis = status.eq("mismatch")
-    L["reason"].put(pend, "no-factor")
+    no_grid = pend & L["source"].eq("purchased_electricity")
+    L["reason"].put(pend & ~no_grid, "no-factor")
+    L["reason"].put(no_grid, "no-grid-factor")
     L["reason"].put(mis, "factor-unit-mismatch")
     status.put(pend | mis, "excluded")
     _co2e(L, ctx)
@@ -1081,6 +1084,10 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
         if reason == "no-factor":
             issues.append(issue("no-factor", loc, table="activities", activity=L.value("activity", i),
                                 unit=L.value("unit", i), source=L.value("source", i)))
+        elif reason == "no-grid-factor":
+            issues.append(issue("no-grid-factor", Location(loc.file, loc.sheet, loc.row, "facility_id"),
+                                table="activities", province=L.value("province", i), region=L.value("grid_region", i),
+                                year=ctx.grid_year))
         elif reason == "gas-unknown":
             issues.append(issue("gas-unknown", Location(loc.file, loc.sheet, loc.row, "gas"), table="activities",
                                 value=L.value("gas_other", i)))
@@ -1095,9 +1102,10 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
     return L, issues
 
 
-def rejected_lines(rows: pd.DataFrame, file: str, sheet: str | None) -> Lines:
+def rejected_lines(rows: pd.DataFrame, file: str, sheet: str | None, reasons: Any = None) -> Lines:
     """The lines of activity rows rejected at ingest: excluded (status ``rejected``), with their
-    reason, counting 0 (co2e_gross included; biogenic CO2 is not known)."""
+    reason (``reasons``: per row, the codes of the errors that rejected it, as ``reject`` records
+    them), counting 0 (co2e_gross included; biogenic CO2 is not known)."""
     n = len(rows)
     cols: dict[str, Any] = {}
     rid = _ids(rows["record_id"])
@@ -1110,7 +1118,9 @@ def rejected_lines(rows: pd.DataFrame, file: str, sheet: str | None) -> Lines:
     cols["quantity"] = _floats(rows["quantity"])
     cols["scope3_category"] = _floats(rows["scope3_category"])
     cols["status"] = Text.constant(n, "rejected")
-    cols["reason"] = Text.constant(n, "input error (see check)")
+    # the codes of the errors that rejected each row ("bad-number; unknown-unit")
+    why = pd.Series(np.full(n, "rejected", dtype=object) if reasons is None else np.asarray(reasons, dtype=object))
+    cols["reason"] = Text.of(why.where(why.notna(), "rejected"))
     cols["scope"] = cols["source"].lookup(lambda s: SCOPE.get(s, np.nan) if isinstance(s, str) else np.nan,
                                           "float64")
     cols["consolidated"] = np.zeros(n, dtype=bool)

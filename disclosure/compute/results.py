@@ -64,7 +64,8 @@ class Settings(TypedDict):
     language: str | None
     reporting_year: int
     category3_electricity: str | None        # how category 3 was derived, or None
-    category15_investees: bool
+    category15_investees: bool               # the investees' equity share counted in category 15
+    category15_investees_reason: str | None  # why not, when not (under a control approach)
     # the source category of stationary CH4/N2O where a facility's sector does not say (issue 12)
     combustion_sector_default: NotRequired[str]
     factor_pins: dict[str, str]              # dataset id → version
@@ -244,6 +245,34 @@ class FactorDataset(TypedDict):
 
 
 @with_config(_STRICT)
+class FacilityMethod(TypedDict):
+    """What one facility's trace lines used: the fuel parameter datasets of its combustion lines,
+    and the grid factor its electricity took (None where it has no such lines)."""
+    facility_id: str
+    name: str | None
+    province: str | None
+    grid_region: str | None
+    combustion_datasets: list[str]
+    grid_level: str | None           # the level used (settings.grid_factor_level is the one asked for)
+    grid_fallback: bool | None       # the level used is wider than the one asked for
+    grid_factor: float | None        # tCO2/MWh, location-based
+    grid_dataset: str | None
+    market_factor: float | None      # tCO2/MWh, the facility's market-based average
+    market_above_location: bool      # its market-based Scope 2 is above its location-based
+
+
+@with_config(_STRICT)
+class Rows(TypedDict):
+    """What became of the activity rows: read = included + outside_boundary + excluded + rejected."""
+    read: int
+    included: int
+    outside_boundary: int            # left out by the boundary (intended; see README)
+    excluded: int                    # left out by a calculation error (no factor, unit, gas …)
+    rejected: int                    # left out by an input error
+    left_out_by_reason: dict[str, int]   # issue code → rows excluded or rejected for it
+
+
+@with_config(_STRICT)
 class TableInput(TypedDict):
     file: str
     sheet: str | None
@@ -318,8 +347,10 @@ class Results(TypedDict):
     boundary: list[BoundaryEntity]
     scope2_instruments: list[Instrument]
     factor_datasets: list[FactorDataset]
+    methods: list[FacilityMethod]        # per facility, what its lines used (the narrative on method)
     disclosures: dict[str, Any]          # disclosures.yaml as read, for the exporters
     inputs: dict[str, TableInput]        # per table: where it was read, rows read = accepted + rejected
+    rows: Rows                           # the activity rows: included, and left out with the reasons
     calculation_issues: IssueCounts
     # with --prior: the prior year's figures, the change and the base-year check (compute.years)
     prior: NotRequired[Prior]

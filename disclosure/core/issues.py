@@ -85,13 +85,23 @@ def issue(code: str, location: Location | None = None, table: str | None = None,
     )
 
 
+STAGES = ("calculation",)   # the values of an entry's ``stage`` in codes.yaml
+
+
+@cache
+def calculation_codes() -> frozenset[str]:
+    """The codes the calculation raises (``stage: calculation`` in codes.yaml): ``check`` raises
+    each of them too, since it runs the calculation."""
+    return frozenset(c for c, e in catalogue().items() if e.get("stage") == "calculation")
+
+
 @cache
 def catalogue() -> dict[str, dict[str, Any]]:
     text = resources.files(__package__).joinpath("codes.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     for code, entry in data.items():
-        if not {"severity", "zh", "en"} <= set(entry) <= {"severity", "zh", "en", "labels"} \
-                or entry["severity"] not in {s.value for s in Severity}:
+        if not {"severity", "zh", "en"} <= set(entry) <= {"severity", "zh", "en", "labels", "stage"} \
+                or entry["severity"] not in {s.value for s in Severity} or entry.get("stage", STAGES[0]) not in STAGES:
             raise ValueError(f"codes.yaml: bad entry {code!r}")
         for param, how in (entry.get("labels") or {}).items():
             names = how if isinstance(how, list) else [how]
@@ -278,3 +288,61 @@ def _issue_json(i: Issue, message: str) -> str:
     else:  # none, or not the plain distinct names issue() makes: the dict to_dict would build
         parts += (_value({name: _jsonable(v) for name, v in i.params}, "      "), "\n    }")
     return "".join(parts)
+
+
+# --- issues.json: every issue of a report run, in the pack ---------------------------------------------
+
+ISSUES_FILE = "issues.json"
+ISSUES_SCHEMA = "disclosure.issues/1"
+
+
+def pack_entry(stage: str, i: Issue) -> dict[str, Any]:
+    """An issue as issues.json holds it: its code, severity, the stage that found it, where (table,
+    file, sheet, row, column), its message in both languages and its parameters."""
+    loc = i.location
+    return {"code": i.code, "severity": str(i.severity), "stage": stage, "table": i.table, "file": loc.file,
+            "sheet": loc.sheet, "row": loc.row, "column": loc.column,
+            "message": {"zh-CN": i.message("zh-CN"), "en": i.message("en")},
+            "params": {k: _finite(_jsonable(v)) for k, v in i.params}}
+
+
+def _finite(v: Any) -> Any:
+    """NaN and infinities (which JSON has no words for) as null."""
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return None
+    return [_finite(x) for x in v] if isinstance(v, list) else v
+
+
+def _entry_key(e: dict[str, Any]) -> tuple:
+    return (e["file"] or "", e["sheet"] or "", e["row"] if e["row"] is not None else -1, e["column"] or "",
+            e["code"], e["stage"], json.dumps(e["params"], ensure_ascii=False, sort_keys=True))
+
+
+def pack_entries(staged: Iterable[tuple[str, Issue]], carried: Iterable[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """The entries of issues.json, in one order whatever the order found (by place, then code);
+    ``carried``: entries as an earlier run wrote them (``pipeline.render``)."""
+    return sorted([*(pack_entry(stage, i) for stage, i in staged), *carried], key=_entry_key)
+
+
+def pack_json(entries: list[dict[str, Any]]) -> str:
+    """The text of issues.json: its schema id, the counts by severity and the entries (as
+    ``pack_entries`` orders them), one JSON object a line inside the list."""
+    counts = {s.value: sum(1 for e in entries if e["severity"] == s.value) for s in Severity}
+    head = json.dumps({"schema": ISSUES_SCHEMA, "counts": counts}, ensure_ascii=False, indent=2)
+    body = ",\n".join("    " + json.dumps(e, ensure_ascii=False, sort_keys=False) for e in entries)
+    return head[:-2] + ',\n  "issues": [' + ("\n" + body + "\n  " if entries else "") + "]\n}\n"
+
+
+def write_pack(entries: list[dict[str, Any]], path: Any) -> Any:
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(pack_json(entries))
+    return path
+
+
+def read_pack(path: Any) -> dict[str, Any]:
+    """issues.json as read; ``ValueError`` when it is not JSON or not of this schema."""
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    if not isinstance(data, dict) or data.get("schema") != ISSUES_SCHEMA or not isinstance(data.get("issues"), list):
+        raise ValueError(f"not {ISSUES_SCHEMA}")
+    return data

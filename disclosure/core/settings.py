@@ -317,10 +317,15 @@ class Options(Section):
         "所用的 IPCC 2006 第2卷表",
         "the IPCC 2006 Vol. 2 table of stationary CH4 and N2O defaults for a facility whose sector does not say "
         "energy industries (Table 2.2) or manufacturing industries and construction (Table 2.3)")
-    category15_investees: Annotated[bool, BOOL] = setting(
-        False, "控制权法下，是否把未纳入边界的被投资方按持股比例计入范围三类别 15",
-        "under a control approach, whether investees outside the boundary count in Scope 3 category 15 "
-        "at the equity share")
+    category15_investees: Annotated[bool | None, BOOL] = setting(
+        None, "控制权法下，是否把未纳入边界的被投资单位（合营、联营企业）的范围一和范围二按持股比例计入范围三类别 15；"
+              "默认：是（温室气体核算体系范围三标准第 5 章）；选“否”须在 category15_investees_reason 中说明原因",
+        "under a control approach, whether the Scope 1 and 2 of investees outside the boundary (joint ventures, "
+        "associates) count in Scope 3 category 15 at the equity share; default: yes (GHG Protocol Scope 3 "
+        "Standard, ch. 5); no needs its reason in category15_investees_reason")
+    category15_investees_reason: Annotated[str | None, TEXT] = setting(
+        None, "控制权法下不把被投资单位计入范围三类别 15 的原因（“中文 / English”）",
+        "why, under a control approach, the investees are not counted in Scope 3 category 15 (\"中文 / English\")")
     default_fuel_basis: Text = setting(
         "cn-fuel-gbt32150", "设施未指定核算依据时所用的燃料参数数据集",
         "the fuel parameter dataset of facilities that name no accounting basis")
@@ -339,6 +344,14 @@ class Options(Section):
         0.05, "需要重新计算基准年的阈值：结构变化占上一年度范围一和范围二（基于位置）的比例",
         "the share of the prior year's Scope 1 and 2 (location-based) above which structural changes "
         "require a base-year recalculation")
+
+
+    def investees_in_category15(self, consolidation: str) -> bool:
+        """Whether investees outside the boundary count in category 15: the setting, else yes under
+        the control approaches (under equity share they are in Scope 1 and 2 at their share)."""
+        if consolidation == "equity_share":
+            return False
+        return True if self.category15_investees is None else self.category15_investees
 
 
 class Xbrl(Section):

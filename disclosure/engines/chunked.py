@@ -63,6 +63,16 @@ class Run:
     counts: Counts | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     language: str | None = None       # report.yaml's, for messages
+    rows: dict[str, Any] | None = None  # results.json ``rows``: what became of the activity rows
+
+
+def discard(paths: list[Path]) -> None:
+    """Remove what a run wrote (files, or the Dask engine's folder of parts) when it stops."""
+    for p in paths:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
 
 
 # --- the steps of one chunk (shared with the Dask engine) -----------------------------------------------
@@ -207,12 +217,14 @@ class Progress:
 # --- checked chunks, kept typed for the second pass ---------------------------------------------------------
 
 def spill(td: TableData, path: Path) -> None:
-    """A checked chunk as typed, with its rejected flags (``_rejected``), so that the second pass
-    reads it back instead of parsing the input again (Parquet keeps every type as it was)."""
+    """A checked chunk as typed, with its rejected flags (``_rejected``) and their reasons
+    (``_reasons``), so that the second pass reads it back instead of parsing the input again
+    (Parquet keeps every type as it was)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    f = td.frame[[*ACTIVITIES.names, ROW]].assign(_rejected=td.rejected)
+    reasons = td.reasons if td.reasons is not None else np.full(len(td.frame), None, dtype=object)
+    f = td.frame[[*ACTIVITIES.names, ROW]].assign(_rejected=td.rejected, _reasons=pd.array(reasons, dtype="str"))
     pq.write_table(pa.Table.from_pandas(f, preserve_index=False), path)
 
 
@@ -220,7 +232,9 @@ def unspill(frame: pd.DataFrame, file: str, sheet: str | None) -> TableData:
     """A spilled chunk (as ``spill`` wrote it and pandas read it) as a table with rejected rows."""
     frame = frame.reset_index(drop=True)
     rejected = frame["_rejected"].to_numpy(dtype=bool)
-    return TableData("activities", frame.drop(columns="_rejected"), file, sheet, rejected=rejected)
+    reasons = frame["_reasons"].astype(object).where(frame["_reasons"].notna(), None).to_numpy(dtype=object)
+    return TableData("activities", frame.drop(columns=["_rejected", "_reasons"]), file, sheet, rejected=rejected,
+                     reasons=reasons if rejected.any() else None)
 
 
 # --- the chunked engine ----------------------------------------------------------------------------------
@@ -240,8 +254,11 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
                     stream: IO[str] | None = None, loaded: tuple[Inventory, list[Issue]] | None = None) -> Run:
     """Check, then calculate, an inventory a chunk of activities at a time; writes ``results.json``,
     ``trace.parquet`` (and ``trace.csv`` up to ``CSV_TRACE_MAX_ROWS`` rows) and
-    ``instruments.csv`` to ``out``. Stops after the check when the inventory has errors, unless
-    ``force``. The checked chunks wait for the second pass in a temporary folder (``TMPDIR``).
+    ``instruments.csv`` to ``out``. The calculation runs whatever the check found (its issues are
+    the check's too: ``check`` raises what the calculation raises); when the inventory has errors,
+    its own or the calculation's, nothing is kept unless ``force`` (``results`` is None, ``rows``
+    says what became of the rows). The checked chunks wait for the second pass in a temporary
+    folder (``TMPDIR``).
     ``loaded``: the inventory without its activities and the loader's issues, when the caller has
     loaded them already (``load_small``)."""
     t0 = time.perf_counter()
@@ -260,27 +277,25 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
         found += checked.issues
         counts = Counts(checked.read, checked.read - checked.rejected, checked.rejected)
         t_check = time.perf_counter()
-        if has_errors(found) and not force:
-            return Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
-                       language=small.settings.language)
 
         # the calculation's issues (counted in results.json, as the in-process engine counts them)
         ctx, library, calc = calculation.context_of(small, library)
         ctx, instruments, more = calculation.allocate(small, ctx, checked.mwh)
         calc += more
+        created = not out.exists()
         out.mkdir(parents=True, exist_ok=True)
         writer = trace.Writer(out, csv=checked.read <= CSV_TRACE_MAX_ROWS)
         parts: list[pd.DataFrame] = []
-        fallback: dict[str, Issue] = {}
+        grid: dict[str, calculation.GridUse] = {}
         bar = Progress("calculate", stream, progress)
         behind = Behind()
         try:
             for frame, (spilled, file, sheet, n) in ahead((pd.read_parquet(c[0]), c) for c in checked.chunks):
-                lines, l_issues, fb = calculation.trace_lines(unspill(frame, file, sheet), ctx)
+                lines, l_issues, uses = calculation.trace_lines(unspill(frame, file, sheet), ctx)
                 spilled.unlink()
                 calc += l_issues
-                for fid, notice in fb.items():
-                    fallback.setdefault(fid, notice)
+                for fid, use in uses.items():
+                    grid.setdefault(fid, use)
                 behind.submit(writer.write, lines)
                 parts.append(aggregate.partials(lines))
                 if len(parts) >= 32:
@@ -294,18 +309,24 @@ def compute_chunked(path: str | Path, out: Path, *, chunk_rows: int = DEFAULT_CH
         bar.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    calc += fallback.values()
     act = None
     if checked.files and source is not None:
         act = {"file": source.display, "sheet": source.sheet, "read": counts.read, "accepted": counts.accepted,
                "rejected": counts.rejected}
-    res = calculation.assemble(small, ctx, library, aggregate.combine(parts), instruments, inputs(small, act), calc)
+    res = calculation.assemble(small, ctx, library, aggregate.combine(parts), instruments, inputs(small, act), calc,
+                               grid)
     found += calc
+    if has_errors(found) and not force:
+        discard(paths)
+        if created and not any(out.iterdir()):
+            out.rmdir()
+        return Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+                   language=small.settings.language, rows=res["rows"])
     written = write_results(res, instruments, out)
     t_end = time.perf_counter()
     return Run(res, instruments, found, [written[0], *paths, written[1]], counts,
                {"check_s": t_check - t0, "calculate_s": t_end - t_check, "lines": writer.lines},
-               small.settings.language)
+               small.settings.language, res["rows"])
 
 
 def _all_chunks(files: list[ActivityFile], chunk_rows: int) -> Iterator[tuple[ActivityFile, RawTable]]:

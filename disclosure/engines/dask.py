@@ -125,9 +125,9 @@ def _spilled(path: str) -> pd.DataFrame:
 def _trace_piece(frame: pd.DataFrame, p: Piece, ctx: Context, folder: str) -> dict[str, Any]:
     """The same calculation as in-process on one partition; its trace written as one file."""
     td = chunked.unspill(frame, p.file.display, p.file.sheet)
-    lines, found, fallback = calculation.trace_lines(td, ctx)
+    lines, found, grid = calculation.trace_lines(td, ctx)
     trace.write_part(lines, trace.part_path(Path(folder), p.index))
-    return {"partials": aggregate.partials(lines), "issues": found, "fallback": fallback, "lines": len(lines)}
+    return {"partials": aggregate.partials(lines), "issues": found, "grid": grid, "lines": len(lines)}
 
 
 def _add(*series: pd.Series) -> pd.Series:
@@ -242,9 +242,6 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
         found += rules.empty_table("activities", read, Location(source.display, source.sheet))
     counts = Counts(read, read - rejected_n, rejected_n)
     t_check = time.perf_counter()
-    if has_errors(found) and not force:
-        return chunked.Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
-                          language=small.settings.language)
 
     # the calculation's issues (counted in results.json, as the in-process engine counts them)
     ctx, library, calc = calculation.context_of(small, library)
@@ -259,28 +256,32 @@ def _passes(client: Any, root: Path, out: Path, work: Path, small: Inventory, sm
     t_calc = time.perf_counter()
     bar.close()
     parts_f = _tree(client, [client.submit(_get, f, "partials", pure=False) for f in done], _combine)
-    small_results = client.gather([client.submit(_pick, f, "issues", "fallback", "lines", pure=False) for f in done])
-    fallback: dict[str, Issue] = {}
+    small_results = client.gather([client.submit(_pick, f, "issues", "grid", "lines", pure=False) for f in done])
+    grid: dict[str, calculation.GridUse] = {}
     n_lines = 0
-    for piece_issues, fb, n in small_results:
+    for piece_issues, uses, n in small_results:
         calc += piece_issues
-        for fid, notice in fb.items():
-            fallback.setdefault(fid, notice)
+        for fid, use in uses.items():
+            grid.setdefault(fid, use)
         n_lines += n
-    calc += fallback.values()
     act = None
     if files and source is not None:
         act = {"file": source.display, "sheet": source.sheet, "read": counts.read, "accepted": counts.accepted,
                "rejected": counts.rejected}
-    res = calculation.assemble(small, ctx, library, parts_f.result(), instruments, chunked.inputs(small, act), calc)
+    res = calculation.assemble(small, ctx, library, parts_f.result(), instruments, chunked.inputs(small, act), calc,
+                               grid)
     found += calc
+    if has_errors(found) and not force:   # the calculation ran (its issues are the check's); nothing is kept
+        chunked.discard([folder])
+        return chunked.Run(None, None, found, counts=counts, stats={"check_s": t_check - t0},
+                           language=small.settings.language, rows=res["rows"])
     written = chunked.write_results(res, instruments, out)
     t_end = time.perf_counter()
     return chunked.Run(res, instruments, found, [written[0], folder, written[1]], counts,
                       {"check_s": t_check - t0, "calculate_s": t_end - t_check, "lines": n_lines,
                        "plan_s": t_plan - t0, "ids_s": t_ids - t_plan, "lines_s": t_calc - t_check,
                        "pieces": len(pieces), "workers": len(client.scheduler_info().get("workers", {}))},
-                      small.settings.language)
+                      small.settings.language, res["rows"])
 
 
 Headers = dict[str, tuple[chunks.Header, list[Issue]]]

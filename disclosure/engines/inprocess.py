@@ -41,11 +41,10 @@ def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation
                                               else inv.table("activities"))
     ctx, instruments, m_issues = calculation.allocate(inv, ctx, consumption)
     issues += m_issues
-    lines, l_issues, fallback = calculation.trace_lines(act, ctx)
+    lines, l_issues, grid = calculation.trace_lines(act, ctx)
     issues += l_issues
-    issues += fallback.values()
     res = calculation.assemble(inv, ctx, library, aggregate.partials(lines), instruments,
-                               calculation.inputs_of(inv), issues)
+                               calculation.inputs_of(inv), issues, grid)
     return Computation(res, lines, instruments, issues, ctx)
 
 

@@ -3,8 +3,9 @@
 Sheets: ``Summary`` (each reported total beside a SUMIFS over the trace and the figure as disclosed,
 rounded by the project's rounding policy), ``Trace`` (every trace line: source file and row, factor,
 conversion, gas masses, CO2e; split into Trace, Trace (2), … past Excel's row limit, with the
-Summary's sums over every part), ``Excluded`` (the lines not counted, with the reason), ``Settings``
-and ``Factors`` (the datasets used, with version and sha256), ``Base year`` (with --prior).
+Summary's sums over every part), ``Excluded`` (the lines not counted, with the reason), ``Issues``
+(every issue of the run, as issues.json holds them), ``Settings`` and ``Factors`` (the datasets
+used, with version and sha256), ``Base year`` (with --prior).
 Deterministic: a fixed creation date, no volatile metadata. User text that begins like a formula
 (= + - @) is written as text, prefixed with an apostrophe.
 """
@@ -213,9 +214,13 @@ def _write_frame_fast(ws: Any, frame: pd.DataFrame, header_fmt: Any) -> None:
     ws.freeze_panes(1, 0)
 
 
+ISSUE_COLUMNS = ("code", "severity", "stage", "table", "file", "sheet", "row", "column")
+
+
 def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
-                     max_rows: int = EXCEL_ROWS - 1) -> Path:
-    """Write the workpapers; ``max_rows`` data rows per trace sheet (tests lower it)."""
+                     issues: list[dict[str, Any]] | None = None, max_rows: int = EXCEL_ROWS - 1) -> Path:
+    """Write the workpapers; ``issues``: the entries of issues.json (the ``Issues`` sheet);
+    ``max_rows`` data rows per trace sheet (tests lower it)."""
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                          "strings_to_numbers": False, "strings_to_urls": False})
     wb.set_properties({"title": "Workpapers / 工作底稿", "author": "disclosure",
@@ -266,6 +271,16 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
                      ["line_id", "file", "sheet", "row", "facility_id", "source", "activity", "quantity", "unit",
                       "status", "reason", "co2e_gross"]]
     _write_frame_fast(ws, excl.iloc[:max_rows], bold)
+
+    # every issue of the run, as issues.json holds it (its two messages side by side)
+    ws = wb.add_worksheet("Issues")
+    entries = (issues or [])[:max_rows]
+    frame = pd.DataFrame({**{c: [e.get(c) for e in entries] for c in ISSUE_COLUMNS},
+                          "message_zh": [e["message"]["zh-CN"] for e in entries],
+                          "message_en": [e["message"]["en"] for e in entries],
+                          "params": [e.get("params") or {} for e in entries]},
+                         columns=[*ISSUE_COLUMNS, "message_zh", "message_en", "params"])
+    _write_frame(ws, frame, bold)
 
     ws = wb.add_worksheet("Settings")
     settings = {**(results.get("settings") or {}), "entity": results.get("entity"), "period": results.get("period"),

@@ -31,6 +31,8 @@ class TableData:
     sheet: str | None = None
     extra_columns: tuple[str, ...] = ()
     rejected: np.ndarray | None = None   # bool per frame row (None: not yet checked)
+    reasons: np.ndarray | None = None    # per frame row: the codes of the errors that rejected it
+                                         # ("bad-number; unknown-unit"), None where accepted
 
     @property
     def accepted(self) -> pd.DataFrame:
@@ -56,6 +58,11 @@ class Inventory:
     tables: Mapping[str, TableData]
     disclosures: Mapping[str, Any] = field(default_factory=dict)  # disclosures.yaml, see disclosures.py
     settings_place: Place = field(default_factory=Place)          # where the settings are written
+
+    def setting_location(self, path: str) -> Location:
+        """Where a setting is (its dotted path as the column; its row in the report sheet), for an
+        issue about it."""
+        return self.settings_place.location(path)
 
     @property
     def folder(self) -> Path:

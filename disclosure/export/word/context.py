@@ -28,6 +28,7 @@ from ...compute.trace import find as find_trace
 from ...compute.trace import read_trace
 from ...core import vocabulary as vocab
 from ...core.text import pick
+from .. import methods
 from ..numbers import fmt
 
 LANGS = ("zh-CN", "en")
@@ -224,7 +225,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     risk = [{"title": t[f"rm_{k}"], "paras": d.paras(d.get(f"risk_management.{k}"))} for k in RISK_MANAGEMENT]
 
     trace = _read_trace(folder)
-    scope2_location = _scope2_location(results, t, trace, lang)
+    scope2_location = _scope2_location(results, t, lang)
     m = _metrics(results, d, t, lang, e, approach, approach_key, currency, year, scope2_location)
     refs = _number_tables(t, m)
     if m["trend_note"]:
@@ -342,20 +343,17 @@ def _target_current(results: dict[str, Any], target: dict[str, Any]) -> float | 
     return target.get("current_value")
 
 
-def _scope2_location(results: dict[str, Any], t: dict[str, Any], trace: Any, lang: str) -> str:
-    """How the location-based figure was found: the grid level asked for and, from the trace, the
-    wider levels used where no factor of that level was published for the year."""
+def _scope2_location(results: dict[str, Any], t: dict[str, Any], lang: str) -> str:
+    """How the location-based figure was found, from what the lines used (results.json ``methods``,
+    through ``export.methods``): the level asked for, then each grid factor taken and the facilities
+    that took it, with the fallback where no factor of that level was published for the year."""
+    sentences = methods.grid(results, lang)
+    if sentences:
+        return t["sentence_sep"].join(sentences)
     settings = results.get("settings") or {}
-    asked = settings.get("grid_factor_level") or "province"
-    used: list[str] = []
-    if trace is not None and "grid_level" in trace.columns:
-        el = trace.loc[(trace["status"] == "included") & (trace["source"] == "purchased_electricity")]
-        used = [lv for lv in ("province", "region", "national")
-                if lv != asked and (el["grid_level"].astype("str") == lv).any()]
-    label = lab("grid_level", asked, lang)
-    levels = (t["scope2_levels_used"].format(asked=label, used=vocab.labels_of("grid_level", used, lang))
-              if used else t["scope2_levels_asked"].format(asked=label))
-    return t["scope2_location"].format(year=settings.get("grid_year") or "—", levels=levels)
+    asked = lab("grid_level", settings.get("grid_factor_level") or "province", lang)
+    return t["scope2_location"].format(year=settings.get("grid_year") or "—",
+                                       levels=t["scope2_levels_asked"].format(asked=asked))
 
 
 def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e: Callable[[Any], str],
@@ -380,11 +378,18 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
     basis = [{"key": k, "label": lab("total", k, lang, long=True), "group": e(group.get(k)), "investees": e(inv.get(k)),
               "total": e(totals.get(k))} for k in ("scope1", "scope2_location", "scope2_market")]
     zero_investees = all(not inv.get(k) for k in ("scope1", "scope2_location", "scope2_market"))
-    basis_note = (t["basis_note_zero"].format(approach=approach)
-                  if zero_investees and approach_key != "equity_share" else "")
+    basis_note = ""
+    if zero_investees and approach_key != "equity_share":
+        c15 = next((c for c in results.get("scope3_categories") or [] if c.get("category") == 15), {})
+        investees = any(x.get("role") == "outside_boundary" and (x.get("ownership") or 0) > 0
+                        for x in results.get("boundary") or [])
+        basis_note = (t["basis_note_category15"].format(approach=approach)
+                      if settings.get("category15_investees") and investees and c15.get("included")
+                      else t["basis_note_zero"].format(approach=approach))
 
-    scope2_p = scope2_location + t["sentence_sep"] + t["scope2_market_p"].format(
-        residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor")))
+    scope2_p = t["sentence_sep"].join([scope2_location, t["scope2_market_p"].format(
+        residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor"))),
+        *methods.market_above_location(results, lang)])
     fac_names = {f.get("facility_id"): f.get("name") for f in results.get("by_facility") or []}
     instruments = []
     for x in results.get("scope2_instruments") or []:
@@ -702,16 +707,18 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
     datasets = results.get("factor_datasets") or []
     basis_id = settings.get("default_fuel_basis") or "—"
     paras = [
-        t["method_combustion"].format(
+        t["sentence_sep"].join([t["method_combustion"].format(
             basis=basis_id,
             non_co2=t["method_non_co2_yes"] if settings.get("combustion_non_co2") else t["method_non_co2_no"]),
+            *methods.combustion(results, lang)]),
         t["method_precedence"].format(order=(" → ").join(lab("precedence", p, lang) for p in
                                                          settings.get("precedence") or [])),
     ]
-    paras.append(scope2_location + t["sentence_sep"] + t["scope2_market_method"].format(
+    paras.append(t["sentence_sep"].join([scope2_location, t["scope2_market_method"].format(
         residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor")),
         table=refs["cap_instruments"],
-        types=vocab.labels_of("instrument_type", ("gec", "green_power", "supplier_specific"), lang)))
+        types=vocab.labels_of("instrument_type", ("gec", "green_power", "supplier_specific"), lang)),
+        *methods.market_above_location(results, lang)]))
     if settings.get("category3_electricity"):
         paras.append(t["method_scope3_cat3"].format(note=settings["category3_electricity"]))
     rows = []

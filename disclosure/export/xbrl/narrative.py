@@ -13,6 +13,7 @@ from lxml import etree
 
 from ...core import vocabulary as vocab
 from ...core.text import pick
+from .. import methods
 from ..numbers import fmt
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -72,6 +73,10 @@ def approach(r: dict[str, Any], lang: str) -> str | None:
                 "燃料燃烧按 GB/T 32150-2015 与生态环境部企业温室气体排放核算指南的方法计算，逐行核算并可追溯至输入数据与排放因子。")
         if cons:
             _p(div, f"组织边界采用{_l('consolidation', st['consolidation'], lang)}；范围一和范围二排放区分{group}与{others}列示。")
+        if _investees_in_category15(r):
+            _p(div, "未纳入组织边界的被投资单位（合营企业、联营企业）的范围一和范围二排放按持股比例计入范围三类别 15（投资）。")
+        elif cons and st["consolidation"] != "equity_share" and st.get("category15_investees_reason"):
+            _p(div, f"未纳入组织边界的被投资单位的排放未计入范围三类别 15：{pick(st['category15_investees_reason'], lang)}")
         if st.get("gwp"):
             _p(div, f"各温室气体按{gwp}的 100 年全球增温潜势值折算为二氧化碳当量。")
         if st.get("combustion_non_co2") is not None:
@@ -86,6 +91,12 @@ def approach(r: dict[str, Any], lang: str) -> str | None:
         if cons:
             _p(div, f"The organisational boundary follows the {_l('consolidation', st['consolidation'], lang)}; Scope 1 "
                     f"and Scope 2 emissions are split between the {group} and {others}.")
+        if _investees_in_category15(r):
+            _p(div, "The Scope 1 and 2 emissions of investees outside the organisational boundary (joint ventures, "
+                    "associates) are included in Scope 3 category 15 (investments) at the equity share.")
+        elif cons and st["consolidation"] != "equity_share" and st.get("category15_investees_reason"):
+            _p(div, "The emissions of investees outside the organisational boundary are not included in Scope 3 "
+                    f"category 15: {pick(st['category15_investees_reason'], lang)}")
         if st.get("gwp"):
             _p(div, f"Gases are converted to CO2 equivalent with the 100-year global warming potentials of the {gwp}.")
         if st.get("combustion_non_co2") is not None:
@@ -96,36 +107,41 @@ def approach(r: dict[str, Any], lang: str) -> str | None:
     return _text(div)
 
 
+def _investees_in_category15(r: dict[str, Any]) -> bool:
+    """Whether category 15 holds the investees' equity share: the setting, an investee outside the
+    boundary (owned, not controlled), and lines in the category."""
+    c15 = next((c for c in r.get("scope3_categories") or [] if c.get("category") == 15), {})
+    investees = any(e.get("role") == "outside_boundary" and (e.get("ownership") or 0) > 0 for e in r.get("boundary") or [])
+    return bool((r.get("settings") or {}).get("category15_investees") and investees and c15.get("included"))
+
+
 def basis(r: dict[str, Any], lang: str) -> str | None:
+    """The basis of measurement: what the lines used (``export.methods``, per facility: fuel
+    parameter datasets, grid factors and their fallback, the market-based factor where it is above
+    location-based), the residual factor, the precedence of factors, category 3."""
     st = r.get("settings") or {}
     div = _div()
-    level = _l("grid_level", st.get("grid_factor_level"), lang) if st.get("grid_factor_level") else ""
-    region, national = _l("grid_level", "region", lang), _l("grid_level", "national", lang)
-    location, market = _l("scope2_method", "location", lang), _l("scope2_method", "market", lang)
+    market = _l("scope2_method", "market", lang)
     order = " > ".join(_l("precedence", p, lang) for p in st.get("precedence") or [])
+    for text in methods.combustion(r, lang) + methods.grid(r, lang):
+        _p(div, text)
     if _zh(lang):
-        if st.get("default_fuel_basis"):
-            _p(div, f"化石燃料参数未实测或未指定时采用缺省数据集 {st['default_fuel_basis']}。")
-        if st.get("grid_year"):
-            _p(div, f"{location}的范围二采用 {st['grid_year']} 年{level}电网平均二氧化碳排放因子"
-                    f"（生态环境部、国家统计局发布；缺少时依次改用{region}、{national}因子）。")
         if st.get("residual_factor") is not None:
             _p(div, f"{market}的范围二中未被能源属性凭证覆盖的电量采用“全国电力平均二氧化碳排放因子（不包括市场化交易的非化石能源电量）”"
                     f" {st['residual_factor']} tCO2/MWh（中国尚无剩余组合因子）。")
+    else:
+        if st.get("residual_factor") is not None:
+            _p(div, f"{vocab.cap(market)} Scope 2 applies, to electricity not covered by contractual instruments, the national "
+                    f"average factor excluding market-traded non-fossil electricity, {st['residual_factor']} tCO2/MWh "
+                    "(China publishes no residual mix).")
+    for text in methods.market_above_location(r, lang):
+        _p(div, text)
+    if _zh(lang):
         if st.get("precedence"):
             _p(div, f"排放因子的优先顺序：{order}。")
         if st.get("category3_electricity"):
             _p(div, f"范围三类别3（外购电力的上游排放）：{st['category3_electricity']}。")
     else:
-        if st.get("default_fuel_basis"):
-            _p(div, f"Fossil-fuel parameters not measured or named fall back to the default dataset {st['default_fuel_basis']}.")
-        if st.get("grid_year"):
-            _p(div, f"{vocab.cap(location)} Scope 2 uses the {st['grid_year']} {level} average grid CO2 emission factors "
-                    f"published by MEE and NBS (falling back to the {region}, then the {national} factor).")
-        if st.get("residual_factor") is not None:
-            _p(div, f"{vocab.cap(market)} Scope 2 applies, to electricity not covered by contractual instruments, the national "
-                    f"average factor excluding market-traded non-fossil electricity, {st['residual_factor']} tCO2/MWh "
-                    "(China publishes no residual mix).")
         if st.get("precedence"):
             _p(div, f"Emission factor precedence: {order}.")
         if st.get("category3_electricity"):
