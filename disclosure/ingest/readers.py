@@ -139,6 +139,17 @@ def read_sheet(path: Path, sheet: str, display: str, is_header: Callable[[list[s
     return drop_blank_rows(RawTable(frame, headers, rows, display, sheet, start + 1)), []
 
 
+def read_grid(path: Path, sheet: str, display: str) -> tuple[list[list[str]] | None, list[Issue]]:
+    """A sheet's cells as text, row by row from row 1 (a form-shaped sheet, not a table)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        data = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as e:  # calamine raises its own error types for corrupt files
+        return None, [issue("unreadable-file", Location(display, sheet), reason=str(e).strip() or type(e).__name__)]
+    return [[_cell_text(c) for c in r] for r in data], []
+
+
 def read_parquet(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
     try:
         frame = pd.read_parquet(path)
