@@ -11,8 +11,34 @@ from pathlib import Path
 
 import typer
 
+from .core import ui
 from .core.issues import Severity, render_text, write_json
 from .core.outdir import Staging
+
+
+def _fold_long_words() -> None:
+    """``--help`` folds a long run of Chinese characters onto the next line instead of cutting it
+    with "…": rich ellipsises a word wider than its column, and Chinese text has no spaces to
+    break at. Typer builds each help text through ``_make_rich_text``; its texts fold."""
+    try:
+        from typer import rich_utils
+    except ImportError:  # pragma: no cover - typer without rich prints click's help
+        return
+    make = getattr(rich_utils, "_make_rich_text", None)
+    if make is None or getattr(make, "folds", False):  # pragma: no cover - another typer
+        return
+
+    def folding(*args: object, **kwargs: object) -> object:
+        out = make(*args, **kwargs)
+        if hasattr(out, "overflow"):
+            out.overflow = "fold"
+        return out
+
+    folding.folds = True  # type: ignore[attr-defined]
+    rich_utils._make_rich_text = folding
+
+
+_fold_long_words()
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="企业气候信息披露工具 / Climate disclosure from a GHG inventory (CSDS No. 1, IFRS S2).")
@@ -28,19 +54,39 @@ class Lang(StrEnum):
     en = "en"
 
 
-_T = {
-    "summary": {"zh-CN": "{file}：读取 {read} 行 = 接受 {accepted} 行 + 拒绝 {rejected} 行",
-                "en": "{file}: {read} rows read = {accepted} accepted + {rejected} rejected"},
-    "stopped": {"zh-CN": "清单有错误，未写出结果（用 --force 仍写出：有错误的行不计入，结果中注明未计入的行及原因）",
-                "en": "the inventory has errors; nothing written (--force writes the results without the rows in "
-                      "error, and they say which rows were left out and why)"},
-    "computed": {"zh-CN": "范围一 {s1:,.1f} tCO2e；范围二 基于位置 {s2l:,.1f} / 基于市场 {s2m:,.1f} tCO2e；范围三 {s3:,.1f} tCO2e",
-                 "en": "Scope 1 {s1:,.1f} tCO2e; Scope 2 location-based {s2l:,.1f} / market-based {s2m:,.1f} tCO2e; Scope 3 {s3:,.1f} tCO2e"},
-}
-
-
 def _t(key: str, lang: str, **kw: object) -> str:
-    return _T[key]["en" if lang == "en" else "zh-CN"].format(**kw)
+    """A line of the command line's words (``core/ui.yaml``) in the run's language."""
+    return ui.text(key, lang, **kw)
+
+
+def _completeness(disclosures: dict[str, object], lang: str) -> list[str]:
+    """``check``'s summary of the disclosures, a line per pillar with the items missing by their
+    labels (or one line when none were given): the states the workbook's completeness sheet shows."""
+    from .core import disclosure_items as di
+
+    states = disclosures.get("states") or {}
+    assert isinstance(states, dict)
+    sep = ", " if lang == "en" else "、"
+    if not disclosures.get("source"):
+        names = sep.join(s.label(lang) for s in di.sections() if s.items())
+        return [_t("disclosures_none", lang, sections=names)]
+    if all(states.get(n.path) == "filled" for n in di.items()):
+        return [_t("disclosures_complete", lang, total=len(di.items()))]
+    lines = []
+    for s in di.sections():
+        items = s.items()
+        if not items:
+            continue
+        count = {st: sum(1 for n in items if states.get(n.path) == st) for st in di.STATES}
+        lines.append(_t("disclosures_pillar", lang, section=s.label(lang, capital=lang == "en"),
+                        total=len(items), **count))
+        missing = [di.label(n.path, lang).split(di.SEP, 1)[-1] if "." in n.path else n.label(lang)
+                   for n in items if states.get(n.path) == "missing"]
+        if missing and len(missing) < len(items):
+            shown = sep.join(missing[:6]) + (sep + _t("disclosures_more", lang, n=len(missing) - 6)
+                                             if len(missing) > 6 else "")
+            lines.append(_t("disclosures_missing_items", lang, items=shown))
+    return lines
 
 
 def _version(value: bool) -> None:
@@ -85,7 +131,8 @@ def check(
                         "read": c.read, "accepted": c.accepted, "rejected": c.rejected}
                  for name, c in counts.items()}
         # written an issue at a time: the text of render_json without ever holding it whole
-        write_json(issues, sys.stdout, language, inventory=str(inventory), tables=files, rows=rows, counts=by_sev)
+        write_json(issues, sys.stdout, language, inventory=str(inventory), tables=files, rows=rows, counts=by_sev,
+                   disclosures=_completeness_json(dict(inv.disclosures), language))
         sys.stdout.write("\n")
     else:
         text = render_text(issues, language)
@@ -94,10 +141,36 @@ def check(
         for name, c in counts.items():
             t = inv.tables[name]
             where = t.file + (f"[{t.sheet}]" if t.sheet else "")
-            typer.echo(_t("summary", language, file=where, read=f"{c.read:,}", accepted=f"{c.accepted:,}",
-                          rejected=f"{c.rejected:,}"))
+            typer.echo(_t("table_counts", language, file=where, read=c.read, accepted=c.accepted, rejected=c.rejected))
+        for line in _completeness(dict(inv.disclosures), language):
+            typer.echo(line)
         typer.echo(check_summary(issues, rows, language))
     raise typer.Exit(1 if by_sev["error"] else 0)
+
+
+def _completeness_json(disclosures: dict[str, object], lang: str) -> dict[str, object]:
+    """``check --format json``'s view of the disclosures: per pillar, each item's state, label and
+    the reason of a status."""
+    from .core import disclosure_items as di
+
+    states = disclosures.get("states") or {}
+    status = disclosures.get("status") or {}
+    assert isinstance(states, dict) and isinstance(status, dict)
+
+    def reason(path: str) -> object:
+        parts = path.split(".")
+        for k in range(len(parts), 0, -1):
+            got = status.get(".".join(parts[:k]))
+            if got:
+                r = got.get("reason") or {}
+                return r.get("en" if lang == "en" else "zh") or r.get("zh" if lang == "en" else "en")
+        return None
+
+    return {"given": bool(disclosures.get("source")), "pillars": [
+        {"pillar": s.key, "label": s.label(lang, capital=lang == "en"),
+         "items": [{"field": n.path, "label": di.label(n.path, lang), "state": states.get(n.path, "missing"),
+                    "reason": reason(n.path)} for n in s.items()]}
+        for s in di.sections() if s.items()]}
 
 
 class Engine(StrEnum):
@@ -225,13 +298,17 @@ def _compute_streaming(inventory: Path, out: Path, staging: Staging, lang: Lang 
 @app.command()
 def template(
     out: Path = typer.Argument(..., help="输出的 .xlsx 文件 / the .xlsx file to write"),
-    lang: Lang = typer.Option(Lang.zh, "--lang", help="zh-CN | en: which language comes first"),
+    lang: Lang = typer.Option(Lang.zh, "--lang", help="zh-CN | en：工作簿的语言 / the workbook's language"),
+    force: bool = typer.Option(False, "--force", help="覆盖已有的文件 / overwrite an existing file"),
 ) -> None:
-    """生成空白输入工作簿 / Write a blank input workbook (bilingual headers, drop-downs, instructions)."""
+    """生成空白输入工作簿 / Write a blank input workbook (tables, settings, disclosures, completeness)."""
     from .ingest.template import write_template
 
+    if out.exists() and not force:   # a filled workbook is never lost to a second `template`
+        typer.echo(_t("template_exists", lang.value, path=out), err=True)
+        raise typer.Exit(2)
     write_template(out, lang.value)
-    typer.echo(str(out))
+    typer.echo(_t("template_written", lang.value, path=out))
 
 
 @app.command()
@@ -354,29 +431,30 @@ def report(
     manifest."""
     import time
 
+    from .loader import settings_language
     from .pipeline import STAGES, ReportUsageError, check_summary, run_report
 
     langs = None if lang is None else ("zh-CN", "en") if lang is ReportLang.all else (lang.value,)
     t0 = time.perf_counter()
+    # one language per run: --lang, else report.yaml's (with --lang all, the messages follow report.yaml)
+    language = lang.value if lang in (ReportLang.zh, ReportLang.en) else settings_language(inventory)
 
     def progress(stage: str, text: str) -> None:
-        typer.echo(f"[{STAGES.index(stage) + 1}/{len(STAGES)} {stage}] {text}", err=True)
+        typer.echo(_t("progress", language, n=STAGES.index(stage) + 1, total=len(STAGES),
+                      stage=ui.stage(stage, language), text=text), err=True)
 
     try:
         if scheduler and engine is not Engine.dask:
-            raise ReportUsageError("--scheduler 仅用于 --engine dask / only with --engine dask")
+            raise ReportUsageError("usage_scheduler")
         run = run_report(inventory, out, langs, ifrs_package, force, prior, progress, engine=engine.value,
-                         chunk_rows=chunk_rows, scheduler=scheduler)
+                         chunk_rows=chunk_rows, scheduler=scheduler, lang=language)
     except ReportUsageError as e:
-        typer.echo(f"disclosure report: {e}", err=True)
+        typer.echo(f"disclosure report: {e.text(language)}", err=True)
         raise typer.Exit(2) from None
-    # one language per run: --lang, else report.yaml's (with --lang all, the messages follow report.yaml)
-    language = lang.value if lang in (ReportLang.zh, ReportLang.en) else run.language
     if run.stopped:   # every issue, once, on stdout
         typer.echo(render_text(run.issues, language))
         typer.echo(check_summary(run.issues, run.rows, language), err=True)
-        typer.echo(_t("stopped", language).replace("未写出结果", "未生成报告").replace("nothing written", "no pack written"),
-                   err=True)
+        typer.echo(_t("stopped_report", language), err=True)
         raise typer.Exit(1)
     text = render_text([i for i in run.issues if i.severity is not Severity.NOTICE], language)
     if text:
@@ -388,19 +466,19 @@ def report(
     by = run.results.get("base_year")
     if by:
         share = by.get("structural_change_share")
-        typer.echo(f"base year: structural change {share if share is None else f'{share:.1%}'} of the prior year "
-                   f"(threshold {by['threshold']:.0%}); recalculation "
-                   f"{'REQUIRED' if by['recalculation_required'] else 'not required'}")
+        typer.echo(_t("base_year", language, share=_t("unknown_share", language) if share is None else f"{share:.1%}",
+                      threshold=f"{by['threshold']:.0%}",
+                      verdict=_t("base_year_required" if by["recalculation_required"] else "base_year_not_required",
+                                 language)))
     typer.echo(check_summary(run.issues, run.rows, language))
     for p in run.problems:
         typer.echo(f"  ! {p}", err=True)
-    typer.echo(f"{out}/ ({time.perf_counter() - t0:.1f} s)")
+    typer.echo(_t("written_to", language, out=out, seconds=time.perf_counter() - t0))
     for p in sorted({str(p.relative_to(out)) for p in run.paths.values()}):
         typer.echo(f"  {p}")
-    typer.echo("  inputs/, factors/" + (", prior/" if prior else "")
-               + ("  (输入与因子数据集副本 / copies of the inputs and factor datasets, for `disclosure verify`)"))
-    typer.echo(f"input digest: {run.input_digest}")
-    typer.echo(f"pack digest: {run.pack_digest}")
+    typer.echo(_t("copies", language, folders="inputs/, factors/" + (", prior/" if prior else "")))
+    typer.echo(_t("input_digest", language, digest=run.input_digest))
+    typer.echo(_t("pack_digest", language, digest=run.pack_digest))
     raise typer.Exit(run.exit_code)
 
 
@@ -411,57 +489,75 @@ def verify(
         None, "--ifrs-package",
         help="IFRS 分类标准包，用于重新校验 XBRL（或环境变量 DISCLOSURE_IFRS_PACKAGE）/ the IFRS taxonomy package, "
              "to validate the XBRL again (or DISCLOSURE_IFRS_PACKAGE)"),
+    lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en（默认：报告包的语言 / default: the pack's)"),
 ) -> None:
     """复核报告包：校验清单与哈希，由包内输入重新生成全部文件并逐字节比对 / Re-perform a report folder: the
     manifest and every hash, then the whole pack rendered again from its inputs and compared byte for byte."""
     from .assure.verify import verify as run_verify
     from .pipeline import STAGES
 
+    language = lang.value if lang else _pack_language(folder)
     if ifrs_package is not None and not ifrs_package.is_file():
-        typer.echo(f"disclosure verify: --ifrs-package {ifrs_package}: no such file", err=True)
+        typer.echo(f"disclosure verify: {_t('no_ifrs_package', language, path=ifrs_package)}", err=True)
         raise typer.Exit(2)
 
     def progress(stage: str, text: str) -> None:
-        typer.echo(f"[verify: re-render {STAGES.index(stage) + 1}/{len(STAGES)} {stage}] {text}", err=True)
+        typer.echo(_t("verify_progress", language, n=STAGES.index(stage) + 1, total=len(STAGES),
+                      stage=ui.stage(stage, language), text=text), err=True)
 
     v = run_verify(folder, ifrs_package, progress)
     for d in v.differences:
         typer.echo(d.render())
     for n in v.notes:
-        typer.echo(f"note: {n}", err=True)
-    typer.echo(f"{v.checked_files} files hashed; {v.compared_files} files re-rendered and compared byte for byte "
-               f"({v.compared_values} values, {v.compared_lines} trace lines, {v.compared_facts} XBRL facts"
-               f"{', validated again by Arelle' if v.revalidated else ''}) in {v.seconds:.1f} s: "
-               f"{'OK' if v.ok else f'{len(v.differences)} differences'}", err=True)
+        typer.echo(_t("verify_note", language, text=n), err=True)
+    verdict = _t("verify_ok", language) if v.ok else _t("verify_differences", language, n=len(v.differences))
+    typer.echo(_t("verify_summary", language, checked=v.checked_files, compared=v.compared_files,
+                  values=v.compared_values, lines=v.compared_lines, facts=v.compared_facts, seconds=v.seconds,
+                  revalidated=_t("verify_revalidated", language) if v.revalidated else "", verdict=verdict),
+               err=True)
     if v.input_digest:
-        typer.echo(f"input digest: {v.input_digest}")
+        typer.echo(_t("input_digest", language, digest=v.input_digest))
     if v.pack_digest:
-        typer.echo(f"pack digest: {v.pack_digest}")
+        typer.echo(_t("pack_digest", language, digest=v.pack_digest))
     raise typer.Exit(0 if v.ok else 1)
+
+
+def _pack_language(folder: Path) -> str:
+    """The language a pack was reported in (its manifest's settings), for verify's and diff's lines."""
+    import json
+
+    try:
+        man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        lang = (man.get("settings") or {}).get("language")
+    except (OSError, ValueError, AttributeError):
+        return "zh-CN"
+    return lang if lang in ("zh-CN", "en") else "zh-CN"
 
 
 @app.command()
 def diff(
     folder_a: Path = typer.Argument(..., help="报告文件夹 A / report folder A"),
     folder_b: Path = typer.Argument(..., help="报告文件夹 B / report folder B"),
+    lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en（默认：报告包 B 的语言 / default: pack B's)"),
 ) -> None:
     """解释两次运行的差异 / Explain the differences between two report folders, line by line."""
     from .assure.diff import explain
     from .export.manifest import ManifestError
 
+    language = lang.value if lang else _pack_language(folder_b)
     for name in (folder_a, folder_b):
         if not (name / "manifest.json").is_file():
-            typer.echo(f"disclosure diff: {name}/manifest.json not found (a `disclosure report` folder?)", err=True)
+            typer.echo(f"disclosure diff: {_t('not_a_pack', language, path=name)}", err=True)
             raise typer.Exit(2)
     try:
         lines = explain(folder_a, folder_b)
     except ManifestError as e:  # not a manifest this tool writes: say which, never a traceback
-        typer.echo(f"disclosure diff: {e} (a `disclosure report` folder of this version?)", err=True)
+        typer.echo(f"disclosure diff: {_t('not_this_version', language, error=e)}", err=True)
         raise typer.Exit(2) from None
     for line in lines:
         typer.echo(line)
     if not lines:
-        typer.echo("no differences", err=True)
+        typer.echo(_t("no_differences", language), err=True)
     raise typer.Exit(1 if lines else 0)
 
 

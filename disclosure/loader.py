@@ -25,8 +25,9 @@ import pandas as pd
 
 from .core import cells, geo, units
 from .core.issues import Issue, Location, Severity, issue
-from .core.settings import Settings, catalogue
+from .core.settings import Place, Settings, catalogue
 from .core.values import DATE_MAX, DATE_MIN
+from .ingest import disclosures as disclosure_sheets
 from .ingest import parse, readers
 from .ingest.contract import (
     CERTIFICATE_UNITS,
@@ -41,11 +42,11 @@ from .ingest.contract import (
 from .ingest.disclosures import empty as empty_disclosures
 from .ingest.disclosures import load_disclosures
 from .ingest.inventory import ROW, Inventory, TableData
-from .ingest.report import load_report, report_sheet, settings_from_sheet
+from .ingest.report import SHEET_NAMES, load_report, report_sheet, settings_and_place
 from .validate import empty_table, validate
 
 __all__ = ["Source", "force_blockers", "inventory_blockers", "load_inventory", "load_settings", "locate", "read",
-           "reject", "type_table", "validate"]
+           "reject", "settings_language", "type_table", "unknown_sheets", "validate"]
 
 
 def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inventory, list[Issue]]:
@@ -54,11 +55,11 @@ def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inv
     source, issues = locate(Path(path))
     if source is None:
         return Inventory(Path(path), Settings(), {}), issues
-    settings, disclosures, found, where = load_settings(source)
+    settings, disclosures, found, place = load_settings(source)
     raws, read_issues = read(source, skip)
     tables, type_issues = type_tables(raws)
-    issues += found + _by_table(read_issues, type_issues)
-    inv = Inventory(source.root, settings, tables, disclosures, where)
+    issues += found + _by_table(read_issues, type_issues) + unknown_sheets(source)
+    inv = Inventory(source.root, settings, tables, disclosures, place)
     issues += validate(inv)
     return reject(inv, issues), issues
 
@@ -322,26 +323,49 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
 
 # --- settings ----------------------------------------------------------------------------------------
 
-def load_settings(source: Source) -> tuple[Settings, dict[str, Any], list[Issue], Location]:
+def load_settings(source: Source) -> tuple[Settings, dict[str, Any], list[Issue], Place]:
     """The report settings (``report.yaml`` beside the tables, or the workbook's ``report`` sheet when
-    there is no report.yaml), the disclosures (``disclosures.yaml``, or a ``disclosures`` sheet),
-    the issues, and where the settings were read (for the later stages' issues about a setting)."""
+    there is no report.yaml), the disclosures (``disclosures.yaml``, or the workbook's pillar
+    sheets) and where the settings are written (the messages' hints name that place)."""
     report = source.folder / "report.yaml"
     outside = {n for n in readers.SIDE_FILES
                if (source.folder / n).is_symlink() and not readers.inside(source.folder, source.folder / n)}
     sheet = report_sheet(source.workbook) if source.workbook is not None and not report.exists() else None
     settings: Settings
     issues: list[Issue] = []
+    place = Place()
     if "report.yaml" in outside:   # never read: ``locate`` reports it (outside-inventory)
         settings = Settings()
     elif source.workbook and sheet:
-        settings, issues = settings_from_sheet(source.workbook, sheet)
+        settings, issues, place = settings_and_place(source.workbook, sheet)
     else:
         settings, issues = load_report(report)
-    where = Location(source.workbook.name, sheet) if source.workbook and sheet else Location("report.yaml")
     disclosures, more = (empty_disclosures(), []) if "disclosures.yaml" in outside else \
         load_disclosures(source.folder, source.workbook)
-    return settings, disclosures, issues + more, where
+    return settings, disclosures, issues + more, place
+
+
+def settings_language(path: str | Path) -> str:
+    """The language a run's messages take from the inventory's settings (report.yaml or the report
+    sheet), read alone, before the inventory is (zh-CN when there are none)."""
+    source, _ = locate(Path(path))
+    if source is None:
+        return "zh-CN"
+    report = source.folder / "report.yaml"
+    sheet = report_sheet(source.workbook) if source.workbook is not None and not report.exists() else None
+    settings = settings_and_place(source.workbook, sheet)[0] if source.workbook and sheet else load_report(report)[0]
+    return settings.language
+
+
+def unknown_sheets(source: Source) -> list[Issue]:
+    """A notice for each sheet of a workbook inventory that nothing reads (nothing lost unseen)."""
+    if source.workbook is None:
+        return []
+    known = {n for t in TABLES.values() for n in readers.table_names(t)} | set(SHEET_NAMES)
+    known |= disclosure_sheets.sheet_names() | set(disclosure_sheets.INSTRUCTIONS_SHEETS)
+    known |= set(disclosure_sheets.COMPLETENESS_SHEETS)
+    return [issue("unknown-sheet", Location(source.workbook.name, name), sheet=name)
+            for name in readers.sheet_names(source.workbook) if name.strip().lower() not in known]
 
 
 # --- what --force cannot pass ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any
 
 from .compute import results as results_file
 from .compute import trace, years
-from .core import outdir
+from .core import outdir, ui
 from .core import vocabulary as vocab
 from .core.issues import ISSUES_FILE, Issue, Location, Severity, issue, pack_entries, write_pack
 from .core.settings import Settings, resolve_path
@@ -33,7 +33,7 @@ from .export import manifest, workpapers
 from .factors import FactorLibrary, folder_library, load_library
 from .ingest import readers
 from .ingest.inventory import Inventory
-from .loader import inventory_blockers, load_inventory
+from .loader import inventory_blockers, load_inventory, settings_language
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
 WORKPAPERS = "workpapers.xlsx"
@@ -44,7 +44,16 @@ ISSUE_STAGES = ("check", "factors", "xbrl", "report")
 
 
 class ReportUsageError(Exception):
-    """The command was asked something it cannot do (exit code 2)."""
+    """The command was asked something it cannot do (exit code 2): an entry of the command line's
+    words (``core/ui.yaml``) and its parameters, said in a language by :meth:`text` (in English by
+    ``str``)."""
+
+    def __init__(self, key: str, **params: Any):
+        super().__init__(ui.text(key, "en", **params))
+        self.key, self.params = key, params
+
+    def text(self, lang: str) -> str:
+        return ui.text(self.key, lang, **self.params)
 
 
 @dataclass
@@ -205,13 +214,6 @@ def base_year_issues(results: dict[str, Any]) -> list[Issue]:
     return out
 
 
-_SUMMARY = {
-    "counts": {"zh-CN": "错误 {error} 个，警告 {warning} 个，提示 {notice} 个",
-               "en": "{error} errors, {warning} warnings, {notice} notices"},
-    "rows": {"zh-CN": "；活动数据 {read} 行：计入 {included} 行，边界外 {outside} 行，未计入 {left} 行",
-             "en": "; activity rows: {read} read, {included} counted, {outside} outside the boundary, {left} left out"},
-    "reasons": {"zh-CN": "（{reasons}）", "en": " ({reasons})"},
-}
 MAIN_REASONS = 5   # the reasons a summary names, the most frequent first
 
 
@@ -222,22 +224,21 @@ def rows_summary(rows: dict[str, Any] | None, lang: str) -> str:
         return ""
     k = "en" if lang == "en" else "zh-CN"
     left = rows["excluded"] + rows["rejected"]
-    text = _SUMMARY["rows"][k].format(read=f"{rows['read']:,}", included=f"{rows['included']:,}",
-                                      outside=f"{rows['outside_boundary']:,}", left=f"{left:,}")
+    text = ui.text("rows_summary", lang, read=rows["read"], included=rows["included"],
+                   outside=rows["outside_boundary"], left=left)
     why = list(rows.get("left_out_by_reason", {}).items())
     if why:
         sep = ", " if k == "en" else "，"
         named = sep.join(f"{code} {n:,}" for code, n in why[:MAIN_REASONS]) + (sep + "…" if len(why) > MAIN_REASONS else "")
-        text += _SUMMARY["reasons"][k].format(reasons=named)
+        text += ui.text("rows_reasons", lang, reasons=named)
     return text
 
 
 def check_summary(issues: list[Issue], rows: dict[str, Any] | None, lang: str) -> str:
     """The issues by severity, then the activity rows (``rows_summary``): what `check`, `compute` and
     `report` close with."""
-    k = "en" if lang == "en" else "zh-CN"
     counts = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
-    return _SUMMARY["counts"][k].format(**counts) + rows_summary(rows, lang)
+    return ui.text("totals", lang, **counts) + rows_summary(rows, lang)
 
 
 @dataclass
@@ -286,47 +287,51 @@ def _compute_engine(engine: str, inv_path: Path, out: Path, prior_results: dict[
 def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
                ifrs_package: Path | None = None, force: bool = False, prior: Path | None = None,
                progress: Callable[[str, str], None] | None = None, engine: str = "inprocess",
-               chunk_rows: int = 250_000, scheduler: str | None = None) -> ReportRun:
+               chunk_rows: int = 250_000, scheduler: str | None = None, lang: str | None = None) -> ReportRun:
     """The whole pack. ``engine`` chooses how stages 1 and 2 run: ``inprocess`` loads the inventory
     whole; ``chunked`` and ``dask`` check and compute the activities a chunk (partition) at a time
     (``chunk_rows``; ``scheduler``: an existing Dask scheduler's address) and the later stages read
     the trace back from its Parquet files. ``langs``: the Word reports' languages (None: report.yaml's
     ``language``, which also names the messages' language, ``ReportRun.language``). The IFRS package:
     ``ifrs_package``, else ``DISCLOSURE_IFRS_PACKAGE``, else report.yaml's ``xbrl.ifrs_package``
-    (relative to the inventory folder)."""
+    (relative to the inventory folder). ``lang``: the language of the progress lines and of
+    ``ReportRun.language`` (None: report.yaml's)."""
     if engine not in ENGINES:
-        raise ReportUsageError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
+        raise ReportUsageError("usage_engine", engine=repr(engine), engines=", ".join(ENGINES))
     say = progress or (lambda stage, text: None)
     inventory, out = Path(inventory), Path(out)
     prior_results = None
     if prior is not None:
         pf = prior / results_file.FILE if prior.is_dir() else prior
         if not pf.is_file():
-            raise ReportUsageError(f"--prior: {pf} not found (give an earlier report folder)")
+            raise ReportUsageError("usage_prior_missing", path=pf)
         try:
             prior_results = results_file.read_results(pf)
         except ValueError as e:
-            raise ReportUsageError(f"--prior: {e}") from None
+            raise ReportUsageError("usage_prior_bad", reason=e) from None
     if not inventory.exists():
-        raise ReportUsageError(f"{inventory} not found")
+        raise ReportUsageError("usage_no_inventory", path=inventory)
+    message_lang = lang or settings_language(inventory)
     try:
         with outdir.staged(out, inventory) as staging:
             run = _report_into(staging.folder, out, inventory, prior_results, pf if prior is not None else None,
-                               langs, ifrs_package, force, say, engine, chunk_rows, scheduler)
+                               langs, ifrs_package, force, say, engine, chunk_rows, scheduler, message_lang)
             if not run.stopped:
                 outdir.publish(staging, "report")
                 run.paths = {k: out / p.relative_to(staging.folder) for k, p in run.paths.items()}
     except outdir.OutFolderError as e:
-        raise ReportUsageError(str(e)) from None
+        raise ReportUsageError("usage_out_refused", reason=e) from None
     return run
 
 
 def _report_into(out: Path, final: Path, inventory: Path, prior_results: dict[str, Any] | None, pf: Path | None,
                  langs: tuple[str, ...] | None, ifrs_package: Path | None, force: bool,
-                 say: Callable[[str, str], None], engine: str, chunk_rows: int, scheduler: str | None) -> ReportRun:
+                 say: Callable[[str, str], None], engine: str, chunk_rows: int, scheduler: str | None,
+                 lang: str) -> ReportRun:
     """The pack written into the staging folder ``out`` (``run_report`` publishes it as ``final``;
-    a run that stops leaves it unpublished, and an earlier pack at ``--out`` as it was)."""
-    run = ReportRun(final)
+    a run that stops leaves it unpublished, and an earlier pack at ``--out`` as it was); ``lang``:
+    the messages' language."""
+    run = ReportRun(final, language=lang)
     # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
     package_base = inventory if inventory.is_dir() else inventory.parent
 
@@ -345,7 +350,7 @@ def _report_into(out: Path, final: Path, inventory: Path, prior_results: dict[st
                             force, engine)
 
     if engine == "inprocess":
-        say("check", f"reading {inventory}")
+        say("check", ui.text("reading", lang, inventory=inventory))
         checked = _check(run, inv_path, out, prior_results, langs, force, say, copy_library=True,
                          copy_issues=copy_issues)
         if checked is None:   # the staging folder is removed; an earlier pack at --out is left as it was
@@ -355,14 +360,13 @@ def _report_into(out: Path, final: Path, inventory: Path, prior_results: dict[st
                             validate=True)
     else:
         t = time.perf_counter()
-        say("check", f"reading {inventory} a chunk of {chunk_rows:,} activity rows at a time (--engine {engine})")
+        say("check", ui.text("reading_chunks", lang, inventory=inventory, rows=chunk_rows, engine=engine))
         comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
                                                                     chunk_rows, scheduler)
-        run.language = langs[0] if langs and len(langs) == 1 else settings.language
         run.add("check", copy_issues + issues)
         run.add("factors", lib_issues)
         run.rows = comp.results["rows"] if comp is not None else None
-        say("check", check_summary(run.issues, run.rows, run.language) + " (checked with the calculation)")
+        say("check", check_summary(run.issues, run.rows, run.language) + ui.text("checked_with_calculation_note", run.language))
         if comp is None or (run.count(Severity.ERROR) and not force):
             run.stopped, run.exit_code = True, 1
             return run
@@ -376,7 +380,7 @@ def _report_into(out: Path, final: Path, inventory: Path, prior_results: dict[st
 
 def render(folder: Path, pack: PackSettings, ifrs_package: Path | None = None, validate: bool = True,
            progress: Callable[[str, str], None] | None = None,
-           carried: dict[str, list[dict[str, Any]]] | None = None) -> ReportRun:
+           carried: dict[str, list[dict[str, Any]]] | None = None, lang: str | None = None) -> ReportRun:
     """Stages 1 to 6 from the copies of a pack alone, in process: ``folder`` holds ``inputs/``,
     ``factors/`` and ``prior/`` as a report wrote them (and nothing else); the outputs and
     manifest.json are written beside them with the settings ``pack`` records. The run ``report``
@@ -388,7 +392,7 @@ def render(folder: Path, pack: PackSettings, ifrs_package: Path | None = None, v
     A run that stops on input errors writes nothing more (``ReportRun.stopped``)."""
     say = progress or (lambda stage, text: None)
     folder = Path(folder)
-    run = ReportRun(folder, carried=dict(carried or {}))
+    run = ReportRun(folder, carried=dict(carried or {}), language=lang or settings_language(folder / pack.inventory))
     prior_results = results_file.read_results(folder / pack.prior) if pack.prior else None
     inv_path = folder / pack.inventory
     checked = _check(run, inv_path, folder, prior_results, pack.langs, pack.force, say, copy_library=False)
@@ -412,7 +416,6 @@ def _check(run: ReportRun, inv_path: Path, out: Path, prior_results: dict[str, A
     t = time.perf_counter()
     inv, issues = load_inventory(inv_path)
     issues = (copy_issues or []) + issues
-    run.language = langs[0] if langs and len(langs) == 1 else inv.settings.language
     blocked = inventory_blockers(inv) if force and any(i.severity is Severity.ERROR for i in issues) else []
     if blocked:
         run.add("check", issues + blocked)
@@ -456,8 +459,9 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     run.results = comp.results
     run.seconds["compute"] = time.perf_counter() - t
     tt = comp.results["totals"]
-    say("compute", f"{len(comp.trace):,} trace lines; Scope 1 {tt['scope1']:,.1f}, Scope 2 (location) "
-                   f"{tt['scope2_location']:,.1f}, Scope 3 {tt['scope3']:,.1f} tCO2e")
+    msg = run.language   # the messages' language (``lang`` below names each Word report's)
+    say("compute", ui.text("computed_lines", msg, lines=len(comp.trace), s1=tt["scope1"], s2l=tt["scope2_location"],
+                           s3=tt["scope3"]))
 
     # 3 XBRL
     t = time.perf_counter()
@@ -471,11 +475,11 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
     run.seconds["xbrl"] = time.perf_counter() - t
     xerr = exp.count(Severity.ERROR)
-    say("xbrl", (f"{len(exp.facts.facts)} facts; validated by Arelle: {xerr} errors" if exp.validated else
-                 f"{len(exp.facts.facts)} facts; NOT validated (no IFRS taxonomy package)"))
+    say("xbrl", ui.text("xbrl_validated" if exp.validated else "xbrl_not_validated", msg,
+                        facts=len(exp.facts.facts), errors=xerr))
     if xerr:
         run.exit_code = 1
-        run.problems.append(f"the XBRL has {xerr} validation errors (see validation.json)")
+        run.problems.append(ui.text("problem_xbrl", msg, errors=xerr))
 
     # 4 Word
     t = time.perf_counter()
@@ -488,8 +492,8 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
             say("word", str(target.name))
         except Exception as e:  # the Word exporter failing must not lose the rest of the pack
             run.exit_code = 1
-            run.problems.append(f"Word ({lang}) failed: {type(e).__name__}: {e}")
-            say("word", f"FAILED ({lang}): {e}")
+            run.problems.append(ui.text("problem_word", msg, lang=lang, error=f"{type(e).__name__}: {e}"))
+            say("word", ui.text("word_failed", msg, lang=lang, error=e))
     run.seconds["word"] = time.perf_counter() - t
 
     # 5 workpapers, and issues.json: every issue of the run

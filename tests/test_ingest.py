@@ -27,6 +27,7 @@ from disclosure.core.issues import Issue, Severity, calculation_codes
 from disclosure.core.settings import catalogue
 from disclosure.ingest import parse, readers
 from disclosure.ingest.contract import ENUMS, TABLES, Kind
+from disclosure.ingest.disclosures import sheets as disclosure_sheets
 from disclosure.ingest.inventory import ROW
 from disclosure.ingest.report import load_report
 from disclosure.ingest.template import LAST_ROW, write_template
@@ -457,7 +458,9 @@ def test_template_sheets_headers_and_drop_downs(tmp_path: Path) -> None:
     book = tmp_path / "template.xlsx"
     write_template(book)
     wb = openpyxl.load_workbook(book)
-    assert set(wb.sheetnames) == {*TABLES, "report", "instructions"}
+    # the tables, the settings, a sheet per pillar and per list of the disclosures, the completeness view
+    assert wb.sheetnames == ["instructions", *TABLES, "report", *(s.name("zh-CN") for s in disclosure_sheets()),
+                             "披露完整性"]
 
     for name, spec in TABLES.items():
         ws = wb[name]
@@ -501,11 +504,14 @@ def test_template_sheets_headers_and_drop_downs(tmp_path: Path) -> None:
     text = "\n".join(str(v) for v in wb["instructions"].iter_rows(values_only=True) for v in v if v)
     for needle in ("万kWh", "tce", "29.3076", "万Nm3", "张", "2025年1月31日", "2025/1/31", "未知的列"):
         assert needle in text
-    # nothing a spreadsheet would take for a formula
+    # nothing a spreadsheet would take for a formula; the formulas are the completeness sheet's alone
     for ws in wb.worksheets:
-        for row in ws.iter_rows(values_only=True):
-            for v in row:
-                assert not (isinstance(v, str) and v.startswith(("=", "+", "-", "@"))), v
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    assert ws.title == "披露完整性", (ws.title, c.coordinate)
+                else:
+                    assert not (isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))), c.value
 
 
 def test_template_is_deterministic(tmp_path: Path) -> None:
@@ -576,8 +582,8 @@ def test_cli_check_with_errors_text(tmp_path: Path) -> None:
     assert m.groupdict() == {"file": "activities.csv", "row": "2", "column": "quantity", "code": "bad-number"}
     assert lines[0].endswith("'abc' is not a valid number")
     assert "activities.csv: 2 rows read = 1 accepted + 1 rejected" in lines
-    # the summary: the issues (the calculation's warnings and notices among them), then the rows
-    assert lines[-1].startswith("1 errors, ")
+    # the summary: the issues (English plurals; the calculation's warnings and notices among them), then the rows
+    assert lines[-1].startswith("1 error, ")
     assert lines[-1].endswith("; activity rows: 2 read, 1 counted, 0 outside the boundary, 1 left out (bad-number 1)")
 
     zh = runner.invoke(app, ["check", str(folder)])

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from disclosure.cli import app
+from disclosure.cli import _completeness_json, app
 from disclosure.core.issues import (
     Issue,
     Location,
@@ -47,8 +47,9 @@ def streamed(issues: list[Issue], lang: str = "zh-CN", **extra: Any) -> str:
     return out.getvalue()
 
 
-def cli_extra(folder: Path) -> tuple[list[Issue], dict[str, Any]]:
-    """The issues and the keys ``disclosure check --format json`` puts before them."""
+def cli_extra(folder: Path, lang: str = "en") -> tuple[list[Issue], dict[str, Any]]:
+    """The issues and the keys ``disclosure check --format json`` puts before them (the
+    disclosures' completeness in ``lang``)."""
     inv, issues = load_inventory(folder)
     comp = compute(inv)          # check runs the calculation: its issues come after the loader's
     issues = issues + comp.issues
@@ -56,14 +57,15 @@ def cli_extra(folder: Path) -> tuple[list[Issue], dict[str, Any]]:
                      "read": c.read, "accepted": c.accepted, "rejected": c.rejected}
               for name, c in inv.counts.items()}
     counts = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
-    return issues, {"inventory": str(folder), "tables": tables, "rows": comp.results["rows"], "counts": counts}
+    return issues, {"inventory": str(folder), "tables": tables, "rows": comp.results["rows"], "counts": counts,
+                    "disclosures": _completeness_json(dict(inv.disclosures), lang)}
 
 
 # --- the broken fixture -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 def test_broken_fixture_streams_the_one_shot_document(lang: str) -> None:
-    issues, extra = cli_extra(BROKEN)
+    issues, extra = cli_extra(BROKEN, lang)
     expected = one_shot(issues, lang, **extra)
     assert streamed(issues, lang, **extra) == expected
     assert render_json(issues, lang, **extra) == expected

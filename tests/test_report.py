@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from disclosure.assure.verify import verify
 from disclosure.cli import app
+from disclosure.core import ui
 from disclosure.export import workpapers
 from disclosure.export.numbers import rounded
 from disclosure.export.xbrl import stem_of, taxonomy
@@ -63,9 +64,9 @@ def test_report_writes_the_whole_pack(pack: tuple[Path, object]) -> None:
         assert (out / name).is_file(), name
     validation = json.loads((out / "validation.json").read_text(encoding="utf-8"))
     assert validation["validated"] and validation["errors"] == 0 and validation["roundtrip"]["exact"]
-    # progress per stage on stderr, the summary on stdout
-    for stage in ("check", "compute", "xbrl", "word", "workpapers", "manifest"):
-        assert f"{stage}]" in res.output
+    # progress per stage on stderr, the summary on stdout, in the demo's language (zh-CN)
+    for n, stage in enumerate(("check", "compute", "xbrl", "word", "workpapers", "manifest"), start=1):
+        assert f"[{n}/6 {ui.stage(stage, 'zh-CN')}]" in res.output
     assert "3,127,772.1" in res.output and "workpapers.xlsx" in res.output
 
 
@@ -159,7 +160,9 @@ def test_verify_validates_the_fresh_report_again(pack: tuple[Path, object], ifrs
     out, _ = pack
     res = CliRunner().invoke(app, ["verify", str(out), "--ifrs-package", str(ifrs_zip)])
     assert res.exit_code == 0, res.output
-    assert "validated again by Arelle" in res.output and "note:" not in res.output
+    # in the pack's language, zh-CN
+    assert "并经 Arelle 重新校验" in res.output
+    assert ui.text("verify_note", "zh-CN", text="").strip() not in res.output
     v = verify(out)
     assert v.ok, [d.render() for d in v.differences]
     assert not v.revalidated and any("validation.json compared without Arelle" in n for n in v.notes)

@@ -754,8 +754,10 @@ carbon_market:
     assert missing["governance.management_role"] == 1            # the line of governance:
     assert missing["strategy.risks_opportunities"] == 3          # the line of strategy:
     assert missing["targets.1.scope"] == 6                       # the line of the item
-    assert missing["risk_management.identification"] is None    # no parent written
-    assert missing["assurance.provider"] is None
+    # the pillars with nothing written: one warning naming them, not one per item
+    assert "risk_management.identification" not in missing and "assurance.provider" not in missing
+    [empty] = [i for i in issues if i.code == "disclosures-empty"]
+    assert empty.location.row is None and "风险和机遇管理、跨行业指标、第三方鉴证" in empty.message("zh-CN")
     assert "governance.board_oversight" not in missing and "targets.1.base_value" not in missing
     bad = [(i.location.column, i.location.row) for i in issues if i.code == "disclosures-bad-value"]
     assert bad == [("carbon_market.ccer_used", 16)]               # a percentage is not an amount
@@ -823,7 +825,7 @@ def test_disclosures_syntax_and_values(tmp_path: Path) -> None:
     assert got == {("disclosures-bad-value", "governance"), ("disclosures-bad-value", "metrics.remuneration.share"),
                    ("disclosures-bad-value", "metrics.physical_risk.amount"),
                    ("disclosures-bad-value", "targets.1.type"), ("disclosures-bad-value", "targets.1.base_year"),
-                   ("disclosures-unknown-key", "extra_section")}
+                   ("disclosures-unknown-key", "extra_section"), ("disclosures-empty", None)}
     assert d["metrics"]["physical_risk"]["share"] == pytest.approx(0.075)
     assert {i.severity.value for i in issues if i.code == "disclosures-unknown-key"} == {"notice"}
 
@@ -852,7 +854,10 @@ def test_disclosures_sheet_of_a_workbook(tmp_path: Path) -> None:
     assert d["carbon_market"]["ccer_used"] == 5.0
     rows = {i.location.column: i.location.row for i in issues if i.code == "disclosures-missing"}
     assert rows["targets.1.name"] == 4 and rows["governance.skills"] == 2   # the first row of the item, of the section
-    assert all(i.location.sheet == "disclosures" for i in issues)
+    # every issue on the sheet but the empty pillars' one and carbon_market_accounting's (a key of its
+    # own, nothing of it written: the file is its place)
+    assert {(i.code, i.location.column) for i in issues if i.location.sheet != "disclosures"} == {
+        ("disclosures-empty", None), ("disclosures-missing", "carbon_market_accounting")}
 
 
 # --- templates: a company's own, the variables command, the sandbox ---------------------------------------

@@ -32,7 +32,6 @@ import pandas as pd
 from ..core import units
 from ..core.cells import neutralise_frame
 from ..core.issues import Issue, Location, Severity, issue
-from ..core.settings import hint
 from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
@@ -64,6 +63,7 @@ def context_of(inv: Inventory, library: FactorLibrary | None = None
         if c not in facilities.columns:
             facilities = facilities.assign(**{c: pd.Series(index=facilities.index, dtype="str")})
     ctx, ctx_issues = build_context(inv.settings, inv.table("entities"), facilities, inv.table("factors"), library)
+    ctx = dataclasses.replace(ctx, place=inv.settings_place)
     issues += ctx_issues
     return ctx, library, issues
 
@@ -167,11 +167,13 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "rows": row_counts(parts, inputs),
     }
     pins = inv.settings.factors.versions
+    place = inv.settings_place
     for d in results["factor_datasets"]:
         if d["id"] not in pins:
-            issues.append(issue("factor-unpinned", inv.setting_location("factors.versions"),
-                                id=d["id"], version=d["version"],
-                                setting=hint(f"factors.versions.{d['id']}", f'"{d["version"]}"')))
+            path = f"factors.versions.{d['id']}"
+            value = f'"{d["version"]}"' if place.sheet is None else d["version"]
+            issues.append(issue("factor-unpinned", place.location("factors.versions"),
+                                id=d["id"], version=d["version"], setting=place.hint(path, value)))
     issues += consistency(inv, ctx, parts, results)
     # issues raised while calculating (no factor, instruments, fallbacks, consistency …); problems of
     # the input itself are counted by ``check`` and show here as rejected rows under "inputs"
@@ -227,7 +229,7 @@ def sector_default_notices(main: lines.Lines, ctx: Context) -> list[Issue]:
                                                   "facility_id"),
             table="activities", facility=fid, sector=sector if isinstance(sector, str) else "—",
             used=ctx.settings.options.combustion_sector_default,
-            setting=hint("options.combustion_sector_default", "energy_industries | manufacturing")))
+            setting=ctx.place.hint("options.combustion_sector_default", "energy_industries | manufacturing")))
     return out
 
 
@@ -372,8 +374,10 @@ def consistency(inv: Inventory, ctx: Context, parts: pd.DataFrame, results: dict
         if s.consolidation != "equity_share" and own > 0 and s12 and not in_c15 and not reason_given:
             out.append(issue("investees-unreported", loc, table="entities", entity=ent, name=name,
                              ownership=f"{own:.0%}", rows=s12,
-                             setting=hint("options.category15_investees", "是"),
-                             reason_setting=hint("options.category15_investees_reason", '"原因 / reason"')))
+                             setting=inv.settings_place.hint("options.category15_investees", "是"),
+                             reason_setting=inv.settings_place.hint(
+                                 "options.category15_investees_reason",
+                                 '"…"' if inv.settings_place.sheet is None else "…")))
 
     # Scope 3 categories left out without saying why (IFRS S2 29(a)(vi))
     for c in results["scope3_categories"]:
@@ -387,7 +391,8 @@ def consistency(inv: Inventory, ctx: Context, parts: pd.DataFrame, results: dict
                "所述原因只说明未提供数据 / the reason given only says that no data was supplied")
         out.append(issue("scope3-exclusion-unexplained", inv.setting_location(f"options.scope3_exclusions.{n}"),
                          category=n, why=why,
-                         setting=hint(f"options.scope3_exclusions.{n}", '"原因 / reason"')))
+                         setting=inv.settings_place.hint(f"options.scope3_exclusions.{n}", '"…"'
+                                                         if inv.settings_place.sheet is None else "…")))
 
     # market-based Scope 2 above location-based, facility by facility, with the factors on each side
     facs = inv.tables.get("facilities")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..core import sectors, units
 from ..core.issues import Issue, Location, issue
-from ..core.settings import Settings
+from ..core.settings import Place, Settings
 from ..factors import FactorLibrary, normalise_gas
 from . import keys
 
@@ -64,6 +64,7 @@ class Context:
     gwp_dataset: str = ""                # the GWP set's dataset (id@version) the CO2e uses
     blend_dataset: str = ""              # the blend compositions' dataset (id@version)
     blends: frozenset[str] = frozenset()  # normalised names of the blends it holds
+    place: Place = field(default_factory=Place)   # where the settings are written (the messages' hints)
 
 
 def boundary(entities: pd.DataFrame, approach: str) -> pd.DataFrame:

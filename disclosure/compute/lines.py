@@ -33,7 +33,6 @@ import pyarrow as pa
 from ..core import units
 from ..core import vocabulary as vocab
 from ..core.issues import Issue, Location, issue
-from ..core.settings import hint
 from . import keys
 from .context import Context, gas_key
 from .trace import COLUMNS as TRACE_COLUMNS
@@ -465,7 +464,7 @@ def _to_currency(L: Lines, pos: np.ndarray, to: View, ctx: Context, issues: list
             issues.append(issue("currency-rate-missing",
                                 Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "unit"),
                                 table="activities", currency=code, target=ctx.settings.currency,
-                                setting=hint(f"options.currency_rates.{code}", "…")))
+                                setting=ctx.place.hint(f"options.currency_rates.{code}", "…")))
     return miss
 
 

@@ -321,8 +321,8 @@ class Factors(Section):
         None, "电网排放因子的年份；默认取不晚于报告年度的最新年份",
         "vintage of the grid emission factors; default: the latest published year not after the reporting year")
     versions: Annotated[dict[Annotated[str, DATASET], Annotated[str, VERSION]], MAPPING] = setting(
-        {}, "锁定因子数据集的版本：数据集编号: 版本（锁定后，新版本不改变本报告）",
-        "factor dataset versions pinned: dataset id: version (a newer version then changes nothing)",
+        {}, "锁定因子数据集的版本，每个数据集编号一个版本（锁定后，新版本不改变本报告）",
+        "factor dataset versions pinned, a version per dataset id (a newer version then changes nothing)",
         example="cn-grid-2023")
     datasets: Annotated[tuple[str, ...], FOLDERS] = setting(
         (), "自定义因子数据集所在的文件夹", "folders holding your own factor datasets")
@@ -350,16 +350,16 @@ class Options(Section):
         "cn-fuel-gbt32150", "设施未指定核算依据时所用的燃料参数数据集",
         "the fuel parameter dataset of facilities that name no accounting basis")
     currency_rates: Annotated[dict[Annotated[str, CURRENCY], Annotated[float, POSITIVE]], MAPPING] = setting(
-        {}, "外币汇率：货币: 1 单位外币折合的列报货币（如 USD: 7.1）；支出按其排放因子的货币换算",
-        "exchange rates: currency: the presentation currency per unit (e.g. USD: 7.1); spend is converted "
-        "to the currency of its factor", example="USD")
+        {}, "外币汇率：1 单位外币折合的列报货币（如 1 USD = 7.1 CNY 写 7.1）；支出按其排放因子的货币换算",
+        "exchange rates: the presentation currency per unit of a currency (1 USD = 7.1 CNY is 7.1); spend is "
+        "converted to the currency of its factor", example="USD")
     price_index: Annotated[dict[Annotated[int, YEAR], Annotated[float, POSITIVE]], MAPPING] = setting(
-        {}, "价格指数：年份: 指数值，用于把支出（先换算为排放因子的货币）折算到排放因子的价格年份",
-        "price index: year: index value, to deflate spend (first converted to its factor's currency) to the "
-        "price year of its factor", example="2020")
+        {}, "价格指数：每个年份的指数值，用于把支出（先换算为排放因子的货币）折算到排放因子的价格年份",
+        "price index: an index value per year, to deflate spend (first converted to its factor's currency) to "
+        "the price year of its factor", example="2020")
     scope3_exclusions: Annotated[dict[Annotated[int, CATEGORY], Text], MAPPING] = setting(
-        {}, "未纳入范围三的类别及原因：类别: 原因（“中文 / English”）",
-        "Scope 3 categories left out, and why: category: reason (\"中文 / English\")", example="8")
+        {}, "未纳入范围三的类别及其原因（“中文 / English”）",
+        "Scope 3 categories left out, each with the reason (\"中文 / English\")", example="8")
     tool_stamp: Annotated[bool, BOOL] = setting(
         False, "是否在 Word 报告封面注明排放数据由本工具计算生成",
         "whether the Word report's cover says the figures were computed by this tool")
@@ -465,6 +465,10 @@ class SettingInfo:
     required: bool = False
     choices: tuple[str, ...] = ()
     example: str | None = None      # a mapping's example key: the template's row ``path.example``
+    key_zh: str = ""                # a mapping: what its keys and values are (the template's note)
+    key_en: str = ""
+    value_zh: str = ""
+    value_en: str = ""
 
     @property
     def sheet_field(self) -> str:
@@ -487,13 +491,13 @@ def _kind_of(meta: list[Any]) -> Kind | None:
     return next((m for m in meta if isinstance(m, Kind)), None)
 
 
-def _describe(annotation: Any, meta: list[Any]) -> tuple[Kind, str, str]:
-    """A field's kind and what it allows (a mapping: key kind: value kind)."""
+def _describe(annotation: Any, meta: list[Any]) -> tuple[Kind, str, str, tuple[Kind, Kind] | None]:
+    """A field's kind and what it allows (a mapping: key kind: value kind, and the two kinds)."""
     kind = _kind_of(meta) or TEXT
     if kind is MAPPING:
         key, value = (_kind_of(list(getattr(a, "__metadata__", ()))) or TEXT for a in typing.get_args(annotation))
-        return kind, f"{key.zh}: {value.zh}", f"{key.en}: {value.en}"
-    return kind, kind.zh, kind.en
+        return kind, f"{key.zh}: {value.zh}", f"{key.en}: {value.en}", (key, value)
+    return kind, kind.zh, kind.en, None
 
 
 def _leaves(model: type[Section], prefix: str = "") -> list[SettingInfo]:
@@ -504,10 +508,11 @@ def _leaves(model: type[Section], prefix: str = "") -> list[SettingInfo]:
         if isinstance(f.annotation, type) and issubclass(f.annotation, Section):
             out += _leaves(f.annotation, path + ".")
             continue
-        kind, zh, en = _describe(f.annotation, f.metadata)
+        kind, zh, en, kv = _describe(f.annotation, f.metadata)
+        words = (kv[0].zh, kv[0].en, kv[1].zh, kv[1].en) if kv else ("", "", "", "")
         out.append(SettingInfo(path, kind.name, zh, en, f.get_default(call_default_factory=True),
                                str(extra.get("zh", "")), str(extra.get("en", "")), bool(extra.get("required")),
-                               kind.choices, extra.get("example")))  # type: ignore[arg-type]
+                               kind.choices, extra.get("example"), *words))  # type: ignore[arg-type]
     return out
 
 
@@ -541,6 +546,49 @@ def hint(path: str, value: str = "…") -> str:
     for part in reversed(rest):
         value = f"{{{part}: {value}}}"
     return f"{head}: {value}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a run's settings are written: a YAML file (``sheet`` None), or a workbook's settings
+    sheet, with the row of each field written there. The loader knows which; messages that tell
+    the user to change a setting say it for that place (:meth:`hint`)."""
+
+    file: str = "report.yaml"
+    sheet: str | None = None
+    rows: tuple[tuple[str, int], ...] = ()      # a sheet's field → its row
+
+    def row(self, path: str) -> int | None:
+        return dict(self.rows).get(path)
+
+    def location(self, path: str) -> Location:
+        """Where a message about the setting at ``path`` points: its row in the sheet (else the
+        sheet), or the YAML file."""
+        if self.sheet is None:
+            return Location(self.file, None, None, path)
+        return Location(self.file, self.sheet, self.row(path), path)
+
+    def hint(self, path: str, value: str = "…") -> str:
+        """How to write the setting at ``path`` here, as a "中文 / English" text (a message
+        parameter printed in its language): a YAML key in report.yaml, or a cell of the sheet (a
+        row to add when the field has none)."""
+        yaml_text = hint(path, value)
+        if self.sheet is None:
+            return f"在 {self.file} 中写 {yaml_text} / write {yaml_text} in {self.file}"
+        row = self.row(path)
+        if row is not None:
+            return (f"在工作表“{self.sheet}”的 B{row} 单元格（{path}）填写 {value} / "
+                    f"fill in {value} in cell B{row} ({path}) of the sheet '{self.sheet}'")
+        return (f"在工作表“{self.sheet}”中加一行：A 列写 {path}，B 列写 {value} / "
+                f"add a row to the sheet '{self.sheet}': {path} in column A, {value} in column B")
+
+
+def any_place_hint(path: str, value: str = "…") -> str:
+    """The hint of a message whose writer does not know where the settings are (an exporter): both
+    places, as a "中文 / English" text."""
+    yaml_text = hint(path, value)
+    return (f"在 report.yaml 中写 {yaml_text}，或在工作簿的 report 工作表中加一行 {path} / "
+            f"write {yaml_text} in report.yaml, or add a row {path} to the workbook's report sheet")
 
 
 def _known_keys(section_path: str) -> list[str]:
@@ -695,7 +743,8 @@ def settings_table(lang: str = "en") -> str:
 
 
 __all__ = [
-    "COMBUSTION_SECTORS", "CONSOLIDATION", "GRID_LEVELS", "GWP_SETS", "LANGUAGES", "Entity", "Factors", "Kind", "Options",
-    "Output", "Period", "Revenue", "SettingInfo", "Settings", "Xbrl", "catalogue", "check_identifier", "hint",
-    "info", "read_settings", "resolve_path", "settings_table", "uscc_check_char",
+    "COMBUSTION_SECTORS", "CONSOLIDATION", "GRID_LEVELS", "GWP_SETS", "LANGUAGES", "Entity", "Factors", "Kind",
+    "Options", "Output", "Period", "Place", "Revenue", "SettingInfo", "Settings", "Xbrl", "any_place_hint",
+    "catalogue", "check_identifier", "hint", "info", "read_settings", "resolve_path", "settings_table",
+    "uscc_check_char",
 ]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.issues import Location
-from ..core.settings import Settings
+from ..core.settings import Place, Settings
 from .contract import TABLES
 
 ROW = "_row"  # the column holding each row's user-visible row number
@@ -57,11 +57,12 @@ class Inventory:
     settings: Settings
     tables: Mapping[str, TableData]
     disclosures: Mapping[str, Any] = field(default_factory=dict)  # disclosures.yaml, see disclosures.py
-    settings_at: Location = field(default_factory=lambda: Location("report.yaml"))  # report.yaml, or the report sheet
+    settings_place: Place = field(default_factory=Place)          # where the settings are written
 
     def setting_location(self, path: str) -> Location:
-        """Where a setting is (its dotted path as the column), for an issue about it."""
-        return Location(self.settings_at.file, self.settings_at.sheet, None, path)
+        """Where a setting is (its dotted path as the column; its row in the report sheet), for an
+        issue about it."""
+        return self.settings_place.location(path)
 
     @property
     def folder(self) -> Path:

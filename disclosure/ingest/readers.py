@@ -296,6 +296,21 @@ def nested_columns(path: Path) -> str | None:
             "structures, lists or bytes, not single values")
 
 
+def read_grid(path: Path, sheet: str, display: str) -> tuple[list[list[str]] | None, list[Issue]]:
+    """A sheet's cells as text, row by row from row 1 (a form-shaped sheet, not a table); a sheet far
+    larger than its data is refused as ``read_sheet`` refuses it."""
+    from python_calamine import CalamineWorkbook
+
+    too_large = oversized(path, sheet)
+    if too_large:
+        return None, [issue("unreadable-file", Location(display, sheet), reason=too_large)]
+    try:
+        data = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as e:  # calamine raises its own error types for corrupt files
+        return None, [issue("unreadable-file", Location(display, sheet), reason=str(e).strip() or type(e).__name__)]
+    return [[_cell_text(c) for c in r] for r in data], []
+
+
 def read_parquet(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
     nested = nested_columns(path)
     if nested:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..core import yamlfile
 from ..core.issues import Issue, Location, issue
-from ..core.settings import Settings, read_settings, resolve_path
+from ..core.settings import Place, Settings, read_settings, resolve_path
 from . import readers
 
 SHEET_NAMES = ("report", "报告设置")   # the sheet of a workbook that holds the settings
@@ -30,7 +30,8 @@ def _row_of(lines: dict[str, int], path: str) -> int | None:
 
 
 def load_report(path: Path, display: str = "report.yaml") -> tuple[Settings, list[Issue]]:
-    """``report.yaml``: the settings and their issues, each at the line of its key."""
+    """``report.yaml``: the settings and their issues, each at the line of its key (the place of
+    these settings is ``Place(display)``)."""
     if not path.exists():
         return Settings(), [issue("report-missing", Location(display))]
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
@@ -102,9 +103,15 @@ def report_sheet(workbook: Path) -> str | None:
 def settings_from_sheet(workbook: Path, sheet: str) -> tuple[Settings, list[Issue]]:
     """A ``report`` sheet of two columns, field (dotted path, e.g. ``entity.name_zh``) and value;
     every cell is text (``readers.read_sheet``), which the settings model reads as YAML's values."""
+    settings, issues, _ = settings_and_place(workbook, sheet)
+    return settings, issues
+
+
+def settings_and_place(workbook: Path, sheet: str) -> tuple[Settings, list[Issue], Place]:
+    """:func:`settings_from_sheet`, with the place of the settings: the sheet and each field's row."""
     raw, issues = readers.read_sheet(workbook, sheet, workbook.name)
     if raw is None or raw.frame.shape[1] < 2:
-        return Settings(), issues or [issue("report-missing", Location(workbook.name, sheet))]
+        return Settings(), issues or [issue("report-missing", Location(workbook.name, sheet))], Place(workbook.name, sheet)
     data: dict[str, Any] = {}
     rows: dict[str, int] = {}
     for (key, value), row in zip(raw.frame.iloc[:, :2].itertuples(index=False), raw.rows, strict=True):
@@ -125,4 +132,5 @@ def settings_from_sheet(workbook: Path, sheet: str) -> tuple[Settings, list[Issu
         rows[key] = int(row)
     where = lambda p: Location(workbook.name, sheet, _row_of(rows, p), p)  # noqa: E731
     settings, more = read_settings(data, where)
-    return dataset_folders(settings, workbook.parent, where, issues + more)
+    settings, issues = dataset_folders(settings, workbook.parent, where, issues + more)
+    return settings, issues, Place(workbook.name, sheet, tuple(sorted(rows.items())))

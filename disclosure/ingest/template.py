@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
+from ..core import disclosure_items as di
 from ..core import vocabulary as vocab
 from ..core.cells import neutralise
 from ..core.settings import SettingInfo, catalogue
+from . import disclosures as ds
 from .contract import CERTIFICATE_UNITS, ENUMS, TABLES, Column, Kind, Table
 
 LAST_ROW = 100_000  # drop-downs and formats reach this sheet row (1-based)
@@ -203,6 +208,10 @@ def write_template(path: Path, lang: str = "zh-CN") -> None:
         for spec in TABLES.values():
             _table_sheet(wb, fmt, spec, lang)
         _report_sheet(wb, fmt, lang)
+        lists = _Lists(wb, lang)
+        placed = [_pillar_sheet(wb, fmt, sheet, lang, lists) for sheet in ds.sheets()]
+        _completeness_sheet(wb, fmt, lang, placed)
+        lists.write()
     finally:
         wb.close()
 
@@ -219,6 +228,16 @@ class _Formats:
         self.bold = wb.add_format({"bold": True, "valign": "top", "text_wrap": True})
         self.key = wb.add_format({"bold": True})
         self.second = wb.add_format({"font_color": "#595959"})
+        self.field = wb.add_format({"font_color": "#595959", "valign": "top", "num_format": "@"})
+        self.group = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "valign": "top", "text_wrap": True})
+        self.group_field = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "font_color": "#595959",
+                                          "valign": "top"})
+        self.input = wb.add_format({"text_wrap": True, "valign": "top", "num_format": "@", "border": 1,
+                                    "border_color": "#BFBFBF"})
+        self.number = wb.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF"})
+        self.unused = wb.add_format({"bg_color": "#F2F2F2", "valign": "top"})
+        self.note = wb.add_format({"text_wrap": True, "valign": "top", "font_color": "#595959"})
+        self.state = wb.add_format({"bold": True, "valign": "top"})
 
 
 def _table_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, spec: Table, lang: str) -> None:
@@ -271,9 +290,9 @@ def _report_note(s: SettingInfo, lang: str) -> tuple[str, str]:
     zh = s.zh + ("（必填）" if s.required else "") + f"。可填：{s.allowed_zh}" + (f"；默认：{default_zh}" if default_zh else "")
     en = s.en + (" (required)" if s.required else "") + f". Allowed: {s.allowed_en}" + (
         f"; default: {default_en}" if default_en else "")
-    if s.example:
-        zh += f"。每个{s.allowed_zh.split(':')[0]}一行，如 {s.sheet_field}"
-        en += f". One row per key, e.g. {s.sheet_field}"
+    if s.example:   # a mapping: a row per key, written for the sheet (not YAML's "key: value")
+        zh = s.zh + f"。每项一行：A 列写 {s.path}. 加{s.key_zh}（如 {s.sheet_field}），B 列写{s.value_zh}"
+        en = s.en + f". A row each: {s.path}. and the {s.key_en} in column A (e.g. {s.sheet_field}), the {s.value_en} in column B"
     return zh, en
 
 
@@ -281,9 +300,9 @@ def _report_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
     """Every setting of the model, one row each (a mapping: one example row), field / value / note."""
     ws = wb.add_worksheet("report")
     ws.set_comments_author("disclosure")
-    ws.write_string(0, 0, "field", fmt.header_req)
-    ws.write_string(0, 1, "value", fmt.header_req)
-    ws.write_string(0, 2, "说明 / note" if lang != "en" else "note / 说明", fmt.header)
+    ws.write_string(0, 0, _bi("字段", "field", lang), fmt.header_req)
+    ws.write_string(0, 1, _bi("值", "value", lang), fmt.header_req)
+    ws.write_string(0, 2, _bi("说明", "note", lang), fmt.header)
     fields = catalogue()
     notes = []
     for i, s in enumerate(fields, start=1):
@@ -351,9 +370,28 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
         req_zh = "必需" if spec.required else "可选"
         req_en = "required" if spec.required else "optional"
         line(f"{spec.name}（{spec.zh}，{req_zh}）：{zh}", f"{spec.name} ({spec.zh}, {req_en}): {en}")
-    line("report（报告设置）：报告主体、报告期与计算设置，每行一个字段（field）及其值（value）。",
+    line("report（报告设置）：报告主体、报告期与计算设置，每行一个字段及其值。",
          "report (settings): the reporting entity, the period and the calculation settings, one field "
          "and its value a row.")
+    r += 1
+
+    head("披露信息", "Disclosures", fmt.section)
+    for sheet in ds.sheets():
+        section = di.section(sheet.section)
+        what_zh = sheet.node.label("zh-CN") if sheet.node is not None else section.label("zh-CN")
+        what_en = sheet.node.label("en") if sheet.node is not None else section.label("en")
+        kind_zh, kind_en = (("每行一项", "one record a row") if sheet.kind == "list" else
+                            ("每行一个披露项目", "one item a row"))
+        line(f"{sheet.name('zh-CN')}：{what_zh}（{kind_zh}）", f"{sheet.name('en')}: {what_en} ({kind_en})")
+    line("不披露或不适用的项目：在其“状态”单元格选择“未披露”或“不适用”，并填写原因（报告中打印该原因）；"
+         "整组一行（或列表工作表上方）的状态适用于其中全部项目。",
+         "An item not disclosed or not applicable: choose that status in its status cell and give the reason "
+         "(the report prints it); the status of a group's row (or above a list) applies to all of it.")
+    line(f"{ds.COMPLETENESS_SHEETS[1]}（{ds.COMPLETENESS_SHEETS[0]}）：由公式显示每个必填项目的状态，随填写即时更新。",
+         f"{ds.COMPLETENESS_SHEETS[0]} ({ds.COMPLETENESS_SHEETS[1]}): formulas show the state of each required item "
+         "as you type.")
+    line("披露信息也可以写在 report.yaml 旁的 disclosures.yaml 中（有该文件时，以文件为准）。",
+         "The disclosures may instead be written in disclosures.yaml beside report.yaml (which then prevails).")
     r += 1
 
     head("值的写法", "How to write values", fmt.section)
@@ -412,3 +450,264 @@ def _instructions(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str) -> None:
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.activate()
+
+
+# --- the disclosures: a sheet per pillar, a table-shaped sheet per list, the completeness view ------------------
+
+LIST_ROWS = 200        # the data rows a list sheet prepares (drop-downs, formats); more rows are read too
+_ITEM_WIDTHS = {"field": 34, "item": 30, "value": 60, "value_en": 60, "status": 12, "reason": 36, "help": 56}
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Where the template put a pillar sheet's cells, for the completeness formulas."""
+
+    spec: ds.Sheet
+    name: str
+    rows: dict[str, int]                 # an item sheet: path → sheet row (1-based)
+    data: str = ""                       # a list sheet: its data cells ("A5:R204")
+
+
+def _q(sheet: str) -> str:
+    """A sheet name as a formula reference: quoted, quotes doubled."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def _choices_of(node: di.Node, lang: str) -> list[str]:
+    """The drop-down choices of an enum item: its values' labels in ``lang`` (the reader takes any
+    spelling of the vocabulary)."""
+    return [vocab.label(node.enum, k, lang) for k in vocab.values(node.enum)]
+
+
+def _state_choices(lang: str) -> list[str]:
+    return [di.state_label(s, lang) for s in di.DECLARED]
+
+
+class _Lists:
+    """A hidden sheet, written last, holding the long drop-down lists (a list typed into a
+    validation is at most 255 characters): one column per enumeration."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, lang: str):
+        self.wb = wb
+        self.name = ds.LISTS_SHEETS[0 if lang == "en" else 1]
+        self.cols: dict[str, list[str]] = {}
+
+    def source(self, enum: str, values: list[str]) -> list[str] | str:
+        if len(",".join(values)) <= 255:
+            return values
+        self.cols.setdefault(enum, values)
+        letter = xl_col_to_name(list(self.cols).index(enum))
+        return f"={_q(self.name)}!${letter}$2:${letter}${len(values) + 1}"
+
+    def write(self) -> None:
+        if not self.cols:
+            return
+        ws = self.wb.add_worksheet(self.name)
+        for j, (enum, values) in enumerate(self.cols.items()):
+            ws.write_string(0, j, enum)
+            for i, v in enumerate(values, start=1):
+                ws.write_string(i, j, _safe(v))
+        ws.hide()
+
+
+def _dropdown(ws: Any, first: int, col: int, last: int, source: list[str] | str, title: str, lang: str,
+              message: str = "") -> None:
+    dv: dict[str, Any] = {
+        "validate": "list", "source": source, "error_type": "warning",   # other spellings are read too
+        "error_title": title[:32],
+        "error_message": _safe("请从列表中选择 / choose from the list" if lang != "en" else
+                                "choose from the list / 请从列表中选择")[:255],
+    }
+    if message and len(message) <= 255:
+        dv["input_title"], dv["input_message"] = title[:32], _safe(message)
+    ws.data_validation(first, col, last, col, dv)
+
+
+def _pillar_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, spec: ds.Sheet, lang: str, lists: _Lists) -> _Placed:
+    ws = wb.add_worksheet(spec.name(lang))
+    ws.set_comments_author("disclosure")
+    section = di.section(spec.section)
+    if spec.kind == "items":
+        return _item_sheet(ws, fmt, spec, section, lang, lists)
+    return _list_sheet(ws, fmt, spec, lang, lists)
+
+
+def _item_sheet(ws: Any, fmt: _Formats, spec: ds.Sheet, section: di.Section, lang: str, lists: _Lists) -> _Placed:
+    top = next(n for n in section.nodes if n.is_group)
+    ws.write_string(0, 0, _bi(section.label("zh-CN"), section.label("en", capital=True), lang), fmt.title)
+    ws.write_string(1, 0, _safe(_bi(top.help_zh, top.help_en, lang)), fmt.second)
+    ws.write_string(2, 0, _safe(_bi(
+        "每行一个披露项目：文本在“中文内容”和“英文内容”两列分别填写中文和英文（只填一种语言，两份报告都用它）；"
+        "数值、比例和选项填在“中文内容或数值”列。不披露或不适用时，在“状态”列选择并填写原因；"
+        "整组一行的状态适用于组内全部项目。",
+        "One disclosure item a row: a text in Chinese and in English in the two text columns (one "
+        "language alone serves both reports); a number, a share or a choice in the first of them. "
+        "For an item not disclosed or not applicable, choose the status and give the reason; the "
+        "status of a group's row applies to every item in it.", lang)), fmt.second)
+    head = 3
+    for j, c in enumerate(ds.ITEM_COLUMNS):
+        ws.write_string(head, j, c.header(lang), fmt.header_req if c.key in ("value", "value_en") else fmt.header)
+        ws.set_column(j, j, _ITEM_WIDTHS[c.key])
+    col = {c.key: j for j, c in enumerate(ds.ITEM_COLUMNS)}
+    rows: dict[str, int] = {}
+    r = head + 1
+    for n in spec.rows:
+        depth = n.path.count(".") - top.path.count(".")
+        label = ("　" * depth) + (n.label(lang, capital=lang == "en"))
+        if n.is_group:
+            label += "（整组）" if lang != "en" else " (whole group)"
+            ws.write_string(r, col["field"], n.path, fmt.group_field)
+            ws.write_string(r, col["item"], label, fmt.group)
+            for k in ("value", "value_en"):
+                ws.write_blank(r, col[k], None, fmt.unused)
+            if n.help(lang):
+                ws.write_string(r, col["help"], _safe(n.help(lang)), fmt.note)
+        else:
+            ws.write_string(r, col["field"], n.path, fmt.field)
+            ws.write_string(r, col["item"], label + ("" if not n.optional else
+                                                     ("（可选）" if lang != "en" else " (optional)")), fmt.bold)
+            ws.write_blank(r, col["value"], None, fmt.input if n.kind in ("text", "str") else fmt.number)
+            ws.write_blank(r, col["value_en"], None, fmt.input if n.kind == "text" else fmt.unused)
+            helptext = n.help(lang)
+            if n.kind == "enum":
+                choices = _choices_of(n, lang)
+                _dropdown(ws, r, col["value"], r, lists.source(n.enum, choices), n.key, lang)
+                helptext += ("（可选：" if lang != "en" else " (one of: ") + ("、" if lang != "en" else ", ").join(
+                    choices) + ("）" if lang != "en" else ")")
+            elif n.kind == "share":
+                helptext += "（0.25 或 25%）" if lang != "en" else " (0.25 or 25%)"
+            ws.write_string(r, col["help"], _safe(helptext), fmt.note)
+        ws.write_blank(r, col["status"], None, fmt.input)
+        ws.write_blank(r, col["reason"], None, fmt.input)
+        _dropdown(ws, r, col["status"], r, _state_choices(lang), "status", lang)
+        rows[n.path] = r + 1
+        r += 1
+    ws.freeze_panes(head + 1, 2)
+    return _Placed(spec, ws.name, rows)
+
+
+def _list_sheet(ws: Any, fmt: _Formats, spec: ds.Sheet, lang: str, lists: _Lists) -> _Placed:
+    node = spec.node
+    assert node is not None
+    ws.write_string(0, 0, _bi(node.label("zh-CN"), node.label("en", capital=True), lang), fmt.title)
+    ws.write_string(1, 0, ds.STATUS_LABEL.header(lang), fmt.key)
+    ws.write_blank(1, 1, None, fmt.input)
+    _dropdown(ws, 1, 1, 1, _state_choices(lang), "status", lang)
+    ws.write_string(1, 2, ds.REASON_LABEL.header(lang), fmt.key)
+    ws.write_blank(1, 3, None, fmt.input)
+    ws.write_string(2, 0, _safe(_bi(
+        node.help_zh + "“（中文）”“（英文）”两列分别填写中文和英文；加粗的列为必填。不披露或不适用时，在上方选择状态并填写原因。",
+        node.help_en + " The (Chinese) and (English) columns take the text in each language; bold "
+        "columns are required. If not disclosed or not applicable, choose the status above and give the reason.",
+        lang)), fmt.second)
+    head = 3
+    cols = ds.list_columns(node)
+    for j, c in enumerate(cols):
+        leaf = c.leaf
+        assert leaf is not None
+        ws.write_string(head, j, c.header(lang), fmt.header if leaf.optional else fmt.header_req)
+        text = leaf.help(lang)
+        if leaf.kind == "enum":
+            choices = _choices_of(leaf, lang)
+            _dropdown(ws, head + 1, j, head + LIST_ROWS, lists.source(leaf.enum, choices), leaf.key, lang)
+            text += ("（可选：" if lang != "en" else " (one of: ") + ("、" if lang != "en" else ", ").join(
+                choices) + ("）" if lang != "en" else ")")
+        if text:
+            ws.write_comment(head, j, _safe(text), {"x_scale": 2.0, "y_scale": 1.2, "author": "disclosure"})
+        width = 40 if leaf.kind == "text" and c.lang else max(12, _width(c.header(lang)) + 2)
+        ws.set_column(j, j, min(width, 44), fmt.input if leaf.kind in ("text", "str") else None)
+    ws.set_row(head, 32)
+    ws.freeze_panes(head + 1, 0)
+    last = xl_col_to_name(len(cols) - 1)
+    return _Placed(spec, ws.name, {node.path: 2}, f"A{head + 2}:{last}{head + 1 + LIST_ROWS}")
+
+
+def _state_formula(own: tuple[str, str], groups: list[tuple[str, str]], filled: str, lang: str) -> tuple[str, str]:
+    """The formulas of an item's state and reason: its own status, else its nearest group's, else
+    filled or missing by whether its cells hold anything. ``own`` and ``groups``: (status cell,
+    reason cell) references; ``filled``: the condition that the item is filled."""
+    def label(cell: str) -> str:
+        """The status as the template's language names it (either language's label is read)."""
+        out = cell + '&""'
+        for st in reversed(di.DECLARED):
+            names = ",".join(f'{cell}="{di.state_label(st, x)}"' for x in ("zh-CN", "en"))
+            out = f'IF(OR({names}),"{di.state_label(st, lang)}",{out})'
+        return out
+
+    state = f'IF({filled},"{di.state_label("filled", lang)}","{di.state_label("missing", lang)}")'
+    reason = '""'
+    for status, why in reversed([own, *groups]):
+        state = f'IF({status}<>"",{label(status)},{state})'
+        reason = f'IF({status}<>"",{why}&"",{reason})'
+    return "=" + state, "=" + reason
+
+
+def _completeness_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, lang: str, placed: list[_Placed]) -> None:
+    """Each item's state as the user types, by formulas over the pillar sheets (no macros):
+    filled, missing, not disclosed or not applicable (with the reason), and a count per pillar."""
+    ws = wb.add_worksheet(ds.COMPLETENESS_SHEETS[0 if lang == "en" else 1])
+    en = lang == "en"
+    ws.write_string(0, 0, _bi("披露完整性", "Completeness of the disclosures", lang), fmt.title)
+    ws.write_string(1, 0, _safe(_bi(
+        "本表由公式根据各披露工作表自动计算，无需填写：每个必填项目为“已填写”“未填写”“未披露”或“不适用”（后两者附原因）。"
+        "disclosure check 还会检查所填内容的格式。",
+        "This sheet computes itself from the disclosure sheets (nothing to fill in): each required item is "
+        "filled, missing, not disclosed or not applicable (the last two with the reason). disclosure check "
+        "also checks what was written.", lang)), fmt.second)
+    heads = [("方面", "pillar"), ("披露项目", "item"), ("状态", "state"), ("原因", "reason"), ("所在工作表", "sheet"),
+             ("字段", "field")]
+    head = 3
+    for j, (zh, en_) in enumerate(heads):
+        ws.write_string(head, j, _bi(zh, en_, lang), fmt.header_req if j < 3 else fmt.header)
+    for j, w in enumerate((20, 56, 12, 40, 16, 40)):
+        ws.set_column(j, j, w)
+    by_path: dict[str, _Placed] = {}
+    for p in placed:
+        for path in p.rows:
+            by_path[path] = p
+    r = head + 1
+    summary: list[tuple[int, int, int]] = []
+    for s in di.sections():
+        items = s.items()
+        if not items:
+            continue
+        top = r
+        ws.write_string(r, 0, s.label(lang, capital=en), fmt.state)
+        r += 1
+        for n in items:
+            p = by_path[n.path]
+            q = _q(p.name)
+            if n.is_list:
+                own = (f"{q}!$B$2", f"{q}!$D$2")
+                filled = f"COUNTA({q}!{p.data})>0"
+                groups: list[tuple[str, str]] = []
+            else:
+                row = p.rows[n.path]
+                own = (f"{q}!$E${row}", f"{q}!$F${row}")
+                cells = f"{q}!$C${row}&{q}!$D${row}" if n.kind == "text" else f"{q}!$C${row}&\"\""
+                filled = f"LEN(TRIM({cells}))>0"
+                parts = n.path.split(".")
+                groups = []
+                for k in range(len(parts) - 1, 0, -1):
+                    g = ".".join(parts[:k])
+                    if g in p.rows:
+                        groups.append((f"{q}!$E${p.rows[g]}", f"{q}!$F${p.rows[g]}"))
+            state, reason = _state_formula(own, groups, filled, lang)
+            label = (di.label(n.path, lang).split(di.SEP, 1)[-1] if n.path.count(".") or n.is_list
+                     else n.label(lang, capital=en))
+            ws.write_string(r, 1, label[:1].upper() + label[1:] if en else label, fmt.wrap)
+            ws.write_formula(r, 2, state, fmt.state, di.state_label("missing", lang))
+            ws.write_formula(r, 3, reason, fmt.wrap, "")
+            ws.write_string(r, 4, p.name)
+            ws.write_string(r, 5, n.path, fmt.field)
+            r += 1
+        summary.append((top, top + 2, r))
+    # each pillar's counts on its heading row: 已填写 4，未填写 0，…
+    sep = '&", "&' if en else '&"，"&'
+    for top, first, last in summary:
+        rng = f"$C${first}:$C${last}"
+        parts = [f'"{di.state_label(st, lang)} "&COUNTIF({rng},"{di.state_label(st, lang)}")' for st in di.STATES]
+        blank = ("，" if not en else ", ").join(f"{di.state_label(st, lang)} " + ("0" if st != "missing" else
+                                                str(last - first + 1)) for st in di.STATES)
+        ws.write_formula(top, 1, "=" + sep.join(parts), fmt.second, blank)
+    ws.freeze_panes(head + 1, 0)

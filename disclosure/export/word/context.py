@@ -57,6 +57,8 @@ def texts(lang: str) -> dict[str, Any]:
             out[key] = {f: e[k] for f, e in v.items()}
         else:
             out[key] = v[k]
+    # the state's label is the vocabulary's (one place for each label)
+    out["not_disclosed"] = vocab.label("disclosure_state", "not_disclosed", lang, capital=True)
     return out
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from ...compute.results import FILE, read_results
 from ...core.issues import Issue, Severity, issue, sort_key
-from ...core.settings import hint
+from ...core.settings import any_place_hint
 from . import checks, roundtrip, taxonomy
 from .facts import FactSet, build_facts
 from .inline import inline_bytes
@@ -123,7 +123,7 @@ def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | P
     exp.ifrs_package, exp.ifrs_origin = pkg, origin
     if pkg is None:
         issues.append(issue("xbrl-not-validated", looked_for=origin or "-",
-                            setting=hint("xbrl.ifrs_package", taxonomy.spec().ifrs["package_file"])))
+                            setting=any_place_hint("xbrl.ifrs_package", taxonomy.spec().ifrs["package_file"])))
     else:
         vdir = (out / VIEWER_PAGE).parent if viewer else None
         if vdir is not None:
