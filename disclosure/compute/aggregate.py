@@ -176,6 +176,8 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
         f["name"] = facs.loc[f["facility_id"], "name"] if f["facility_id"] in facs.index else None
         f["entity_id"] = facs.loc[f["facility_id"], "entity_id"] if f["facility_id"] in facs.index else None
         f["province"] = facs.loc[f["facility_id"], "province_name"] if f["facility_id"] in facs.index else None
+        sector = facs.loc[f["facility_id"], "sector"] if f["facility_id"] in facs.index else None
+        f["sector"] = None if sector is None or pd.isna(sector) else str(sector)
     by_facility.sort(key=lambda f: (-(f["scope1"] + f["scope2_location"]), str(f["facility_id"])))
 
     by_status = p.groupby("status", sort=True)["lines"].sum()

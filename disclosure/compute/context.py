@@ -95,7 +95,7 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
 
     # boundary
     ents = boundary(entities, settings.consolidation)
-    fac = facilities[["facility_id", "entity_id", "name", "province_name", "grid_region", "basis"]].merge(
+    fac = facilities[["facility_id", "entity_id", "name", "province_name", "grid_region", "basis", "sector"]].merge(
         ents.rename(columns={"name": "entity_name"}), on="entity_id", how="left")
 
     # fuels: every fuel dataset is a possible basis; the default is set A unless options say otherwise
