@@ -315,8 +315,11 @@ def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[s
                                  [fmt(results["scope3_data_quality"]["verified_share"], "share")]]
 
     gas = rows_by_label(tables[cap(ZH["cap_gas"])])
-    for g in ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"):
-        assert gas[vocab.label("gas", g, long=True)] == [fmt(results["by_gas"][s][g]) for s in ("scope1", "scope2_location", "scope3")]
+    for g in ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"):   # a gas not measured is a dash, not 0.00
+        assert gas[vocab.label("gas", g, long=True)] == [fmt(results["by_gas"][s].get(g), empty=ZH["dash"])
+                                                         for s in ("scope1", "scope2_location", "scope3")]
+    # the grid factors are CO2-only: Scope 2's other gases were not measured
+    assert gas[vocab.label("gas", "CH4", long=True)][1] == ZH["dash"] and "CH4" not in results["by_gas"]["scope2_location"]
 
     ent = rows_by_label(tables[cap(ZH["cap_entity"])])
     for e in results["by_entity"]:

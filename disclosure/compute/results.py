@@ -98,7 +98,7 @@ class ByBasis(TypedDict):
 
 @with_config(_STRICT)
 class ByGas(TypedDict):
-    scope1: dict[str, float]             # gas bucket (trace.GAS_BUCKETS) → tCO2e
+    scope1: dict[str, float]             # gas bucket (trace.GAS_BUCKETS) → tCO2e; only the gases measured
     scope2_location: dict[str, float]
     scope3: dict[str, float]
 

@@ -407,8 +407,10 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
         vals = [(by_gas.get(s) or {}).get(g) for s in ("scope1", "scope2_location", "scope3")]
         if g == "unspecified" and not any(vals):
             continue
-        gases.append({"key": g, "gas": lab("gas", g, lang, long=True, cell=True), "s1": e(vals[0]), "s2": e(vals[1]),
-                      "s3": e(vals[2])})
+        # a gas the scope did not measure (absent from by_gas) is a dash, not a zero
+        g_vals = [fmt(v, "emissions", empty=t["dash"]) for v in vals]
+        gases.append({"key": g, "gas": lab("gas", g, lang, long=True, cell=True), "s1": g_vals[0], "s2": g_vals[1],
+                      "s3": g_vals[2]})
 
     def split_rows(rows: Iterable[dict[str, Any]], name: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:
         rows = sorted(rows, key=lambda r: -((r.get("scope1") or 0) + (r.get("scope2_location") or 0)))
