@@ -339,25 +339,44 @@ def report(
         typer.echo(f"  {p}")
     typer.echo("  inputs/, factors/" + (", prior/" if prior else "")
                + ("  (输入与因子数据集副本 / copies of the inputs and factor datasets, for `disclosure verify`)"))
+    typer.echo(f"input digest: {run.input_digest}")
+    typer.echo(f"pack digest: {run.pack_digest}")
     raise typer.Exit(run.exit_code)
 
 
 @app.command()
 def verify(
     folder: Path = typer.Argument(..., help="disclosure report 的输出文件夹 / a folder written by `disclosure report`"),
+    ifrs_package: Path | None = typer.Option(
+        None, "--ifrs-package",
+        help="IFRS 分类标准包，用于重新校验 XBRL（或环境变量 DISCLOSURE_IFRS_PACKAGE）/ the IFRS taxonomy package, "
+             "to validate the XBRL again (or DISCLOSURE_IFRS_PACKAGE)"),
 ) -> None:
-    """复核报告包：校验哈希、重新计算并比对 / Re-perform a report folder: hashes, recomputation,
-    comparison with results.json and the XBRL facts."""
+    """复核报告包：校验清单与哈希，由包内输入重新生成全部文件并逐字节比对 / Re-perform a report folder: the
+    manifest and every hash, then the whole pack rendered again from its inputs and compared byte for byte."""
     from .assure.verify import verify as run_verify
+    from .pipeline import STAGES
 
-    v = run_verify(folder)
+    if ifrs_package is not None and not ifrs_package.is_file():
+        typer.echo(f"disclosure verify: --ifrs-package {ifrs_package}: no such file", err=True)
+        raise typer.Exit(2)
+
+    def progress(stage: str, text: str) -> None:
+        typer.echo(f"[verify: re-render {STAGES.index(stage) + 1}/{len(STAGES)} {stage}] {text}", err=True)
+
+    v = run_verify(folder, ifrs_package, progress)
     for d in v.differences:
         typer.echo(d.render())
     for n in v.notes:
         typer.echo(f"note: {n}", err=True)
-    typer.echo(f"{v.checked_files} files hashed, {v.compared_values} values, {v.compared_lines} trace lines and "
-               f"{v.compared_facts} XBRL facts compared: {'OK' if v.ok else f'{len(v.differences)} differences'}",
-               err=True)
+    typer.echo(f"{v.checked_files} files hashed; {v.compared_files} files re-rendered and compared byte for byte "
+               f"({v.compared_values} values, {v.compared_lines} trace lines, {v.compared_facts} XBRL facts"
+               f"{', validated again by Arelle' if v.revalidated else ''}) in {v.seconds:.1f} s: "
+               f"{'OK' if v.ok else f'{len(v.differences)} differences'}", err=True)
+    if v.input_digest:
+        typer.echo(f"input digest: {v.input_digest}")
+    if v.pack_digest:
+        typer.echo(f"pack digest: {v.pack_digest}")
     raise typer.Exit(0 if v.ok else 1)
 
 
@@ -368,12 +387,17 @@ def diff(
 ) -> None:
     """解释两次运行的差异 / Explain the differences between two report folders, line by line."""
     from .assure.diff import explain
+    from .export.manifest import ManifestError
 
     for name in (folder_a, folder_b):
         if not (name / "manifest.json").is_file():
             typer.echo(f"disclosure diff: {name}/manifest.json not found (a `disclosure report` folder?)", err=True)
             raise typer.Exit(2)
-    lines = explain(folder_a, folder_b)
+    try:
+        lines = explain(folder_a, folder_b)
+    except ManifestError as e:  # not a manifest this tool writes: say which, never a traceback
+        typer.echo(f"disclosure diff: {e} (a `disclosure report` folder of this version?)", err=True)
+        raise typer.Exit(2) from None
     for line in lines:
         typer.echo(line)
     if not lines:

@@ -298,7 +298,11 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
         certs = CERTIFICATE_UNITS if col.table == "instruments" else set()
         known = np.array([u in certs or units.lookup(u) is not None for u in uniques], dtype=bool)
         bad = (codes >= 0) & ~(known[np.where(codes < 0, 0, codes)] if len(known) else False)
-        col.flag("unknown-unit", bad, c.name, t)
+        # a spelling with more than one meaning (tons, gal, kcal …) is named with its candidates
+        unclear = {k: a for k, u in enumerate(uniques) if not known[k] and (a := units.ambiguity(u)) is not None}
+        col.flag("unknown-unit", bad & ~np.isin(codes, list(unclear)), c.name, t)
+        for k, a in unclear.items():
+            col.flag("ambiguous-unit", codes == k, c.name, t, **a.params())
         return t
     raise AssertionError(c.kind)
 

@@ -4,8 +4,12 @@
 
 The pack is self-contained so that ``disclosure verify`` can re-perform it: the inventory is copied
 into ``inputs/``, every factor dataset file of the library the run used into ``factors/`` (the run
-computes from those copies), the prior year's results.json (``--prior``) into ``prior/``. The
-exporters stay leaves: this module calls them, they never call back.
+computes from those copies), the prior year's results.json (``--prior``) into ``prior/``. Every
+stage reads those copies alone: the check loads the inventory's copy, and stages 2 to 6
+(``_compute_and_render``) compute from it and ``factors/`` and write the outputs. ``render`` runs
+the same stages on a folder holding only a pack's copies: ``verify`` re-renders a pack with it,
+into a folder of its own, and compares every file. The exporters stay leaves: this module calls
+them, they never call back.
 """
 
 from __future__ import annotations
@@ -48,9 +52,37 @@ class ReportRun:
     xbrl_validated: bool = False
     problems: list[str] = field(default_factory=list)   # stage failures, one line each
     language: str = "zh-CN"                             # of the messages: report.yaml's
+    input_digest: str = ""                              # manifest.input_digest: printed in Word, tagged in XBRL
+    pack_digest: str = ""                               # manifest.pack_digest, once the manifest is written
 
     def count(self, severity: Severity) -> int:
         return sum(1 for i in self.issues if i.severity is severity)
+
+
+@dataclass(frozen=True)
+class PackSettings:
+    """What a pack records besides its files and report.yaml (manifest.json), which re-rendering it
+    needs: the inventory's path in the pack, the Word reports' languages, the prior year's results
+    (``prior/results.json``), ``--force``, and the engine that computed it (recorded only: the
+    outputs do not depend on it, and ``verify`` re-renders in process)."""
+    inventory: str
+    langs: tuple[str, ...]
+    prior: str | None
+    force: bool
+    engine: str = "inprocess"
+
+    def input_digest(self, folder: Path) -> str:
+        """The input digest of the copies in ``folder`` with these settings."""
+        return manifest.input_digest(manifest.source_hashes(folder), self.langs, self.force, self.inventory)
+
+    def record(self) -> dict[str, Any]:
+        return {"inventory": self.inventory, "langs": list(self.langs), "prior": self.prior, "force": self.force,
+                "engine": self.engine}
+
+    @classmethod
+    def of(cls, man: dict[str, Any]) -> PackSettings:
+        """The settings a (checked) manifest records."""
+        return cls(man["inventory"], tuple(man["langs"]), man["prior"], man["force"], man["engine"])
 
 
 def _copy_inventory(inventory: Path, dest: Path) -> Path:
@@ -208,35 +240,31 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
         raise ReportUsageError(f"{inventory} not found")
     final, out = out, prepare_out(out)
     run = ReportRun(final)
-    t = time.perf_counter()
+    # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
+    package_base = inventory if inventory.is_dir() else inventory.parent
 
     # 1 check
     inv_path = _copy_inventory(inventory, out / manifest.INPUTS)
     if prior_results is not None:
         (out / manifest.PRIOR).mkdir()
         shutil.copyfile(pf, out / manifest.PRIOR / results_file.FILE)
-    comp: Any
+
+    def pack_settings(settings: Settings) -> PackSettings:
+        return PackSettings(inv_path.relative_to(out).as_posix(), tuple(langs or (settings.language,)),
+                            f"{manifest.PRIOR}/{results_file.FILE}" if prior_results is not None else None,
+                            force, engine)
+
     if engine == "inprocess":
         say("check", f"reading {inventory}")
-        inv, issues = load_inventory(inv_path)
-        settings = inv.settings
-        run.language = settings.language
-        run.issues += issues
-        run.seconds["check"] = time.perf_counter() - t
-        errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-        say("check", f"{errors} errors, {len(issues) - errors} warnings/notices")
-        if errors and not force:
+        inv = _check(run, inv_path, force, say)
+        if inv is None:
             shutil.rmtree(out)  # the staging folder; an earlier pack at --out is left as it was
-            run.stopped, run.exit_code = True, 1
             return run
-
-        # 2 compute, from the copies in the pack (the inventory as loaded for the check)
-        t = time.perf_counter()
         lib_issues = _library_copy(inv, out)
-        comp = inprocess.compute_pack(inv, prior_results, out / manifest.FACTORS)
-        for p in inprocess.write_outputs(comp, out):
-            run.paths[p.name] = p
+        _compute_and_render(out, run, pack_settings(inv.settings), inv, prior_results, lib_issues,
+                            ifrs_package, package_base, say, validate=True)
     else:
+        t = time.perf_counter()
         say("check", f"reading {inventory} a chunk of {chunk_rows:,} activity rows at a time (--engine {engine})")
         comp, issues, lib_issues, paths, settings = _compute_engine(engine, inv_path, out, prior_results, force,
                                                                     chunk_rows, scheduler)
@@ -251,6 +279,72 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
             return run
         for p in paths:
             run.paths[p.relative_to(out).as_posix()] = p
+        pack = pack_settings(settings)
+        _render_outputs(out, run, pack, pack.input_digest(out), comp, settings, lib_issues, errors > 0,
+                        ifrs_package, package_base, say, validate=True, t=t)
+    _publish(out, final, run)
+    return run
+
+
+def render(folder: Path, pack: PackSettings, ifrs_package: Path | None = None, validate: bool = True,
+           progress: Callable[[str, str], None] | None = None) -> ReportRun:
+    """Stages 1 to 6 from the copies of a pack alone, in process: ``folder`` holds ``inputs/``,
+    ``factors/`` and ``prior/`` as a report wrote them (and nothing else); the outputs and
+    manifest.json are written beside them with the settings ``pack`` records. The run ``report``
+    makes, made again: ``verify`` re-renders a pack with it (into a folder of its own) and compares
+    every file. The IFRS package: ``ifrs_package``, else ``DISCLOSURE_IFRS_PACKAGE``, else
+    report.yaml's ``xbrl.ifrs_package`` relative to the copy of the inventory; ``validate=False``:
+    none (the pack was not validated). A run that stops on input errors writes nothing more
+    (``ReportRun.stopped``)."""
+    say = progress or (lambda stage, text: None)
+    folder = Path(folder)
+    run = ReportRun(folder)
+    prior_results = results_file.read_results(folder / pack.prior) if pack.prior else None
+    inv_path = folder / pack.inventory
+    inv = _check(run, inv_path, pack.force, say)
+    if inv is None:
+        return run
+    _compute_and_render(folder, run, pack, inv, prior_results, [], ifrs_package,
+                        inv_path if inv_path.is_dir() else inv_path.parent, say, validate=validate)
+    return run
+
+
+def _check(run: ReportRun, inv_path: Path, force: bool, say: Callable[[str, str], None]) -> Inventory | None:
+    """Stage 1 in process: the inventory copy loaded and checked; None (the run stopped, exit 1)
+    when it has errors and ``force`` is off."""
+    t = time.perf_counter()
+    inv, issues = load_inventory(inv_path)
+    run.language = inv.settings.language
+    run.issues += issues
+    run.seconds["check"] = time.perf_counter() - t
+    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+    say("check", f"{errors} errors, {len(issues) - errors} warnings/notices")
+    if errors and not force:
+        run.stopped, run.exit_code = True, 1
+        return None
+    return inv
+
+
+def _compute_and_render(out: Path, run: ReportRun, pack: PackSettings, inv: Inventory,
+                        prior_results: dict[str, Any] | None, lib_issues: list[Issue], ifrs_package: Path | None,
+                        package_base: Path, say: Callable[[str, str], None], validate: bool) -> None:
+    """Stage 2 in process, from the pack's copies (the inventory as loaded for the check, the
+    dataset files in ``factors/``), then stages 3 to 6."""
+    t = time.perf_counter()
+    digest = pack.input_digest(out)   # the copies are complete: inputs, factors, prior
+    comp = inprocess.compute_pack(inv, prior_results, out / manifest.FACTORS)
+    for p in inprocess.write_outputs(comp, out):
+        run.paths[p.name] = p
+    errors = any(i.severity is Severity.ERROR for i in run.issues)
+    _render_outputs(out, run, pack, digest, _Computed(comp.results, comp.trace, comp.issues), inv.settings,
+                    lib_issues, errors, ifrs_package, package_base, say, validate, t)
+
+
+def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, comp: _Computed,
+                    settings: Settings, lib_issues: list[Issue], input_errors: bool, ifrs_package: Path | None,
+                    package_base: Path, say: Callable[[str, str], None], validate: bool, t: float) -> None:
+    """Stages 3 to 6 from the computation written in ``out``: XBRL, Word, workpapers, manifest."""
+    run.input_digest = digest
     run.issues += lib_issues + comp.issues + base_year_issues(comp.results)
     run.results = comp.results
     run.seconds["compute"] = time.perf_counter() - t
@@ -262,9 +356,9 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
     t = time.perf_counter()
     from .export.xbrl import export_xbrl
 
-    # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
-    configured = resolve_path(settings.xbrl.ifrs_package, inventory if inventory.is_dir() else inventory.parent)
-    exp = export_xbrl(out, out, ifrs_package=ifrs_package, configured=configured)
+    configured = resolve_path(settings.xbrl.ifrs_package, package_base)
+    exp = export_xbrl(out, out, ifrs_package=ifrs_package, configured=configured, validate=validate,
+                      input_digest=digest)
     run.issues += exp.issues
     run.xbrl_validated = exp.validated
     run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
@@ -278,13 +372,12 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
 
     # 4 Word
     t = time.perf_counter()
-    from .export.word import render
+    from .export.word import render as render_word
 
-    langs = langs or (settings.language,)
-    for lang in langs:
+    for lang in pack.langs:
         target = out / f"report.{lang}.docx"
         try:
-            run.paths[target.name] = render(out, target, lang)
+            run.paths[target.name] = render_word(out, target, lang, input_digest=digest)
             say("word", str(target.name))
         except Exception as e:  # the Word exporter failing must not lose the rest of the pack
             run.exit_code = 1
@@ -300,13 +393,10 @@ def run_report(inventory: Path, out: Path, langs: tuple[str, ...] | None = None,
 
     # 6 manifest
     t = time.perf_counter()
-    rel = inv_path.relative_to(out).as_posix()
     run.paths[manifest.MANIFEST] = manifest.write(out, comp.results, {
-        "inventory": rel, "langs": list(langs), "prior": f"{manifest.PRIOR}/{results_file.FILE}" if prior_results else None,
-        "xbrl_validated": exp.validated, "force": force, "engine": engine})
+        **pack.record(), "xbrl_validated": exp.validated, "input_digest": digest})
+    run.pack_digest = manifest.pack_digest_of(out)
     run.seconds["manifest"] = time.perf_counter() - t
     say("manifest", manifest.MANIFEST)
-    if errors or any(i.severity is Severity.ERROR for i in run.issues):
+    if input_errors or any(i.severity is Severity.ERROR for i in run.issues):
         run.exit_code = 1  # forced past input errors: the pack is written, the exit code still says so
-    _publish(out, final, run)
-    return run

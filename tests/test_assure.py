@@ -80,15 +80,15 @@ def test_verify_catches_a_changed_number_in_the_xbrl(pack: Path, tmp_path: Path)
     results = json.loads((d / "results.json").read_text(encoding="utf-8"))
     inst = d / f"{stem_of(results)}.xbrl"
     text = inst.read_text(encoding="utf-8")
-    text, n = re.subn(r"(AbsoluteGrossScope1GHGEmissions[^>]*>)3125428\.29<", r"\g<1>3125428.30<", text, count=1)
+    text, n = re.subn(r"(AbsoluteGrossScope1GHGEmissions[^>]*>)3127772\.06<", r"\g<1>3127772.07<", text, count=1)
     assert n == 1
     inst.write_text(text, encoding="utf-8")
     v = verify(d)
     kinds = {(x.kind, x.where.split(" ")[0]) for x in v.differences}
     assert ("altered", inst.name) in kinds and ("xbrl", inst.name) in kinds
-    assert any(x.kind == "xbrl" and x.found == "3125428.30" and x.expected == "3125428.29" for x in v.differences)
+    assert any(x.kind == "xbrl" and x.found == "3127772.07" and x.expected == "3127772.06" for x in v.differences)
     res = CliRunner().invoke(app, ["verify", str(d)])
-    assert res.exit_code == 1 and "3125428.30" in res.output
+    assert res.exit_code == 1 and "3127772.07" in res.output
 
 
 def test_verify_recomputes_the_trace_even_under_a_rewritten_manifest(pack: Path, tmp_path: Path) -> None:
@@ -102,7 +102,8 @@ def test_verify_recomputes_the_trace_even_under_a_rewritten_manifest(pack: Path,
     man = manifest.read(d)
     (d / manifest.MANIFEST).unlink()
     manifest.write(d, json.loads((d / "results.json").read_text(encoding="utf-8")),
-                   {k: man[k] for k in ("inventory", "langs", "prior", "xbrl_validated", "force", "engine")})
+                   {k: man[k] for k in ("inventory", "langs", "prior", "xbrl_validated", "force", "engine",
+                                         "input_digest")})
     v = verify(d)
     assert [(x.kind, x.where) for x in v.differences] == [("trace", "trace.parquet line F03-SC-COAL-Q4 co2e")]
     assert v.differences[0].found == pytest.approx(v.differences[0].expected + 1.0)
@@ -206,6 +207,15 @@ def test_diff_names_the_factor_dataset_when_only_its_version_changes(base: Path,
     res = CliRunner().invoke(app, ["diff", str(a), str(b)])
     assert res.exit_code == 1 and "cn-grid-2023: version 1 → 2" in res.output
     assert CliRunner().invoke(app, ["diff", str(a), str(a)]).exit_code == 0
+
+
+def test_diff_names_the_run_settings_of_the_manifest(pack: Path, tmp_path: Path) -> None:
+    """Two packs of the same inputs, one with both Word reports: diff says how they were made."""
+    d = _copy(pack, tmp_path)
+    man = json.loads((d / manifest.MANIFEST).read_text(encoding="utf-8"))
+    man["langs"], man["force"] = ["zh-CN", "en"], True
+    (d / manifest.MANIFEST).write_text(manifest.dumps(man), encoding="utf-8")
+    assert explain(pack, d) == ["run langs: ['zh-CN'] → ['zh-CN', 'en']", "run force: False → True"]
 
 
 def test_prior_year_and_base_year_check(base: Path) -> None:

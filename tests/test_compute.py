@@ -113,7 +113,7 @@ def test_raw_coal_co2_with_default_set_a(tmp_path: Path) -> None:
     assert c1["energy_gj"] == pytest.approx(20_908.0)
     assert (c1["ncv"], c1["carbon_content"], c1["oxidation_rate"]) == (20.908, 0.02637, 0.94)
     # CO2 from the fuel dataset; CH4 and N2O (on by default) from the IPCC defaults, both named
-    assert c1["factor_dataset"] == "cn-fuel-gbt32150@1 + ipcc2006-combustion-ch4-n2o@1"
+    assert c1["factor_dataset"] == "cn-fuel-gbt32150@1 + ipcc2006-combustion-ch4-n2o@2"
     assert c1["precedence"] == "default"
     assert comp.results["settings"]["default_fuel_basis"] == "cn-fuel-gbt32150"
 
@@ -128,11 +128,15 @@ def test_raw_coal_without_non_co2_is_co2_only(tmp_path: Path) -> None:
 
 
 def test_raw_coal_with_ipcc_ch4_n2o(tmp_path: Path) -> None:
-    """Default (combustion_non_co2 true): IPCC 2006 Vol. 2 Table 2.2 (energy industries, coal):
-    CH4 1 kg/TJ, N2O 1.5 kg/TJ on 20,908 GJ = 20.908 TJ; GWP100 AR6 (GHG Protocol table, Aug 2024)
-    CH4 non-fossil 27, N2O 273."""
-    comp = run(tmp_path, COAL)
+    """Default (combustion_non_co2 true), at a power plant (GB/T 4754 D4411): IPCC 2006 Vol. 2
+    Table 2.2 (energy industries, coal): CH4 1 kg/TJ, N2O 1.5 kg/TJ on 20,908 GJ = 20.908 TJ;
+    GWP100 AR6 (IPCC AR6 WGI Table 7.15) CH4 non-fossil 27, N2O 273."""
+    comp = run(tmp_path, COAL, facilities="""
+        facility_id,entity_id,name,province,sector
+        F1,E1,一号电厂,北京,D4411 火力发电
+    """)
     c1 = line(comp, "C1")
+    assert c1["non_co2_table"] == "IPCC 2006 Vol. 2 Table 2.2 (energy industries)"
     co2 = 1000 * 20.908 * 0.02637 * 0.94 * 44 / 12
     ch4 = 20.908 * 1.0 / 1000    # t: 20.908 TJ × 1 kg/TJ = 20.908 kg
     n2o = 20.908 * 1.5 / 1000    # t: 31.362 kg
@@ -506,15 +510,17 @@ R410A = """
 
 
 def test_refrigerant_blend_and_sf6_under_ar6(tmp_path: Path) -> None:
-    """R-410A = 50 % HFC-32 + 50 % HFC-125 (ASHRAE 34); GWP100 AR6 (GHG Protocol table, Aug 2024)
-    HFC-32 771, HFC-125 3,740, SF6 24,300."""
+    """R-410A = 50 % HFC-32 + 50 % HFC-125 (ASHRAE 34); GWP100 AR6 (IPCC AR6 WGI Table 7.SM.7)
+    HFC-32 771, HFC-125 3,740, SF6 25,200 (ghgp-gwp100@2; the GHG Protocol's 24,300 with @1)."""
     comp = run(tmp_path, R410A)
     r1 = line(comp, "R1")
     assert r1["co2e"] == pytest.approx(10 / 1000 * (0.5 * 771 + 0.5 * 3740))   # 22.555
     assert round(r1["co2e"], 3) == 22.555
     assert r1["co2e_HFCs"] == pytest.approx(22.555) and r1["gwp_other"] == pytest.approx(2255.5)
-    assert line(comp, "S1")["co2e"] == pytest.approx(24_300) and line(comp, "S1")["co2e_SF6"] == pytest.approx(24_300)
+    assert line(comp, "S1")["co2e"] == pytest.approx(25_200) and line(comp, "S1")["co2e_SF6"] == pytest.approx(25_200)
     assert comp.results["settings"]["gwp"] == "AR6"
+    pinned = run(tmp_path / "v1", R410A, report={"factors": {"versions": {"ghgp-gwp100": "1"}}})
+    assert line(pinned, "S1")["co2e"] == pytest.approx(24_300)
 
 
 def test_refrigerant_blend_under_ar5(tmp_path: Path) -> None:

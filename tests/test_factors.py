@@ -20,10 +20,13 @@ CC0_CSV = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "glob
 
 SHIPPED = {
     ("ghgp-gwp100", "1"): "gwp",
+    ("ghgp-gwp100", "2"): "gwp",
     ("refrigerant-blends", "1"): "blends",
     ("cn-fuel-gbt32150", "1"): "fuel",
     ("cn-fuel-mee-guidelines", "1"): "fuel",
     ("ipcc2006-combustion-ch4-n2o", "1"): "combustion_non_co2",
+    ("ipcc2006-combustion-ch4-n2o", "2"): "combustion_non_co2",
+    ("fuel-density-bp", "1"): "density",
     ("cn-grid-2021", "1"): "grid",
     ("cn-grid-2022", "1"): "grid",
     ("cn-grid-2023", "1"): "grid",
@@ -154,12 +157,57 @@ def test_process_and_heat_defaults(lib: FactorLibrary) -> None:
 
 def test_combustion_non_co2(lib: FactorLibrary) -> None:
     """IPCC 2006 Vol 2 Table 2.2 (natural gas CH4 1, N2O 0.1 kg/TJ) and Table 3.2.2 (road diesel
-    CH4 3.9, N2O 3.9 kg/TJ)."""
-    d = lib.get("ipcc2006-combustion-ch4-n2o")
-    assert d is not None
+    CH4 3.9, N2O 3.9 kg/TJ); version 1, which applied Table 2.2 to every stationary source, stays
+    as it was (a report pinned to it computes as before)."""
+    d = lib.get("ipcc2006-combustion-ch4-n2o", "1")
+    assert d is not None and list(d.meta.columns) == ["use", "fuel", "gas", "value", "unit"]
     v = d.rows.set_index(["use", "fuel", "gas"])["value"]
     assert (v[("stationary", "natural_gas", "CH4")], v[("stationary", "natural_gas", "N2O")]) == (1, 0.1)
+    assert (v[("stationary", "raw_coal", "CH4")], v[("stationary", "raw_coal", "N2O")]) == (1, 1.5)
     assert (v[("mobile", "diesel", "CH4")], v[("mobile", "diesel", "N2O")]) == (3.9, 3.9)
+    assert set(d.rows["table"]) == {""}
+
+
+def test_combustion_non_co2_by_source_category(lib: FactorLibrary) -> None:
+    """Version 2: 2006 IPCC Guidelines Vol. 2 Ch. 2 Table 2.2 (energy industries) and Table 2.3
+    (manufacturing industries and construction) differ only in the CH4 of coals and coke, 1 against
+    10 kg/TJ (N2O 1.5 in both; US EPA 40 CFR 98 Subpart C Table C-2, note); oils 3 / 0.6, gases
+    1 / 0.1 in both; road transport as version 1 (Table 3.2.2)."""
+    d = lib.get("ipcc2006-combustion-ch4-n2o")
+    assert d is not None and d.ref == "ipcc2006-combustion-ch4-n2o@2"
+    r = d.rows.set_index(["use", "fuel", "gas"])
+    v = r["value"]
+    coals = ("raw_coal", "anthracite", "bituminous_coal", "sub_bituminous_coal", "coking_coal", "lignite", "coke")
+    for fuel in coals:
+        assert (v[("energy_industries", fuel, "CH4")], v[("manufacturing", fuel, "CH4")]) == (1, 10), fuel
+        assert v[("energy_industries", fuel, "N2O")] == v[("manufacturing", fuel, "N2O")] == 1.5, fuel
+    for fuel in ("crude_oil", "gasoline", "kerosene", "diesel", "fuel_oil", "petroleum_coke"):
+        for use in ("energy_industries", "manufacturing"):
+            assert (v[(use, fuel, "CH4")], v[(use, fuel, "N2O")]) == (3, 0.6), (use, fuel)
+    for fuel in ("lpg", "natural_gas", "coke_oven_gas", "blast_furnace_gas"):
+        for use in ("energy_industries", "manufacturing"):
+            assert (v[(use, fuel, "CH4")], v[(use, fuel, "N2O")]) == (1, 0.1), (use, fuel)
+    assert r.at[("energy_industries", "raw_coal", "CH4"), "table"] == "IPCC 2006 Vol. 2 Table 2.2 (energy industries)"
+    assert r.at[("manufacturing", "raw_coal", "CH4"), "table"] == (
+        "IPCC 2006 Vol. 2 Table 2.3 (manufacturing industries and construction)")
+    mobile = d.rows.loc[d.rows["use"] == "mobile", ["fuel", "gas", "value"]].reset_index(drop=True)
+    v1 = lib.get("ipcc2006-combustion-ch4-n2o", "1").rows
+    assert mobile.equals(v1.loc[v1["use"] == "mobile", ["fuel", "gas", "value"]].reset_index(drop=True))
+    assert set(d.rows.loc[d.rows["use"] == "mobile", "table"]) == {"IPCC 2006 Vol. 2 Table 3.2.2 (road transport)"}
+    assert "stationary" not in set(d.rows["use"])
+
+
+def test_density_dataset(lib: FactorLibrary) -> None:
+    """BP Statistical Review of World Energy, approximate conversion factors (July 2021), kilolitres
+    to tonnes: gasoline 0.753, kerosene 0.798, gas oil/diesel 0.843, residual fuel oil 0.991; crude
+    oil 1.165 kL/t → 0.858 t/kL. No LPG (vapour or liquid)."""
+    d = lib.get("fuel-density-bp")
+    assert d is not None and d.meta.kind == "density" and d.meta.year == 2021
+    assert d.rows.set_index("fuel")["value"].to_dict() == {
+        "diesel": 0.843, "gasoline": 0.753, "kerosene": 0.798, "fuel_oil": 0.991, "crude_oil": 0.858}
+    assert set(d.rows["unit"]) == {"t/kL"}
+    assert round(1 / 1.165, 3) == 0.858
+    assert "GB 19147-2013" in d.meta.notes and "GB 17930-2013" in d.meta.notes and "LPG" in d.meta.notes
 
 
 # --- GWPs ---------------------------------------------------------------------------------------
@@ -168,12 +216,14 @@ def test_combustion_non_co2(lib: FactorLibrary) -> None:
 # (gas, set) -> (GHG Protocol value, CC0 csv value).
 KNOWN_DIFFERENCES = {
     ("CH4", "AR6"): (27.0, 27.9),  # non-fossil CH4 (AR6 Table 7.15) vs generic CH4 (Table 7.SM.7)
-    ("SF6", "AR6"): (24300.0, 25200.0),  # GHG Protocol Aug 2024 table vs AR6 Table 7.SM.7
 }
+# version 1 kept the GHG Protocol's printed SF6; version 2 takes Table 7.SM.7's
+KNOWN_DIFFERENCES_V1 = {**KNOWN_DIFFERENCES, ("SF6", "AR6"): (24300.0, 25200.0)}
 CSV_COLUMNS = {"SARGWP100": "SAR", "AR4GWP100": "AR4", "AR5GWP100": "AR5", "AR6GWP100": "AR6"}
 
 
-def test_gwp_matches_cc0_compilation(lib: FactorLibrary) -> None:
+@pytest.mark.parametrize(("version", "known"), [("2", KNOWN_DIFFERENCES), ("1", KNOWN_DIFFERENCES_V1)])
+def test_gwp_matches_cc0_compilation(lib: FactorLibrary, version: str, known: dict) -> None:
     """Every gas and set present both here and in openclimatedata/globalwarmingpotentials (CC0;
     SAR/AR4/AR5 from the GHG Protocol 2016 table, AR6 from IPCC AR6 WGI Table 7.SM.7) is equal,
     except the listed differences, each exactly as known."""
@@ -183,7 +233,7 @@ def test_gwp_matches_cc0_compilation(lib: FactorLibrary) -> None:
                    if not line.startswith("#"))
     csv = pd.read_csv(io.StringIO(text))
     csv = csv.set_index(csv["Species"].map(normalise_gas))[list(CSV_COLUMNS)].rename(columns=CSV_COLUMNS)
-    gwp = lib.get("ghgp-gwp100")
+    gwp = lib.get("ghgp-gwp100", version)
     assert gwp is not None
     ours = gwp.rows.set_index(gwp.rows["gas"].map(normalise_gas))[list(CSV_COLUMNS.values())]
 
@@ -197,9 +247,31 @@ def test_gwp_matches_cc0_compilation(lib: FactorLibrary) -> None:
             compared += 1
             if mine != theirs:
                 differences[(gas, column)] = (mine, theirs)
-    assert differences == KNOWN_DIFFERENCES
+    assert differences == known
     assert compared > 100
     assert len(ours.index.intersection(csv.index)) == len(ours) - 2  # all but CO2 and CH4_fossil
+
+
+def test_sf6_ar6_is_the_ipcc_value(lib: FactorLibrary) -> None:
+    """IPCC AR6 WGI Ch. 7 Supplementary Material, Table 7.SM.7 (from p. 7SM-24): SF6 GWP100 25,200;
+    NF3 17,400. The same row's AGWP100, 2.25e-9 W m-2 yr kg-1, over CO2's 8.95e-14, each printed to
+    three figures, bounds the GWP100 between 25,070 and 25,210: 25,200 inside, the 24,300 of the GHG
+    Protocol's table (Aug 2024), which version 1 transcribes, outside. Version 1 stays, so a report
+    pinned to it computes as before."""
+    assert lib.gwp_table("AR6")["SF6"] == 25200
+    assert lib.gwp_table("AR6")["NF3"] == 17400
+    low, high = 2.245e-9 / 8.955e-14, 2.255e-9 / 8.945e-14
+    assert (round(low), round(high)) == (25070, 25210)
+    assert low <= 25200 <= high and not low <= 24300 <= high
+    assert lib.gwp_table("AR6", pins={"ghgp-gwp100": "1"})["SF6"] == 24300
+    v2 = lib.get("ghgp-gwp100", "2")
+    assert "Table 7.SM.7" in v2.meta.document and "7SM-24" in v2.meta.document and "Table 7.15" in v2.meta.document
+    assert "25,200" in v2.meta.notes and "24,300" in v2.meta.notes
+    # nothing else differs between the versions
+    a = lib.get("ghgp-gwp100", "1").rows.set_index("gas")
+    b = v2.rows.set_index("gas")
+    diff = (a.fillna(-1) != b.fillna(-1))
+    assert [(g, c) for g in diff.index for c in diff.columns if diff.at[g, c]] == [("SF6", "AR6")]
 
 
 def test_gwp_headline_values(lib: FactorLibrary) -> None:

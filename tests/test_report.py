@@ -66,7 +66,7 @@ def test_report_writes_the_whole_pack(pack: tuple[Path, object]) -> None:
     # progress per stage on stderr, the summary on stdout
     for stage in ("check", "compute", "xbrl", "word", "workpapers", "manifest"):
         assert f"{stage}]" in res.output
-    assert "3,125,428.3" in res.output and "workpapers.xlsx" in res.output
+    assert "3,127,772.1" in res.output and "workpapers.xlsx" in res.output
 
 
 def test_manifest_records_inputs_outputs_factors(pack: tuple[Path, object]) -> None:
@@ -129,8 +129,8 @@ def test_prior_year_figures_and_base_year_check_are_tagged(pack: tuple[Path, obj
     assert prior["period"] == {"start": "2024-01-01", "end": "2024-12-31"}
     stem = stem_of(results)
     now, before = _instance_totals(out / f"{stem}.xbrl"), _instance_totals(out / f"{stem}.xbrl", "2024-01-01")
-    assert before["AbsoluteGrossScope1GHGEmissions"] == rounded(prior["totals"]["scope1"]) == Decimal("2413563.25")
-    assert now["AbsoluteGrossScope1GHGEmissions"] == rounded(results["totals"]["scope1"]) == Decimal("3125428.29")
+    assert before["AbsoluteGrossScope1GHGEmissions"] == rounded(prior["totals"]["scope1"]) == Decimal("2415797.70")
+    assert now["AbsoluteGrossScope1GHGEmissions"] == rounded(results["totals"]["scope1"]) == Decimal("3127772.06")
     for key, concept in (("scope2_location", "AbsoluteGrossLocationbasedScope2GHGEmissions"),
                          ("scope3", "AbsoluteGrossScope3GHGEmissions"),
                          ("scope1_2_3_market", "AbsoluteGrossScope1MarketbasedScope2AndScope3GHGEmissions")):
@@ -140,22 +140,44 @@ def test_prior_year_figures_and_base_year_check_are_tagged(pack: tuple[Path, obj
     structural = tangshan["scope1"] + tangshan["scope2_location"]
     assert now["StructuralChangeInScope1AndLocationbasedScope2GHGEmissions"] == rounded(structural)
     share = structural / (prior["totals"]["scope1"] + prior["totals"]["scope2_location"])
-    assert now["StructuralChangeAsPercentageOfBasePeriodGHGEmissions"] == rounded(share, "share") == Decimal("0.2369")
+    assert now["StructuralChangeAsPercentageOfBasePeriodGHGEmissions"] == rounded(share, "share") == Decimal("0.2367")
     assert now["SignificanceThresholdForBaseYearRecalculation"] == Decimal("0.0500")
     root = etree.parse(str(out / f"{stem}.xbrl")).getroot()
     required = [el.text for el in root if isinstance(el.tag, str) and el.tag.endswith("}BaseYearRecalculationRequired")]
     assert required == ["true"]
     page = (out / f"{stem}.xhtml").read_text(encoding="utf-8")
-    assert "上年（2024-01-01 – 2024-12-31）" in page and "29.49%" in page  # Scope 1 change, 3,125,428.29 / 2,413,563.25 - 1
+    assert "上年（2024-01-01 – 2024-12-31）" in page and "29.47%" in page  # Scope 1 change, 3,127,772.06 / 2,415,797.70 - 1
 
 
-def test_verify_passes_on_the_fresh_report(pack: tuple[Path, object]) -> None:
+def test_verify_validates_the_fresh_report_again(pack: tuple[Path, object], ifrs_zip: Path,
+                                                 tmp_path: Path) -> None:
+    """With the IFRS package, verify validates the re-rendered XBRL with Arelle again, so that
+    validation.json and the viewer are compared byte for byte like every other file; without it
+    they are compared in what does not depend on Arelle, and verify says so."""
+    import shutil
+
     out, _ = pack
+    res = CliRunner().invoke(app, ["verify", str(out), "--ifrs-package", str(ifrs_zip)])
+    assert res.exit_code == 0, res.output
+    assert "validated again by Arelle" in res.output and "note:" not in res.output
     v = verify(out)
     assert v.ok, [d.render() for d in v.differences]
+    assert not v.revalidated and any("validation.json compared without Arelle" in n for n in v.notes)
     assert v.compared_facts > 300 and v.checked_files > 20
-    res = CliRunner().invoke(app, ["verify", str(out)])
-    assert res.exit_code == 0, res.output
+    # validation.json claiming what Arelle did not find: the hash made to match, the re-validation differs
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    doc = json.loads((copy / "validation.json").read_text(encoding="utf-8"))
+    doc["warnings"] = 0 if doc["warnings"] else 1
+    (copy / "validation.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    man = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    from disclosure.export import manifest
+
+    man["files"]["validation.json"]["sha256"] = manifest.sha256(copy / "validation.json")
+    man["files"]["validation.json"]["bytes"] = (copy / "validation.json").stat().st_size
+    (copy / "manifest.json").write_text(manifest.dumps(man), encoding="utf-8")
+    res = CliRunner().invoke(app, ["verify", str(copy), "--ifrs-package", str(ifrs_zip)])
+    assert res.exit_code == 1 and "[validation] validation.json warnings" in res.output, res.output
 
 
 def test_report_stops_on_input_errors(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from disclosure.compute import years
 from disclosure.compute.results import results_json
 from disclosure.core.issues import Severity
 from disclosure.engines.inprocess import write_outputs
-from disclosure.export.numbers import DECIMALS, fmt, rounded
+from disclosure.export.numbers import decimals, fmt, rounded
 from disclosure.export.xbrl import checks, export_xbrl, taxonomy
 from disclosure.export.xbrl.facts import build_facts, resolve
 from disclosure.export.xbrl.inline import IX
@@ -147,12 +147,12 @@ def test_facts_carry_the_demo_figures(results, validated) -> None:
         return hits[0].text
 
     t = results["totals"]
-    assert value(IFRS, "AbsoluteGrossScope1GHGEmissions") == str(rounded(t["scope1"])) == "3125428.29"
+    assert value(IFRS, "AbsoluteGrossScope1GHGEmissions") == str(rounded(t["scope1"])) == "3127772.06"
     # a total of scopes is tagged as the sum of its rounded parts (results.json published), so the
-    # calculation adds up to the cent: .29 + .91 + .83 = .03, where the unrounded sum rounds to .02
-    assert value(IFRS, "AbsoluteGrossScope12And3GHGEmissions") == "3635913.03"
-    assert str(rounded(t["scope1_2_3_location"])) == "3635913.02"
-    assert results["published"]["totals"]["scope1_2_3_location"] == 3635913.03
+    # calculation adds up to the cent (test_published_totals_are_the_sums_of_the_rounded_parts)
+    parts = sum(rounded(t[k]) for k in ("scope1", "scope2_location", "scope3"))
+    assert value(IFRS, "AbsoluteGrossScope12And3GHGEmissions") == str(parts) == "3638256.80"
+    assert results["published"]["totals"]["scope1_2_3_location"] == float(parts)
     # gases only where measured: the grid factors are CO2-only, so Scope 2 has CO2 and nothing else
     s2_gases = [dims(f) for f in root.iter(f"{{{IFRS}}}AbsoluteGrossLocationbasedScope2GHGEmissions")
                 if "ifrs-sds:ConstituentGreenhouseGasAxis" in dims(f)]
@@ -163,11 +163,11 @@ def test_facts_carry_the_demo_figures(results, validated) -> None:
         == str(rounded(t["scope3"]))
     assert value(IFRS, "AbsoluteGrossLocationbasedScope2GHGEmissions") == str(rounded(t["scope2_location"]))
     assert value(IFRS, "AbsoluteGrossScope1GHGEmissions", **{
-        "ifrs-sds:GHGEmissionsDisclosureBasisAxis": "ifrs-sds:ConsolidatedAccountingGroupMember"}) == "3125428.29"
+        "ifrs-sds:GHGEmissionsDisclosureBasisAxis": "ifrs-sds:ConsolidatedAccountingGroupMember"}) == "3127772.06"
     assert value(IFRS, "AbsoluteGrossScope3GHGEmissions", **{
         "ifrs-sds:Scope3EmissionsCategoriesAxis": "ifrs-sds:Category1PurchasedGoodsAndServicesMember"}) == "217574.00"
     assert value(IFRS, "AbsoluteGrossScope1GHGEmissions", **{
-        "ifrs-sds:ConstituentGreenhouseGasAxis": "ifrs-sds:SulphurHexafluorideSF6Member"}) == "729.00"
+        "ifrs-sds:ConstituentGreenhouseGasAxis": "ifrs-sds:SulphurHexafluorideSF6Member"}) == "756.00"
     per_cny = value(EXT, "GHGEmissionsIntensityScope1AndLocationbasedScope2PerRevenue")
     assert Decimal(per_cny) == rounded(results["intensity"]["per_revenue"]["scope1_2_location"], "intensity").scaleb(-6)
     assert value(IFRS, "AbsoluteGrossScope1GHGEmissions", **{"csdsx:FacilityAxis": "F03"}) == str(
@@ -184,6 +184,19 @@ def test_facts_carry_the_demo_figures(results, validated) -> None:
     assert not list(root.iter(f"{{{XBRLI}}}segment"))
 
 
+def test_published_totals_are_the_sums_of_the_rounded_parts() -> None:
+    """The issue's case (the 2025 demo before the units fix): Scope 1 + 2 + 3 location-based
+    published as 3,125,428.29 + 188,810.91 + 321,673.83 = 3,635,913.03, where the unrounded sum
+    rounds to .02; results.json keeps the unrounded totals."""
+    from disclosure.core.rounding import published_totals
+
+    totals = {"scope1": 3125428.2863, "scope2_location": 188810.90931, "scope3": 321673.82787}
+    totals["scope1_2_3_location"] = totals["scope1"] + totals["scope2_location"] + totals["scope3"]
+    assert str(rounded(totals["scope1_2_3_location"])) == "3635913.02"
+    assert published_totals(totals) == {"scope1": 3125428.29, "scope2_location": 188810.91, "scope3": 321673.83,
+                                        "scope1_2_3_location": 3635913.03}
+
+
 def test_decimals_and_digits_follow_the_rounding_policy(results, validated) -> None:
     """``decimals`` comes from disclosure.export.numbers, and the page prints the digits the Word
     report prints (numbers.fmt)."""
@@ -194,7 +207,7 @@ def test_decimals_and_digits_follow_the_rounding_policy(results, validated) -> N
     for i, f in enumerate(fs.facts):
         if not f.numeric:
             continue
-        assert f.decimals == DECIMALS[f.kind] - f.raw_scale
+        assert f.decimals == decimals(f.kind, resolve(results, f.source)) - f.raw_scale
         el = shown[f"f{i + 1}"]
         assert el.get("decimals") == str(f.decimals)
         raw = resolve(results, f.source)
@@ -604,7 +617,7 @@ def test_viewer_page_loads_in_headless_chromium(validated, tmp_path) -> None:
     html = page.read_text(encoding="utf-8")
     assert '<script src="ixbrlviewer.js"' in html   # the script beside the page, no network
     shot = tmp_path / "viewer.png"
-    seen = browse(page, shot, click="3,125,428.29")
+    seen = browse(page, shot, click="3,127,772.06")
     assert seen.ready, seen.status
     inline = etree.parse(str(_file(out, ".xhtml"))).getroot()
     hidden = inline.find(f".//{{{IX}}}hidden")

@@ -33,6 +33,8 @@ def _text_lines(path: Path) -> list[str] | None:
 
 
 def explain(a: Path, b: Path) -> list[str]:
+    """The lines saying why ``b`` differs from ``a``; :class:`~disclosure.export.manifest.ManifestError`
+    when a manifest is not one this tool writes (each is checked against its definition)."""
     a, b = Path(a), Path(b)
     ma, mb = manifest.read(a), manifest.read(b)
     out: list[str] = []
@@ -83,6 +85,9 @@ def explain(a: Path, b: Path) -> list[str]:
             out.append(f"setting {path} (factor version pin): {x} → {y}")
         else:
             out.append(f"setting {path}: {x} → {y}")
+    for key in ("langs", "force", "engine"):   # how the pack was made (the engine changes no figure)
+        if ma[key] != mb[key]:
+            out.append(f"run {key}: {ma[key]} → {mb[key]}")
     for key in ("period", "entity"):
         for path, x, y in diff_values(ma.get(key) or {}, mb.get(key) or {}):
             out.append(f"{key} {path}: {x} → {y}")

@@ -151,7 +151,10 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
 
 
 def _fallback_notices(main: lines.Lines, ctx: Context) -> dict[str, Issue]:
-    """One notice per facility whose electricity took a grid factor of a wider area than asked."""
+    """One notice per facility whose electricity took a grid factor of a wider area than asked, and
+    one per facility whose stationary CH4/N2O took the default table where its sector did not say
+    which (only when the tables differ for a fuel it burns), keyed so that the engines keep one of
+    each over all chunks."""
     pos = np.flatnonzero(main["grid_fallback"] == 1)
     fac = main["facility_id"]
     _, first = np.unique(fac.codes[pos], return_index=True)
@@ -162,6 +165,36 @@ def _fallback_notices(main: lines.Lines, ctx: Context) -> dict[str, Issue]:
                                       "facility_id"),
             table="activities", level=ctx.settings.grid_factor_level, year=ctx.grid_year,
             used=main.value("grid_level", i))
+    out.update(_sector_default_notices(main, ctx))
+    return out
+
+
+def _sector_default_notices(main: lines.Lines, ctx: Context) -> dict[str, Issue]:
+    nc = ctx.non_co2
+    if nc is None or main.n == 0:
+        return {}
+    cats = nc.loc[nc["use"].isin(("energy_industries", "manufacturing"))]
+    # the fuels whose defaults differ between the two tables
+    wide = cats.pivot_table(index=["fuel", "gas"], columns="use", values="kg_per_gj", aggfunc="last")
+    if wide.shape[1] < 2:
+        return {}
+    differ = set(wide.index[(wide["energy_industries"] != wide["manufacturing"]).to_numpy()].get_level_values(0))
+    f = ctx.facilities.set_index("facility_id")
+    by_default = set(f.index[f["non_co2_by_default"].fillna(False).astype(bool)])
+    stationary = main["source"].eq("stationary_combustion") & ~main["non_co2_table"].isna()
+    m = stationary & main["facility_id"].isin(by_default) & main["factor_id"].isin(differ)
+    pos = np.flatnonzero(m)
+    _, first = np.unique(main["facility_id"].codes[pos], return_index=True)
+    out: dict[str, Issue] = {}
+    for i in pos[np.sort(first)]:
+        fid = main.value("facility_id", i)
+        sector = f.at[fid, "sector"]
+        out[f"combustion-sector-default:{fid}"] = issue(
+            "combustion-sector-default", Location(main.value("file", i), main.value("sheet", i), int(main["row"][i]),
+                                                  "facility_id"),
+            table="activities", facility=fid, sector=sector if isinstance(sector, str) else "—",
+            used=ctx.settings.options.combustion_sector_default,
+            setting=hint("options.combustion_sector_default", "energy_industries | manufacturing"))
     return out
 
 
@@ -179,6 +212,7 @@ def _settings(ctx: Context) -> dict[str, Any]:
         "currency": s.currency, "language": s.language, "reporting_year": ctx.reporting_year,
         "category3_electricity": ctx.upstream_note or None,
         "category15_investees": s.options.category15_investees,
+        "combustion_sector_default": s.options.combustion_sector_default,
         "factor_pins": dict(sorted(s.factors.versions.items())),
         "precedence": list(lines.PRECEDENCE),
     }

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..core import units
+from ..core import sectors, units
 from ..core.issues import Issue, Location, issue
 from ..core.settings import Settings
 from ..factors import FactorLibrary, normalise_gas
@@ -40,7 +40,8 @@ class Context:
     reporting_year: int
     gwp: pd.Series                       # normalised gas → GWP100 of the report's set
     gwp_group: dict[str, str]            # normalised gas → CO2/CH4/N2O/HFCs/PFCs/SF6/NF3
-    facilities: pd.DataFrame             # facility_id → entity, province, region, basis, boundary share
+    facilities: pd.DataFrame             # facility_id → entity, province, region, basis, boundary share,
+    #                                      sector and its stationary CH4/N2O source category (non_co2_use)
     fuels: dict[str, pd.DataFrame]       # basis dataset id → fuel parameters indexed by fuel id
     fuel_alias: dict[str, dict[str, str]]
     default_basis: str
@@ -54,9 +55,14 @@ class Context:
     upstream_electricity: float | None   # tCO2e/MWh: footprint minus the grid average of that year
     upstream_note: str
     user_factors: pd.DataFrame           # the inventory's own factors, with a ``key`` column
+    densities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["value", "unit", "t_per_l", "dataset"]))  # fuel id → density of a liquid fuel
     refs: dict[str, DatasetRef] = field(default_factory=dict)   # kind:role → dataset used
     entities: pd.DataFrame | None = None  # every entity with its boundary share (the register)
     mb_factor: pd.Series | None = None   # facility_id → market-based factor for its electricity
+    gwp_dataset: str = ""                # the GWP set's dataset (id@version) the CO2e uses
+    blend_dataset: str = ""              # the blend compositions' dataset (id@version)
+    blends: frozenset[str] = frozenset()  # normalised names of the blends it holds
 
 
 def boundary(entities: pd.DataFrame, approach: str) -> pd.DataFrame:
@@ -92,11 +98,22 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
     for ds in lib.of_kind("gwp", pins) + lib.of_kind("blends", pins):
         ref(ds)
     groups = {g: lib.gwp_group(g, pins=pins) for g in gwp.index}
+    # which datasets a line's GWP comes from, for the trace: the GWP set, and for a blend also the
+    # blend compositions its GWP is computed from
+    gwp_ref = next((r for r in refs.values() if r.kind == "gwp"), None)
+    blend_ref = next((r for r in refs.values() if r.kind == "blends"), None)
+    blend_names = frozenset(normalise_gas(b) for ds in lib.of_kind("blends", pins) for b in ds.rows["blend"])
 
     # boundary
     ents = boundary(entities, settings.consolidation)
     fac = facilities[["facility_id", "entity_id", "name", "province_name", "grid_region", "basis", "sector"]].merge(
         ents.rename(columns={"name": "entity_name"}), on="entity_id", how="left")
+    # the source category of each facility's stationary combustion (IPCC 2006 Vol. 2 Tables 2.2 and
+    # 2.3): from its sector, else the setting's default (recorded: non_co2_by_default)
+    cat = fac["sector"].map(lambda x: sectors.ipcc_category(x) if isinstance(x, str) else None)
+    known = cat.isin(("energy_industries", "manufacturing"))
+    fac["non_co2_use"] = cat.where(known, settings.options.combustion_sector_default)
+    fac["non_co2_by_default"] = ~known
 
     # fuels: every fuel dataset is a possible basis; the default is set A unless options say otherwise
     fuels, fuel_alias = {}, {}
@@ -182,6 +199,16 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
             ref(ds)
             break
 
+    # densities of liquid fuels (volume → mass): per fuel, the first density dataset by id that has it
+    dframes = []
+    for ds in lib.of_kind("density", pins):
+        r = ds.rows.copy()
+        r["t_per_l"] = r["value"] * r["unit"].map(lambda u: units.factor(u, "t/L"))
+        r["dataset"] = f"{ds.meta.id}@{ds.meta.version}"
+        dframes.append(r)
+    densities = (pd.concat(dframes, ignore_index=True).drop_duplicates("fuel").set_index("fuel")
+                 if dframes else pd.DataFrame(columns=["value", "unit", "t_per_l", "dataset"]))
+
     uf = user_factors.copy()
     uf["key"] = keys.keys(uf["activity"]) if len(uf) else pd.Series([], dtype="str")
     ctx = Context(
@@ -189,7 +216,9 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
         fuels=fuels, fuel_alias=fuel_alias, default_basis=default_basis, non_co2=non_co2,
         process=process, process_alias=process_alias, heat=heat, grid=grid, grid_year=grid_year,
         residual_factor=residual, upstream_electricity=upstream, upstream_note=note, user_factors=uf,
-        refs=refs, entities=ents,
+        refs=refs, entities=ents, densities=densities,
+        gwp_dataset=gwp_ref.ref if gwp_ref else "", blend_dataset=blend_ref.ref if blend_ref else "",
+        blends=blend_names,
     )
     return ctx, issues
 

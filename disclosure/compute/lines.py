@@ -54,8 +54,9 @@ FLAGS = ("verified", "grid_fallback")              # int8: -1 missing, 0 False, 
 # text columns the calculation fills in (the rest come from the activity rows or the facilities):
 # their missing values were None (not NaN) in the trace, and are so in issues
 _COMPUTED_TEXT = frozenset({"sheet", "reason", "rule", "precedence", "factor_dataset", "factor_id",
-                            "factor_unit", "factor_source", "converted_unit", "ncv_unit", "grid_level",
-                            "gas_other"})
+                            "factor_unit", "factor_source", "converted_unit", "density_unit", "density_dataset",
+                            "ncv_unit", "non_co2_table", "grid_level", "gas_other",
+                            "gwp_dataset"})
 
 
 def _missing(v: Any) -> bool:
@@ -333,7 +334,7 @@ def _qty_of(L: Lines, pos: np.ndarray) -> np.ndarray:
 def _product(factor_unit: str, activity_unit: str) -> tuple[str | None, float]:
     """How ``quantity [activity_unit] × factor [factor_unit]`` comes out: ('mass', multiplier to t),
     ('co2e', multiplier to tCO2e), or (None, nan) when the units do not fit."""
-    info = units.lookup(f"({units.normalise(factor_unit)})*({units.normalise(activity_unit)})")
+    info = units.lookup(units.times(factor_unit, activity_unit))
     if info is None:
         return None, float("nan")
     if info.dimension == "mass":
@@ -399,40 +400,73 @@ def _pending(L: Lines) -> np.ndarray:
     return L["status"].eq("pending")
 
 
-def _spend(L: Lines, ctx: Context, issues: list[Issue]) -> None:
-    """Money amounts in another currency → the report currency at the user's rates."""
+def _spend(L: Lines, ctx: Context) -> None:
+    """Money in the presentation currency (元, 万元 …) as the presentation currency's amount. Money
+    in another currency stays as given until a factor says which currency it is per: then it is
+    converted to that currency (``_to_currency``), so that a USD factor meets USD spend unconverted
+    and a CNY factor meets USD spend at the user's rate."""
     unit = L["unit"]
     cur = unit.lookup(_dimension, object) == "currency"
     if not cur.any():
         return
-    rates = ctx.settings.options.currency_rates
     target = ctx.settings.currency
-    q = L["quantity"]
-    pos_cur = np.flatnonzero(cur)
-    # the distinct currencies in order of first use (as Series.unique)
-    first = pd.unique(unit.codes[pos_cur])
-    for code in first:
-        u = unit.values[code]
-        pos = pos_cur[unit.codes[pos_cur] == code]
-        if units.convertible(u, target):
-            L["converted_quantity"][pos] = q[pos] * units.factor(u, target)
-            L["converted_unit"].put(pos, target)
+    pos = np.flatnonzero(cur)
+    pos = pos[unit.take(pos).lookup(lambda u: (_currency_of(u) or ("",))[0] == target, bool)]
+    _to_currency(L, pos, View(np.zeros(len(pos), dtype=np.int32), [target]), ctx, None)
+
+
+@cache
+def _currency_of(u: str) -> tuple[str, float] | None:
+    return units.currency_of(u)
+
+
+def _rate(ctx: Context, code: str) -> float | None:
+    """The presentation currency per unit of ``code`` (1 for the presentation currency itself)."""
+    if code == ctx.settings.currency:
+        return 1.0
+    return ctx.settings.options.currency_rates.get(code)
+
+
+def _to_currency(L: Lines, pos: np.ndarray, to: View, ctx: Context, issues: list[Issue] | None) -> np.ndarray:
+    """The money lines ``pos`` as amounts in the currency ``to`` (a code per line): converted_quantity
+    and converted_unit, and fx_rate (units of ``to`` per unit of the spend's currency) where the two
+    currencies differ, at the rates of ``options.currency_rates`` (presentation currency per unit).
+    Returns a mask over ``pos`` of the lines whose rate is missing: when ``issues`` is given they are
+    excluded (currency-rate-missing, naming the rate to add); else they are left as they are."""
+    codes, pairs = _pairs(L["unit"].take(pos), to)
+    mult = np.full(len(pairs) or 1, np.nan)
+    fx = np.full(len(pairs) or 1, np.nan)
+    lacking: list[str | None] = [None] * len(pairs)
+    for k, (u, c) in enumerate(pairs):
+        cu = _currency_of(u) if isinstance(u, str) else None
+        if cu is None or _missing(c):
             continue
-        base = next((c for c in rates if units.convertible(u, c)), None)
-        if base is None:
-            # the rate's key is a currency code: the unit's own when it is one (USD), else an example
-            code = u if len(u) == 3 and u.isascii() and u.isalpha() else "USD"
-            setting = hint(f"options.currency_rates.{code.upper()}", "…")
-            for i in pos:
-                issues.append(issue("currency-rate-missing",
-                                    Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "unit"),
-                                    table="activities", currency=u, target=target, setting=setting))
-            L["status"].put(pos, "excluded")
-            L["reason"].put(pos, "currency-rate-missing")
-            continue
-        L["fx_rate"][pos] = rates[base]
-        L["converted_quantity"][pos] = q[pos] * units.factor(u, base) * rates[base]
-        L["converted_unit"].put(pos, target)
+        have, m = cu
+        ra, rc = _rate(ctx, have), _rate(ctx, c)
+        if have == c:
+            mult[k] = m
+        elif ra is None or rc is None:
+            lacking[k] = have if ra is None else c
+        else:
+            mult[k] = m * ra / rc
+            fx[k] = ra / rc
+    done = ~np.isnan(mult[codes])
+    di = pos[done]
+    L["converted_quantity"][di] = L["quantity"][di] * mult[codes[done]]
+    L["converted_unit"].put(di, to.take(np.flatnonzero(done)))
+    L["fx_rate"][di] = fx[codes[done]]
+    miss = np.array([x is not None for x in lacking] + [False], dtype=bool)[codes]
+    if issues is not None and miss.any():
+        mi = pos[miss]
+        L["status"].put(mi, "excluded")
+        L["reason"].put(mi, "currency-rate-missing")
+        for i, k in zip(mi, codes[miss], strict=True):
+            code = lacking[k]
+            issues.append(issue("currency-rate-missing",
+                                Location(L.value("file", i), L.value("sheet", i), int(L["row"][i]), "unit"),
+                                table="activities", currency=code, target=ctx.settings.currency,
+                                setting=hint(f"options.currency_rates.{code}", "…")))
+    return miss
 
 
 def _deflate(L: Lines, pos: np.ndarray, factor_year: np.ndarray, ctx: Context) -> None:
@@ -457,12 +491,29 @@ def _deflate(L: Lines, pos: np.ndarray, factor_year: np.ndarray, ctx: Context) -
     L["converted_unit"].put(ii, _unit_of(L, ii))
 
 
-def _row_factors(L: Lines, acts: pd.DataFrame, A: dict[str, Text]) -> None:
+def _money_to_factor(L: Lines, pos: np.ndarray, per: View, ctx: Context, issues: list[Issue]) -> np.ndarray:
+    """Spend lines among ``pos`` converted to the currency their factor is per (``per``, a code per
+    line: kgCO2e/USD is per USD); returns a mask over ``pos`` of the lines left out for a missing rate."""
+    money = L["unit"].take(pos).lookup(_dimension, object) == "currency"
+    out = np.zeros(len(pos), dtype=bool)
+    if not money.any():
+        return out
+    k = np.flatnonzero(money)
+    per = per.take(k)
+    need = np.flatnonzero(~per.isna())
+    if len(need):
+        out[k[need]] = _to_currency(L, pos[k[need]], per.take(need), ctx, issues)
+    return out
+
+
+def _row_factors(L: Lines, acts: pd.DataFrame, A: dict[str, Text], ctx: Context, issues: list[Issue]) -> None:
     ev = _floats(acts["ef_value"])
     m = _pending(L) & ~np.isnan(ev) & ~A["ef_unit"].isna()
     if not m.any():
         return
     pos = np.flatnonzero(m)
+    per = A["ef_unit"].take(pos).map(lambda u: units.per_currency(u) if isinstance(u, str) else None)
+    pos = pos[~_money_to_factor(L, pos, per, ctx, issues)]
     bad = _apply_factor(L, pos, ev[pos], A["ef_unit"].take(pos), A["gas"].take(pos))
     L["precedence"].put(pos, "row")
     L["rule"].put(pos, "quantity × row factor")
@@ -472,7 +523,18 @@ def _row_factors(L: Lines, acts: pd.DataFrame, A: dict[str, Text]) -> None:
     L["status"].put(pos[~bad], "computed")
 
 
-def _user_factors(L: Lines, ctx: Context) -> None:
+def _fits(u: Any, unit: str, value_unit: str) -> int:
+    """Whether a user factor (per ``unit``, in ``value_unit``) fits an activity in ``u``: 1 as it is,
+    2 after converting its money to the factor's currency, 0 not at all."""
+    if units.convertible(u, unit) and _product(value_unit, u)[0] is not None:
+        return 1
+    cu, cf = (_currency_of(x) if isinstance(x, str) else None for x in (u, unit))
+    if cu is not None and cf is not None and cu[0] != cf[0] and _product(value_unit, cf[0])[0] is not None:
+        return 2
+    return 0
+
+
+def _user_factors(L: Lines, ctx: Context, issues: list[Issue]) -> None:
     """The inventory's factors table. Each distinct (activity, unit) is resolved once: the factor
     rows that fit it, one per gas (the one stated in the row's own unit, else the first by id)."""
     uf = ctx.user_factors.reset_index(drop=True)
@@ -490,14 +552,14 @@ def _user_factors(L: Lines, ctx: Context) -> None:
         if g is None:
             chosen.append([])
             continue
-        fits = [units.convertible(u, str(fu)) and _product(str(vu), u)[0] is not None
-                for fu, vu in zip(g["unit"], g["value_unit"], strict=True)]
-        cand = g.loc[fits]
+        fits = np.array([_fits(u, str(fu), str(vu)) for fu, vu in zip(g["unit"], g["value_unit"], strict=True)])
+        cand = g.loc[fits > 0]
         if cand.empty:
             chosen.append([])
             continue
-        cand = cand.assign(_exact=(cand["unit"].astype(str) != u).astype(int))
-        cand = cand.sort_values(["gas", "_exact", "factor_id"], kind="stable").drop_duplicates("gas")
+        # a factor in the spend's own currency before one that needs a rate, then one in the row's own unit
+        cand = cand.assign(_fx=(fits[fits > 0] == 2).astype(int), _exact=(cand["unit"].astype(str) != u).astype(int))
+        cand = cand.sort_values(["gas", "_fx", "_exact", "factor_id"], kind="stable").drop_duplicates("gas")
         chosen.append([int(i) for i in cand.index])
     count = np.array([len(c) for c in chosen] or [0], dtype=np.int64)
     hit = count[codes] > 0
@@ -507,6 +569,14 @@ def _user_factors(L: Lines, ctx: Context) -> None:
     pc = codes[hit]                      # their pair
     first = np.array([c[0] if c else -1 for c in chosen], dtype=np.int64)
     f0 = first[pc]                       # each line's first factor row
+    # spend in the currency of its factor (a line whose rate is missing is left out)
+    per = Text.of(uf["unit"].astype(str)).take(f0).map(lambda u: (_currency_of(u) or (None,))[0])
+    lost = _money_to_factor(L, sel, per, ctx, issues)
+    if lost.any():
+        keep = ~lost
+        sel, pc, f0 = sel[keep], pc[keep], f0[keep]
+        if not len(sel):
+            return
     _deflate(L, sel, uf["year"].to_numpy(dtype=object)[f0], ctx)
     single = int(count[np.unique(pc)].max()) == 1   # the usual case: one factor row per line
     # one row per (line, factor): lines in row order, each line's factors in their order
@@ -633,6 +703,23 @@ def _combustion(L: Lines, acts: pd.DataFrame, ctx: Context, A: dict[str, Text]) 
         b = np.flatnonzero(by_ncv)
         mult = _pairs_lookup(ncv_unit.take(b), unit.take(b), _energy_mult)
         gj[b] = qty[b] * ncv[b] * mult
+    # a liquid fuel given as a volume (L, 升, m³) whose NCV is per mass: the volume to a mass by the
+    # fuel's density (a density dataset), recorded on the line
+    density = np.full(len(pos), np.nan)
+    mass_t = np.full(len(pos), np.nan)
+    no_density = np.zeros(len(pos), dtype=bool)
+    liquid = by_ncv & np.isnan(gj) & (unit.lookup(_dimension, object) == "volume")
+    if liquid.any():
+        d = np.flatnonzero(liquid)
+        per_t = _pairs_lookup(ncv_unit.take(d), View(np.zeros(len(d), dtype=np.int32), ["t"]), _energy_mult)
+        dens = ctx.densities
+        t_per_l = fuel.take(d).lookup(lambda f: _map_one(dens["t_per_l"], f), "float64")
+        has = ~np.isnan(per_t) & ~np.isnan(t_per_l)
+        h = d[has]
+        mass_t[h] = _convert(qty[h], unit.take(h), "L") * t_per_l[has]
+        gj[h] = mass_t[h] * ncv[h] * per_t[has]
+        density[h] = t_per_l[has]
+        no_density[d[~np.isnan(per_t) & np.isnan(t_per_l)]] = True
     ok = ~np.isnan(gj) & ~np.isnan(cc) & ~np.isnan(of)
     co2 = gj * cc * of * C_TO_CO2
     k = np.flatnonzero(ok)
@@ -652,33 +739,77 @@ def _combustion(L: Lines, acts: pd.DataFrame, ctx: Context, A: dict[str, Text]) 
                                   ["measured", "basis", "default"]))
     L["rule"].put(oki, "AD × NCV × CC × OF × 44/12")
     L["status"].put(oki, "computed")
-    # CH4 and N2O from combustion, IPCC defaults per unit of energy, when the basis includes them
+    by_density = ok & ~np.isnan(density)
+    if by_density.any():
+        dk = np.flatnonzero(by_density)
+        di = pos[dk]
+        fd = fuel.take(dk)
+        dens = ctx.densities
+        L["density"][di] = fd.lookup(lambda f: _map_one(dens["value"], f), "float64")
+        L["density_unit"].put(di, fd.map(lambda f: _map_one(dens["unit"], f)))
+        dds = fd.map(lambda f: _map_one(dens["dataset"], f))
+        L["density_dataset"].put(di, dds)
+        L["converted_quantity"][di] = mass_t[dk]
+        L["converted_unit"].put(di, "t")
+        L["rule"].put(di, "AD × density × NCV × CC × OF × 44/12")
+        L["factor_dataset"].put(di, _joined(L["factor_dataset"].take(di), dds))
+    nd = pos[no_density & ~ok]
+    if len(nd):
+        L["factor_id"].put(nd, fuel.take(np.flatnonzero(no_density & ~ok)))
+        L["status"].put(nd, "excluded")
+        L["reason"].put(nd, "no-density")
+    # CH4 and N2O from combustion, IPCC defaults per unit of energy, when the basis includes them:
+    # mobile lines the mobile rows; stationary lines the rows of their facility's source category
+    # (Table 2.2 energy industries, Table 2.3 manufacturing), else a dataset's rows for any
+    # stationary use; the table applied is recorded on the line
     if ctx.non_co2 is not None and ok.any():
         mobile = L["source"].take(oki).eq("mobile_combustion")
-        use = View(np.where(mobile, 0, 1).astype(np.int32), ["mobile", "stationary"])
+        uses = ctx.facilities.set_index("facility_id")["non_co2_use"]
+        by_fac = L["facility_id"].take(oki).map(lambda f: _map_one(uses, f))
+        use = View(np.zeros(len(oki), dtype=np.int32), ["mobile"]).where(mobile, by_fac.fillna(
+            View(np.zeros(len(oki), dtype=np.int32), ["stationary"])))
         ccodes, combos = _pairs(use, fuel.take(k))
-        look = pd.DataFrame({"_c": range(len(combos)), "use": [u for u, _ in combos],
-                             "fuel": [f if not _missing(f) else np.nan for _, f in combos]})
-        j = look.merge(ctx.non_co2[["use", "fuel", "gas", "kg_per_gj"]], on=["use", "fuel"], how="inner")
-        # per combination and column, the factor assigned last (gases in order, rows in order)
-        kg = {"t_CH4": np.full(len(combos), np.nan), "t_N2O": np.full(len(combos), np.nan)}
-        for gas, g in j.groupby("gas"):
-            col = "t_CH4" if gas.upper().startswith("CH4") else "t_N2O"
-            kg[col][g["_c"].to_numpy()] = g["kg_per_gj"].to_numpy(dtype="float64")
+        found = [_non_co2(ctx.non_co2, u, f) for u, f in combos]
         gjk = gj[k]
-        for col, per in kg.items():
-            v = per[ccodes]
-            has = ~np.isnan(v)
+        for col, at in (("t_CH4", 0), ("t_N2O", 1)):
+            per = np.array([np.nan if r is None else r[at] for r in found] or [np.nan], dtype="float64")[ccodes]
+            has = ~np.isnan(per)
             if has.any():
-                L[col][oki[has]] = gjk[has] * v[has] / 1000.0
-        if not j.empty:
-            matched = np.zeros(len(combos), dtype=bool)
-            matched[j["_c"].to_numpy()] = True
-            ji = oki[matched[ccodes]]
-            L["rule"].put(ji, "AD × NCV × CC × OF × 44/12; CH4, N2O = energy × IPCC default")
-            ds = ctx.non_co2["dataset"].iloc[0]
-            L["factor_dataset"].put(ji, L["factor_dataset"].take(ji).map(
-                lambda d: np.nan if _missing(d) else str(d) + " + " + ds))
+                L[col][oki[has]] = gjk[has] * per[has] / 1000.0
+        matched = np.array([r is not None for r in found] or [False], dtype=bool)[ccodes]
+        if matched.any():
+            ji = oki[matched]
+            pick = View(ccodes[matched].astype(np.int32), list(range(len(combos))))
+            L["rule"].put(ji, L["rule"].take(ji).map(lambda r: f"{r}; CH4, N2O = energy × IPCC default"))
+            L["factor_dataset"].put(ji, _joined(L["factor_dataset"].take(ji), pick.map(lambda c: found[c][2])))
+            L["non_co2_table"].put(ji, pick.map(lambda c: found[c][3] or None))
+
+
+def _non_co2(rows: pd.DataFrame, use: Any, fuel: Any) -> tuple[float, float, str, str] | None:
+    """The CH4 and N2O defaults (kg/GJ; NaN where a gas has none) of a fuel for a use, with the
+    dataset and the table they come from, or None. A stationary source category (energy_industries,
+    manufacturing) falls back to a dataset's rows for any stationary use; of several rows for a gas,
+    the last one counts."""
+    if _missing(use) or _missing(fuel):
+        return None
+    for u in (use, "stationary") if use in ("energy_industries", "manufacturing") else (use,):
+        r = rows.loc[(rows["use"] == u) & (rows["fuel"] == fuel)]
+        if r.empty:
+            continue
+        gas = r["gas"].str.upper()
+        ch4, n2o = r.loc[gas.str.startswith("CH4")], r.loc[~gas.str.startswith("CH4")]
+        last = r.iloc[-1]
+        return (float(ch4["kg_per_gj"].iloc[-1]) if len(ch4) else np.nan,
+                float(n2o["kg_per_gj"].iloc[-1]) if len(n2o) else np.nan,
+                str(last["dataset"]), str(last.get("table", "") or ""))
+    return None
+
+
+def _joined(a: View, b: View) -> View:
+    """Each line's ``a + " + " + b`` (a dataset named after the ones before it), one join per pair."""
+    codes, pairs = _pairs(a, b)
+    texts = [" + ".join(str(x) for x in p if not _missing(x)) or None for p in pairs]
+    return View(codes.astype(np.int32), texts)
 
 
 def _map_missing(mapper: pd.Series) -> Any:
@@ -698,7 +829,7 @@ def _pairs_lookup(a: View, b: View, fn: Callable[[Any, Any], float]) -> np.ndarr
 
 @cache
 def _energy_mult(ncv_unit: str, unit: str) -> float:
-    info = units.lookup(f"({units.normalise(ncv_unit)})*({units.normalise(unit)})")
+    info = units.lookup(units.times(ncv_unit, unit))
     if info is None or info.dimension != "energy":
         return float("nan")
     return units.factor(info.text, "GJ")
@@ -749,7 +880,10 @@ def _fugitive(L: Lines, ctx: Context, A: dict[str, Text]) -> None:
     L["converted_quantity"][ki] = tonnes
     L["converted_unit"].put(ki, "t")
     L["rule"].put(ki, "mass of gas released × GWP")
-    L["precedence"].put(ki, "row")
+    # no factor on the row: the gas's GWP (and a blend's composition) come from the library's datasets
+    L["precedence"].put(ki, "default")
+    L["factor_id"].put(ki, gas.take(kk))
+    L["factor_dataset"].put(ki, gas.take(kk).map(lambda g: _gwp_datasets(ctx, g)))
     L["status"].put(ki, "computed")
     uk = np.flatnonzero(~known)
     ui = pos[uk]
@@ -802,7 +936,9 @@ def _electricity(L: Lines, ctx: Context) -> None:
     L["factor_id"].put(pi, View(codes.astype(np.int32), ids))
     L["grid_level"].put(pi, used_v)
     L["grid_fallback"][pi] = np.where(used_v.eq(level), 0, 1).astype(np.int8)
-    L["precedence"].put(pi, View(np.where(used_v.eq("national"), 0, 1).astype(np.int32), ["default", "basis"]))
+    # every grid factor is the published default of its place (province, region or country), whichever
+    # level supplied it (``grid_level``): not the facility's accounting basis
+    L["precedence"].put(pi, "default")
     L["t_CO2"][pi] = mwh[pending] * value
     L["rule"].put(pi, f"MWh × grid average factor ({ctx.grid_year}, location-based)")
     L["status"].put(pi[~np.isnan(value)], "computed")
@@ -850,6 +986,12 @@ def _heat(L: Lines, ctx: Context) -> None:
     _default_factor(L, oi, bad, kd, kd.map(lambda x: heat.at[x, "dataset"]), "GJ × heat factor")
 
 
+def _gwp_datasets(ctx: Context, gas: Any) -> str:
+    """The dataset(s) a gas's GWP comes from: the GWP set, and for a blend also its composition."""
+    blend = not _missing(gas) and gas_key(gas) in ctx.blends
+    return " + ".join(d for d in (ctx.gwp_dataset, ctx.blend_dataset if blend else "") if d)
+
+
 def _co2e(L: Lines, ctx: Context) -> None:
     gwp = ctx.gwp
     # CH4 from combustion and other non-fossil sources uses the non-fossil value; a gas named
@@ -858,6 +1000,11 @@ def _co2e(L: Lines, ctx: Context) -> None:
     L["gwp_N2O"] = np.where(~np.isnan(L["t_N2O"]), gwp.get("N2O", np.nan), np.nan)
     other_key = L["gas_other"].map(gas_key)
     L["gwp_other"] = other_key.lookup(lambda k: _map_one(gwp, k), "float64")
+    # the datasets each line's GWP values come from (where a GWP was applied)
+    applied = ~np.isnan(L["gwp_CH4"]) | ~np.isnan(L["gwp_N2O"]) | ~np.isnan(L["gwp_other"])
+    if applied.any():
+        pos = np.flatnonzero(applied)
+        L["gwp_dataset"].put(pos, L["gas_other"].take(pos).map(lambda g: _gwp_datasets(ctx, g)))
     group = other_key.map(lambda k: ctx.gwp_group.get(k) if not _missing(k) else None)
 
     def z(a: np.ndarray) -> np.ndarray:
@@ -904,9 +1051,9 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
                                           "scope3_category", "verified") if acts[c].dtype == object)
     # the activity columns the calculation reads as text, each factorised once
     A = {c: Text.of(acts[c]) for c in ("ef_unit", "ef_source", "gas", "ncv_unit")}
-    _spend(L, ctx, issues)
-    _row_factors(L, acts, A)
-    _user_factors(L, ctx)
+    _spend(L, ctx)
+    _row_factors(L, acts, A, ctx, issues)
+    _user_factors(L, ctx, issues)
     _combustion(L, acts, ctx, A)
     _process(L, ctx)
     _fugitive(L, ctx, A)
@@ -938,6 +1085,10 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
         elif reason == "gas-unknown":
             issues.append(issue("gas-unknown", Location(loc.file, loc.sheet, loc.row, "gas"), table="activities",
                                 value=L.value("gas_other", i)))
+        elif reason == "no-density":
+            issues.append(issue("no-density", Location(loc.file, loc.sheet, loc.row, "unit"), table="activities",
+                                activity=L.value("activity", i), unit=L.value("unit", i),
+                                fuel=L.value("factor_id", i)))
         elif reason == "factor-unit-mismatch":
             issues.append(issue("factor-unit-mismatch", Location(loc.file, loc.sheet, loc.row, "unit"),
                                 table="activities", factor_unit=L.value("factor_unit", i),

@@ -65,6 +65,8 @@ class Settings(TypedDict):
     reporting_year: int
     category3_electricity: str | None        # how category 3 was derived, or None
     category15_investees: bool
+    # the source category of stationary CH4/N2O where a facility's sector does not say (issue 12)
+    combustion_sector_default: NotRequired[str]
     factor_pins: dict[str, str]              # dataset id → version
     precedence: list[str]                    # the factor precedence, highest first
 

@@ -44,21 +44,25 @@ GAS_BUCKETS = tuple(str(k) for k in vocab.values("gas"))
 
 # The trace's columns, in order. Gas masses and co2e_gross are the facility's full (100 %) figures;
 # ``share`` is the entity's share under the consolidation approach; ``co2e`` and the co2e_<gas>
-# columns are the reported figures (gross × share).
+# columns are the reported figures (gross × share). ``density`` (in ``density_unit``, from the
+# dataset ``density_dataset``) took a liquid fuel given as a volume to the mass in converted_quantity;
+# ``non_co2_table`` is the table of the combustion CH4/N2O defaults applied (IPCC 2006 Vol. 2 Table
+# 2.2 or 2.3 by the facility's sector, Table 3.2.2 for road transport).
 COLUMNS = [
     "line_id", "record_id", "derived_from", "file", "sheet", "row",
     "facility_id", "entity_id", "province", "grid_region", "consolidated", "share",
     "source", "scope", "scope3_category", "activity", "method", "data_quality", "verified",
     "quantity", "unit", "status", "reason",
     "rule", "precedence", "factor_dataset", "factor_id", "factor_value", "factor_unit", "factor_source",
-    "fx_rate", "deflator", "converted_quantity", "converted_unit",
-    "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "energy_gj",
+    "fx_rate", "deflator", "converted_quantity", "converted_unit", "density", "density_unit", "density_dataset",
+    "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "energy_gj", "non_co2_table",
     "grid_level", "grid_fallback", "mb_factor",
-    "t_CO2", "t_CH4", "t_N2O", "gas_other", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other",
+    "t_CO2", "t_CH4", "t_N2O", "gas_other", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "gwp_dataset",
     "biogenic_co2", "co2e_gross",
     *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market",
 ]
-NUMBERS = frozenset({"share", "quantity", "factor_value", "fx_rate", "deflator", "converted_quantity", "ncv",
+NUMBERS = frozenset({"share", "quantity", "factor_value", "fx_rate", "deflator", "converted_quantity", "density",
+                     "ncv",
                      "carbon_content", "oxidation_rate", "energy_gj", "mb_factor", "t_CO2", "t_CH4", "t_N2O",
                      "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2", "co2e_gross",
                      *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market"})
@@ -73,7 +77,8 @@ DTYPES: dict[str, Any] = {
 # writer when no line has a value (they were object columns of None, as pandas converts them)
 _NULL_WHEN_EMPTY = frozenset({"entity_id", "province", "grid_region", "sheet", "reason", "rule", "precedence",
                               "factor_dataset", "factor_id", "factor_unit", "factor_source", "converted_unit",
-                              "ncv_unit", "grid_level", "grid_fallback", "gas_other"})
+                              "density_unit", "density_dataset", "ncv_unit", "non_co2_table", "grid_level", "grid_fallback",
+                              "gas_other", "gwp_dataset"})
 CSV_BATCH_ROWS = 65_536
 BOM = b"\xef\xbb\xbf"   # trace.csv is UTF-8 with a BOM, so that Excel opens the Chinese text correctly
 PARQUET = "trace.parquet"

@@ -29,10 +29,26 @@ DECIMALS = {
 }
 
 
+# an intensity keeps at least this many significant digits: per item or per m² it may be far below
+# one tCO2e (0.000123 tCO2e/件 shows as 0.0001230, not 0.0001), up to MAX_DECIMALS decimals
+INTENSITY_DIGITS = 4
+MAX_DECIMALS = 12
+
+
+def decimals(kind: str, value: float | None = None) -> int:
+    """Digits after the point for a figure of ``kind`` (the XBRL ``decimals`` of its fact): the
+    kind's, or for an intensity below 0.001 as many as show INTENSITY_DIGITS significant digits."""
+    d = DECIMALS[kind]
+    if kind == "intensity" and value is not None and value == value and 0 < abs(float(value)) < 1e-3:
+        exponent = Decimal(repr(float(abs(value)))).adjusted()      # 0.000123 → -4
+        d = min(max(d, INTENSITY_DIGITS - 1 - exponent), MAX_DECIMALS)
+    return d
+
+
 def rounded(value: float | None, kind: str = "emissions") -> Decimal | None:
     if value is None:
         return None
-    q = Decimal(1).scaleb(-DECIMALS[kind])
+    q = Decimal(1).scaleb(-decimals(kind, value))
     return Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP)
 
 

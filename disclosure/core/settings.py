@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError, core_schema
 
 from . import units
+from . import vocabulary as vocab
 from .issues import Issue, Location, issue
 from .values import one_bool, one_category, one_date, one_number, one_share
 
@@ -154,6 +155,9 @@ def _currency(v: Any) -> str:
 def _unit(v: Any) -> str:
     t = _text(v)
     if units.lookup(t) is None:
+        a = units.ambiguity(t)
+        if a is not None:
+            raise Bad("单位有多种含义：" + a.text("zh-CN"), "the unit has more than one meaning: " + a.text("en"))
         raise Bad("无法识别的单位", "unknown unit")
     return t
 
@@ -215,10 +219,26 @@ def choice(*values: str) -> Kind:
                 choices=values)
 
 
-CONSOLIDATION = ("operational_control", "financial_control", "equity_share")
-GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
-GRID_LEVELS = ("province", "region", "national")
+def vocab_choice(name: str) -> Kind:
+    """A choice among the values of a vocabulary enumeration: its key, or any of its labels and
+    aliases (运营控制权法 is operational_control), listed in each language with its label."""
+    keys = tuple(str(k) for k in vocab.values(name))
+    zh = "、".join(f"{vocab.label(name, k, 'zh-CN')}（{k}）" for k in keys)
+    en = ", ".join(f"{k} ({vocab.label(name, k, 'en')})" for k in keys)
+
+    def read(v: Any) -> str:
+        key = vocab.parse(name, _text(v))
+        if key is None:
+            raise Bad("可选：" + zh, "allowed: " + en)
+        return str(key)
+    return Kind("choice", "可选：" + zh, "one of: " + en, read, choices=keys)
+
+
+CONSOLIDATION = tuple(str(k) for k in vocab.values("consolidation"))
+GWP_SETS = tuple(str(k) for k in vocab.values("gwp"))
+GRID_LEVELS = tuple(str(k) for k in vocab.values("grid_level"))
 LANGUAGES = ("zh-CN", "en")
+COMBUSTION_SECTORS = ("energy_industries", "manufacturing")    # vocabulary: combustion_sector
 
 # types of the model's fields: the kind of each value, and of each key and value of a mapping
 Text = Annotated[str, TEXT]
@@ -292,6 +312,11 @@ class Options(Section):
     combustion_non_co2: Annotated[bool, BOOL] = setting(
         True, "燃烧排放是否计入 CH4 和 N2O（IPCC 2006 缺省值）",
         "whether combustion counts CH4 and N2O (IPCC 2006 defaults)")
+    combustion_sector_default: Annotated[str, choice(*COMBUSTION_SECTORS)] = setting(
+        "manufacturing", "行业未写明属于能源工业（表2.2）还是制造业和建筑业（表2.3）的设施，其固定燃烧 CH4、N2O 缺省值"
+        "所用的 IPCC 2006 第2卷表",
+        "the IPCC 2006 Vol. 2 table of stationary CH4 and N2O defaults for a facility whose sector does not say "
+        "energy industries (Table 2.2) or manufacturing industries and construction (Table 2.3)")
     category15_investees: Annotated[bool, BOOL] = setting(
         False, "控制权法下，是否把未纳入边界的被投资方按持股比例计入范围三类别 15",
         "under a control approach, whether investees outside the boundary count in Scope 3 category 15 "
@@ -300,11 +325,13 @@ class Options(Section):
         "cn-fuel-gbt32150", "设施未指定核算依据时所用的燃料参数数据集",
         "the fuel parameter dataset of facilities that name no accounting basis")
     currency_rates: Annotated[dict[Annotated[str, CURRENCY], Annotated[float, POSITIVE]], MAPPING] = setting(
-        {}, "外币汇率：货币: 1 单位外币折合的列报货币（如 USD: 7.1）",
-        "exchange rates: currency: the presentation currency per unit (e.g. USD: 7.1)", example="USD")
+        {}, "外币汇率：货币: 1 单位外币折合的列报货币（如 USD: 7.1）；支出按其排放因子的货币换算",
+        "exchange rates: currency: the presentation currency per unit (e.g. USD: 7.1); spend is converted "
+        "to the currency of its factor", example="USD")
     price_index: Annotated[dict[Annotated[int, YEAR], Annotated[float, POSITIVE]], MAPPING] = setting(
-        {}, "价格指数：年份: 指数值，用于把支出折算到排放因子的价格年份",
-        "price index: year: index value, to deflate spend to the price year of its factor", example="2020")
+        {}, "价格指数：年份: 指数值，用于把支出（先换算为排放因子的货币）折算到排放因子的价格年份",
+        "price index: year: index value, to deflate spend (first converted to its factor's currency) to the "
+        "price year of its factor", example="2020")
     scope3_exclusions: Annotated[dict[Annotated[int, CATEGORY], Text], MAPPING] = setting(
         {}, "未纳入范围三的类别及原因：类别: 原因（“中文 / English”）",
         "Scope 3 categories left out, and why: category: reason (\"中文 / English\")", example="8")
@@ -327,12 +354,12 @@ class Settings(Section):
     entity: Entity = setting(Entity(), "报告主体", "the reporting entity")
     period: Period = setting(Period(), "报告期", "the reporting period")
     currency: Annotated[str, CURRENCY] = setting("CNY", "列报货币", "presentation currency")
-    consolidation: Annotated[str, choice(*CONSOLIDATION)] = setting(
+    consolidation: Annotated[str, vocab_choice("consolidation")] = setting(
         "operational_control", "合并方法（组织边界）：运营控制、财务控制或股权比例",
         "consolidation approach: operational control, financial control or equity share")
-    gwp: Annotated[str, choice(*GWP_SETS)] = setting(
+    gwp: Annotated[str, vocab_choice("gwp")] = setting(
         "AR6", "全球增温潜势（GWP100）所依据的 IPCC 评估报告", "IPCC assessment report of the GWP100 values")
-    grid_factor_level: Annotated[str, choice(*GRID_LEVELS)] = setting(
+    grid_factor_level: Annotated[str, vocab_choice("grid_level")] = setting(
         "province", "电网排放因子的层级：省级、区域或全国", "level of the grid emission factor: province, region or national")
     language: Annotated[str, choice(*LANGUAGES)] = setting(
         "zh-CN", "报告与消息的语言（命令的 --lang 优先）", "language of the report and the messages (--lang overrides)")
@@ -630,7 +657,7 @@ def settings_table(lang: str = "en") -> str:
 
 
 __all__ = [
-    "CONSOLIDATION", "GRID_LEVELS", "GWP_SETS", "LANGUAGES", "Entity", "Factors", "Kind", "Options",
+    "COMBUSTION_SECTORS", "CONSOLIDATION", "GRID_LEVELS", "GWP_SETS", "LANGUAGES", "Entity", "Factors", "Kind", "Options",
     "Output", "Period", "Revenue", "SettingInfo", "Settings", "Xbrl", "catalogue", "check_identifier", "hint",
     "info", "read_settings", "resolve_path", "settings_table", "uscc_check_char",
 ]

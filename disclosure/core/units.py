@@ -3,10 +3,22 @@
 Converting one ``pint.Quantity`` per row costs about 32 s per million rows; converting each distinct
 unit string once and multiplying the array costs milliseconds. Every function here therefore looks a
 unit string up once (cached) and works on numpy/pandas arrays.
+
+**The units accepted are the project's vocabulary of units, not all of pint's.** Pint's defaults
+hold about a thousand units, and some of their spellings read as something no inventory means:
+``pcs`` a parsec, ``kt`` a knot, ``ct`` a carat, ``MT`` a megatesla, ``mt`` a millitonne. Every name
+in a unit spelling (``kgCO2e/t`` has two) must therefore be one of :data:`ACCEPTED` (pint's units an
+inventory, a factor or a conversion can use, with the SI prefixes each takes) or a unit of
+``units.txt``; anything else is not a unit here (``unknown-unit``). A name with more than one
+common meaning (``ton``: metric, short or long; ``gal``: US or imperial; ``cal``: International
+Table or thermochemical …) is refused with its candidates (:data:`AMBIGUOUS`, :func:`ambiguity`;
+``ambiguous-unit``), unless the spelling itself says which (``short_ton``, ``US_gal``, ``cal_th``).
+``t`` and ``吨`` stay the metric tonne.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,6 +30,8 @@ import numpy as np
 import pandas as pd
 import pint
 
+from . import vocabulary
+
 # Readable names of the dimensions the contract talks about.
 DIMENSIONS: dict[str, str] = {
     "mass": "[mass]",
@@ -28,17 +42,124 @@ DIMENSIONS: dict[str, str] = {
     "passenger_distance": "[passenger] * [length]",
     "distance": "[length]",
     "count": "[passenger]",
+    "items": "[item]",             # 台, 套, 辆 are counts of their own ([item_equipment] …), see dimension_name
+    "area": "[length] ** 2",
+    "storage": "[length] ** 3 * [time]",
+    "power": "[mass] * [length] ** 2 / [time] ** 3",
     "currency": "[currency_CNY]",  # the other currencies are matched by prefix, see dimension_name
 }
+
+# The units of pint's defaults that the project accepts, by pint's name, with the SI prefixes each
+# may take ("" = none). Everything units.txt defines is accepted as well (without a prefix).
+_SI_UP = ("", "kilo", "mega", "giga", "tera", "peta")
+ACCEPTED: dict[str, tuple[str, ...]] = {
+    # mass
+    "gram": ("", "kilo", "milli"),
+    "metric_ton": ("", "kilo", "mega", "giga"),
+    "pound": ("",),
+    "ton": ("",),                      # the short ton, only as short_ton (AMBIGUOUS)
+    # energy and power (power only to be told it is not energy)
+    "joule": _SI_UP,
+    "watt_hour": ("", "kilo", "mega", "giga", "tera"),
+    "watt": ("", "kilo", "mega", "giga"),
+    "british_thermal_unit": ("", "kilo"),
+    "international_british_thermal_unit": ("",),
+    "calorie": ("", "kilo", "mega", "giga"),          # thermochemical, only as cal_th (AMBIGUOUS)
+    "international_calorie": ("", "kilo", "mega", "giga"),
+    "therm": ("",),                                    # only as EC_therm (AMBIGUOUS)
+    "US_therm": ("",),
+    "tonne_of_oil_equivalent": ("", "kilo", "mega"),
+    # volume, length, area, time
+    "liter": ("", "milli", "kilo", "mega"),
+    "gallon": ("",),                   # the US gallon, only as US_gal / US_liquid_gallon (AMBIGUOUS)
+    "imperial_gallon": ("",),
+    "oil_barrel": ("",),
+    "meter": ("", "kilo", "centi", "milli"),
+    "mile": ("",),
+    "nautical_mile": ("",),
+    "hectare": ("",),
+    "second": ("",), "minute": ("",), "hour": ("",), "day": ("",), "year": ("",),
+    # ratios (a share, an oxidation rate)
+    "percent": ("",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ambiguity:
+    """A unit name with more than one common meaning: the meanings (keys of the vocabulary's
+    ``unit_meaning``, each with the spelling that says it) and the spellings that already do."""
+
+    candidates: tuple[str, ...]
+    explicit: str = ""          # a regular expression: a spelling that matches says the meaning
+
+    def says_which(self, spelling: str) -> bool:
+        return bool(self.explicit) and re.search(self.explicit, spelling) is not None
+
+    @property
+    def write(self) -> tuple[str, ...]:
+        """The spelling of each candidate that says it without doubt (the vocabulary's ``write``)."""
+        return tuple(str(vocabulary.term("unit_meaning", c).get("write")) for c in self.candidates)
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of an ``ambiguous-unit`` issue: the candidates and what to write for each."""
+        return {"candidates": list(self.candidates), "write": list(self.write)}
+
+    def text(self, lang: str) -> str:
+        """The candidates as a message lists them, in ``lang``."""
+        return vocabulary.labels_of("unit_meaning", self.candidates, lang)
+
+
+# pint's (prefix, name) of a spelling → its meanings. Sources of the values: the vocabulary's
+# unit_meaning labels (lb = 0.45359237 kg exactly, NIST SP 811; gallons and barrels as pint defines
+# them; the calories and therms as pint defines them).
+AMBIGUOUS: dict[tuple[str, str], Ambiguity] = {
+    ("", "ton"): Ambiguity(("metric_tonne", "short_ton", "long_ton"), r"(?i)short"),
+    ("milli", "metric_ton"): Ambiguity(("metric_tonne", "millitonne")),              # mt
+    ("mega", "tesla"): Ambiguity(("metric_tonne", "megatonne")),                     # MT
+    ("milli", "tCO2e"): Ambiguity(("tonne_co2e", "megatonne_co2e")),                 # mtCO2e, MTCO2e
+    ("", "carat"): Ambiguity(("items", "carat")),                                    # ct
+    ("", "gallon"): Ambiguity(("us_gallon", "imperial_gallon"), r"US"),
+    ("", "barrel"): Ambiguity(("oil_barrel", "us_liquid_barrel")),                   # bbl
+    **{(p, "calorie"): Ambiguity(("calorie_it", "calorie_th"), r"(?i)_th$|thermochemical")
+       for p in ("", "kilo", "mega", "giga")},
+    ("", "therm"): Ambiguity(("ec_therm", "us_therm"), r"EC"),
+    ("mega", "british_thermal_unit"): Ambiguity(("thousand_btu", "million_btu")),    # MBtu
+    ("milli", "watt_hour"): Ambiguity(("megawatt_hour", "milliwatt_hour")),          # mWh
+}
+
+
+class _Quiet(logging.Filter):
+    """units.txt redefines a few of pint's spellings on purpose (kt, pcs, pc): no warning for those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Redefining")
 
 
 @cache
 def registry() -> pint.UnitRegistry:
     ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
     path = resources.files(__package__).joinpath("units.txt")
-    with resources.as_file(path) as p:
-        ureg.load_definitions(str(p))
+    quiet = _Quiet()
+    log = logging.getLogger("pint.util")
+    log.addFilter(quiet)
+    try:
+        with resources.as_file(path) as p:
+            ureg.load_definitions(str(p))
+    finally:
+        log.removeFilter(quiet)
     return ureg
+
+
+@cache
+def _own_units() -> frozenset[str]:
+    """The names units.txt defines (the first name of each definition)."""
+    text = resources.files(__package__).joinpath("units.txt").read_text(encoding="utf-8")
+    names = set()
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" in line:
+            names.add(line.split("=", 1)[0].strip())
+    return frozenset(names)
 
 
 _SPACES = re.compile(r"\s+")
@@ -55,7 +176,74 @@ def normalise(text: str) -> str:
 
 _UPPER = {u.lower(): u for u in ("kWh", "MWh", "GWh", "tce", "Nm3", "GJ", "TJ", "MJ", "kg", "t", "m3",
                                   "tkm", "pkm", "L", "km", "万kWh", "万Nm3", "万m3", "CNY", "USD", "EUR",
-                                  "HKD", "tCO2e", "kgCO2e")}
+                                  "HKD", "tCO2e", "kgCO2e", "pcs", "pc", "ea", "m2", "kt")}
+# the names in a unit spelling: what is left between operators, parentheses and numbers
+_SPLIT = re.compile(r"[*/()^]+")
+_NUMBER = re.compile(r"^[0-9.]+(?:[eE][+-]?[0-9]+)?")
+
+
+def _spelled(text: str) -> str:
+    """The normalised spelling, with an all-capitals ERP spelling in the project's case."""
+    norm = normalise(text)
+    if norm.isupper() and norm.lower() in _UPPER:  # ERP exports shout: KWH, TCE, NM3; T is not tesla
+        norm = _UPPER[norm.lower()]
+    return norm
+
+
+def _names(norm: str) -> list[str]:
+    """The unit names of a normalised spelling (``1e4*m**3`` → ``m``)."""
+    out = []
+    for part in _SPLIT.split(norm):
+        name = _NUMBER.sub("", part)
+        if name:
+            out.append(name)
+    return out
+
+
+def _meaning(name: str) -> tuple[str, str] | None:
+    """pint's (prefix, unit) of one unit name, or None when pint does not know it."""
+    ureg = registry()
+    try:
+        parsed = ureg.parse_units(name)
+    except Exception:  # pint raises several error types for unparseable text
+        return None
+    keys = list(parsed._units.keys())
+    if len(keys) != 1:
+        return None
+    choices = ureg.parse_unit_name(keys[0])
+    if not choices:
+        return None
+    prefix, unit, _ = next((c for c in choices if c[0] == ""), choices[0])
+    return prefix, unit
+
+
+def _refusal(norm: str) -> tuple[str, Ambiguity | None] | None:
+    """Why a normalised spelling is not accepted: ("ambiguous", the ambiguity) or ("unknown", None);
+    None when every name in it is one of the project's units."""
+    own = _own_units()
+    for name in _names(norm):
+        m = _meaning(name)
+        amb = AMBIGUOUS.get(m) if m else None
+        if amb is not None and not amb.says_which(name):
+            return "ambiguous", amb
+        if m is not None and ((m[0] == "" and m[1] in own) or m[0] in ACCEPTED.get(m[1], ())):
+            continue
+        # not a unit here: still ambiguous when its lower case is (TONS, Gal, BBL, KCAL)
+        low = _meaning(name.lower()) if name.lower() != name else None
+        amb = AMBIGUOUS.get(low) if low else None
+        if amb is not None and not amb.says_which(name.lower()):
+            return "ambiguous", amb
+        return "unknown", None
+    return None
+
+
+@cache
+def ambiguity(text: str) -> Ambiguity | None:
+    """The candidates of a unit spelling that has more than one common meaning (``tons``, ``gal``,
+    ``kcal/kg`` …), else None."""
+    norm = _spelled(text)
+    why = _refusal(norm) if norm else None
+    return why[1] if why and why[0] == "ambiguous" else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +256,9 @@ class UnitInfo:
 @cache
 def lookup(text: str) -> UnitInfo | None:
     """Resolve a unit spelling, or None if it is not a unit we know."""
-    norm = normalise(text)
-    if not norm:
+    norm = _spelled(text)
+    if not norm or _refusal(norm) is not None:
         return None
-    if norm.isupper() and norm.lower() in _UPPER:  # ERP exports shout: KWH, TCE, NM3; T is not tesla
-        norm = _UPPER[norm.lower()]
     ureg = registry()
     try:
         q = ureg.Quantity(1, norm)
@@ -85,6 +271,34 @@ def lookup(text: str) -> UnitInfo | None:
     return UnitInfo(norm, q.units, dimension_name(q.units))
 
 
+def currency_of(text: str) -> tuple[str, float] | None:
+    """The currency of a money unit (its ISO 4217 code) and how many of it one unit is:
+    ``万元`` → ("CNY", 10000), ``USD`` → ("USD", 1); None for anything else."""
+    info = lookup(text) if isinstance(text, str) else None
+    if info is None or info.dimension != "currency":
+        return None
+    code = next(iter(info.unit.dimensionality))[len("[currency_"):-1]
+    return code, factor(text, code)
+
+
+def per_currency(text: str) -> str | None:
+    """The currency a factor is per (``kgCO2e/USD`` → "USD", ``tCO2e/万元`` → "CNY"), else None."""
+    info = lookup(text) if isinstance(text, str) else None
+    if info is None:
+        return None
+    dims = info.unit.dimensionality
+    money = [k for k in dims if k.startswith("[currency_")]
+    if len(money) != 1 or dims[money[0]] != -1:
+        return None
+    return money[0][len("[currency_"):-1]
+
+
+def times(a: str, b: str) -> str:
+    """The spelling of the product of two unit spellings, each read as :func:`lookup` reads it
+    alone (so that ``T``, the tonne of an ERP export, stays a tonne inside ``(GJ/t)*(T)``)."""
+    return f"({_spelled(a)})*({_spelled(b)})"
+
+
 def dimension_name(unit: pint.Unit) -> str:
     dims = unit.dimensionality
     for name, spec in DIMENSIONS.items():
@@ -93,6 +307,8 @@ def dimension_name(unit: pint.Unit) -> str:
     keys = list(dims.keys())
     if len(keys) == 1 and keys[0].startswith("[currency_") and dims[keys[0]] == 1:
         return "currency"
+    if len(keys) == 1 and keys[0].startswith("[item_") and dims[keys[0]] == 1:
+        return "items"
     return str(dims)
 
 

@@ -8,9 +8,9 @@ parts (results.json ``published``, see ``core.rounding``).
 
 from __future__ import annotations
 
-from ..core.rounding import DECIMALS, parts_of, published_totals, rounded
+from ..core.rounding import DECIMALS, decimals, parts_of, published_totals, rounded
 
-__all__ = ["DECIMALS", "fmt", "parts_of", "published_totals", "rounded"]
+__all__ = ["DECIMALS", "decimals", "fmt", "parts_of", "published_totals", "rounded"]
 
 
 def fmt(value: float | None, kind: str = "emissions", empty: str = "—") -> str:
@@ -21,4 +21,4 @@ def fmt(value: float | None, kind: str = "emissions", empty: str = "—") -> str
         d = rounded(value * 100, "money")
         return f"{d:,.2f}%"
     d = rounded(value, kind)
-    return f"{d:,.{DECIMALS[kind]}f}"
+    return f"{d:,.{decimals(kind, value)}f}"

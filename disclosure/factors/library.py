@@ -26,14 +26,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import pint
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from disclosure.core.issues import Issue, Location, issue
-from disclosure.core.units import lookup, normalise, registry
+from disclosure.core.units import ambiguity, lookup
 
-Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint"]
+Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint", "density"]
 
 GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
 GWP_GROUPS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
@@ -55,6 +54,11 @@ class Schema:
     columns: dict[str, str]
     key: tuple[str, ...]
     allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    optional: tuple[str, ...] = ()   # trailing columns a file may leave out (read as empty)
+
+    def accepts(self, columns: Sequence[str]) -> bool:
+        full = list(self.columns)
+        return list(columns) in (full, [c for c in full if c not in self.optional])
 
 
 SCHEMAS: dict[str, Schema] = {
@@ -67,9 +71,13 @@ SCHEMAS: dict[str, Schema] = {
         {"fuel": TEXT, "name_zh": TEXT, "aliases": OPTIONAL_TEXT, "ncv": NUMBER, "ncv_unit": UNIT,
          "carbon_content": NUMBER, "carbon_content_unit": UNIT, "oxidation_rate": FRACTION},
         ("fuel",)),
+    # use: mobile, stationary (any facility), or stationary by the facility's source category
+    # (energy_industries, manufacturing: core/sectors.py); table: the table of the source it cites
     "combustion_non_co2": Schema(
-        {"use": TEXT, "fuel": TEXT, "gas": TEXT, "value": NUMBER, "unit": UNIT},
-        ("use", "fuel", "gas"), {"use": ("stationary", "mobile"), "gas": ("CH4", "N2O")}),
+        {"use": TEXT, "fuel": TEXT, "gas": TEXT, "value": NUMBER, "unit": UNIT, "table": OPTIONAL_TEXT},
+        ("use", "fuel", "gas"),
+        {"use": ("stationary", "mobile", "energy_industries", "manufacturing"), "gas": ("CH4", "N2O")},
+        optional=("table",)),
     "grid": Schema(
         {"level": TEXT, "region": TEXT, "variant": TEXT, "value": NUMBER, "unit": UNIT},
         ("level", "region", "variant"), {"level": GRID_LEVELS, "variant": GRID_VARIANTS}),
@@ -81,6 +89,8 @@ SCHEMAS: dict[str, Schema] = {
         ("activity", "gas")),
     "footprint": Schema({"level": TEXT, "region": TEXT, "value": NUMBER, "unit": UNIT},
                         ("level", "region"), {"level": GRID_LEVELS}),
+    # a liquid fuel's mass per volume (the fuel ids of the fuel datasets), for activities given as a volume
+    "density": Schema({"fuel": TEXT, "value": NUMBER, "unit": UNIT}, ("fuel",)),
 }
 
 # Other names of single gases: the ASHRAE 34 refrigerant numbers of the PFCs and their "PFC-n"
@@ -320,24 +330,29 @@ def read_dataset(name: str, data: bytes, path: str = "") -> tuple[Dataset | None
     issues: list[Issue] = []
     if name != f"{meta.id}@{meta.version}.yaml":
         issues.append(_invalid(where, f"the file name must be {meta.id}@{meta.version}.yaml"))
-    if list(meta.columns) != list(schema.columns):
+    if not schema.accepts(meta.columns):
+        optional = f" (the last, {', '.join(schema.optional)}, may be left out)" if schema.optional else ""
         issues.append(_invalid(where, f"columns must be [{', '.join(schema.columns)}] for kind "
-                                      f"{meta.kind}, not [{', '.join(meta.columns)}]"))
+                                      f"{meta.kind}{optional}, not [{', '.join(meta.columns)}]"))
         return None, issues
     if not isinstance(rows, list) or not rows:
         return None, [*issues, _invalid(where, "'rows' must be a non-empty list")]
 
+    given = list(meta.columns)
     cells: dict[str, list[Any]] = {c: [] for c in schema.columns}
     for n, row in enumerate(rows, start=1):
-        if not isinstance(row, list) or len(row) != len(schema.columns):
+        if not isinstance(row, list) or len(row) != len(given):
             issues.append(_invalid(Location(file=name, row=n),
-                                   f"a row must be a list of {len(schema.columns)} values"))
+                                   f"a row must be a list of {len(given)} values"))
             continue
-        for (column, kind), value in zip(schema.columns.items(), row, strict=True):
-            problem = _check_cell(kind, value, schema.allowed.get(column))
+        for column, value in zip(given, row, strict=True):
+            problem = _check_cell(schema.columns[column], value, schema.allowed.get(column))
             if problem is not None:
                 issues.append(problem.at(Location(file=name, row=n, column=column)))
             cells[column].append(value)
+        for column in schema.columns:
+            if column not in given:
+                cells[column].append(None)
     if issues:
         return None, issues
 
@@ -374,6 +389,11 @@ def _check_cell(kind: str, value: Any, allowed: tuple[str, ...] | None) -> _Prob
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return _Problem("factor-dataset-invalid", {"reason": f"{value!r} is not a text value"})
     if kind == UNIT and not unit_known(str(value)):
+        unclear = ambiguity(str(value))
+        if unclear is not None:
+            return _Problem("factor-dataset-invalid", {"reason": (
+                f"the unit {value!r} has more than one meaning ({unclear.text('en')}): write one of "
+                + ", ".join(unclear.write))})
         return _Problem("factor-unit-unknown", {"value": str(value)})
     if allowed is not None and str(value) not in allowed:
         return _Problem("factor-dataset-invalid",
@@ -383,18 +403,9 @@ def _check_cell(kind: str, value: Any, allowed: tuple[str, ...] | None) -> _Prob
 
 @cache
 def unit_known(text: str) -> bool:
-    """A unit the project's registry parses. ``units.lookup`` first; it refuses dimensionless
-    ratios (tCO2/t), which a factor may be, so those are parsed by the registry itself."""
-    if lookup(text) is not None:
-        return True
-    norm = normalise(text)
-    if not norm:
-        return False
-    try:
-        registry().parse_units(norm)
-    except (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError):
-        return False
-    return True
+    """A unit of the project's vocabulary of units (``units.lookup``: pint's spellings beyond it,
+    such as a parsec or a short ton written ``ton``, are not units of a dataset either)."""
+    return lookup(text) is not None
 
 
 def _frame(schema: Schema, cells: dict[str, list[Any]]) -> pd.DataFrame:
@@ -421,6 +432,12 @@ def _check_rows(kind: str, schema: Schema, frame: pd.DataFrame, name: str) -> li
                                    f"the mass fractions of {blend} sum to {total:.12g}, not 1"))
     if kind in ("grid", "footprint"):
         issues += _check_regions(frame, name)
+    if kind == "density":
+        for i, unit in zip(frame.index, frame["unit"], strict=True):
+            info = lookup(unit)
+            if info is None or str(info.unit.dimensionality) != "[mass] / [length] ** 3":
+                issues.append(_invalid(Location(file=name, row=int(i) + 1, column="unit"),
+                                       f"{unit!r} is not a mass per volume (e.g. t/kL, kg/L)"))
     return issues
 
 

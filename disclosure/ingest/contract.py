@@ -161,7 +161,7 @@ SOURCE_DIMENSIONS: dict[str, tuple[str, ...]] = {
     "purchased_steam": ("energy",),
     "purchased_cooling": ("energy",),
     "scope3": ("mass", "volume", "energy", "currency", "mass_distance", "passenger_distance",
-               "distance", "count"),
+               "distance", "count", "items", "area", "storage"),
 }
 
 # Certificates count as energy: one green electricity certificate (GEC, 绿证) = 1 MWh

@@ -72,7 +72,9 @@ _COLUMN_HELP: dict[tuple[str, str], tuple[str, str]] = {
     ("facilities", "facility_id"): ("设施的唯一编号", "unique id of the facility"),
     ("facilities", "entity_id"): ("设施所属主体的编号（须在主体表中）", "the entity the facility belongs to (must be in entities)"),
     ("facilities", "name"): ("设施名称", "name of the facility"),
-    ("facilities", "sector"): ("所属行业（可选）", "industry (optional)"),
+    ("facilities", "sector"): ("所属行业（可选；写国民经济行业分类代码，如 D4411、C3011：决定固定燃烧 CH4、N2O 按 IPCC 2006 表2.2 或表2.3）",
+                               "industry (optional; a GB/T 4754 code such as D4411 or C3011 decides whether stationary "
+                               "CH4 and N2O follow IPCC 2006 Table 2.2 or Table 2.3)"),
     ("activities", "record_id"): ("记录的唯一编号", "unique id of the record"),
     ("activities", "facility_id"): ("设施编号（须在设施表中）", "facility id (must be in facilities)"),
     ("activities", "period_start"): ("数据所属期间的第一天", "first day of the period the data covers"),

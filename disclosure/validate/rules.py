@@ -198,10 +198,10 @@ def unit_dimensions(inv: Inventory) -> list[Issue]:
                 mask = a.index.isin(idx)
                 out += _flag(act, "wrong-dimension", mask, "unit", unit=unit, source=src, expected=tuple(allowed))
         out += _paired(act, "ncv", "ncv_unit") + _paired(act, "ef_value", "ef_unit")
-        ef = a["ef_unit"]  # one lookup per distinct spelling
-        codes, uniques = pd.factorize(ef, use_na_sentinel=True)
-        known = np.array([units.lookup(u) is not None for u in uniques] + [True], dtype=bool)
-        out += _flag(act, "unknown-unit", ~known[np.where(codes < 0, len(uniques), codes)], "ef_unit", ef)
+        out += _factor_units(act, "ef_unit")
+    fac = inv.tables.get("factors")
+    if fac is not None:
+        out += _factor_units(fac, "value_unit")
     ins = inv.tables.get("instruments")
     if ins is not None:
         i = ins.frame
@@ -212,6 +212,20 @@ def unit_dimensions(inv: Inventory) -> list[Issue]:
             if info.dimension != "energy":
                 out += _flag(ins, "wrong-dimension", i.index.isin(idx), "unit", unit=unit, source="instruments",
                              expected=("energy", "certificate"))
+    return out
+
+
+def _factor_units(t: TableData, column: str) -> list[Issue]:
+    """The unit of a factor (a text column, e.g. tCO2e/t): ``unknown-unit``, or ``ambiguous-unit``
+    naming the candidates (kgCO2e/ton). One lookup per distinct spelling."""
+    col = t.frame[column]
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    known = np.array([units.lookup(u) is not None for u in uniques] + [True], dtype=bool)
+    at = np.where(codes < 0, len(uniques), codes)
+    unclear = {k: a for k, u in enumerate(uniques) if not known[k] and (a := units.ambiguity(u)) is not None}
+    out = _flag(t, "unknown-unit", ~known[at] & ~np.isin(codes, list(unclear)), column, col)
+    for k, a in unclear.items():
+        out += _flag(t, "ambiguous-unit", codes == k, column, col, **a.params())
     return out
 
 

@@ -151,10 +151,12 @@ class Reader:
 # --- the context -----------------------------------------------------------------------------------------
 
 def build(results: dict[str, Any], lang: str, folder: Path | None = None,
-          picture: Callable[[Callable[[], bytes]], Any] | None = None) -> dict[str, Any]:
+          picture: Callable[[Callable[[], bytes]], Any] | None = None, input_digest: str | None = None
+          ) -> dict[str, Any]:
     """The template context. ``picture`` turns a chart (a function drawing its PNG bytes, called
     only if the template places the chart) into what the template shows; without it, charts are
-    left out (``None``). A chart without data is ``None`` either way."""
+    left out (``None``). A chart without data is ``None`` either way. ``input_digest``: the report
+    pack's (``export.manifest``), stated in the assurance section when given."""
     from . import charts
 
     if lang not in LANGS:
@@ -211,6 +213,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
                                      currency_name=t.get(f"currency_{currency}", currency)),
         "boundary": t["boundary_p"].format(approach=approach, approach_text=t.get(f"approach_text_{approach_key}", "")),
         "entities": entities, "assurance": assurance_rows, "assurance_text": assurance_text,
+        "input_digest": t["input_digest_p"].format(digest=input_digest) if input_digest else "",
         "not_disclosed_text": nd_text, "not_disclosed": nd_list,
     }
 

@@ -76,8 +76,10 @@ def _template_bytes(template: Path | None) -> bytes:
         raise ReportError(f"{template}: 无法读取模板 / cannot read the template ({e.strerror})") from e
 
 
-def render(results_dir: Path, out: Path, lang: str = "zh-CN", template: Path | None = None) -> Path:
-    """Write the report of ``results_dir`` to ``out``; returns ``out``."""
+def render(results_dir: Path, out: Path, lang: str = "zh-CN", template: Path | None = None,
+           input_digest: str | None = None) -> Path:
+    """Write the report of ``results_dir`` to ``out``; returns ``out``. ``input_digest``: the report
+    pack's, stated in the assurance section (``disclosure report`` gives it)."""
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
 
@@ -91,7 +93,7 @@ def render(results_dir: Path, out: Path, lang: str = "zh-CN", template: Path | N
     def picture(draw: Callable[[], bytes]) -> Picture:
         return Picture(lambda: InlineImage(tpl, io.BytesIO(draw()), width=Mm(IMAGE_WIDTH_MM)))
 
-    ctx = context.build(results, lang, results_dir, picture)
+    ctx = context.build(results, lang, results_dir, picture, input_digest)
     try:
         tpl.render(ctx, jinja_env=environment(), autoescape=True)
     except TemplateError as e:

@@ -70,10 +70,12 @@ class XbrlExport:
 
 
 def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | Path | None = None,
-                viewer: bool = True, validate: bool = True, configured: Path | None = None) -> XbrlExport:
+                viewer: bool = True, validate: bool = True, configured: Path | None = None,
+                input_digest: str | None = None) -> XbrlExport:
     """Write and validate the XBRL of a results folder (or of results in memory). The IFRS package:
     ``ifrs_package`` (the option), else ``DISCLOSURE_IFRS_PACKAGE``, else ``configured`` (the report
-    settings' ``xbrl.ifrs_package``, resolved by the caller), see ``taxonomy.ifrs_package``."""
+    settings' ``xbrl.ifrs_package``, resolved by the caller), see ``taxonomy.ifrs_package``.
+    ``input_digest``: a report pack's (tagged when given)."""
     t0 = time.perf_counter()
     if isinstance(results, Path | str):
         path = Path(results) / FILE if Path(results).is_dir() else Path(results)
@@ -81,7 +83,7 @@ def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | P
     assert isinstance(results, dict)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    fs = build_facts(results)
+    fs = build_facts(results, input_digest)
     issues: list[Issue] = [issue("xbrl-not-tagged", reason=n) for n in fs.notes]
     stem = stem_of(results)
     tool = str((results.get("tool") or {}).get("version") or "")

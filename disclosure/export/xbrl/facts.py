@@ -19,9 +19,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core import units
 from ...core import vocabulary as vocab
 from ...core.text import has_cjk, split_bilingual
-from ..numbers import DECIMALS, rounded
+from ..numbers import decimals, rounded
 from . import narrative, statements
 from .entity import EntityExtension, entity_extension, kind_member
 from .taxonomy import Spec, spec
@@ -206,7 +207,7 @@ class _Builder:
         if raw is None or isinstance(raw, bool) or not isinstance(raw, int | float):
             return
         value = rounded(raw, kind).scaleb(raw_scale)
-        self.facts.append(Fact(concept, value, path, unit, DECIMALS[kind] - raw_scale, kind, scale, raw_scale,
+        self.facts.append(Fact(concept, value, path, unit, decimals(kind, raw) - raw_scale, kind, scale, raw_scale,
                                period, tuple(dims), section=self.section))
 
     def text(self, concept: str, path: Path_, value: Any, dims=(), lang: str | None = None,
@@ -230,7 +231,9 @@ def stem_of(results: dict[str, Any]) -> str:
     return f"{ident}-{end}-climate"
 
 
-def build_facts(results: dict[str, Any]) -> FactSet:
+def build_facts(results: dict[str, Any], input_digest: str | None = None) -> FactSet:
+    """The facts of ``results``; ``input_digest``: the report pack's (``export.manifest``), tagged
+    as ``csdsx:InputDigestOfReport`` when given."""
     s = spec()
     b = _Builder(results, s)
     r = results
@@ -255,6 +258,10 @@ def build_facts(results: dict[str, Any]) -> FactSet:
     _metrics(b, r, s, fs)
     _targets(b, r, disc, ext)
     _market_and_assurance(b, disc, s)
+    # --- the report pack: the digest of its inputs (a string in no language) ---
+    if input_digest:
+        b.section = "550000"
+        b.text("csdsx:InputDigestOfReport", ("pack", "input_digest"), input_digest)
 
     fs.facts = b.facts
     fs.notes = b.notes
@@ -804,10 +811,13 @@ def target_unit(text: str, s: Spec | None = None) -> Unit:
 
 
 def output_measure(unit: str, s: Spec | None = None) -> str:
-    """The unit measure of a physical output: a UTR measure where one exists, else an extension
-    measure named after the unit."""
+    """The unit measure of a physical output: a UTR measure where one exists (for any spelling of
+    the same unit: 平方米 and m² are m2), else an extension measure named after the unit."""
     if unit in OUTPUT_UNITS:
         return OUTPUT_UNITS[unit]
+    same = next((k for k in OUTPUT_UNITS if units.convertible(unit, k) and units.factor(unit, k) == 1), None)
+    if same is not None:
+        return OUTPUT_UNITS[same]
     s = s or spec()
     name = re.sub(r"[^\w]", "_", unit) or "unit"
     if not (name[0].isalpha() or name[0] == "_"):

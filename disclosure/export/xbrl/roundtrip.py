@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from ...core.issues import Issue, issue
-from ..numbers import DECIMALS, rounded
+from ..numbers import decimals, rounded
 from .facts import FactSet, Resolver
 from .instance import lexical
 
@@ -75,7 +75,7 @@ def compare(fs: FactSet, read: list[dict[str, Any]], results: dict[str, Any]) ->
             checks.append(("language", r["lang"], f.lang))
         if f.numeric:
             checks.append(("unit", _unit(r["unit"]), _unit(f.unit)))
-            checks.append(("decimals", str(r["decimals"]), str(DECIMALS[f.kind] - f.raw_scale)))
+            checks.append(("decimals", str(r["decimals"]), str(decimals(f.kind, look_up(f.source)) - f.raw_scale)))
         wrong = [(what, got, want) for what, got, want in checks if got != want]
         if wrong:
             what, got, want = wrong[0]

@@ -289,7 +289,8 @@ class Spec:
 # string concepts whose values are codes, not words: their facts have no xml:lang
 _NEUTRAL = {"csdsx:VersionOfEmissionFactorDataset", "csdsx:DigestOfEmissionFactorDataset",
             "csdsx:DefaultFuelParameterDataset", "csdsx:EntityOperatingFacility",
-            "csdsx:CompliancePeriodOfEmissionAllowances", "csdsx:AssuranceStandardApplied"}
+            "csdsx:CompliancePeriodOfEmissionAllowances", "csdsx:AssuranceStandardApplied",
+            "csdsx:InputDigestOfReport"}
 
 
 def _ifrs_kind(name: str, given: str | None) -> tuple[str, str | None]:
