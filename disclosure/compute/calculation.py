@@ -31,12 +31,13 @@ import pandas as pd
 
 from ..core import units
 from ..core.issues import Issue, Location, Severity, issue
+from ..core.rounding import published_totals
 from ..core.settings import hint
 from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
-from . import aggregate, derive, lines, market
+from . import aggregate, derive, lines, market, targets
 from .context import Context, build_context
 from .results import SCHEMA
 
@@ -155,6 +156,8 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "settings": _settings(ctx),
         **summary,
         "intensity": aggregate.intensity(summary["totals"], ctx),
+        # the totals as published (sums of rounded parts, core.rounding) and the targets' progress
+        "published": {"totals": published_totals(summary["totals"])},
         "boundary": _boundary(ctx),
         "scope2_instruments": _records(instruments.drop(columns=["row"], errors="ignore")),
         "factor_datasets": _datasets(aggregate.datasets_used(parts), ctx, library),
@@ -162,7 +165,11 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "disclosures": inv.disclosures,  # passed through from disclosures.yaml for the exporters
         "inputs": inputs,
         "rows": row_counts(parts, inputs),
+        # computed by the carbon-market and energy calculations (issue 16); None until they exist
+        "energy": None,
+        "carbon_market": {"scope1_covered_share": None},
     }
+    results["targets"] = targets.progress(inv.disclosures, results["published"]["totals"], results["intensity"])
     pins = inv.settings.factors.versions
     for d in results["factor_datasets"]:
         if d["id"] not in pins:
