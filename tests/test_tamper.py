@@ -440,7 +440,7 @@ def test_an_input_figure_changed(pack: Path) -> None:
     text = acts.read_text(encoding="utf-8-sig")
     assert '"88,150.0"' in text
     acts.write_text(text.replace('"88,150.0"', '"88,160.0"', 1), encoding="utf-8-sig")
-    findings = assert_caught(pack, "[result] results.json totals.scope1", "trace.parquet line",
+    findings = assert_caught(pack, "[result] results.json published.totals.scope1", "trace.parquet line",
                              "ifrs-sds:AbsoluteGrossScope1GHGEmissions context c1")
     assert any(f.startswith("[content] report.zh-CN.docx") for f in findings), findings
 

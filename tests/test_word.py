@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,10 @@ def with_disclosures(results_dir: Path, tmp: Path, disclosures: dict[str, Any]) 
     shutil.copytree(results_dir, folder)
     data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     data["disclosures"] = disclosures
+    # the targets' progress is computed from the disclosures (compute.targets), as compute does
+    from disclosure.compute import targets
+
+    data["targets"] = targets.progress(disclosures, data["published"]["totals"], data["intensity"])
     (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return folder
 
@@ -281,12 +286,18 @@ def test_the_contents_refer_to_the_headings_by_page(reports: dict[str, Path], pr
 
 def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[str, Any]) -> None:
     tables = tables_by_caption(zh_doc)
-    totals = results["totals"]
+    totals = results["published"]["totals"]   # as published: a total of scopes = the sum of its rounded parts
 
     t = rows_by_label(tables[cap(ZH["cap_totals"])])
     for key in ("scope1", "scope2_location", "scope2_market", "scope3", "scope1_2_location", "scope1_2_market",
                 "scope1_2_3_location", "scope1_2_3_market"):
         assert t[ROW(key)][0] == fmt(totals[key]), key
+    # the report prints the figure that adds up: the sum of the printed parts (where the unrounded
+    # sum rounds differently, see test_xbrl's test_published_totals_are_the_sums_of_the_rounded_parts)
+    printed = {k: Decimal(t[ROW(k)][0].replace(",", "")) for k in ("scope1", "scope2_location", "scope3",
+                                                                    "scope1_2_3_location")}
+    assert printed["scope1_2_3_location"] == printed["scope1"] + printed["scope2_location"] + printed["scope3"]
+    assert t[ROW("scope1_2_3_location")][0] == "3,638,256.80"
     assert t[ROW("scope1")][1] == fmt(totals["scope1"] / totals["scope1_2_3_location"], "share")
 
     b = rows_by_label(tables[cap(ZH["cap_basis"])])
@@ -306,8 +317,11 @@ def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[s
                                  [fmt(results["scope3_data_quality"]["verified_share"], "share")]]
 
     gas = rows_by_label(tables[cap(ZH["cap_gas"])])
-    for g in ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"):
-        assert gas[vocab.label("gas", g, long=True)] == [fmt(results["by_gas"][s][g]) for s in ("scope1", "scope2_location", "scope3")]
+    for g in ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"):   # a gas not measured is a dash, not 0.00
+        assert gas[vocab.label("gas", g, long=True)] == [fmt(results["by_gas"][s].get(g), empty=ZH["dash"])
+                                                         for s in ("scope1", "scope2_location", "scope3")]
+    # the grid factors are CO2-only: Scope 2's other gases were not measured
+    assert gas[vocab.label("gas", "CH4", long=True)][1] == ZH["dash"] and "CH4" not in results["by_gas"]["scope2_location"]
 
     ent = rows_by_label(tables[cap(ZH["cap_entity"])])
     for e in results["by_entity"]:
@@ -350,7 +364,7 @@ def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[s
     t1 = d["targets"][0]   # scope1_2_market: its current value and progress come from the results
     assert targets[0][3] == fmt(totals["scope1_2_market"])
     assert targets[0][4] == fmt((t1["base_value"] - totals["scope1_2_market"]) / (t1["base_value"] - t1["target_value"]),
-                                "share")
+                                "share") == fmt(results["targets"][0]["progress"], "share")
     trend = tables[cap(ZH["cap_trend"])][1:]
     assert [r[1] for r in trend] == [fmt(h["scope1"]) for h in d["history"]] + [fmt(totals["scope1"])]
 
@@ -527,10 +541,13 @@ def test_year_over_year_table(prior_reports: dict[str, Path], compared: dict[str
                   fmt((now["scope1"] - before["scope1"]) / before["scope1"], "share")]
     assert s1[0] != fmt(now["scope1"]) and s1[3].endswith("%") and float(s1[3].rstrip("%")) > 20
     totals = rows_by_label(tables[cap(ZH["cap_totals"])])
+    was, now_pub = compared["prior"]["published"], compared["published"]["totals"]
     for key in TOTAL_KEYS:
         c = compared["change"][key]
-        assert rows[ROW(key)] == [fmt(c["prior"]), fmt(c["current"]), fmt(c["absolute"]),
-                                          fmt(c["relative"], "share")], key
+        # the published figures of both years (a total = the sum of its rounded parts) and their difference
+        assert rows[ROW(key)] == [fmt(was[key]), fmt(now_pub[key]), fmt(now_pub[key] - was[key]),
+                                  fmt(c["relative"], "share")], key
+        assert abs(now_pub[key] - was[key] - c["absolute"]) <= 0.03, key
         assert rows[ROW(key)][1] == totals[ROW(key)][0]
     paras = _paragraphs(doc)
     i = paras.index(("Heading 3", ZH["h3_yoy"]))
@@ -544,6 +561,7 @@ def test_a_relative_change_from_zero_is_a_dash(compared: dict[str, Any]) -> None
 
     r = copy.deepcopy(compared)
     r["change"]["scope3"].update(prior=0.0, absolute=r["totals"]["scope3"], relative=None)
+    r["prior"]["published"]["scope3"] = 0.0
     m = context.build(r, "en")["m"]
     row = next(x for x in m["yoy"] if x["key"] == "scope3")
     assert row == {"key": "scope3", "label": ROW("scope3", "en"), "prior": "0.00", "current": fmt(r["totals"]["scope3"]),
@@ -1009,8 +1027,9 @@ def test_pages_rendered_with_the_prior_year(pages: dict[str, list[str]], compare
         page = next(p for p in pages[lang] if _flat(texts_["cap_yoy"].format(n=2)) in _flat(p))
         # the whole table on one page, each row's figures on one line as printed
         lines = [re.sub(r"\s+", " ", x).strip() for x in page.splitlines()]
-        for key in TOTAL_KEYS:
-            figures = " ".join([fmt(c[key]["prior"]), fmt(c[key]["current"]), fmt(c[key]["absolute"]),
+        was, now = compared["prior"]["published"], compared["published"]["totals"]
+        for key in TOTAL_KEYS:   # the published figures of both years and their difference
+            figures = " ".join([fmt(was[key]), fmt(now[key]), fmt(now[key] - was[key]),
                                 fmt(c[key]["relative"], "share")])
             assert any(line.endswith(figures) for line in lines), (lang, key, figures)
         log = next(p for p in pages[lang] if _flat(texts_["cap_base_year"].format(n=3)) in _flat(p))

@@ -27,7 +27,11 @@ def _s(x: Any) -> float:
 # them up, so the in-process, chunked and Dask engines share this one path from lines to results.
 PARTIAL_KEYS = ["status", "reason", "scope", "scope3_category", "source", "entity_id", "facility_id",
                 "province", "consolidated", "method", "data_quality", "verified", "factor_dataset"]
-PARTIAL_SUMS = ["co2e", "co2e_market", *[f"co2e_{g}" for g in GAS_BUCKETS], "biogenic_co2"]
+# ``measured_<gas>``: the lines that computed an amount of that gas (a mass of CO2, CH4 or N2O from a
+# factor for it, biogenic CO2, or CO2e in its bucket); a gas no line measured is left out of ``by_gas`` (the grid
+# factors are CO2-only: Scope 2's methane is not measured, which is not the same as zero)
+MEASURED = {g: f"measured_{g}" for g in GAS_BUCKETS}
+PARTIAL_SUMS = ["co2e", "co2e_market", *[f"co2e_{g}" for g in GAS_BUCKETS], "biogenic_co2", *MEASURED.values()]
 _TEXT_KEYS = ["status", "reason", "source", "entity_id", "facility_id", "province", "method",
               "data_quality", "factor_dataset"]
 
@@ -91,7 +95,13 @@ def partials(trace: pd.DataFrame) -> pd.DataFrame:
     group, _ = pd.factorize(group)  # 0 … groups-1 in order of each group's first line
     # group g's first line: groups are numbered in order of their first line
     first = np.flatnonzero(np.r_[True, group[1:] > np.maximum.accumulate(group)[:-1]])
-    sums = trace[PARTIAL_SUMS].groupby(group, sort=True).sum(min_count=0)
+    values = trace[[c for c in PARTIAL_SUMS if c not in MEASURED.values()]].copy()
+    for g, col in MEASURED.items():
+        mass = trace[f"t_{g}"].notna() if f"t_{g}" in trace.columns else False
+        if g == "CO2":   # biomass: its CO2 was measured, and is zero in the scope (reported outside)
+            mass = mass | trace["biogenic_co2"].fillna(0).ne(0)
+        values[col] = (mass | trace[f"co2e_{g}"].fillna(0).ne(0)).astype("float64")
+    sums = values.groupby(group, sort=True).sum(min_count=0)
     parts = trace[PARTIAL_KEYS].take(first).reset_index(drop=True)
     for c in PARTIAL_SUMS:
         parts[c] = sums[c].to_numpy()
@@ -123,7 +133,7 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
     cons = s12["consolidated"]
     basis = {"consolidated_group": split(s12.loc[cons]), "other_investees": split(s12.loc[~cons])}
 
-    by_gas = {name: {g: _s(f[f"co2e_{g}"].sum()) for g in GAS_BUCKETS}
+    by_gas = {name: {g: _s(f[f"co2e_{g}"].sum()) for g in GAS_BUCKETS if _s(f[MEASURED[g]].sum()) > 0}
               for name, f in (("scope1", s1), ("scope2_location", s2), ("scope3", s3))}
 
     cats = []
@@ -177,6 +187,8 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
         f["name"] = facs.loc[f["facility_id"], "name"] if f["facility_id"] in facs.index else None
         f["entity_id"] = facs.loc[f["facility_id"], "entity_id"] if f["facility_id"] in facs.index else None
         f["province"] = facs.loc[f["facility_id"], "province_name"] if f["facility_id"] in facs.index else None
+        sector = facs.loc[f["facility_id"], "sector"] if f["facility_id"] in facs.index else None
+        f["sector"] = None if sector is None or pd.isna(sector) else str(sector)
     by_facility.sort(key=lambda f: (-(f["scope1"] + f["scope2_location"]), str(f["facility_id"])))
 
     by_status = p.groupby("status", sort=True)["lines"].sum()

@@ -32,11 +32,12 @@ import pandas as pd
 from ..core import units
 from ..core.cells import neutralise_frame
 from ..core.issues import Issue, Location, Severity, issue
+from ..core.rounding import published_totals
 from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
-from . import aggregate, derive, lines, market
+from . import aggregate, derive, lines, market, targets
 from .context import Context, build_context
 from .results import SCHEMA
 
@@ -158,6 +159,8 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "settings": _settings(ctx),
         **summary,
         "intensity": intensity,
+        # the totals as published (sums of rounded parts, core.rounding) and the targets' progress
+        "published": {"totals": published_totals(summary["totals"])},
         "boundary": _boundary(ctx),
         "scope2_instruments": _records(instruments.drop(columns=["row"], errors="ignore")),
         "factor_datasets": _datasets(aggregate.datasets_used(parts), ctx, library),
@@ -165,7 +168,11 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "disclosures": inv.disclosures,  # passed through from disclosures.yaml for the exporters
         "inputs": inputs,
         "rows": row_counts(parts, inputs),
+        # computed by the carbon-market and energy calculations (issue 16); None until they exist
+        "energy": None,
+        "carbon_market": {"scope1_covered_share": None},
     }
+    results["targets"] = targets.progress(inv.disclosures, results["published"]["totals"], results["intensity"])
     pins = inv.settings.factors.versions
     place = inv.settings_place
     for d in results["factor_datasets"]:

@@ -102,7 +102,7 @@ class ByBasis(TypedDict):
 
 @with_config(_STRICT)
 class ByGas(TypedDict):
-    scope1: dict[str, float]             # gas bucket (trace.GAS_BUCKETS) → tCO2e
+    scope1: dict[str, float]             # gas bucket (trace.GAS_BUCKETS) → tCO2e; only the gases measured
     scope2_location: dict[str, float]
     scope3: dict[str, float]
 
@@ -154,6 +154,7 @@ class FacilitySum(TypedDict):
     name: str | None
     entity_id: str | None
     province: str | None
+    sector: NotRequired[str | None]      # the facilities table's ``sector`` (e.g. GB/T 4754 "C3011 水泥制造")
 
 
 @with_config(_STRICT)
@@ -290,9 +291,46 @@ class IssueCounts(TypedDict):
 
 
 @with_config(_STRICT)
+class Published(TypedDict):
+    """The figures as the reports publish them (``core.rounding``): each scope rounded, each total
+    of several scopes the sum of its rounded parts. ``totals`` keeps the unrounded sums."""
+    totals: dict[str, float]
+
+
+@with_config(_STRICT)
+class TargetProgress(TypedDict):
+    """Performance against a target of disclosures.yaml (``compute.targets``); shares 0-1."""
+    id: str
+    metric: str | None
+    current_value: float | None          # the metric this period (a published total or an intensity)
+    target_reduction: float | None       # 1 - target / base
+    achieved_reduction: float | None     # 1 - current / base
+    progress: float | None               # (base - current) / (base - target)
+    gross_target_value: float | None     # a net target's associated gross target (IFRS S2 36(c))
+
+
+@with_config(_STRICT)
+class Energy(TypedDict):
+    """Energy consumed (issue 16 computes it; IFRS industry metric EM-CM-130a.1): GJ, and the shares
+    of grid electricity, renewable energy and alternative sources (0-1)."""
+    consumed_gj: float
+    grid_electricity_share: float | None
+    renewable_share: float | None
+    alternative_share: float | None
+
+
+@with_config(_STRICT)
+class CarbonMarket(TypedDict):
+    """Computed carbon-market figures (issue 16): the share of gross Scope 1 emissions covered by
+    emissions-limiting regulations (the national ETS; EM-CM-110a.1), 0-1."""
+    scope1_covered_share: float | None
+
+
+@with_config(_STRICT)
 class Prior(TypedDict):
     period: Period | None
     totals: dict[str, float | None]
+    published: NotRequired[dict[str, float]]
 
 
 @with_config(_STRICT)
@@ -345,6 +383,7 @@ class Results(TypedDict):
     by_province: list[ProvinceSum]
     lines: LineCounts
     intensity: Intensity
+    published: NotRequired[Published]
     boundary: list[BoundaryEntity]
     scope2_instruments: list[Instrument]
     factor_datasets: list[FactorDataset]
@@ -352,6 +391,9 @@ class Results(TypedDict):
     disclosures: dict[str, Any]          # disclosures.yaml as read, for the exporters
     inputs: dict[str, TableInput]        # per table: where it was read, rows read = accepted + rejected
     rows: Rows                           # the activity rows: included, and left out with the reasons
+    energy: NotRequired[Energy | None]              # null until computed (issue 16)
+    carbon_market: NotRequired[CarbonMarket]        # computed carbon-market figures (issue 16)
+    targets: NotRequired[list[TargetProgress]]      # performance against the targets (compute.targets)
     calculation_issues: IssueCounts
     # with --prior: the prior year's figures, the change and the base-year check (compute.years)
     prior: NotRequired[Prior]

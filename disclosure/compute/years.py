@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import vocabulary as vocab
+from ..core.rounding import published_totals
 
 TOTALS = vocab.TOTALS
 SETTINGS = ["consolidation", "gwp", "grid_factor_level", "grid_year", "default_fuel_basis"]
@@ -68,7 +69,8 @@ def compare(current: dict[str, Any], prior: dict[str, Any], threshold: float) ->
     required = bool(share is not None and share > threshold) or any(
         x["change"] == "method_changed" and x["item"] in ("consolidation", "gwp") for x in log)
     return {
-        "prior": {"period": prior.get("period"), "totals": {k: pt.get(k) for k in TOTALS if k in pt}},
+        "prior": {"period": prior.get("period"), "totals": {k: pt.get(k) for k in TOTALS if k in pt},
+                  "published": published_totals({k: pt.get(k) for k in TOTALS if k in pt})},
         "change": change,
         "base_year": {
             "base_period": prior.get("period"),

@@ -367,6 +367,8 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
                         "Difference", "As disclosed (rounded)"], bold)
     sums = trace_sums(trace)
     totals = results.get("totals") or {}
+    # as disclosed: the published figure (a total of several scopes is the sum of its rounded parts)
+    published = (results.get("published") or {}).get("totals") or {}
     for r, (label, key, sel) in enumerate(TOTALS, start=1):
         terms = []
         for s, c in sel:
@@ -380,7 +382,7 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
         ws.write_number(r, 1, reported, t2)
         ws.write_formula(r, 2, "=" + "+".join(terms), t2, sums[key])
         ws.write_formula(r, 3, f"=B{r + 1}-C{r + 1}", t2, reported - sums[key])
-        ws.write_number(r, 4, float(rounded(reported, "emissions")), t2)
+        ws.write_number(r, 4, float(published.get(key, rounded(reported, "emissions"))), t2)
     r = len(TOTALS) + 2
     ws.write_string(r, 0, "Trace lines / 追溯行", bold)
     ws.write_number(r, 1, n)

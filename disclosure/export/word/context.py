@@ -327,22 +327,14 @@ def _strategy(d: Reader, t: dict[str, Any]) -> dict[str, Any]:
             "scenario_text": scenario_text}
 
 
-_TARGET_FIGURE = {
-    "intensity_output_scope1_2_location": ("per_output", "scope1_2_location"),
-    "intensity_output_scope1_2_market": ("per_output", "scope1_2_market"),
-    "intensity_revenue_scope1_2_location": ("per_revenue", "scope1_2_location"),
-    "intensity_revenue_scope1_2_market": ("per_revenue", "scope1_2_market"),
-}
+def _target_progress(results: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    """The performance against a target that the calculation computed (results.json ``targets``)."""
+    return next((x for x in results.get("targets") or [] if x.get("id") == str(target.get("id"))), {})
 
 
-def _target_current(results: dict[str, Any], target: dict[str, Any]) -> float | None:
-    metric = target.get("metric")
-    if metric in _TARGET_FIGURE:
-        group, key = _TARGET_FIGURE[metric]
-        return ((results.get("intensity") or {}).get(group) or {}).get(key)
-    if metric and metric != "other":
-        return (results.get("totals") or {}).get(metric)
-    return target.get("current_value")
+def _published(results: dict[str, Any]) -> dict[str, Any]:
+    """The totals as published (sums of rounded parts, results.json ``published``), else the totals."""
+    return (results.get("published") or {}).get("totals") or results.get("totals") or {}
 
 
 def _scope2_location(results: dict[str, Any], t: dict[str, Any], lang: str) -> str:
@@ -361,7 +353,7 @@ def _scope2_location(results: dict[str, Any], t: dict[str, Any], lang: str) -> s
 def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e: Callable[[Any], str],
              approach: str, approach_key: str, currency: str, year: str, scope2_location: str) -> dict[str, Any]:
     na = d.na
-    totals = results.get("totals") or {}
+    totals = _published(results)
     settings = results.get("settings") or {}
     s123 = totals.get("scope1_2_3_location")
 
@@ -427,8 +419,10 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
         vals = [(by_gas.get(s) or {}).get(g) for s in ("scope1", "scope2_location", "scope3")]
         if g == "unspecified" and not any(vals):
             continue
-        gases.append({"key": g, "gas": lab("gas", g, lang, long=True, cell=True), "s1": e(vals[0]), "s2": e(vals[1]),
-                      "s3": e(vals[2])})
+        # a gas the scope did not measure (absent from by_gas) is a dash, not a zero
+        g_vals = [fmt(v, "emissions", empty=t["dash"]) for v in vals]
+        gases.append({"key": g, "gas": lab("gas", g, lang, long=True, cell=True), "s1": g_vals[0], "s2": g_vals[1],
+                      "s3": g_vals[2]})
 
     def split_rows(rows: Iterable[dict[str, Any]], name: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:
         rows = sorted(rows, key=lambda r: -((r.get("scope1") or 0) + (r.get("scope2_location") or 0)))
@@ -484,10 +478,9 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
     for x in d.get("targets") or []:
         kind = "intensity" if x.get("type") == "intensity" else "emissions"
         base, target = x.get("base_value"), x.get("target_value")
-        current = _target_current(results, x)
-        progress = t["dash"]
-        if None not in (base, target, current) and base != target:
-            progress = fmt((base - current) / (base - target), "share")
+        done = _target_progress(results, x)
+        current = done.get("current_value")
+        progress = fmt(done.get("progress"), "share", empty=t["dash"])
 
         def yv(y: Any, v: Any, kind: str = kind) -> str:
             if y is None and v is None:
@@ -588,7 +581,7 @@ def _years(results: dict[str, Any], t: dict[str, Any], lang: str, year: str) -> 
     ``base_year`` of results.json, written by ``report --prior``). Every key is there without a
     prior too (empty), so a template reading them never breaks."""
     dash = t["dash"]
-    totals = results.get("totals") or {}
+    totals = _published(results)
     prior = results.get("prior") if isinstance(results.get("prior"), dict) else {}
     change = results.get("change") if isinstance(results.get("change"), dict) else {}
     py = _prior_year(results)
@@ -598,13 +591,15 @@ def _years(results: dict[str, Any], t: dict[str, Any], lang: str, year: str) -> 
 
     yoy = []
     if change:
-        prior_totals = prior.get("totals") or {}
+        prior_totals = prior.get("published") or prior.get("totals") or {}
         for k in TOTAL_KEYS:
             c = change.get(k) or {}
+            was, now = prior_totals.get(k, c.get("prior")), totals.get(k, c.get("current"))
+            # the change between the published figures, so that the row adds up as printed
+            absolute = now - was if prior.get("published") and None not in (was, now) else c.get("absolute")
             yoy.append({"key": k, "label": lab("total", k, lang, long=True),
-                        "prior": num(c.get("prior", prior_totals.get(k))),
-                        "current": num(c.get("current", totals.get(k))),
-                        "absolute": num(c.get("absolute")), "relative": num(c.get("relative"), "share")})
+                        "prior": num(was), "current": num(now),
+                        "absolute": num(absolute), "relative": num(c.get("relative"), "share")})
     pp = prior.get("period") or {}
     by = results.get("base_year") if isinstance(results.get("base_year"), dict) else {}
     notes = []

@@ -3,22 +3,26 @@
 ``export_xbrl(results_dir, out)`` writes, from results.json alone:
 
 - ``<stem>.xbrl``: the xBRL-XML instance;
-- ``<stem>.xhtml``: the Inline XBRL report (a bilingual page of the metrics and the methodology);
-- ``<stem>.zip``: the XBRL report package holding both, with the extension taxonomy;
+- ``<stem>.xhtml``: the Inline XBRL report (the whole climate report as a bilingual page);
+- ``<stem>.json``: the xBRL-JSON report (OIM);
+- ``<stem>.zip``: the XBRL report package holding the three, with the extension taxonomy and the
+  report's entity extension;
 - ``taxonomy/csds_<date>.zip``: the project's extension taxonomy package;
+- ``taxonomy/<stem>-entity.zip``: the report's entity extension (its own members) as a package;
 - ``viewer/xbrlviewer.html`` with ``viewer/ixbrlviewer.js``: the ixbrl-viewer page (needs Arelle
   and the IFRS package);
 - ``validation.json``: every issue (Arelle's messages, the consistency checks, the round trip).
 
-Modules: ``facts`` (results → fact records), ``taxonomy`` (the extension, from ``concepts.yaml``),
-``instance`` and ``inline`` (the writers), ``package``, ``validate`` (Arelle in a worker process),
-``checks`` (the project's consistency checks), ``roundtrip``.
+Modules: ``facts`` (results → fact records), ``taxonomy`` (the extension, from ``concepts.yaml``)
+and its ``formulas``, ``entity`` (the report's members), ``narrative`` and ``statements`` (the text
+blocks written from results.json), ``instance``, ``inline`` and ``xbrljson`` (the writers),
+``package``, ``validate`` (Arelle in a worker process, with calculation 1.1, the formula assertions
+and the inconsistent-duplicate check), ``checks`` (the project's consistency checks), ``roundtrip``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +32,14 @@ from ...compute.results import FILE, read_results
 from ...core.issues import Issue, Severity, issue, sort_key
 from ...core.settings import any_place_hint
 from . import checks, roundtrip, taxonomy
-from .facts import FactSet, build_facts
+from .facts import FactSet, build_facts, stem_of
 from .inline import inline_bytes
 from .instance import instance_bytes
 from .package import report_package_bytes
 from .validate import ArelleRun, issues_from, run_arelle
+from .xbrljson import json_bytes
 
-__all__ = ["VIEWER_PAGE", "XbrlExport", "export_xbrl", "viewer_page"]
+__all__ = ["VIEWER_PAGE", "XbrlExport", "export_xbrl", "stem_of", "viewer_page"]
 
 VIEWER_PAGE = "viewer/xbrlviewer.html"   # the ixbrl-viewer page, relative to the output folder
 
@@ -68,20 +73,14 @@ class XbrlExport:
 
     @property
     def inconsistencies(self) -> list[Issue]:
-        return [i for i in self.issues if i.code in ("xbrl-inconsistent", "xbrl-dimension-not-allowed")]
+        return [i for i in self.issues if i.code in ("xbrl-inconsistent", "xbrl-arelle-inconsistent",
+                                                     "xbrl-dimension-not-allowed")]
 
     @property
     def valid(self) -> bool:
         """Validated by Arelle, no error, no inconsistency, and an exact round trip."""
         return (self.validated and self.count(Severity.ERROR) == 0 and not self.inconsistencies
                 and self.roundtrip is not None and self.roundtrip.exact)
-
-
-def stem_of(results: dict[str, Any]) -> str:
-    ent = results.get("entity") or {}
-    end = (results.get("period") or {}).get("end") or "period"
-    ident = re.sub(r"[^A-Za-z0-9]", "", str(ent.get("identifier") or "")) or "entity"
-    return f"{ident}-{end}-climate"
 
 
 def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | Path | None = None,
@@ -104,17 +103,24 @@ def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | P
     tool = str((results.get("tool") or {}).get("version") or "")
     inline = inline_bytes(fs, results, tool)
     instance = instance_bytes(fs)
+    report_json = json_bytes(fs)
+    ext = fs.ext
+    assert ext is not None
     paths = {
         "instance": out / f"{stem}.xbrl",
         "inline": out / f"{stem}.xhtml",
+        "json": out / f"{stem}.json",
         "package": out / f"{stem}.zip",
         "taxonomy": out / "taxonomy" / taxonomy.package_name(),
+        "entity_taxonomy": out / "taxonomy" / ext.package_name(),
     }
     paths["instance"].write_bytes(instance)
     paths["inline"].write_bytes(inline)
-    paths["package"].write_bytes(report_package_bytes(stem, inline, instance))
+    paths["json"].write_bytes(report_json)
+    paths["package"].write_bytes(report_package_bytes(stem, inline, instance, report_json, ext))
     paths["taxonomy"].parent.mkdir(exist_ok=True)
     paths["taxonomy"].write_bytes(taxonomy.package_bytes())
+    paths["entity_taxonomy"].write_bytes(ext.package_bytes(fs.entity["name_zh"], fs.entity["name_en"]))
     issues += checks.check(fs)
     t_write = time.perf_counter() - t0
 

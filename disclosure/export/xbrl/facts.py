@@ -1,9 +1,16 @@
 """results.json → fact records: concept, value, unit, decimals, period and dimensions.
 
-Nothing is computed here: every number is a figure of results.json, rounded by the project's one
-rounding policy (``disclosure.export.numbers``) so the XBRL value and ``decimals`` show the digits
-the Word report prints. Each fact keeps the path of results.json it came from (``source``), which
-the round trip uses to compare what Arelle reads back with results.json.
+The whole climate report: the four pillars of IFRS S2 from disclosures.yaml as results.json carries
+it (governance, strategy with the risks and opportunities on the IFRS risks axis, risk management,
+metrics and targets with the targets on the IFRS targets axis and the planned carbon credits), the
+figures the calculation computed, and the industry metrics where the inventory has them.
+
+Nothing is computed here: every number is a figure of results.json (the totals as published,
+``published.totals``), rounded by the project's one rounding policy (``disclosure.export.numbers``)
+so the XBRL value and ``decimals`` show the digits the Word report prints. Each fact keeps the path
+of results.json it came from (``source``), which the round trip uses to compare what Arelle reads
+back with results.json. A few booleans follow from what the input states (a transition plan given,
+a carbon price applied, climate metrics in the remuneration); each says so where it is made.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ from ...core import units
 from ...core import vocabulary as vocab
 from ...core.text import has_cjk, split_bilingual
 from ..numbers import decimals, rounded
-from . import narrative
+from . import narrative, statements
+from .entity import EntityExtension, entity_extension, kind_member
 from .taxonomy import Spec, spec
 
 Path_ = tuple[str | int, ...]
@@ -65,6 +73,21 @@ TARGET_BASES = vocab.members("target_basis")
 TARGET_SCOPES = {t.key: tuple(vocab.member("scope", n) for n in t.get("scopes"))
                  for t in vocab.enumeration("target_metric") if t.get("scopes")}
 
+TARGET_METRICS = vocab.members("target_metric")
+HORIZONS = vocab.members("horizon")
+BASIS_AXIS = "ifrs-sds:GHGEmissionsDisclosureBasisAxis"
+GAS_AXIS = "ifrs-sds:ConstituentGreenhouseGasAxis"
+RISKS_AXIS = "ifrs-sds:RisksAndOpportunitiesAxis"
+TARGETS_AXIS = "ifrs-sds:TargetsAxis"
+CREDITS_AXIS = "ifrs-sds:CarbonCreditAxis"
+HORIZON_AXIS = "ifrs-sds:TimeHorizonAxis"
+CLIMATE_TOPIC = "ifrs-sds:ClimateTopicMember"
+# the energy shares of results.json ``energy`` → the IFRS energy-source member (EM-CM-130a.1)
+ENERGY_SHARES = {"grid_electricity_share": "ifrs-ibg:GridElectricityMember",
+                 "renewable_share": "ifrs-ibg:RenewableEnergyMember",
+                 "alternative_share": "ifrs-ibg:AlternativeSourcesMember"}
+MASS_UNITS = {"t": "utr:t", "kg": "utr:kg"}
+
 # UTR measures for the units of physical output an intensity may be expressed in
 OUTPUT_UNITS = {"t": "utr:t", "kg": "utr:kg", "MWh": "utr:MWh", "GJ": "utr:GJ", "m3": "utr:m3", "km": "utr:km",
                 "kWh": "utr:kWh", "m2": "utr:m2", "L": "utr:l"}
@@ -107,6 +130,13 @@ class FactSet:
     period: tuple[str, str] = ("", "")
     prior_period: tuple[str, str] | None = None            # the comparative period (``--prior``)
     notes: list[str] = field(default_factory=list)         # what could not be tagged, and why
+    stem: str = ""                                          # the report's file stem
+    ext: EntityExtension | None = None                      # the report's own members (entity.py)
+
+    @property
+    def schema(self) -> str:
+        """The schema the report refers to: its entity extension (which imports the project's)."""
+        return self.ext.entry_point if self.ext is not None else spec().entry_point
 
     def by_key(self) -> dict[str, Fact]:
         return {f.key: f for f in self.facts}
@@ -193,6 +223,14 @@ class _Builder:
             self.text(concept, path, value, dims)
 
 
+def stem_of(results: dict[str, Any]) -> str:
+    """The report's file stem: the entity's identifier, the period's end, ``climate``."""
+    ent = results.get("entity") or {}
+    end = (results.get("period") or {}).get("end") or "period"
+    ident = re.sub(r"[^A-Za-z0-9]", "", str(ent.get("identifier") or "")) or "entity"
+    return f"{ident}-{end}-climate"
+
+
 def build_facts(results: dict[str, Any], input_digest: str | None = None) -> FactSet:
     """The facts of ``results``; ``input_digest``: the report pack's (``export.manifest``), tagged
     as ``csdsx:InputDigestOfReport`` when given."""
@@ -201,35 +239,154 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
     r = results
     ent = r.get("entity") or {}
     scheme = s.identifier_schemes.get(ent.get("identifier_scheme") or "", s.identifier_schemes["uscc"])
+    stem = stem_of(r)
+    ext = entity_extension(r, stem)
     fs = FactSet(entity={"identifier": ent.get("identifier") or "", "scheme": scheme,
                          "name_zh": ent.get("name_zh") or "", "name_en": ent.get("name_en") or ""},
-                 period=((r.get("period") or {}).get("start") or "", (r.get("period") or {}).get("end") or ""))
+                 period=((r.get("period") or {}).get("start") or "", (r.get("period") or {}).get("end") or ""),
+                 stem=stem, ext=ext)
+    disc = r.get("disclosures") if isinstance(r.get("disclosures"), dict) else {}
 
     b.section = "100000"
     b.text("csdsx:NameOfReportingEntity", ("entity", "name_zh"), ent.get("name_zh"), lang="zh-CN")
     b.text("csdsx:NameOfReportingEntity", ("entity", "name_en"), ent.get("name_en"), lang="en")
+    for lang in ("zh-CN", "en"):
+        b.text("csdsx:StatementOfComplianceWithCSDSNo1Climate", ("text", "compliance"),
+               statements.compliance(r, lang), lang=lang, text_block=True)
 
-    # --- totals and the consolidated-group / other-investee split ---
+    _pillars(b, disc, ext)
+    _metrics(b, r, s, fs)
+    _targets(b, r, disc, ext)
+    _market_and_assurance(b, disc, s)
+    # --- the report pack: the digest of its inputs (a string in no language) ---
+    if input_digest:
+        b.section = "550000"
+        b.text("csdsx:InputDigestOfReport", ("pack", "input_digest"), input_digest)
+
+    fs.facts = b.facts
+    fs.notes = b.notes
+    keys = [f.key for f in fs.facts]
+    if len(set(keys)) != len(keys):  # a programming error: the page and the round trip look facts up by key
+        raise AssertionError(f"duplicate fact keys: {sorted({k for k in keys if keys.count(k) > 1})}")
+    return fs
+
+
+def _block(b: _Builder, concept: str, path: Path_, value: Any, dims=()) -> None:
+    """A text of disclosures.yaml ({zh, en}) as a text block per language."""
+    for lang, text in _texts(value):
+        b.text(concept, (*path, lang[:2]), narrative.paragraph(text), dims=dims, lang=lang, text_block=True)
+
+
+def _pillars(b: _Builder, disc: dict[str, Any], ext: EntityExtension) -> None:
+    """Governance, strategy and risk management (IFRS S2 5-26), from disclosures.yaml."""
+    gov = disc.get("governance") if isinstance(disc.get("governance"), dict) else {}
+    b.section = "200000"
+    base = ("disclosures", "governance")
+    _block(b, "ifrs-sds:IdentityOfGovernanceBodysOrIndividualsResponsibleForOversightOfRisksAndOpportunitiesExplanatory",
+           (*base, "board_oversight"), gov.get("board_oversight"))
+    _block(b, "ifrs-sds:ManagementsRoleInGovernanceProcessesControlsAndProceduresUsedToMonitorManageAndOverseeRisksAndOpportunitiesExplanatory",
+           (*base, "management_role"), gov.get("management_role"))
+    _block(b, "ifrs-sds:HowResponsibleBodysOrIndividualsDeterminesAppropriateSkillsAndCompetenciesAreAvailableOrWillBeDevelopedToOverseeStrategiesToRespondToRisksAndOpportunitiesExplanatory",
+           (*base, "skills"), gov.get("skills"))
+    _block(b, "ifrs-sds:WhetherAndHowRelatedPerformanceMetricsAreIncludedInRemunerationPoliciesExplanatory",
+           (*base, "remuneration"), gov.get("remuneration"))
+    # derived: climate metrics are in the remuneration when a share of remuneration is linked to them
+    share = ((disc.get("metrics") or {}).get("remuneration") or {}).get("share") if isinstance(disc.get("metrics"), dict) else None
+    if gov.get("remuneration") and isinstance(share, int | float):
+        b.text("ifrs-sds:ClimaterelatedPerformanceMetricsAreIncludedInRemunerationPolicies",
+               (*base, "remuneration", "included"), share > 0)
+
+    st = disc.get("strategy") if isinstance(disc.get("strategy"), dict) else {}
+    b.section = "300000"
+    base = ("disclosures", "strategy")
+    th = st.get("time_horizons") if isinstance(st.get("time_horizons"), dict) else {}
+    for h, member in HORIZONS.items():
+        _block(b, "ifrs-sds:DefinitionOfTimeHorizonExplanatory", (*base, "time_horizons", h), th.get(h),
+               dims=[(HORIZON_AXIS, member)])
+    for x in st.get("risks_opportunities") or []:
+        if not isinstance(x, dict) or str(x.get("id")) not in ext.risks:
+            continue
+        rid = str(x["id"])
+        d = [(RISKS_AXIS, ext.risks[rid])]
+        path = (*base, "risks_opportunities", rid)
+        _block(b, "ifrs-sds:DescriptionOfRiskOrOpportunityExplanatory", (*path, "description"), x.get("description"), d)
+        b.enum("ifrs-sds:TopicsOfRiskOrOpportunity", (*path, "topic"), [CLIMATE_TOPIC], dims=d)
+        if kind_member(x.get("kind")):
+            b.enum("ifrs-sds:CategoryOfClimaterelatedRisk", (*path, "kind"), [kind_member(x["kind"])], dims=d)
+        if x.get("time_horizon") in HORIZONS:
+            b.enum("ifrs-sds:TimeHorizonsOverWhichEffectsOfRiskOrOpportunityCouldReasonablyBeExpectedToOccur",
+                   (*path, "time_horizon"), [HORIZONS[x["time_horizon"]]], dims=d)
+        _block(b, "ifrs-sds:OtherDisclosuresAboutCurrentAndAnticipatedFinancialEffectsOfRisksAndOpportunitiesExplanatory",
+               (*path, "financial_effect"), x.get("financial_effect"), d)
+        _block(b, "ifrs-sds:HowEntityRespondedToAndPlansToRespondToRisksAndOpportunitiesInItsStrategyAndDecisionmakingExplanatory",
+               (*path, "response"), x.get("response"), d)
+    _block(b, "ifrs-sds:CurrentAndAnticipatedEffectsOfRisksAndOpportunitiesOnBusinessModelAndValueChainExplanatory",
+           (*base, "business_model"), st.get("business_model"))
+    _block(b, "ifrs-sds:OtherDisclosuresAboutCurrentAndAnticipatedFinancialEffectsOfRisksAndOpportunitiesExplanatory",
+           (*base, "financial_effects"), st.get("financial_effects"))
+    _block(b, "ifrs-sds:ClimaterelatedTransitionPlanExplanatory", (*base, "transition_plan"), st.get("transition_plan"))
+    if st.get("transition_plan"):   # derived: the plan is disclosed
+        b.text("ifrs-sds:EntityHasClimaterelatedTransitionPlan", (*base, "transition_plan", "exists"), True)
+    sa = st.get("scenario_analysis") if isinstance(st.get("scenario_analysis"), dict) else {}
+    for lang in ("zh-CN", "en"):
+        b.text("ifrs-sds:HowAndWhenClimaterelatedScenarioAnalysisWasCarriedOutExplanatory",
+               (*base, "scenario_analysis", "method", lang[:2]), statements.scenario_analysis(disc, lang),
+               lang=lang, text_block=True)
+    scenarios = [x for x in sa.get("scenarios") or [] if isinstance(x, dict)]
+    kinds = sorted({vocab.member("ro_kind", k) for x in scenarios
+                    for k in vocab.term("scenario_kind", x["kind"]).get("risks", ())
+                    if x.get("kind") in vocab.enumeration("scenario_kind")})
+    b.enum("ifrs-sds:ClimaterelatedScenariosUsedAreAssociatedWithClimaterelatedTransitionRisksOrClimaterelatedPhysicalRisks",
+           (*base, "scenario_analysis", "scenarios", "kinds"), kinds)
+    # derived: a scenario of at most 1.5 °C is aligned with the Paris Agreement's goal; without
+    # one, whether a scenario is aligned is a judgement the input does not make: not tagged
+    if any(_degrees(x.get("temperature")) is not None and _degrees(x.get("temperature")) <= 1.5 for x in scenarios):
+        b.text("ifrs-sds:ClimaterelatedScenarioUsedThatIsAlignedWithLatestInternationalAgreementOnClimateChange",
+               (*base, "scenario_analysis", "scenarios", "aligned"), True)
+    _block(b, "ifrs-sds:AssessmentOfClimateResilienceExplanatory", (*base, "scenario_analysis", "resilience"),
+           sa.get("resilience"))
+
+    rm = disc.get("risk_management") if isinstance(disc.get("risk_management"), dict) else {}
+    b.section = "400000"
+    base = ("disclosures", "risk_management")
+    for lang in ("zh-CN", "en"):
+        b.text("ifrs-sds:ProcessesAndRelatedPoliciesToIdentifyAssessPrioritiseAndMonitorRisksExplanatory",
+               (*base, "identification_monitoring", lang[:2]), statements.risk_processes(disc, lang), lang=lang,
+               text_block=True)
+    _block(b, "ifrs-sds:HowNatureLikelihoodAndMagnitudeOfEffectsOfRisksAreAssessedExplanatory", (*base, "assessment"),
+           rm.get("assessment"))
+    _block(b, "ifrs-sds:ProcessesUsedToIdentifyAssessPrioritiseAndMonitorOpportunitiesExplanatory",
+           (*base, "opportunities"), rm.get("opportunities"))
+    _block(b, "ifrs-sds:ExtentToWhichAndHowProcessesForIdentifyingAssessingPrioritisingAndMonitoringRisksAndOpportunitiesAreIntegratedIntoOrInformOverallRiskManagementProcessExplanatory",
+           (*base, "integration"), rm.get("integration"))
+
+
+def _degrees(text: Any) -> float | None:
+    m = re.search(r"(\d+(?:\.\d+)?)", str(text or ""))
+    return float(m.group(1)) if m and not str(text).strip().startswith(">") else None
+
+
+def _metrics(b: _Builder, r: dict[str, Any], s: Spec, fs: FactSet) -> None:
+    """The GHG metrics the calculation computed, their basis, the comparatives, the cross-industry
+    and industry metrics."""
+    disc = r.get("disclosures") if isinstance(r.get("disclosures"), dict) else {}
+    # --- totals as published (a total of scopes = the sum of its rounded parts), the split ---
     b.section = "510000"
+    published = "published" if isinstance(r.get("published"), dict) else None
     for key, concept in TOTALS.items():
-        b.num(concept, ("totals", key), "emissions")
+        b.num(concept, (published, "totals", key) if published else ("totals", key), "emissions")
     for basis, member in BASES.items():
         for key in ("scope1", "scope2_location", "scope2_market"):
-            b.num(SCOPE_ITEMS[key], ("by_basis", basis, key), "emissions",
-                  dims=[("ifrs-sds:GHGEmissionsDisclosureBasisAxis", member)])
+            b.num(SCOPE_ITEMS[key], ("by_basis", basis, key), "emissions", dims=[(BASIS_AXIS, member)])
 
-    # --- gases: all seven when the scope is fully split by gas, else only the non-zero buckets ---
+    # --- gases: those the scope measured (by_gas holds no other), a zero only where measured ---
     b.section = "511000"
     for scope, gases in (r.get("by_gas") or {}).items():
         if scope not in SCOPE_ITEMS:
             continue
-        complete = not (gases.get("unspecified") or 0)
         for gas, member in GASES.items():
-            v = gases.get(gas)
-            if v is None or (not v and (gas == "unspecified" or not complete)):
-                continue
-            b.num(SCOPE_ITEMS[scope], ("by_gas", scope, gas), "emissions",
-                  dims=[("ifrs-sds:ConstituentGreenhouseGasAxis", member)])
+            if gases.get(gas) is not None:
+                b.num(SCOPE_ITEMS[scope], ("by_gas", scope, gas), "emissions", dims=[(GAS_AXIS, member)])
 
     b.section = "512000"
     by_source = r.get("by_source") or {}
@@ -323,8 +480,10 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
                 ("scope1_2_location", "csdsx:GHGEmissionsIntensityScope1AndLocationbasedScope2PerUnitOfOutput"),
                 ("scope1_2_market", "csdsx:GHGEmissionsIntensityScope1AndMarketbasedScope2PerUnitOfOutput")):
             b.num(concept, ("intensity", "per_output", key), "intensity", (("utr:tCO2e",), (measure,)))
-        b.num("csdsx:OutputUsedToCalculateGHGEmissionsIntensity", ("intensity", "per_output", "output"),
-              "quantity", ((measure,), ()))
+        # a production weight is the IFRS industry metric (EM-CM-000.A); other outputs the extension's
+        mass = MASS_UNITS.get(str(po.get("output_unit") or ""))
+        b.num("ifrs-ibg:ProductionWeight" if mass else "csdsx:OutputUsedToCalculateGHGEmissionsIntensity",
+              ("intensity", "per_output", "output"), "quantity", ((mass or measure,), ()))
         b.text("csdsx:DescriptionOfOutputUsedToCalculateGHGEmissionsIntensity", ("intensity", "per_output", "label_zh"),
                po.get("label_zh"), lang="zh-CN")
         b.text("csdsx:DescriptionOfOutputUsedToCalculateGHGEmissionsIntensity", ("intensity", "per_output", "label_en"),
@@ -398,6 +557,18 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
     for lang in ("zh-CN", "en"):
         b.text("ifrs-sds:EmissionFactorsUsedInCalculatingGHGEmissionsExplanatory", ("text", "factors"),
                narrative.factors(r, lang), lang=lang, text_block=True)
+        b.text("ifrs-sds:ReasonWhyMeasurementApproachInputsAndAssumptionsUsedToMeasureGHGEmissionsChosenExplanatory",
+               ("text", "approach_reason"), statements.measurement_reason(r, lang), lang=lang, text_block=True)
+        b.text("ifrs-sds:MethodAndMeasurementApproachUsedInCalculatingGHGEmissionsIfNotMeasuredInAccordanceWithGHGProtocolExplanatory",
+               ("text", "other_methods"), statements.other_methods(r, lang), lang=lang, text_block=True)
+        changes = statements.measurement_changes(r, lang)
+        if changes is not None:
+            b.text("ifrs-sds:ChangesToMeasurementApproachInputsAndAssumptionsUsedToMeasureGHGEmissionsAndReasonsForChangesExplanatory",
+                   ("text", "approach_changes"), changes[1], lang=lang, text_block=True)
+    changes = statements.measurement_changes(r, "en")
+    if changes is not None:
+        b.text("ifrs-sds:ChangesMadeToMeasurementApproachInputsAndAssumptionsUsedToMeasureGHGEmissions",
+               ("base_year", "log", "method_changed"), changes[0])
     for ds in r.get("factor_datasets") or []:
         did = ds.get("id")
         if not did:
@@ -422,8 +593,9 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
     pp = prior.get("period") or {}
     if pp.get("start") and pp.get("end"):
         fs.prior_period = (str(pp["start"]), str(pp["end"]))
+        which = "published" if isinstance(prior.get("published"), dict) else "totals"
         for key, concept in TOTALS.items():
-            b.num(concept, ("prior", "totals", key), "emissions", period="prior")
+            b.num(concept, ("prior", which, key), "emissions", period="prior")
     by = r.get("base_year") if isinstance(r.get("base_year"), dict) else {}
     if by:
         if by.get("recalculation_required") is not None:
@@ -439,18 +611,17 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
             b.text("csdsx:BaseYearRecalculationExplanatory", ("text", "base_year"), narrative.base_year(r, lang),
                    lang=lang, text_block=True)
 
-    disc = r.get("disclosures") if isinstance(r.get("disclosures"), dict) else {}
-
-    # --- cross-industry metrics and targets (disclosures.yaml, when present) ---
+    # --- cross-industry metrics (disclosures.yaml, when present) ---
     b.section = "520000"
     metrics = disc.get("metrics") if isinstance(disc.get("metrics"), dict) else {}
     money = ((f"iso4217:{(r.get('settings') or {}).get('currency') or 'CNY'}",), ())
     for key, amount, share, text in CROSS_INDUSTRY:
         m = metrics.get(key) if isinstance(metrics.get(key), dict) else {}
-        if amount:
-            b.num(amount, ("disclosures", "metrics", key, "amount"), "money", money)
+        if amount:   # carrying amounts at the period's end, revenue and capex over it (concepts.yaml)
+            b.num(amount, ("disclosures", "metrics", key, "amount"), "money", money, period=s.concept(amount).period)
         if share:
-            b.num(share, ("disclosures", "metrics", key, "share"), "share", PURE, scale=-2)
+            b.num(share, ("disclosures", "metrics", key, "share"), "share", PURE, scale=-2,
+                  period=s.concept(share).period)
         for lang, t in _texts(m.get("description")):
             b.text(text, ("disclosures", "metrics", key, "description", lang[:2]), narrative.paragraph(t), lang=lang,
                    text_block=True)
@@ -458,45 +629,114 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
           ("disclosures", "metrics", "internal_carbon_price", "price"), "money", money)
     b.num("ifrs-sds:PercentageOfExecutiveManagementRemunerationRecognisedInTheCurrentPeriodLinkedToClimaterelatedConsiderations",
           ("disclosures", "metrics", "remuneration", "share"), "share", PURE, scale=-2)
+    icp = metrics.get("internal_carbon_price") if isinstance(metrics.get("internal_carbon_price"), dict) else {}
+    if isinstance(icp.get("price"), int | float) and icp.get("description"):   # derived: a price used in decisions
+        b.text("ifrs-sds:EntityAppliesCarbonPriceInDecisionmaking",
+               ("disclosures", "metrics", "internal_carbon_price", "applied"), icp["price"] > 0)
 
+    # --- industry-based metrics: construction materials (EM-CM), where facilities make cement ---
+    b.section = "521000"
+    if is_cement(r):
+        cm = r.get("carbon_market") if isinstance(r.get("carbon_market"), dict) else {}
+        b.num("ifrs-ibg:GrossScope1GHGEmissionsPercentageCoveredByRegulation", ("carbon_market", "scope1_covered_share"),
+              "share", PURE, scale=-2)
+        en = r.get("energy") if isinstance(r.get("energy"), dict) else {}
+        b.num("ifrs-ibg:EnergyConsumed", ("energy", "consumed_gj"), "energy", (("utr:GJ",), ()))
+        for key, member in ENERGY_SHARES.items():
+            if en.get(key) is not None:
+                b.num("ifrs-ibg:EnergyConsumedPercentage", ("energy", key), "share", PURE, scale=-2,
+                      dims=[("ifrs-ibg:EnergySourceAxis", member)])
+        if cm.get("scope1_covered_share") is None or not en:
+            b.notes.append("cement: the ETS coverage and the energy consumed (EM-CM-110a.1, EM-CM-130a.1) are "
+                           "not in results.json yet; they are tagged once the calculation computes them")
+
+
+def _targets(b: _Builder, r: dict[str, Any], disc: dict[str, Any], ext: EntityExtension) -> None:
+    """The targets (IFRS S2 33-36) on the IFRS targets axis, one member each, with the gross
+    target of a net one and the planned carbon credits."""
+    s = spec()
     b.section = "530000"
+    progress = {str(x.get("id")): x for x in r.get("targets") or [] if isinstance(x, dict)}
+    year = str((r.get("period") or {}).get("end") or "")[:4]
     for t in disc.get("targets") or []:
-        if not isinstance(t, dict) or not t.get("id"):
+        if not isinstance(t, dict) or str(t.get("id")) not in ext.targets:
             continue
         tid = str(t["id"])
-        d = [("csdsx:ClimateTargetAxis", tid)]
+        d = [(TARGETS_AXIS, ext.targets[tid])]
         base = ("disclosures", "targets", tid)
-        for lang, text in _texts(t.get("name")):
-            b.text("csdsx:NameOfClimateTarget", (*base, "name", lang[:2]), text, dims=d, lang=lang)
-        if t.get("type") in TARGET_TYPES:
-            b.enum("ifrs-sds:ClimaterelatedTargetIsAbsoluteTargetOrIntensityTarget", (*base, "type"),
-                   [TARGET_TYPES[t["type"]]], dims=d)
-        if t.get("basis") in TARGET_BASES:
-            b.enum("ifrs-sds:GrossOrNetGHGEmissionsTarget", (*base, "basis"), [TARGET_BASES[t["basis"]]], dims=d)
-        scopes = TARGET_SCOPES.get(str(t.get("metric") or ""))
-        if scopes:
-            b.enum("ifrs-sds:EmissionsScopesCoveredByTarget", (*base, "metric"), list(scopes), dims=d)
-        for lang, text in _texts(t.get("coverage")):
-            b.text("ifrs-sds:PartOfEntityToWhichClimaterelatedTargetApplies", (*base, "coverage", lang[:2]), text,
-                   dims=d, lang=lang)
-        if t.get("base_year") and t.get("target_year"):
-            b.text("ifrs-sds:PeriodOverWhichTargetApplies", (*base, "period"),
-                   f"{t['base_year']}-{t['target_year']}", dims=d)
-        if t.get("base_year"):
-            b.text("ifrs-sds:BasePeriodFromWhichProgressForTargetIsMeasured", (*base, "base_year"),
-                   str(t["base_year"]), dims=d)
-        if t.get("target_year"):
-            b.text("csdsx:TargetYearOfClimateTarget", (*base, "target_year"), str(t["target_year"]), dims=d)
+        done = progress.get(tid) or {}
+        _block(b, "ifrs-sds:DescriptionOfSpecificQuantitativeOrQualitativeTargetSetOrRequiredToMeetExplanatory",
+               (*base, "name"), t.get("name"), d)
+        _block(b, "ifrs-sds:MetricUsedToSetTargetAndToMonitorProgressExplanatory", (*base, "scope"), t.get("scope"), d)
+        metric = TARGET_METRICS.get(str(t.get("metric") or ""))
+        if metric:   # the metric's concept, a member of the IFRS domain of metrics
+            b.enum("ifrs-sds:MetricUsedToSetTarget", (*base, "metric", "concept"), [metric], dims=d)
+            b.enum("ifrs-sds:MetricsUsedToMonitorProgress", (*base, "metric", "monitored"), [metric], dims=d)
+        _target_details(b, t, base, d, s)
         unit = target_unit(str(t.get("unit") or ""), s)
         kind = "intensity" if unit[1] else "emissions"
         b.num("csdsx:BaseYearValueOfClimateTarget", (*base, "base_value"), kind, unit, dims=d)
         b.num("ifrs-sds:TargetValueNumeric", (*base, "target_value"), kind, unit, dims=d)
-        b.num("csdsx:CarbonCreditsPlannedForClimateTarget", (*base, "carbon_credits"), "emissions", dims=d)
-        for lang, text in _texts(t.get("milestones")):
-            b.text("ifrs-sds:MilestonesAndInterimTargetsExplanatory", (*base, "milestones", lang[:2]),
-                   narrative.paragraph(text), dims=d, lang=lang, text_block=True)
+        b.num("ifrs-sds:TargetValuePercentage", ("targets", tid, "target_reduction"), "share", PURE, dims=d, scale=-2)
+        _block(b, "ifrs-sds:MilestonesAndInterimTargetsExplanatory", (*base, "milestones"), t.get("milestones"), d)
+        # performance against the target (IFRS S2 35), computed by the calculation (compute.targets)
+        for lang in ("zh-CN", "en"):
+            b.text("ifrs-sds:PerformanceAgainstTargetAndAnalysisOfTrendsOrChangesInPerformanceExplanatory",
+                   ("targets", tid, "performance", lang[:2]), statements.target_performance(t, done, year, lang),
+                   dims=d, lang=lang, text_block=True)
+        b.num("csdsx:CurrentValueOfClimateTargetMetric", ("targets", tid, "current_value"), kind, unit, dims=d)
+        b.num("csdsx:ProgressTowardsClimateTarget", ("targets", tid, "progress"), "share", PURE, dims=d, scale=-2)
+        # a net target's associated gross target (IFRS S2 36(c)): a member of its own
+        if tid in ext.gross_targets:
+            g = [(TARGETS_AXIS, ext.gross_targets[tid])]
+            for lang in ("zh-CN", "en"):
+                b.text("ifrs-sds:DescriptionOfSpecificQuantitativeOrQualitativeTargetSetOrRequiredToMeetExplanatory",
+                       ("targets", tid, "gross", lang[:2]), statements.gross_target(t, done, lang), dims=g, lang=lang,
+                       text_block=True)
+            b.enum("ifrs-sds:GrossOrNetGHGEmissionsTarget", ("targets", tid, "gross", "basis"),
+                   [vocab.member("target_basis", "gross")], dims=g)
+            _target_details(b, t, ("targets", tid, "gross"), g, s, basis=False)
+            b.num("ifrs-sds:TargetValueNumeric", ("targets", tid, "gross_target_value"), kind, unit, dims=g)
+        # the planned carbon credits of a net target (IFRS S2 36(e))
+        if tid in ext.credits:
+            c = [(CREDITS_AXIS, ext.credits[tid]), (TARGETS_AXIS, ext.targets[tid])]
+            for lang in ("zh-CN", "en"):
+                b.text("ifrs-sds:PlannedUseOfCarbonCreditsExplanatory", ("targets", tid, "credits", lang[:2]),
+                       statements.planned_credits(t, lang), dims=c, lang=lang, text_block=True)
+            _block(b, "ifrs-sds:ExtentToWhichAndHowAchievingNetGreenhouseEmissionsTargetReliesOnUseOfCarbonCreditsExplanatory",
+                   (*base, "notes"), t.get("notes"), c)
+            b.num("csdsx:CarbonCreditsPlannedForClimateTarget", (*base, "carbon_credits"), "emissions", dims=c)
 
-    # --- carbon emission trading and assurance (disclosures.yaml, when present) ---
+
+def _target_details(b: _Builder, t: dict[str, Any], base: Path_, d: list[tuple[str, str]], s: Spec,
+                    basis: bool = True) -> None:
+    """What a target covers and when: type, basis, scopes, gases, part of the entity, period."""
+    if t.get("type") in TARGET_TYPES:
+        b.enum("ifrs-sds:ClimaterelatedTargetIsAbsoluteTargetOrIntensityTarget", (*base, "type"),
+               [TARGET_TYPES[t["type"]]], dims=d)
+    if basis and t.get("basis") in TARGET_BASES:
+        b.enum("ifrs-sds:GrossOrNetGHGEmissionsTarget", (*base, "basis"), [TARGET_BASES[t["basis"]]], dims=d)
+    scopes = TARGET_SCOPES.get(str(t.get("metric") or ""))
+    if scopes:
+        b.enum("ifrs-sds:EmissionsScopesCoveredByTarget", (*base, "scopes"), list(scopes), dims=d)
+    gases = sorted({vocab.member("gas", g) for g in (vocab.parse("gas", x) for x in re.split(r"[,，、;；/]", str(t.get("gases") or "")))
+                    if g is not None and g != "unspecified"})
+    b.enum("ifrs-sds:GreenhouseGasesCoveredByTarget", (*base, "gases"), gases, dims=d)
+    for lang, text in _texts(t.get("coverage")):
+        b.text("ifrs-sds:PartOfEntityToWhichClimaterelatedTargetApplies", (*base, "coverage", lang[:2]), text,
+               dims=d, lang=lang)
+    if t.get("base_year") and t.get("target_year"):
+        b.text("ifrs-sds:PeriodOverWhichTargetApplies", (*base, "period"), f"{t['base_year']}-{t['target_year']}",
+               dims=d)
+    if t.get("base_year"):
+        b.text("ifrs-sds:BasePeriodFromWhichProgressForTargetIsMeasured", (*base, "base_year"), str(t["base_year"]),
+               dims=d)
+    if t.get("target_year"):
+        b.text("csdsx:TargetYearOfClimateTarget", (*base, "target_year"), str(t["target_year"]), dims=d)
+
+
+def _market_and_assurance(b: _Builder, disc: dict[str, Any], s: Spec) -> None:
+    """Carbon emission trading and assurance (disclosures.yaml, when present)."""
     cm = disc.get("carbon_market")
     b.section = "540000"
     if isinstance(cm, dict):
@@ -531,16 +771,18 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
         if isinstance(a.get("date"), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", a["date"]):
             b.text("csdsx:DateOfAssuranceReport", ("disclosures", "assurance", "date"), a["date"])
 
-    # --- the report pack: the digest of its inputs (a string in no language) ---
-    if input_digest:
-        b.text("csdsx:InputDigestOfReport", ("pack", "input_digest"), input_digest)
 
-    fs.facts = b.facts
-    fs.notes = b.notes
-    keys = [f.key for f in fs.facts]
-    if len(set(keys)) != len(keys):  # a programming error: the page and the round trip look facts up by key
-        raise AssertionError(f"duplicate fact keys: {sorted({k for k in keys if keys.count(k) > 1})}")
-    return fs
+def is_cement(results: dict[str, Any]) -> bool:
+    """Whether a facility of the inventory makes cement (its ``sector`` is a class of the
+    vocabulary's ``industry.cement``: GB/T 4754 C3011, or the class's name)."""
+    t = vocab.term("industry", "cement")
+    codes = tuple(str(c).upper() for c in t.get("codes") or ())
+    words = [t.zh, *t.aliases]
+    for f in results.get("by_facility") or []:
+        sector = str(f.get("sector") or "").strip()
+        if sector and (sector.upper().startswith(codes) or any(w.lower() in sector.lower() for w in words)):
+            return True
+    return False
 
 
 def _texts(v: Any) -> list[tuple[str, str]]:

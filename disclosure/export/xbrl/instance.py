@@ -17,10 +17,15 @@ from .facts import Fact, FactSet, Unit
 from .taxonomy import ISO4217, LINK, UTR, XBRLDI, XBRLI, XLINK, XML_NS, Spec, spec
 
 
-def nsmap(s: Spec | None = None) -> dict[str, str]:
+def nsmap(s: Spec | None = None, fs: FactSet | None = None) -> dict[str, str]:
+    """The prefixes of a report: XBRL's, the IFRS taxonomies', the extension's and the report's own
+    members' (its entity extension)."""
     s = s or spec()
-    return {"xbrli": XBRLI, "link": LINK, "xlink": XLINK, "xbrldi": XBRLDI, "iso4217": ISO4217, "utr": UTR,
-            s.ifrs_prefix: s.ifrs["namespace"], s.prefix: s.namespace}
+    out = {"xbrli": XBRLI, "link": LINK, "xlink": XLINK, "xbrldi": XBRLDI, "iso4217": ISO4217, "utr": UTR,
+           **s.prefixes()}
+    if fs is not None and fs.ext is not None:
+        out[fs.ext.prefix] = fs.ext.namespace
+    return out
 
 
 def _q(ns: str, local: str) -> str:
@@ -31,6 +36,8 @@ def qname(name: str, s: Spec | None = None) -> str:
     """'ifrs-sds:Foo' → '{namespace}Foo' (Clark notation)."""
     prefix, local = name.split(":")
     return _q(nsmap(s)[prefix] if prefix != "xbrli" else XBRLI, local)
+
+
 
 
 @dataclass(frozen=True)
@@ -133,9 +140,9 @@ def fact_element(f: Fact, context: str, unit: str | None, s: Spec, fid: str | No
 def instance_tree(fs: FactSet, reg: Registry | None = None) -> etree._ElementTree:
     s = spec()
     reg = reg or Registry(fs)
-    root = etree.Element(_q(XBRLI, "xbrl"), nsmap=nsmap(s))
+    root = etree.Element(_q(XBRLI, "xbrl"), nsmap=nsmap(s, fs))
     etree.SubElement(root, _q(LINK, "schemaRef"), attrib={_q(XLINK, "type"): "simple",
-                                                          _q(XLINK, "href"): s.entry_point})
+                                                          _q(XLINK, "href"): fs.schema})
     for c in reg.context_elements():
         root.append(c)
     for u in reg.unit_elements():

@@ -285,3 +285,7 @@ def base_year(r: dict[str, Any], lang: str) -> str | None:
                          else str(x.get("current") if x.get("current") is not None else "—")])
         _table(div, head, rows)
     return _text(div)
+
+
+# the builders of the XHTML fragments, for the other writers of text blocks (``statements``)
+fragment, para, table, serialise = _div, _p, _table, _text

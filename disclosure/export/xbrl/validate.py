@@ -26,7 +26,10 @@ WORKER = Path(__file__).with_name("arelle_worker.py")
 
 # Arelle's log levels → the project's codes
 LEVEL_CODES = {"ERROR": "xbrl-invalid", "CRITICAL": "xbrl-invalid", "FATAL": "xbrl-invalid",
-               "EXCEPTION": "xbrl-invalid", "WARNING": "xbrl-warning", "INCONSISTENCY": "xbrl-inconsistent"}
+               "EXCEPTION": "xbrl-invalid", "WARNING": "xbrl-warning", "INCONSISTENCY": "xbrl-arelle-inconsistent"}
+# Arelle's codes that are inconsistencies whatever their level: a set of duplicate facts with
+# different values is logged as a warning, and is an inconsistency of the report
+CODE_CODES = {"arelle:duplicateFacts": "xbrl-arelle-inconsistent"}
 
 
 @dataclass
@@ -103,7 +106,7 @@ def issues_from(run: ArelleRun) -> list[Issue]:
         return out
     for r in run.results:
         for m in r.messages:
-            code = LEVEL_CODES.get(str(m["level"]).upper())
+            code = CODE_CODES.get(m["code"]) or LEVEL_CODES.get(str(m["level"]).upper())
             if code is None:
                 continue
             out.append(issue(code, Location(m["document"] or Path(r.entry).name, None, m["line"], m["concept"] or None),
