@@ -146,7 +146,7 @@ def test_verify_catches_a_changed_input_file(pack: Path, tmp_path: Path) -> None
     v = verify(d)
     assert any(x.kind == "altered" and x.where == "inputs/activities.csv" for x in v.differences)
     # the recomputation from the altered input disagrees with results.json and the XBRL
-    # (the published totals: results.json's values are listed in key order, 20 at most per file)
+    # (results.json's differences are listed totals first, then the published totals; 20 at most per file)
     assert any(x.kind == "result" and x.where == "results.json published.totals.scope1" for x in v.differences)
     assert any(x.kind == "xbrl" for x in v.differences)
 

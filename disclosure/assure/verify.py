@@ -253,8 +253,9 @@ def _json_details(rel: str, got: bytes, want: bytes, kind: str = "content", rel_
         return [Difference(kind, f"{rel} is not JSON: {type(e).__name__}: {e}")]
     b = json.loads(want.decode("utf-8"))
     found = [Difference(kind, f"{rel} {p}", x, y) for p, x, y in diff_values(a, b, rel_tol=rel_tol)]
-    if rel == RESULTS:   # the totals first: what an assurer looks for among the first differences shown
-        found.sort(key=lambda d: not d.where.startswith(f"{rel} totals."))
+    if rel == RESULTS:   # the totals first (as computed, then as published): what an assurer looks for first
+        first = (f"{rel} totals.", f"{rel} published.totals.")
+        found.sort(key=lambda d: next((i for i, p in enumerate(first) if d.where.startswith(p)), len(first)))
     return found
 
 
