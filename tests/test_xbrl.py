@@ -687,3 +687,12 @@ def test_every_ifrs_s2_concept_is_tagged_or_named_as_not_held(results, ifrs_zip)
               "ExtentToWhichAndHowAchievingNetGreenhouseEmissionsTargetReliesOnUseOfCarbonCreditsExplanatory"):
         assert c in tagged and c in every, c
     assert len(tagged & set(every)) == 66 and len(not_held) == 79
+
+
+def test_published_totals_of_figures_beyond_28_digits() -> None:
+    """A large but finite figure (the fuzz test's 1e299 tCO2e) is rounded like any other: Decimal's
+    default 28 digits of precision would refuse it to two decimals (InvalidOperation)."""
+    from disclosure.core.rounding import published_totals
+
+    out = published_totals({"scope1": 1e299, "scope2_location": 3.004, "scope1_2_location": 1e299 + 3.004})
+    assert out == {"scope1": 1e299, "scope2_location": 3.0, "scope1_2_location": 1e299}

@@ -13,7 +13,7 @@ last digit per part (one or two cents).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from . import vocabulary as vocab
@@ -45,11 +45,16 @@ def decimals(kind: str, value: float | None = None) -> int:
     return d
 
 
+_WIDE = Context(prec=400)
+
+
 def rounded(value: float | None, kind: str = "emissions") -> Decimal | None:
     if value is None:
         return None
     q = Decimal(1).scaleb(-decimals(kind, value))
-    return Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP)
+    # precision for any finite float at any of the decimals used (the default 28 digits refuse 1e29 to
+    # two decimals: the fuzz test's large but finite figures)
+    return Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def parts_of(total: str) -> tuple[str, ...]:
