@@ -119,13 +119,18 @@ def assert_caught(d: Path, *named: str) -> list[str]:
 
 # --- the untouched pack ------------------------------------------------------------------------------------
 
+# the line report and verify print, in the run's language (core/ui.yaml pack_digest)
+INPUT_DIGEST_LINE = r"^(?:input digest \(SHA-256\): |输入摘要（SHA-256）：)([0-9a-f]{64})$"
+PACK_DIGEST_LINE = r"^(?:pack digest \(SHA-256\): |报告包摘要（SHA-256）：)([0-9a-f]{64})$"
+
+
 def test_an_untouched_pack_verifies_and_both_commands_print_one_pack_digest(made: tuple[Path, str]) -> None:
     out, printed = made
     code, findings, output = run_verify(out)
     assert code == 0 and findings == [], output
-    digests = re.findall(r"^pack digest: ([0-9a-f]{64})$", printed, re.M)
+    digests = re.findall(PACK_DIGEST_LINE, printed, re.M)
     assert len(digests) == 1
-    assert re.findall(r"^pack digest: ([0-9a-f]{64})$", output, re.M) == digests
+    assert re.findall(PACK_DIGEST_LINE, output, re.M) == digests
     # the pack digest: sha256 over the lines "SHA256  PATH" of every file, manifest.json included
     lines = "".join(f"{manifest.sha256(out / rel)}  {rel}\n" for rel in sorted([*manifest.files_of(out),
                                                                                 manifest.MANIFEST]))
@@ -133,8 +138,8 @@ def test_an_untouched_pack_verifies_and_both_commands_print_one_pack_digest(made
 
     assert digests[0] == hashlib.sha256(lines.encode("utf-8")).hexdigest()
     # the input digest is printed by both, stated in the Word report and tagged in the XBRL
-    inputs = re.findall(r"^input digest: ([0-9a-f]{64})$", printed, re.M)
-    assert inputs == re.findall(r"^input digest: ([0-9a-f]{64})$", output, re.M) and len(inputs) == 1
+    inputs = re.findall(INPUT_DIGEST_LINE, printed, re.M)
+    assert inputs == re.findall(INPUT_DIGEST_LINE, output, re.M) and len(inputs) == 1
     assert manifest.read(out)["input_digest"] == inputs[0]
     assert re.search(rf'<csdsx:InputDigestOfReport contextRef="c1" id="f\d+">{inputs[0]}</csdsx:InputDigestOfReport>',
                      instance(out).read_text(encoding="utf-8"))
