@@ -529,7 +529,7 @@ def _pack_language(folder: Path) -> str:
     try:
         man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         lang = (man.get("settings") or {}).get("language")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):   # a malformed manifest: verify names it
         return "zh-CN"
     return lang if lang in ("zh-CN", "en") else "zh-CN"
 
