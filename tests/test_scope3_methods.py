@@ -489,3 +489,34 @@ def test_a_counterparty_figure_is_no_longer_a_wrong_dimension(tmp_path: Path) ->
     s = line(comp, "S")
     assert (s["status"], s["co2e"], s["allocation_basis"]) == ("included", pytest.approx(30.0), "revenue")
     assert "wrong-dimension" not in codes(comp.issues)
+
+
+def test_the_chunked_engine_traces_the_same_method_columns(tmp_path: Path) -> None:
+    """Rows of TG Examples 6.1, 11.2 and 13.1 in chunks of two rows: the same trace, method columns
+    included, and the same category totals."""
+    from disclosure import compute, load_inventory
+    from disclosure.compute.trace import METHOD_TRACE
+    from disclosure.engines.chunked import compute_chunked
+
+    root = tmp_path / "inv"
+    inventory(root, """
+        record_id,facility_id,source,scope3_category,activity,quantity,unit,divisor,divisor_unit,multiplier_1,multiplier_unit_1,multiplier_2,multiplier_unit_2,scenario_group,scenario_weight,ef_value,ef_unit,gas,reported_scopes,allocation_part,allocation_total,allocation_basis
+        R1,F1,scope3,6,car group 1,10,passenger,2,passenger/vehicle,50,km,,,,,1,kgCO2e/(vehicle*km),CO2e,,,,
+        W30,F1,scope3,11,wash at 30 C,2000,pcs,,,1000,use/pcs,0.40,kWh/use,detergent,20%,0.5,kgCO2e/kWh,CO2e,,,,
+        W40,F1,scope3,11,wash at 40 C,2000,pcs,,,1000,use/pcs,0.50,kWh/use,detergent,40%,0.5,kgCO2e/kWh,CO2e,,,,
+        W90,F1,scope3,11,wash at 90 C,2000,pcs,,,1000,use/pcs,1.20,kWh/use,detergent,40%,0.5,kgCO2e/kWh,CO2e,,,,
+        L,F1,scope3,13,lessee factories,9000,kgCO2e,,,,,,,,,,,,s1_s2,5000,15000,floor_area
+    """)
+    inv, _ = load_inventory(root)
+    comp = compute(inv)
+    chunked = compute_chunked(root, tmp_path / "chunked", chunk_rows=2, force=True)
+    other = pd.read_parquet(tmp_path / "chunked" / "trace.parquet")
+    assert list(other.columns) == list(comp.trace.columns)
+    for c in (*METHOD_TRACE, "co2e"):
+        a, b = comp.trace[c], other[c]
+        if a.dtype.kind == "f":
+            assert a.fillna(-1).tolist() == pytest.approx(b.fillna(-1).tolist(), rel=1e-12), c
+        else:
+            assert a.astype(object).where(a.notna(), None).tolist() == b.astype(object).where(b.notna(), None).tolist(), c
+    assert chunked.results["scope3_categories"] == comp.results["scope3_categories"]
+    assert category(comp, 11) == pytest.approx(760.0) and category(comp, 13) == pytest.approx(3.0)
