@@ -520,3 +520,48 @@ def test_the_chunked_engine_traces_the_same_method_columns(tmp_path: Path) -> No
             assert a.astype(object).where(a.notna(), None).tolist() == b.astype(object).where(b.notna(), None).tolist(), c
     assert chunked.results["scope3_categories"] == comp.results["scope3_categories"]
     assert category(comp, 11) == pytest.approx(760.0) and category(comp, 13) == pytest.approx(3.0)
+
+
+# --- Scope 3 transition reliefs (IFRS S2 C4-C5, B19-B20) ---------------------------------------------
+
+ONE_SCOPE1_ROW = """
+    record_id,facility_id,source,activity,quantity,unit
+    C1,F1,stationary_combustion,原煤,1000,t
+"""
+
+
+def test_without_a_relief_results_keep_their_keys_and_unexplained_categories_are_warned(tmp_path: Path) -> None:
+    comp = run(tmp_path, ONE_SCOPE1_ROW)
+    st = comp.results["settings"]
+    assert "scope3_first_year_relief" not in st and "scope3_value_chain_period" not in st
+    assert codes(comp.issues).count("scope3-exclusion-unexplained") == 15
+
+
+def test_the_first_year_relief_is_stated_and_check_asks_no_reason_for_scope_3(tmp_path: Path) -> None:
+    """IFRS S2 C4(b): no Scope 3 in the first annual reporting period; the Word report and the XBRL
+    narrative say so, and no category left out is warned as unexplained."""
+    from disclosure.export.word.context import build
+    from disclosure.export.xbrl import narrative
+
+    comp = run(tmp_path, ONE_SCOPE1_ROW, report={"options": {"scope3_first_year_relief": True}})
+    assert comp.results["settings"]["scope3_first_year_relief"] is True
+    assert "scope3-exclusion-unexplained" not in codes(comp.issues)
+    for lang, words in (("en", "IFRS S2 paragraph C4(b)"), ("zh-CN", "IFRS S2 第 C4(b) 段")):
+        assert words in narrative.basis(comp.results, lang)
+        assert any(words in p for p in build(comp.results, lang)["method"]["paras"])
+
+
+def test_value_chain_data_of_another_period_is_stated_and_not_warned(tmp_path: Path) -> None:
+    """IFRS S2 B19-B20: a supplier's figure for 2024 in a 2025 report, with the setting saying how
+    such data are used: stated in both reports, no warning at the row."""
+    from disclosure.export.xbrl import narrative
+
+    text = "供应商数据采用其最近一个已发布年度（2024 年）/ suppliers' figures are for their latest published year (2024)"
+    comp = run(tmp_path, """
+        record_id,facility_id,source,scope3_category,activity,quantity,unit,reported_scopes,reported_year
+        S,F1,scope3,1,supplier X,100,tCO2e,s1_s2,2024
+    """, report={"options": {"scope3_value_chain_period": text}})
+    assert "counterparty-year-differs" not in codes(comp.issues)
+    assert comp.results["settings"]["scope3_value_chain_period"] == text
+    assert "suppliers' figures are for their latest published year (2024)" in narrative.basis(comp.results, "en")
+    assert "供应商数据采用其最近一个已发布年度（2024 年）" in narrative.basis(comp.results, "zh-CN")

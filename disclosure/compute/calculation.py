@@ -386,8 +386,9 @@ def consistency(inv: Inventory, ctx: Context, parts: pd.DataFrame, results: dict
                                  "options.category15_investees_reason",
                                  '"…"' if inv.settings_place.sheet is None else "…")))
 
-    # Scope 3 categories left out without saying why (IFRS S2 29(a)(vi))
-    for c in results["scope3_categories"]:
+    # Scope 3 categories left out without saying why (IFRS S2 29(a)(vi)); none needs a reason in the
+    # first annual reporting period under the transition relief (IFRS S2 C4(b))
+    for c in [] if s.options.scope3_first_year_relief else results["scope3_categories"]:
         n = c["category"]
         if c["included"] or c["lines"] or int(p.loc[(p["scope"] == 3) & (p["scope3_category"] == n), "lines"].sum()):
             continue
@@ -443,6 +444,10 @@ def _settings(ctx: Context) -> dict[str, Any]:
         "precedence": list(lines.PRECEDENCE),
         # only when asked (results.json of a report without the stamp keeps its keys)
         **({"tool_stamp": True} if s.options.tool_stamp else {}),
+        # the Scope 3 transition reliefs (IFRS S2 C4-C5, B19), only when stated
+        **({"scope3_first_year_relief": True} if s.options.scope3_first_year_relief else {}),
+        **({"scope3_value_chain_period": s.options.scope3_value_chain_period}
+           if s.options.scope3_value_chain_period else {}),
     }
 
 

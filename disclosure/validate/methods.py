@@ -163,7 +163,7 @@ def _counterparty(t: TableData, s3: np.ndarray, inv: Inventory) -> list[Issue]:
         out += _flag(t, "counterparty-columns-unused", stray, c, a["unit"].astype(object), column=c,
                      unit="")
     year = inv.settings.period.end.year if inv.settings.period.end else None
-    relief = getattr(getattr(inv.settings, "scope3_relief", None), "value_chain_other_period", None)
+    relief = inv.settings.options.scope3_value_chain_period
     if year is not None and not relief:
         ry = a["reported_year"].to_numpy(dtype="float64", na_value=np.nan)
         differs = co2e & ~wrong & ~np.isnan(ry) & (ry != year)
