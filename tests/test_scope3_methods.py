@@ -565,3 +565,34 @@ def test_value_chain_data_of_another_period_is_stated_and_not_warned(tmp_path: P
     assert comp.results["settings"]["scope3_value_chain_period"] == text
     assert "suppliers' figures are for their latest published year (2024)" in narrative.basis(comp.results, "en")
     assert "供应商数据采用其最近一个已发布年度（2024 年）" in narrative.basis(comp.results, "zh-CN")
+
+
+# --- category 3, activity a: upstream of purchased fuels ---------------------------------------------
+
+WTT = Path(__file__).resolve().parents[1] / "fixtures" / "upstream-fuel-example"
+
+
+def test_a_well_to_tank_dataset_derives_category_3_from_the_fuels_burnt(tmp_path: Path) -> None:
+    """With the example dataset (illustrative values): 1,000 t raw coal = 20,908 GJ (GB/T 2589, the
+    default basis) × 10 kgCO2e/GJ = 209.08 tCO2e; 10 t diesel × 0.6 tCO2e/t = 6 tCO2e; both in
+    category 3 as lines derived from the combustion lines, with the dataset on them."""
+    import shutil
+
+    shutil.copytree(WTT, tmp_path / "wtt")
+    comp = run(tmp_path, """
+        record_id,facility_id,source,activity,quantity,unit
+        C1,F1,stationary_combustion,原煤,1000,t
+        D1,F1,mobile_combustion,柴油,10,t
+    """, report={"factors": {"datasets": ["wtt"]}})
+    c = line(comp, "C1#c3a")
+    assert (c["derived_from"], c["scope"], c["scope3_category"]) == ("C1", 3, 3)
+    assert (c["factor_value"], c["factor_unit"], c["factor_dataset"]) == (10.0, "kgCO2e/GJ", "wtt-example@1")
+    assert c["co2e"] == pytest.approx(20_908 * 10 / 1000)
+    assert line(comp, "D1#c3a")["co2e"] == pytest.approx(6.0)
+    assert category(comp, 3) == pytest.approx(209.08 + 6.0)
+    assert "wtt-example" in {d["id"] for d in comp.results["factor_datasets"]}
+
+
+def test_without_a_well_to_tank_dataset_no_fuel_line_is_derived(tmp_path: Path) -> None:
+    comp = run(tmp_path, "record_id,facility_id,source,activity,quantity,unit\nC1,F1,stationary_combustion,原煤,1000,t\n")
+    assert not comp.trace["line_id"].str.endswith("#c3a").any()

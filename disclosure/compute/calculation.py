@@ -105,7 +105,8 @@ def trace_lines(table: TableData | None, ctx: Context) -> tuple[pd.DataFrame, li
     grid = grid_uses(main)
     issues += sector_default_notices(main, ctx)
     # derived lines after the line they come from: category 15 then 3, the order of their ids
-    parts = [main, *(d for d in (derive.category15_investees(main, ctx), derive.category3_electricity(main, ctx))
+    parts = [main, *(d for d in (derive.category15_investees(main, ctx), derive.category3_electricity(main, ctx),
+                                 derive.category3_fuels(main, ctx))
                      if d is not None and d.n)]
     if table is not None and table.rejected is not None and table.rejected.any():
         # rows rejected at ingest are lines too, excluded with their reason: the trace accounts
