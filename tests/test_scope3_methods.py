@@ -596,3 +596,44 @@ def test_a_well_to_tank_dataset_derives_category_3_from_the_fuels_burnt(tmp_path
 def test_without_a_well_to_tank_dataset_no_fuel_line_is_derived(tmp_path: Path) -> None:
     comp = run(tmp_path, "record_id,facility_id,source,activity,quantity,unit\nC1,F1,stationary_combustion,原煤,1000,t\n")
     assert not comp.trace["line_id"].str.endswith("#c3a").any()
+
+
+# --- spend-based factors from the user's own download of the EPA supply-chain factors ------------------
+
+EPA_HEADER = ("2017 NAICS Code,2017 NAICS Title,GHG,Unit,Supply Chain Emission Factors without Margins,"
+              "Margins of Supply Chain Emission Factors,Supply Chain Emission Factors with Margins,Reference USEEIO Code\n")
+
+
+def test_the_epa_converter_builds_a_factors_table_spend_rows_use(tmp_path: Path) -> None:
+    """Rows of the EPA v1.3 CO2e file as its format names them (values of soybean farming, 111110:
+    0.488 + 0.044 = 0.532, and iron and steel mills, 331110: 0.787 with margins, as read from a copy
+    of the file; the steel row's split into 0.75 without and 0.037 of margins is made up, the converter
+    takes the with-margins column only): 10,000 USD of steel × 0.787 kgCO2e/USD = 7.87 tCO2e."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "epa", Path(__file__).resolve().parents[1] / "fixtures" / "build_epa_spend_factors.py")
+    epa = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(epa)
+    src = tmp_path / "epa.csv"
+    src.write_text(EPA_HEADER +
+                   '331110,Iron and Steel Mills and Ferroalloy Manufacturing,All GHGs,"kg CO2e/2022 USD, purchaser price",'
+                   "0.75,0.037,0.787,331110\n"
+                   '111110,Soybean Farming,All GHGs,"kg CO2e/2022 USD, purchaser price",0.488,0.044,0.532,1111A0\n',
+                   encoding="utf-8")
+    out = tmp_path / "factors.csv"
+    assert epa.convert(src, out) == 2
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines()[1].startswith("epa-sef-1.3-111110,NAICS 111110,USD,CO2e,0.532,kgCO2e/USD,")
+    comp = run(tmp_path / "inv", """
+        record_id,facility_id,source,scope3_category,activity,quantity,unit,method
+        S1,F1,scope3,1,NAICS 331110,10000,USD,spend_based
+    """, factors=text)
+    s1 = line(comp, "S1")
+    assert (s1["factor_id"], s1["co2e"]) == ("epa-sef-1.3-331110", pytest.approx(7.87))
+    assert "secondary data" in s1["factor_source"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(EPA_HEADER + '111110,Soybean Farming,All GHGs,"kg CO2e/2021 USD, purchaser price",0.4,0.04,0.44,x\n',
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="row 2"):
+        epa.convert(bad, tmp_path / "x.csv")

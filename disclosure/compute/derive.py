@@ -4,11 +4,12 @@ non-controlled investees' share in category 15. Each derived line names the line
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .context import Context
-from .lines import Lines, Text, View, _pairs
+from .lines import Lines, Text, View
 from .trace import GAS_BUCKETS
 
 
@@ -115,7 +116,8 @@ def category3_fuels(lines: Lines, ctx: Context) -> Lines | None:
     qty = np.where(np.isnan(d["converted_quantity"]), d["quantity"], d["converted_quantity"])
     qunit = d["converted_unit"].fillna(d["unit"])
     mult = np.full(n, np.nan)
-    codes, pairs = _pairs(Text.of_view(View(np.arange(n, dtype=np.int32), list(unit_of))), qunit)
+    qtexts = np.array([*qunit.values, None], dtype=object)[np.where(qunit.codes < 0, len(qunit.values), qunit.codes)]
+    codes, pairs = units.distinct_pairs(pd.Series(unit_of, dtype=object), pd.Series(qtexts, dtype=object))
     for k, (fu, qu) in enumerate(pairs):
         per = units.times(str(fu), "GJ")
         info = units.lookup(per) if isinstance(fu, str) else None
