@@ -730,8 +730,9 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
     rows = []
     for x in datasets:
         title = (x.get("title_en") if lang == "en" else x.get("title_zh")) or x.get("id")
-        doc = ("; " if lang == "en" else "；").join(
-            str(v) for v in (methods.dataset_text(x, "document", lang), methods.dataset_text(x, "announcement", lang)) if v)
+        sep = "; " if lang == "en" else "；"   # the parts of a citation, and of a list of document numbers
+        doc = sep.join(str(v).replace("; ", sep) for v in (methods.dataset_text(x, "document", lang),
+                                                           methods.dataset_text(x, "announcement", lang)) if v)
         publisher = methods.dataset_text(x, "publisher", lang) or "—"
         rows.append({"name": t["dataset_version"].format(title=title, version=x.get("version")),
                      "publisher": f"{publisher}\n{doc}" if doc else publisher,
