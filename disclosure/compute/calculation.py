@@ -105,7 +105,8 @@ def trace_lines(table: TableData | None, ctx: Context) -> tuple[pd.DataFrame, li
     grid = grid_uses(main)
     issues += sector_default_notices(main, ctx)
     # derived lines after the line they come from: category 15 then 3, the order of their ids
-    parts = [main, *(d for d in (derive.category15_investees(main, ctx), derive.category3_electricity(main, ctx))
+    parts = [main, *(d for d in (derive.category15_investees(main, ctx), derive.category3_electricity(main, ctx),
+                                 derive.category3_fuels(main, ctx))
                      if d is not None and d.n)]
     if table is not None and table.rejected is not None and table.rejected.any():
         # rows rejected at ingest are lines too, excluded with their reason: the trace accounts
@@ -386,8 +387,9 @@ def consistency(inv: Inventory, ctx: Context, parts: pd.DataFrame, results: dict
                                  "options.category15_investees_reason",
                                  '"…"' if inv.settings_place.sheet is None else "…")))
 
-    # Scope 3 categories left out without saying why (IFRS S2 29(a)(vi))
-    for c in results["scope3_categories"]:
+    # Scope 3 categories left out without saying why (IFRS S2 29(a)(vi)); none needs a reason in the
+    # first annual reporting period under the transition relief (IFRS S2 C4(b))
+    for c in [] if s.options.scope3_first_year_relief else results["scope3_categories"]:
         n = c["category"]
         if c["included"] or c["lines"] or int(p.loc[(p["scope"] == 3) & (p["scope3_category"] == n), "lines"].sum()):
             continue
@@ -443,6 +445,10 @@ def _settings(ctx: Context) -> dict[str, Any]:
         "precedence": list(lines.PRECEDENCE),
         # only when asked (results.json of a report without the stamp keeps its keys)
         **({"tool_stamp": True} if s.options.tool_stamp else {}),
+        # the Scope 3 transition reliefs (IFRS S2 C4-C5, B19), only when stated
+        **({"scope3_first_year_relief": True} if s.options.scope3_first_year_relief else {}),
+        **({"scope3_value_chain_period": s.options.scope3_value_chain_period}
+           if s.options.scope3_value_chain_period else {}),
     }
 
 

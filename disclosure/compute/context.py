@@ -58,6 +58,8 @@ class Context:
     user_factors: pd.DataFrame           # the inventory's own factors, with a ``key`` column
     densities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["value", "unit", "t_per_l", "dataset"]))  # fuel id → density of a liquid fuel
+    # fuel id → well-to-tank factor (value, unit, dataset) of the user's upstream_fuel datasets
+    upstream_fuels: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["value", "unit", "dataset"]))
     refs: dict[str, DatasetRef] = field(default_factory=dict)   # kind:role → dataset used
     entities: pd.DataFrame | None = None  # every entity with its boundary share (the register)
     mb_factor: pd.Series | None = None   # facility_id → market-based factor for its electricity
@@ -226,6 +228,16 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
     densities = (pd.concat(dframes, ignore_index=True).drop_duplicates("fuel").set_index("fuel")
                  if dframes else pd.DataFrame(columns=["value", "unit", "t_per_l", "dataset"]))
 
+    # well-to-tank factors of fuels (category 3, activity a): only datasets the user supplies
+    uframes = []
+    for ds in lib.of_kind("upstream_fuel", pins):
+        r = ds.rows.copy()
+        r["dataset"] = f"{ds.meta.id}@{ds.meta.version}"
+        uframes.append(r)
+        ref(ds)
+    upstream_fuels = (pd.concat(uframes, ignore_index=True).drop_duplicates("fuel").set_index("fuel")[
+        ["value", "unit", "dataset"]] if uframes else pd.DataFrame(columns=["value", "unit", "dataset"]))
+
     uf = user_factors.copy()
     uf["key"] = keys.keys(uf["activity"]) if len(uf) else pd.Series([], dtype="str")
     ctx = Context(
@@ -233,7 +245,7 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
         fuels=fuels, fuel_alias=fuel_alias, default_basis=default_basis, non_co2=non_co2,
         process=process, process_alias=process_alias, heat=heat, grid=grid, grid_year=grid_year,
         residual_factor=residual, upstream_electricity=upstream, upstream_note=note, user_factors=uf,
-        refs=refs, entities=ents, densities=densities,
+        refs=refs, entities=ents, densities=densities, upstream_fuels=upstream_fuels,
         gwp_dataset=gwp_ref.ref if gwp_ref else "", blend_dataset=blend_ref.ref if blend_ref else "",
         blends=blend_names,
     )

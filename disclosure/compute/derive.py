@@ -4,11 +4,12 @@ non-controlled investees' share in category 15. Each derived line names the line
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .context import Context
-from .lines import Lines, Text
+from .lines import Lines, Text, View
 from .trace import GAS_BUCKETS
 
 
@@ -89,3 +90,60 @@ def _ownership(own: object, facility: object) -> float:
 
     v = pd.Series([facility], dtype=object).map(own).iloc[0]
     return 0.0 if pd.isna(v) else float(v)
+
+
+def category3_fuels(lines: Lines, ctx: Context) -> Lines | None:
+    """Upstream emissions of purchased fuels (category 3, activity a; GHG Protocol Scope 3 Technical
+    Guidance 2013, formula 3.1): each included combustion line's fuel × the well-to-tank factor of
+    that fuel in the user's ``upstream_fuel`` datasets (per energy: the line's GJ; per mass or
+    volume: its quantity as given or converted). Only when such a dataset is supplied."""
+    from ..core import units
+
+    wtt = ctx.upstream_fuels
+    if wtt is None or wtt.empty:
+        return None
+    m = (lines["source"].isin(("stationary_combustion", "mobile_combustion")) & lines["status"].eq("included")
+         & lines["factor_id"].isin(set(wtt.index)))
+    if not m.any():
+        return None
+    d = _derived(lines, m, "#c3a")
+    n = d.n
+    fuel = d["factor_id"]
+    unit_of = fuel.lookup(lambda f: str(wtt.at[f, "unit"]), object, missing=None)
+    value = fuel.lookup(lambda f: float(wtt.at[f, "value"]), "float64")
+    dataset = fuel.map(lambda f: str(wtt.at[f, "dataset"]))
+    # the fuel burnt in the factor's unit: energy from energy_gj, else the (converted) quantity
+    qty = np.where(np.isnan(d["converted_quantity"]), d["quantity"], d["converted_quantity"])
+    qunit = d["converted_unit"].fillna(d["unit"])
+    mult = np.full(n, np.nan)
+    qtexts = np.array([*qunit.values, None], dtype=object)[np.where(qunit.codes < 0, len(qunit.values), qunit.codes)]
+    codes, pairs = units.distinct_pairs(pd.Series(unit_of, dtype=object), pd.Series(qtexts, dtype=object))
+    for k, (fu, qu) in enumerate(pairs):
+        per = units.times(str(fu), "GJ")
+        info = units.lookup(per) if isinstance(fu, str) else None
+        sel = codes == k
+        if info is not None and info.dimension == "co2e":
+            mult[sel] = units.factor(per, "tCO2e") * d["energy_gj"][sel]
+        elif isinstance(fu, str) and isinstance(qu, str) and units.lookup(units.times(fu, qu)) is not None \
+                and units.lookup(units.times(fu, qu)).dimension == "co2e":
+            mult[sel] = units.factor(units.times(fu, qu), "tCO2e") * qty[sel]
+    gross = value * mult
+    ok = ~np.isnan(gross)
+    d["scope3_category"] = np.full(n, 3.0)
+    d["rule"] = Text.constant(n, "fuel × well-to-tank factor (upstream of purchased fuels)")
+    d["precedence"] = Text.constant(n, "default")
+    d["factor_value"] = value
+    d["factor_unit"] = Text.of_view(View(np.arange(n, dtype=np.int32), list(unit_of)))
+    d["factor_dataset"] = Text.of_view(dataset)
+    d["non_co2_table"] = Text.missing(n)
+    for c in ("mb_factor", "t_CO2", "t_CH4", "t_N2O", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2"):
+        d[c] = np.full(n, np.nan)
+    d["gas_other"] = Text.missing(n)
+    d["gwp_dataset"] = Text.missing(n)
+    d["co2e_gross"] = np.where(ok, gross, np.nan)
+    for g in GAS_BUCKETS:
+        d[f"co2e_{g}"] = np.zeros(n)
+    d["co2e_unspecified"] = np.where(ok, gross * d["share"], 0.0)
+    d["co2e"] = np.where(ok, gross * d["share"], 0.0)
+    d["co2e_market"] = np.zeros(n)
+    return d.take(np.flatnonzero(ok))

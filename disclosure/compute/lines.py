@@ -34,6 +34,7 @@ from ..core import units
 from ..core import vocabulary as vocab
 from ..core.issues import Issue, Location, issue
 from . import keys
+from . import methods as scope3_methods
 from .context import Context, gas_key
 from .trace import COLUMNS as TRACE_COLUMNS
 from .trace import GAS_BUCKETS
@@ -306,6 +307,7 @@ def _init(acts: pd.DataFrame, ctx: Context, file: str, sheet: str | None) -> Lin
     cat = _floats(acts["scope3_category"])
     cat[~src.eq("scope3")] = np.nan
     L["scope3_category"] = cat
+    _methods(L, acts)
     for c in TRACE_COLUMNS:
         if c not in L.cols:
             if c in _NUM:
@@ -318,15 +320,38 @@ def _init(acts: pd.DataFrame, ctx: Context, file: str, sheet: str | None) -> Lin
     return L
 
 
+def _methods(L: Lines, acts: pd.DataFrame) -> None:
+    """The Scope 3 method columns of the lines (``compute.methods``): each factor of the chain, the
+    allocation share and basis, the scenario weight, and the product (``method_quantity`` in
+    ``method_unit``) that the factor applies to. Only Scope 3 rows take them (``check`` rejects any
+    other row that has them)."""
+    for c in scope3_methods.CARRIED_TEXT:
+        L[c] = Text.of(acts[c])
+    unit = L["unit"]
+    texts = np.array([*unit.values, None], dtype=object)[np.where(unit.codes < 0, len(unit.values), unit.codes)]
+    got = scope3_methods.product(acts, L["quantity"], list(texts))
+    codes, spelled = got.pop("method_unit")
+    got.pop("used")
+    for c, v in got.items():
+        L[c] = v
+    L["method_unit"] = Text.of_view(View(codes, spelled))
+
+
+def _base_qty(L: Lines, pos: Any) -> np.ndarray:
+    """method_quantity, else quantity, of the lines ``pos``: the activity before any conversion."""
+    mq = L["method_quantity"][pos]
+    return np.where(np.isnan(mq), L["quantity"][pos], mq)
+
+
 def _unit_of(L: Lines, pos: np.ndarray) -> View:
-    """converted_unit, else unit, of the lines ``pos``."""
-    return L["converted_unit"].take(pos).fillna(L["unit"].take(pos))
+    """converted_unit, else method_unit, else unit, of the lines ``pos``."""
+    return L["converted_unit"].take(pos).fillna(L["method_unit"].take(pos)).fillna(L["unit"].take(pos))
 
 
 def _qty_of(L: Lines, pos: np.ndarray) -> np.ndarray:
-    """converted_quantity, else quantity, of the lines ``pos``."""
+    """converted_quantity, else method_quantity, else quantity, of the lines ``pos``."""
     cq = L["converted_quantity"][pos]
-    return np.where(np.isnan(cq), L["quantity"][pos], cq)
+    return np.where(np.isnan(cq), _base_qty(L, pos), cq)
 
 
 @cache
@@ -451,7 +476,7 @@ def _to_currency(L: Lines, pos: np.ndarray, to: View, ctx: Context, issues: list
             fx[k] = ra / rc
     done = ~np.isnan(mult[codes])
     di = pos[done]
-    L["converted_quantity"][di] = L["quantity"][di] * mult[codes[done]]
+    L["converted_quantity"][di] = _base_qty(L, di) * mult[codes[done]]
     L["converted_unit"].put(di, to.take(np.flatnonzero(done)))
     L["fx_rate"][di] = fx[codes[done]]
     miss = np.array([x is not None for x in lacking] + [False], dtype=bool)[codes]
@@ -503,6 +528,41 @@ def _money_to_factor(L: Lines, pos: np.ndarray, per: View, ctx: Context, issues:
     if len(need):
         out[k[need]] = _to_currency(L, pos[k[need]], per.take(need), ctx, issues)
     return out
+
+
+def _counterparty(L: Lines, acts: pd.DataFrame, A: dict[str, Text]) -> None:
+    """Scope 3 rows whose activity is the counterparty's own reported emissions (a supplier's,
+    lessee's, franchisee's or investee's tCO2e, ``check`` keeps them to the categories that take
+    them): the figure, times any allocation share, is the line's CO2e; of CO2 alone when the row's
+    gas says so. No factor is applied (``factor_value`` missing)."""
+    m = _pending(L) & L["source"].eq("scope3") & np.isnan(_floats(acts["ef_value"]))
+    if not m.any():
+        return
+    pos = np.flatnonzero(m)
+    u = _unit_of(L, pos)
+    to_t = u.lookup(lambda x: _counterparty_unit(x), "float64")
+    ok = ~np.isnan(to_t)
+    if not ok.any():
+        return
+    pos, to_t = pos[ok], to_t[ok]
+    t = _qty_of(L, pos) * to_t
+    co2 = A["gas"].take(pos).map(gas_key).eq("CO2")
+    if co2.any():
+        _add(L["t_CO2"], pos[co2], t[co2])
+    if (~co2).any():
+        L["co2e_unspecified"][pos[~co2]] = t[~co2]
+    L["precedence"].put(pos, "row")
+    L["rule"].put(pos, "counterparty-reported emissions")
+    L["factor_source"].put(pos, A["ef_source"].take(pos))
+    L["status"].put(pos, "computed")
+
+
+@cache
+def _counterparty_unit(u: Any) -> float:
+    """tCO2e per unit of a CO2e unit (kgCO2e → 0.001), else nan."""
+    if not isinstance(u, str) or _dimension(u) != "co2e":
+        return float("nan")
+    return units.factor(u, "tCO2e")
 
 
 def _row_factors(L: Lines, acts: pd.DataFrame, A: dict[str, Text], ctx: Context, issues: list[Issue]) -> None:
@@ -1083,6 +1143,7 @@ def calculate_lines(acts: pd.DataFrame, ctx: Context, file: str = "activities", 
     A = {c: Text.of(acts[c]) for c in ("ef_unit", "ef_source", "gas", "ncv_unit")}
     with np.errstate(over="ignore"):   # a product beyond the floats is infinite: ``_overflow`` excludes it
         _spend(L, ctx)
+        _counterparty(L, acts, A)
         _row_factors(L, acts, A, ctx, issues)
         _user_factors(L, ctx, issues)
         _combustion(L, acts, ctx, A)

@@ -37,8 +37,21 @@ import pandas as pd
 
 from ..core import vocabulary as vocab
 from ..core.cells import neutralise, neutralise_array
+from ..core.chain import MULTIPLIERS
 
 # --- the columns --------------------------------------------------------------------------------------
+
+# The Scope 3 method columns of a line (compute.methods): each factor of its chain, its allocation
+# share and basis, its scenario weight, the product the factor applied to, and the scopes and year of
+# a counterparty's reported figure.
+MULTIPLIER_COLUMNS = tuple(f"multiplier_{k}" for k in range(1, MULTIPLIERS + 1))
+MULTIPLIER_UNITS = tuple(f"multiplier_unit_{k}" for k in range(1, MULTIPLIERS + 1))
+METHOD_NUMBERS = ("allocation_share", *MULTIPLIER_COLUMNS, "divisor", "scenario_weight", "method_quantity",
+                  "reported_year")
+METHOD_TRACE = ("allocation_share", "allocation_basis",
+                *(c for k in range(MULTIPLIERS) for c in (MULTIPLIER_COLUMNS[k], MULTIPLIER_UNITS[k])),
+                "divisor", "divisor_unit", "scenario_group", "scenario_weight", "method_quantity", "method_unit",
+                "reported_scopes", "reported_year")
 
 # the gases results.json splits emissions by (core/vocabulary.yaml)
 GAS_BUCKETS = tuple(str(k) for k in vocab.values("gas"))
@@ -48,12 +61,16 @@ GAS_BUCKETS = tuple(str(k) for k in vocab.values("gas"))
 # columns are the reported figures (gross × share). ``density`` (in ``density_unit``, from the
 # dataset ``density_dataset``) took a liquid fuel given as a volume to the mass in converted_quantity;
 # ``non_co2_table`` is the table of the combustion CH4/N2O defaults applied (IPCC 2006 Vol. 2 Table
-# 2.2 or 2.3 by the facility's sector, Table 3.2.2 for road transport).
+# 2.2 or 2.3 by the facility's sector, Table 3.2.2 for road transport). The Scope 3 method columns
+# (``compute.methods.METHOD_TRACE``) hold each factor of a row's chain, its allocation share and basis,
+# its scenario weight, the product (``method_quantity`` in ``method_unit``) the factor applied to, and
+# the scopes and year of a counterparty's reported figure.
 COLUMNS = [
     "line_id", "record_id", "derived_from", "file", "sheet", "row",
     "facility_id", "entity_id", "province", "grid_region", "consolidated", "share",
     "source", "scope", "scope3_category", "activity", "method", "data_quality", "verified",
     "quantity", "unit", "status", "reason",
+    *METHOD_TRACE,
     "rule", "precedence", "factor_dataset", "factor_id", "factor_value", "factor_unit", "factor_source",
     "fx_rate", "deflator", "converted_quantity", "converted_unit", "density", "density_unit", "density_dataset",
     "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "energy_gj", "non_co2_table",
@@ -66,7 +83,7 @@ NUMBERS = frozenset({"share", "quantity", "factor_value", "fx_rate", "deflator",
                      "ncv",
                      "carbon_content", "oxidation_rate", "energy_gj", "mb_factor", "t_CO2", "t_CH4", "t_N2O",
                      "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2", "co2e_gross",
-                     *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market"})
+                     *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market", *METHOD_NUMBERS})
 # each column's pandas type as read back (text: "str"; grid_fallback: Python booleans, see above)
 DTYPES: dict[str, Any] = {
     c: ("float64" if c in NUMBERS else "int64" if c == "row" else "Int64" if c in ("scope", "scope3_category")

@@ -360,6 +360,16 @@ class Options(Section):
     scope3_exclusions: Annotated[dict[Annotated[int, CATEGORY], Text], MAPPING] = setting(
         {}, "未纳入范围三的类别及其原因（“中文 / English”）",
         "Scope 3 categories left out, each with the reason (\"中文 / English\")", example="8")
+    scope3_first_year_relief: Annotated[bool, BOOL] = setting(
+        False, "是否适用 IFRS S2 C4(b) 的过渡豁免：首个年度报告期不披露范围三（C5：比较期亦可）；报告说明此豁免，"
+               "且不再要求说明未纳入的范围三类别",
+        "whether the transition relief of IFRS S2 C4(b) applies: no Scope 3 in the first annual reporting period "
+        "(C5: nor for its comparative); the report states it, and categories left out need no reason")
+    scope3_value_chain_period: Annotated[str | None, TEXT] = setting(
+        None, "范围三使用了与报告期不同期间的价值链数据时的说明（IFRS S2 B19-B20，“中文 / English”）；报告予以说明，"
+              "对方报告年度不同的行不再警告",
+        "how value-chain data from a period other than the reporting period are used in Scope 3 (IFRS S2 B19-B20, "
+        "\"中文 / English\"); the report states it, and rows whose counterparty figure is for another year are not warned")
     tool_stamp: Annotated[bool, BOOL] = setting(
         False, "是否在 Word 报告封面注明排放数据由本工具计算生成",
         "whether the Word report's cover says the figures were computed by this tool")

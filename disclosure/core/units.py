@@ -39,6 +39,7 @@ DIMENSIONS: dict[str, str] = {
     "volume": "[length] ** 3",
     "co2e": "[co2e]",
     "mass_distance": "[mass] * [length]",
+    "vehicle_distance": "[item_vehicle] * [length]",
     "passenger_distance": "[passenger] * [length]",
     "distance": "[length]",
     "count": "[passenger]",
@@ -78,7 +79,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "mile": ("",),
     "nautical_mile": ("",),
     "hectare": ("",),
-    "second": ("",), "minute": ("",), "hour": ("",), "day": ("",), "year": ("",),
+    "second": ("",), "minute": ("",), "hour": ("",), "day": ("",), "week": ("",), "year": ("",),
     # ratios (a share, an oxidation rate)
     "percent": ("",),
 }

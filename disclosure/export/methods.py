@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core import geo
 from ..core import vocabulary as vocab
+from ..core.text import pick as _pick
 from .numbers import fmt
 
 
@@ -192,3 +193,20 @@ def combustion(results: dict[str, Any], lang: str) -> list[str]:
         text += (f"甲烷和氧化亚氮采用 {'、'.join(sorted(non_co2))}。" if zh else
                  f" Methane and nitrous oxide use {', '.join(sorted(non_co2))}.")
     return [text]
+
+
+def scope3_reliefs(results: dict[str, Any], lang: str) -> list[str]:
+    """The Scope 3 transition reliefs the settings state (IFRS S2 C4(b)-C5; value-chain data of
+    another period, B19-B20), as sentences: the Word report and the XBRL narrative print these."""
+    st = results.get("settings") or {}
+    out = []
+    if st.get("scope3_first_year_relief"):
+        out.append("本报告期为首个年度报告期，适用 IFRS S2 第 C4(b) 段的过渡豁免：不要求披露范围三温室气体排放（第 C5 段：比较期亦可适用）。"
+                   if _zh(lang) else
+                   "First annual reporting period: the transition relief of IFRS S2 paragraph C4(b) applies, and Scope 3 "
+                   "greenhouse gas emissions are not required to be disclosed (paragraph C5: nor for the comparative period).")
+    if st.get("scope3_value_chain_period"):
+        text = _pick(st["scope3_value_chain_period"], lang)
+        out.append(f"范围三使用了与本报告期不同期间的价值链数据（IFRS S2 第 B19-B20 段）：{text}" if _zh(lang) else
+                   f"Scope 3 uses value-chain data from periods other than the reporting period (IFRS S2 B19-B20): {text}")
+    return out

@@ -33,7 +33,8 @@ from disclosure.core.cells import xml_forbidden
 from disclosure.core.issues import Issue, Location, issue
 from disclosure.core.units import ambiguity, lookup
 
-Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint", "density"]
+Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint", "density",
+               "upstream_fuel"]
 
 GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
 GWP_GROUPS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
@@ -92,6 +93,11 @@ SCHEMAS: dict[str, Schema] = {
                         ("level", "region"), {"level": GRID_LEVELS}),
     # a liquid fuel's mass per volume (the fuel ids of the fuel datasets), for activities given as a volume
     "density": Schema({"fuel": TEXT, "value": NUMBER, "unit": UNIT}, ("fuel",)),
+    # the well-to-tank emissions of a fuel (extraction, processing, transport up to its combustion;
+    # GHG Protocol Scope 3 Technical Guidance 2013, formula 3.1: life-cycle minus combustion factor),
+    # per unit of the fuel burnt (CO2e per mass, volume or energy; fuel ids of the fuel datasets):
+    # Scope 3 category 3, activity a, derived from the combustion lines (compute/derive.py)
+    "upstream_fuel": Schema({"fuel": TEXT, "value": NUMBER, "unit": UNIT}, ("fuel",)),
 }
 
 # Other names of single gases: the ASHRAE 34 refrigerant numbers of the PFCs and their "PFC-n"
@@ -461,6 +467,13 @@ def _check_rows(kind: str, schema: Schema, frame: pd.DataFrame, name: str) -> li
                                    f"the mass fractions of {blend} sum to {total:.12g}, not 1"))
     if kind in ("grid", "footprint"):
         issues += _check_regions(frame, name)
+    if kind == "upstream_fuel":
+        for i, unit in zip(frame.index, frame["unit"], strict=True):
+            info = lookup(unit)
+            dims = info.unit.dimensionality if info is not None else {}
+            if info is None or dims.get("[co2e]") != 1 or len(dims) < 2:
+                issues.append(_invalid(Location(file=name, row=int(i) + 1, column="unit"),
+                                       f"{unit!r} is not CO2e per unit of fuel (e.g. kgCO2e/GJ, tCO2e/t)"))
     if kind == "density":
         for i, unit in zip(frame.index, frame["unit"], strict=True):
             info = lookup(unit)

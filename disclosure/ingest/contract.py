@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..core import vocabulary as vocab
+from ..core.chain import MULTIPLIERS
 
 
 class Kind(StrEnum):
@@ -73,10 +74,46 @@ def _enum(name: str) -> Enum:
 
 
 # the enumerations columns take (Column.enum), by their name in the vocabulary
-ENUMS: dict[str, Enum] = {name: _enum(name) for name in ("source", "scope3_method", "data_quality", "instrument_type")}
+ENUMS: dict[str, Enum] = {name: _enum(name) for name in ("source", "scope3_method", "data_quality", "instrument_type",
+                                                             "allocation_basis", "counterparty_scopes")}
 SOURCES = ENUMS["source"].values
 
 C = Column
+
+# The Scope 3 method columns of the activities table, each optional (GHG Protocol Scope 3 Technical
+# Guidance, 2013: allocation, mass × distance freight, use-phase and commuting chains, weighted
+# scenarios, counterparty-reported emissions). A multiplier's unit is a unit spelling, or 1 for a
+# pure number; the units of the chain combine through pint.
+METHOD_COLUMNS: tuple[Column, ...] = (
+    Column("allocation_share", Kind.FRACTION, ("分配比例",),
+           help_en="share of the row's quantity allocated to the company, 0-1 or percent",
+           help_zh="分摊给本企业的比例，0-1 或百分数"),
+    Column("allocation_part", Kind.AMOUNT, ("分配分子", "本企业份额"),
+           help_en="the company's part (share = part / (total × occupancy))",
+           help_zh="本企业所占的量（比例 = 分子 ÷（分母 × 入住率））"),
+    Column("allocation_total", Kind.AMOUNT, ("分配分母", "总量"), help_en="the total the part is of",
+           help_zh="分子所占的总量"),
+    Column("allocation_occupancy", Kind.FRACTION, ("入住率",),
+           help_en="occupancy of the total (formula 8.2), 0-1 or percent", help_zh="总量的入住率（公式 8.2）"),
+    Column("allocation_basis", Kind.ENUM, ("分配依据",), enum="allocation_basis"),
+    *(c for k in range(1, MULTIPLIERS + 1) for c in (
+        Column(f"multiplier_{k}", Kind.AMOUNT, (f"乘数{k}",),
+               help_en="a factor of the activity (distance, uses, days …)", help_zh="活动数据的乘数（距离、使用次数、天数等）"),
+        Column(f"multiplier_unit_{k}", Kind.TEXT, (f"乘数{k}单位",), help_en="e.g. km, use/pcs, kWh/use, 1",
+               help_zh="例如 km、use/pcs、kWh/use、1"))),
+    Column("divisor", Kind.AMOUNT, ("除数",), help_en="the chain is divided by it (e.g. 2 passenger/vehicle)",
+           help_zh="活动数据除以它（例如每车 2 人）"),
+    Column("divisor_unit", Kind.TEXT, ("除数单位",)),
+    Column("scenario_group", Kind.ID, ("情景组",), help_en="rows of one product's weighted scenarios",
+           help_zh="同一产品加权情景的各行"),
+    Column("scenario_weight", Kind.FRACTION, ("情景权重",),
+           help_en="weight of the scenario; the weights of a group sum to 1", help_zh="情景权重，同组合计为 1"),
+    Column("reported_scopes", Kind.ENUM, ("对方报告范围",), enum="counterparty_scopes",
+           help_en="scopes of the counterparty's inventory a tCO2e quantity covers",
+           help_zh="以 tCO2e 填写的对方排放所涵盖的范围"),
+    Column("reported_year", Kind.NUMBER, ("对方报告年份",), help_en="reporting year of the counterparty's figure",
+           help_zh="对方排放数据的报告年度"),
+)
 
 TABLES: dict[str, Table] = {
     "entities": Table("entities", vocab.label("table", "entities"), key="entity_id", columns=(
@@ -124,6 +161,9 @@ TABLES: dict[str, Table] = {
         C("data_quality", Kind.ENUM, ("数据质量",), enum="data_quality"),
         C("verified", Kind.BOOL, ("已核查", "经核查")),
         C("evidence", Kind.TEXT, ("证据", "凭证编号")),
+        # Scope 3 method columns (compute/methods.py): quantity × multipliers ÷ divisor × allocation
+        # share × scenario weight is the activity the factor applies to, each factor on the trace line
+        *METHOD_COLUMNS,
     )),
     "instruments": Table("instruments", vocab.label("table", "instruments"), required=False, key="instrument_id", columns=(
         C("instrument_id", Kind.ID, ("凭证编号", "证书编号"), nonempty=True),
@@ -160,8 +200,8 @@ SOURCE_DIMENSIONS: dict[str, tuple[str, ...]] = {
     "purchased_heat": ("energy",),
     "purchased_steam": ("energy",),
     "purchased_cooling": ("energy",),
-    "scope3": ("mass", "volume", "energy", "currency", "mass_distance", "passenger_distance",
-               "distance", "count", "items", "area", "storage"),
+    "scope3": ("mass", "volume", "energy", "currency", "mass_distance", "vehicle_distance", "passenger_distance",
+               "distance", "count", "items", "area", "storage", "co2e"),
 }
 
 # Certificates count as energy: one green electricity certificate (GEC, 绿证) = 1 MWh

@@ -11,6 +11,7 @@ from ..core import units
 from ..core.issues import Issue, Location, issue
 from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS, TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
+from .methods import method_columns, scenario_weights
 
 
 def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | None,
@@ -240,13 +241,16 @@ def _paired(t: TableData, value: str, unit: str) -> list[Issue]:
 
 RULES: list[Callable[[Inventory], list[Issue]]] = [
     unique_ids, entity_tree, facility_refs, provinces, scope3_categories, periods, unit_dimensions,
+    method_columns, scenario_weights,
 ]
 
 
 # The checks of activity rows that read no other activity row: the chunked and Dask engines run them
 # on an inventory holding one chunk of the activities (and no other table), together with
 # ``activity_facility_refs``; they find duplicate ids across chunks themselves.
-ROW_RULES: list[Callable[[Inventory], list[Issue]]] = [scope3_categories, periods, unit_dimensions]
+# (The weights of a scenario group are summed over the whole table only: a group split across chunks
+# is not checked by those engines.)
+ROW_RULES: list[Callable[[Inventory], list[Issue]]] = [scope3_categories, periods, unit_dimensions, method_columns]
 
 
 def validate(inv: Inventory) -> list[Issue]:

@@ -725,6 +725,7 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
         table=refs["cap_instruments"],
         types=vocab.labels_of("instrument_type", ("gec", "green_power", "supplier_specific"), lang)),
         *methods.named(methods.market_above_location(results, lang), results, lang)]))
+    paras += methods.scope3_reliefs(results, lang)
     if settings.get("category3_electricity"):
         paras.append(t["method_scope3_cat3"].format(note=methods.dataset_names(settings["category3_electricity"], results, lang)))
     rows = []

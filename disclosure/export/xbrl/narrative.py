@@ -146,7 +146,10 @@ def basis(r: dict[str, Any], lang: str) -> str | None:
             _p(div, f"Emission factor precedence: {order}.")
         if st.get("category3_electricity"):
             _p(div, f"Scope 3 category 3 (upstream of purchased electricity): {methods.dataset_names(st['category3_electricity'], r, lang)}.")
+    for text in methods.scope3_reliefs(r, lang):
+        _p(div, text)
     return _text(div)
+
 
 
 def factors(r: dict[str, Any], lang: str) -> str | None:
