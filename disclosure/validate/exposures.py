@@ -122,7 +122,7 @@ def exposures(inv: Inventory) -> list[Issue]:
     outst = f["outstanding"].to_numpy(dtype="float64", na_value=np.nan)
     for i in np.flatnonzero(above):
         out.append(_one(t, i, "exposure-attribution-above-one", "outstanding", factor=f"{factor[i]:.4g}",
-                        outstanding=_num(outst[i]), column=col[i], denominator=_num(den[i])))
+                        outstanding=_num(outst[i]), denominator_column=col[i], denominator=_num(den[i])))
     out += _at(t, "exposure-not-covered", known & ~covered(f), "scope1")
     life = f["lifetime_emissions"].notna().to_numpy() & known & (cls != "project_finance")
     out += _at(t, "exposure-lifetime-not-project", life, "lifetime_emissions")
