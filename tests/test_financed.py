@@ -246,3 +246,36 @@ def test_template_has_exposures(tmp_path):
     assert [h for h in headers if h] == HEADER
     with (BANK / "exposures.csv").open(encoding="utf-8") as fh:
         assert fh.readline().startswith("敞口编号,交易对手,资产类别,行业,未偿金额")
+
+
+# --- the bank reported end to end ------------------------------------------------------------------
+
+PKG = ROOT.parent / "shared" / "taxonomies" / "ifrs_sds_2024-04-26.zip"
+
+
+@pytest.fixture(scope="module")
+def bank_pack(tmp_path_factory):
+    if not PKG.is_file():
+        pytest.skip("the IFRS taxonomy package is not at ../shared/taxonomies")
+    from disclosure.pipeline import run_report
+
+    out = tmp_path_factory.mktemp("bank") / "pack"
+    run = run_report(BANK, out, ifrs_package=PKG, langs=("zh-CN", "en"))
+    return run, out
+
+
+def test_bank_report_end_to_end(bank_pack):
+    """The bank's whole pack: exit 0 (warnings only), the XBRL valid by Arelle, results.json's
+    financed emissions as computed."""
+    import json
+
+    run, out = bank_pack
+    assert run.exit_code == 0, run.problems
+    assert run.xbrl_validated
+    validation = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert validation["validated"] and validation["errors"] == 0 and validation["inconsistencies"] == 0, \
+        validation["issues"][:3]
+    assert validation["roundtrip"]["exact"]
+    res = api.read_results(out)
+    assert res["financed_emissions"]["category15"] == pytest.approx(
+        sum(e["scope1"] + e["scope2"] for e in expected_bank().values()))

@@ -164,7 +164,8 @@ class Page:
             if en:
                 etree.SubElement(th, f"{H}span", attrib={"class": "en", f"{{{XML_NS}}}lang": "en"}).text = en
         body = etree.SubElement(t, f"{H}tbody")
-        for row in rows:
+        # XHTML's tbody holds at least one row: a table with nothing to show shows one of dashes
+        for row in rows or [[None] * len(head)]:
             tr = etree.SubElement(body, f"{H}tr")
             for j, cell in enumerate(row):
                 td = etree.SubElement(tr, f"{H}td")
