@@ -279,3 +279,40 @@ def test_bank_report_end_to_end(bank_pack):
     res = api.read_results(out)
     assert res["financed_emissions"]["category15"] == pytest.approx(
         sum(e["scope1"] + e["scope2"] for e in expected_bank().values()))
+
+
+def test_bank_word_section(bank_pack):
+    """The Word report's financed-emissions part, in both languages: the table by asset class with
+    the portfolio's figures as results.json holds them, the category 15 note."""
+    from docx import Document
+
+    from disclosure.export.numbers import fmt
+
+    _, out = bank_pack
+    fin = api.read_results(out)["financed_emissions"]
+    for lang, heading, cls in (("zh-CN", "投融资排放（范围三类别 15）", "项目融资"),
+                               ("en", "Financed emissions (Scope 3 category 15)", "project finance")):
+        doc = Document(str(out / f"report.{lang}.docx"))
+        paras = [p.text for p in doc.paragraphs]
+        assert heading in paras, lang
+        table = next(t for t in doc.tables if any(cls == c.text for c in t.columns[0].cells))
+        total = [c.text for c in table.rows[-1].cells]
+        assert total[1] == fmt(fin["gross_exposure"], "money") and total[3] == fmt(fin["scope1"]), lang
+        assert total[6] == f"{fin['weighted_score_scope1_2']:.2f}"
+        assert any(fmt(fin["category15"]) in p for p in paras), lang
+
+
+def test_demo_word_has_no_financed_section(tmp_path):
+    """Without exposures the part is not there (and the demo group's report is unchanged)."""
+    from docx import Document
+
+    from disclosure.export.word.render import render
+
+    loaded, _ = api.load_inventory(ROOT / "fixtures" / "demo-group")
+    comp = api.compute(loaded)
+    assert "financed_emissions" not in comp.results
+    folder = tmp_path / "res"
+    api.write_outputs(comp, folder)
+    doc = Document(str(render(folder, tmp_path / "r.docx", "zh-CN")))
+    assert "投融资排放（范围三类别 15）" not in [p.text for p in doc.paragraphs]
+    assert not any("投融资" in c.text for t in doc.tables for c in t.rows[0].cells)
