@@ -316,3 +316,39 @@ def test_demo_word_has_no_financed_section(tmp_path):
     doc = Document(str(render(folder, tmp_path / "r.docx", "zh-CN")))
     assert "投融资排放（范围三类别 15）" not in [p.text for p in doc.paragraphs]
     assert not any("投融资" in c.text for t in doc.tables for c in t.rows[0].cells)
+
+
+def test_bank_xbrl_financed_facts(bank_pack):
+    """The XBRL (as Arelle wrote it back, xBRL-JSON) holds the financed emissions on the IFRS
+    concepts: in total, and on FinancedEmissionsAssetClassAxis with each IFRS asset class the sum of
+    the PCAF classes it takes (loans: business loans, commercial real estate, mortgages, motor
+    vehicle loans; equity investments: listed and unlisted equity), recomputed here by the formulas."""
+    import json
+    from decimal import Decimal
+
+    _, out = bank_pack
+    doc = json.loads(next(out.glob("*-climate.json")).read_text(encoding="utf-8"))
+    got: dict[tuple[str, str | None], Decimal] = {}
+    for f in doc["facts"].values():
+        d = f["dimensions"]
+        if ("Financed" in d["concept"] or d["concept"] == "ifrs-sds:GrossExposure") and "decimals" in f:
+            got[(d["concept"].split(":")[1], d.get("ifrs-sds:FinancedEmissionsAssetClassAxis"))] = Decimal(f["value"])
+    exp = expected_bank()
+    groups = {"ifrs-sds:LoansMember": ("business_loans", "commercial_real_estate", "mortgages", "motor_vehicle_loans"),
+              "ifrs-sds:EquityInvestmentsMember": ("listed_equity", "unlisted_equity"),
+              "ifrs-sds:BondsMember": ("corporate_bonds",), "ifrs-sds:ProjectFinanceMember": ("project_finance",)}
+    for member, classes in [(None, tuple(exp)), *groups.items()]:
+        s1 = sum(exp[c]["scope1"] for c in classes)
+        s2 = sum(exp[c]["scope2"] for c in classes)
+        gross = sum(exp[c]["gross"] for c in classes)
+        assert got[("AbsoluteGrossFinancedEmissionsScope1", member)] == Decimal(f"{s1:.2f}"), member
+        assert got[("AbsoluteGrossFinancedEmissionsScope2", member)] == Decimal(f"{s2:.2f}"), member
+        assert got[("GrossExposure", member)] == Decimal(f"{gross:.2f}"), member
+    covered = sum(e["covered"] for e in exp.values()) / sum(e["gross"] for e in exp.values())
+    assert got[("PercentageOfGrossExposureIncludedInFinancedEmissionsCalculation", None)] == Decimal(f"{covered:.4f}")
+    # scope 3 only where a counterparty's scope 3 is given (listed equity: equity investments)
+    assert ("AbsoluteGrossFinancedEmissionsScope3", "ifrs-sds:LoansMember") not in got
+    assert got[("AbsoluteGrossFinancedEmissionsScope3", "ifrs-sds:EquityInvestmentsMember")] == Decimal("6000.00")
+    method = [f for f in doc["facts"].values()
+              if f["dimensions"]["concept"] == "ifrs-sds:MethodologyUsedToCalculateFinancedEmissionsExplanatory"]
+    assert len(method) == 2 and all("PCAF" in f["value"] for f in method)   # zh-CN and English

@@ -144,6 +144,14 @@ def summary(ex: pd.DataFrame, currency: str) -> dict[str, Any]:
         if len(g):
             by_class.append({"asset_class": str(k), "name_zh": vocab.label("asset_class", k, "zh-CN"),
                              "name_en": vocab.label("asset_class", k, "en"), **_group(g)})
+    # the asset classes of the IFRS taxonomy (FinancedEmissionsAssetClassAxis; IFRS S2 B62(a)(ii)),
+    # each the sum of the PCAF classes the vocabulary maps onto it (``member``), in order of first use
+    members = {str(k): vocab.term("asset_class", k).get("member") for k in vocab.values("asset_class")}
+    by_ifrs = []
+    for m in dict.fromkeys(members.values()):
+        g = ex[ex["asset_class"].isin([k for k, v in members.items() if v == m])]
+        if len(g):
+            by_ifrs.append({"ifrs_class": m, **_group(g)})
     by_industry = []
     ind = ex[ex["industry"].notna()]
     for (industry, k), g in sorted(ind.groupby(["industry", "asset_class"], sort=False), key=lambda x: (x[0][0], str(x[0][1]))):
@@ -160,6 +168,7 @@ def summary(ex: pd.DataFrame, currency: str) -> dict[str, Any]:
         **whole,
         "projected_lifetime": _sum(lifetime[counted]) if (~np.isnan(lifetime[counted])).any() else None,
         "by_asset_class": by_class,
+        "by_ifrs_class": by_ifrs,
         "by_industry": by_industry,
         "lines": records,
     }

@@ -351,6 +351,11 @@ class FinancedByAssetClass(FinancedSums):
 
 
 @with_config(_STRICT)
+class FinancedByIfrsClass(FinancedSums):
+    ifrs_class: str              # a member of the IFRS taxonomy's FinancedEmissionsAssetClassAxis
+
+
+@with_config(_STRICT)
 class FinancedByIndustry(FinancedSums):
     industry: str
     asset_class: str
@@ -405,6 +410,7 @@ class Financed(FinancedSums):
     category15: float
     projected_lifetime: float | None
     by_asset_class: list[FinancedByAssetClass]
+    by_ifrs_class: list[FinancedByIfrsClass]
     by_industry: list[FinancedByIndustry]
     lines: list[ExposureLine]
 
