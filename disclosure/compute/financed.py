@@ -32,7 +32,7 @@ import pandas as pd
 from ..core import vocabulary as vocab
 from ..core.issues import Issue, issue
 from ..ingest.inventory import ROW, Inventory
-from ..validate.exposures import attribution, covered, emissions
+from ..validate.exposures import NOT_COVERED, attribution, covered, emissions
 from .trace import EXPOSURE_COLUMNS
 
 SCOPES = (1, 2, 3)
@@ -90,7 +90,7 @@ def lines(inv: Inventory, settings: Any, place: Any = None) -> tuple[pd.DataFram
     reason[no_rate] = "currency-rate-missing"
     not_cov = (status == "included") & ~covered(f)
     status[not_cov] = "not_covered"
-    reason[not_cov] = "exposure-not-covered"
+    reason[not_cov] = NOT_COVERED     # the check's warning at the row
     counted = status == "included"
     for s in SCOPES:
         L[f"financed_scope{s}"] = np.where(counted, factor * L[f"scope{s}"], np.nan)

@@ -27,6 +27,7 @@ ATTRIBUTION: dict[str, tuple[str, tuple[str, ...]]] = {
     "mortgages": ("5.5", ("value_at_origination",)),
     "motor_vehicle_loans": ("5.6", ("value_at_origination",)),        # unknown: 100 % (PCAF 5.6)
 }
+NOT_COVERED = "exposure-not-covered"   # raised here; the reason of the exposure's trace line (compute.financed)
 ASSUMED_WHOLE = frozenset({"motor_vehicle_loans"})   # without a denominator, an attribution factor of 1
 
 
@@ -123,7 +124,7 @@ def exposures(inv: Inventory) -> list[Issue]:
     for i in np.flatnonzero(above):
         out.append(_one(t, i, "exposure-attribution-above-one", "outstanding", factor=f"{factor[i]:.4g}",
                         outstanding=_num(outst[i]), denominator_column=col[i], denominator=_num(den[i])))
-    out += _at(t, "exposure-not-covered", known & ~covered(f), "scope1")
+    out += _at(t, NOT_COVERED, known & ~covered(f), "scope1")
     life = f["lifetime_emissions"].notna().to_numpy() & known & (cls != "project_finance")
     out += _at(t, "exposure-lifetime-not-project", life, "lifetime_emissions")
     return out

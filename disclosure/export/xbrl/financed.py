@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
+
 from ..numbers import fmt
-from .narrative import _div, _p, _text
+from .narrative import XHTML
 
 AXIS = "ifrs-sds:FinancedEmissionsAssetClassAxis"
 SCOPES = {"scope1": "ifrs-sds:AbsoluteGrossFinancedEmissionsScope1",
@@ -50,6 +52,14 @@ def facts(b: Any, r: dict[str, Any], pure: Any) -> None:
         b.text(METHOD, ("text", "financed_method"), methodology(fin, lang), lang=lang, text_block=True)
 
 
+def _div() -> etree._Element:
+    return etree.Element(f"{{{XHTML}}}div", nsmap={None: XHTML})
+
+
+def _p(parent: etree._Element, text: str) -> None:
+    etree.SubElement(parent, f"{{{XHTML}}}p").text = text
+
+
 def _score(v: Any) -> str:
     return "—" if v is None else f"{v:.2f}"
 
@@ -81,7 +91,7 @@ def methodology(fin: dict[str, Any], lang: str) -> str | None:
            if zh else
            f"Projected lifetime scope 1 and 2 emissions of the projects financed in the period, attributed: "
            f"{fmt(fin.get('projected_lifetime'))} tCO2e, reported apart from Scope 3.")
-    return _text(div)
+    return etree.tostring(div, encoding="unicode")
 
 
 def page_blocks(p: Any, results: dict[str, Any]) -> list[Any]:
