@@ -352,3 +352,12 @@ def test_bank_xbrl_financed_facts(bank_pack):
     method = [f for f in doc["facts"].values()
               if f["dimensions"]["concept"] == "ifrs-sds:MethodologyUsedToCalculateFinancedEmissionsExplanatory"]
     assert len(method) == 2 and all("PCAF" in f["value"] for f in method)   # zh-CN and English
+
+
+def test_the_chunked_engine_gives_the_same_financed_emissions(tmp_path):
+    """The exposures are a small table: every engine reads them whole and assembles the same part."""
+    from disclosure.engines import chunked
+
+    fin, _ = financed(BANK)
+    r = chunked.compute_chunked(BANK, tmp_path / "out", chunk_rows=2, progress=False)
+    assert r.results["financed_emissions"] == fin
