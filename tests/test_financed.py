@@ -361,3 +361,23 @@ def test_the_chunked_engine_gives_the_same_financed_emissions(tmp_path):
     fin, _ = financed(BANK)
     r = chunked.compute_chunked(BANK, tmp_path / "out", chunk_rows=2, progress=False)
     assert r.results["financed_emissions"] == fin
+
+
+def test_hostile_exposures_never_break_the_results(tmp_path):
+    """Figures beyond any real emissions are excluded at their row (value-overflow), never an
+    infinite sum in results.json; a zero or negative amount is refused at its cell."""
+    from disclosure.compute.results import results_json
+
+    rows = [row("a", "listed_equity", 100, evic=100, scope1=1e308), row("b", "listed_equity", 100, evic=100, scope1=1e308),
+            row("c", "listed_equity", 0, evic=0, scope1=1), row("d", "listed_equity", -5, evic=10, scope1=1),
+            row("e", "business_loans", 1e300, total_equity_debt=1e301),                 # not covered, huge
+            row("f", "mortgages", 50, value_at_origination=100, scope2=4)]
+    inv = bank_with(tmp_path, rows)
+    loaded, issues = api.load_inventory(inv)
+    comp = api.compute(loaded)
+    results_json(comp.results)                          # finite, of the schema
+    fin = comp.results["financed_emissions"]
+    found = {(i.code, i.location.row) for i in issues + comp.issues if i.location.file == "exposures.csv"}
+    assert {("value-overflow", 2), ("value-overflow", 3), ("value-overflow", 6),
+            ("exposure-denominator-missing", 4), ("negative-number", 5)} <= found
+    assert fin["scope2"] == 2 and fin["scope1"] == 0 and fin["gross_exposure"] == 50

@@ -36,6 +36,7 @@ from ..validate.exposures import NOT_COVERED, attribution, covered, emissions
 from .trace import EXPOSURE_COLUMNS
 
 SCOPES = (1, 2, 3)
+LINE_MAX = 1e100
 
 
 def lines(inv: Inventory, settings: Any, place: Any = None) -> tuple[pd.DataFrame | None, list[Issue]]:
@@ -91,11 +92,24 @@ def lines(inv: Inventory, settings: Any, place: Any = None) -> tuple[pd.DataFram
     not_cov = (status == "included") & ~covered(f)
     status[not_cov] = "not_covered"
     reason[not_cov] = NOT_COVERED     # the check's warning at the row
+    # a line beyond any real emissions (1e100 t; the world emits ~5e10 t a year), or beyond the numbers
+    # that can be calculated, is excluded at its row (value-overflow): the sums of the others stay finite
+    with np.errstate(over="ignore", invalid="ignore"):
+        fe = {s: factor * L[f"scope{s}"] for s in SCOPES}
+        life = factor * L["lifetime_emissions"]
+    huge = np.zeros(n, dtype=bool)
+    for v in (*fe.values(), life, L["gross_exposure"]):
+        huge |= ~np.isnan(v) & ~(np.abs(v) <= LINE_MAX)
+    huge &= (status == "included") | (status == "not_covered")
+    for i in np.flatnonzero(huge):
+        issues.append(issue("value-overflow", t.location(int(L["row"][i]), "outstanding"), table="exposures"))
+    status[huge] = "excluded"
+    reason[huge] = "value-overflow"
     counted = status == "included"
     for s in SCOPES:
-        L[f"financed_scope{s}"] = np.where(counted, factor * L[f"scope{s}"], np.nan)
+        L[f"financed_scope{s}"] = np.where(counted, fe[s], np.nan)
     project = counted & (L["asset_class"] == "project_finance")
-    L["financed_lifetime"] = np.where(project, factor * L["lifetime_emissions"], np.nan)
+    L["financed_lifetime"] = np.where(project, life, np.nan)
     L["status"], L["reason"] = status, reason
     return pd.DataFrame({c: L[c] for c in EXPOSURE_COLUMNS}), issues
 
