@@ -300,6 +300,9 @@ def test_bank_word_section(bank_pack):
         assert total[1] == fmt(fin["gross_exposure"], "money") and total[3] == fmt(fin["scope1"]), lang
         assert total[6] == f"{fin['weighted_score_scope1_2']:.2f}"
         assert any(fmt(fin["category15"]) in p for p in paras), lang
+    # numbered in its place among the tables of chapter 5 (the bank has no instruments' table)
+    zh = [p.text for p in Document(str(out / "report.zh-CN.docx")).paragraphs]
+    assert "表 5-5 投融资排放按资产类别" in zh and "表 5-6 按温室气体的排放量" in zh
 
 
 def test_demo_word_has_no_financed_section(tmp_path):
