@@ -384,3 +384,17 @@ def test_hostile_exposures_never_break_the_results(tmp_path):
     assert {("value-overflow", 2), ("value-overflow", 3), ("value-overflow", 6),
             ("exposure-denominator-missing", 4), ("negative-number", 5)} <= found
     assert fin["scope2"] == 2 and fin["scope1"] == 0 and fin["gross_exposure"] == 50
+
+
+def test_bank_pack_verifies_and_an_edited_exposure_is_caught(bank_pack, tmp_path):
+    """``verify`` re-performs the bank's pack byte for byte (the financed part is deterministic), and
+    an exposure's figure changed in the pack's inputs is found."""
+    _, out = bank_pack
+    res = CliRunner().invoke(app, ["verify", str(out)])
+    assert res.exit_code == 0, res.output
+    copy = tmp_path / "pack"
+    shutil.copytree(out, copy)
+    ex = next(copy.glob("inputs/**/exposures.csv"))
+    ex.write_text(ex.read_text(encoding="utf-8").replace('"8,400,000"', '"8,400,001"'), encoding="utf-8")
+    res = CliRunner().invoke(app, ["verify", str(copy)])
+    assert res.exit_code == 1 and "exposures.csv" in res.output, res.output
