@@ -398,3 +398,37 @@ def test_bank_pack_verifies_and_an_edited_exposure_is_caught(bank_pack, tmp_path
     ex.write_text(ex.read_text(encoding="utf-8").replace('"8,400,000"', '"8,400,001"'), encoding="utf-8")
     res = CliRunner().invoke(app, ["verify", str(copy)])
     assert res.exit_code == 1 and "exposures.csv" in res.output, res.output
+
+
+_NUMS = ["", "0", "-1", "1e308", "1e-320", "nan", "inf", "abc", "2.5", "7", "1,000", "50%"]
+
+
+def test_generated_exposures_never_raise(tmp_path):
+    """Generated exposures (any cell from hostile spellings, any asset class or none) load, check and
+    compute without an exception, and results.json stays of its schema (hypothesis, derandomised)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from disclosure.compute.results import results_json
+
+    cell = st.sampled_from(_NUMS)
+    one = st.fixed_dictionaries({
+        "asset_class": st.sampled_from([*CLASS, *CLASS.values(), "", "gold"]),
+        "currency": st.sampled_from(["CNY", "USD", "EUR", ""]),
+        **{c: cell for c in ("outstanding", "evic", "total_equity_debt", "value_at_origination", "scope1", "scope2",
+                             "scope3", "intensity_scope1", "intensity_basis", "pcaf_score", "lifetime_emissions")}})
+    base = bank_with(tmp_path, [])
+
+    @settings(max_examples=25, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.lists(one, min_size=1, max_size=4))
+    def run(rows):
+        with (base / "exposures.csv").open("w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, ["exposure_id", "counterparty", *rows[0]])
+            w.writeheader()
+            for k, r in enumerate(rows):
+                w.writerow({"exposure_id": f"X{k}", "counterparty": "c", **r})
+        loaded, _ = api.load_inventory(base)
+        results_json(api.compute(loaded).results)
+
+    run()

@@ -56,12 +56,14 @@ def lines(inv: Inventory, settings: Any, place: Any = None) -> tuple[pd.DataFram
     fx = np.array([rates.get(c) if isinstance(c, str) and rates.get(c) is not None else np.nan for c in cur],
                   dtype="float64") if n else np.zeros(0)
     out = f["outstanding"].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        gross = out * fx
     L: dict[str, Any] = {
         "exposure_id": f["exposure_id"].to_numpy(dtype=object), "file": np.full(n, t.file, dtype=object),
         "sheet": np.full(n, t.sheet, dtype=object), "row": f[ROW].to_numpy(dtype="int64"),
         "counterparty": f["counterparty"].to_numpy(dtype=object), "asset_class": f["asset_class"].to_numpy(dtype=object),
         "industry": f["industry"].to_numpy(dtype=object), "currency": cur, "outstanding": out,
-        "fx_rate": fx, "gross_exposure": out * fx, "denominator_column": col, "denominator": den,
+        "fx_rate": fx, "gross_exposure": gross, "denominator_column": col, "denominator": den,
         "attribution_factor": factor, "attribution_assumed": assumed,
     }
     for s in SCOPES:

@@ -48,7 +48,7 @@ def attribution(f: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         den = np.where(first, v, den)
         col = np.where(first, c, col)
     out = f["outstanding"].to_numpy(dtype="float64", na_value=np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         factor = out / den
     assumed = np.isnan(den) & np.isin(cls, list(ASSUMED_WHOLE))
     factor = np.where(assumed, 1.0, factor)
@@ -63,8 +63,9 @@ def emissions(f: pd.DataFrame, scope: int) -> tuple[np.ndarray, np.ndarray]:
     how = np.where(np.isnan(rep), None, "reported").astype(object)
     if scope == 3:
         return rep, how
-    est = f[f"intensity_scope{scope}"].to_numpy(dtype="float64", na_value=np.nan) * \
-        f["intensity_basis"].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):   # beyond calculable: value-overflow at compute
+        est = f[f"intensity_scope{scope}"].to_numpy(dtype="float64", na_value=np.nan) * \
+            f["intensity_basis"].to_numpy(dtype="float64", na_value=np.nan)
     use = np.isnan(rep) & ~np.isnan(est)
     return np.where(use, est, rep), np.where(use, "estimated", how).astype(object)
 
