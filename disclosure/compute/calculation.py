@@ -37,7 +37,7 @@ from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
-from . import aggregate, derive, lines, market, targets
+from . import aggregate, derive, financed, lines, market, targets
 from .context import Context, build_context
 from .results import SCHEMA
 
@@ -182,6 +182,10 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
             value = f'"{d["version"]}"' if place.sheet is None else d["version"]
             issues.append(issue("factor-unpinned", place.location("factors.versions"),
                                 id=d["id"], version=d["version"], setting=place.hint(path, value)))
+    fin, f_issues = financed.section(inv, ctx.settings, ctx.place)
+    if fin is not None:
+        results["financed_emissions"] = fin
+    issues += f_issues
     issues += consistency(inv, ctx, parts, results)
     # issues raised while calculating (no factor, instruments, fallbacks, consistency …); problems of
     # the input itself are counted by ``check`` and show here as rejected rows under "inputs"

@@ -332,6 +332,95 @@ class CarbonMarket(TypedDict):
 
 
 @with_config(_STRICT)
+class FinancedSums(TypedDict):
+    """Financed emissions of a group of exposures (PCAF Part A; compute.financed), tCO2e, with the
+    gross exposure (presentation currency) and the part of it covered, and PCAF's weighted
+    data-quality scores (1 best - 5)."""
+    scope1: float
+    scope2: float
+    scope3: float
+    gross_exposure: float
+    gross_exposure_covered: float
+    covered_share: float | None
+    weighted_score_scope1_2: float | None
+    weighted_score_scope3: float | None
+    exposures: int
+    covered: int
+
+
+@with_config(_STRICT)
+class FinancedByAssetClass(FinancedSums):
+    asset_class: str
+    name_zh: str
+    name_en: str
+
+
+@with_config(_STRICT)
+class FinancedByIfrsClass(FinancedSums):
+    ifrs_class: str              # a member of the IFRS taxonomy's FinancedEmissionsAssetClassAxis
+
+
+@with_config(_STRICT)
+class FinancedByIndustry(FinancedSums):
+    industry: str
+    asset_class: str
+
+
+@with_config(_STRICT)
+class ExposureLine(TypedDict):
+    """One exposure's trace line (``trace.EXPOSURE_COLUMNS``)."""
+    exposure_id: str | None
+    file: str
+    sheet: str | None
+    row: int
+    counterparty: str | None
+    asset_class: str | None
+    industry: str | None
+    currency: str | None
+    outstanding: float | None
+    fx_rate: float | None
+    gross_exposure: float | None
+    denominator_column: str | None
+    denominator: float | None
+    attribution_factor: float | None
+    attribution_assumed: bool
+    scope1: float | None
+    scope1_basis: str | None
+    scope2: float | None
+    scope2_basis: str | None
+    scope3: float | None
+    intensity_scope1: float | None
+    intensity_scope2: float | None
+    intensity_basis: float | None
+    intensity_unit: str | None
+    intensity_source: str | None
+    pcaf_score: float | None
+    pcaf_score_scope3: float | None
+    financed_scope1: float | None
+    financed_scope2: float | None
+    financed_scope3: float | None
+    lifetime_emissions: float | None
+    financed_lifetime: float | None
+    status: str
+    reason: str | None
+
+
+@with_config(_STRICT)
+class Financed(FinancedSums):
+    """The financed emissions of the whole portfolio (present only when there are exposures).
+    ``category15``: the financed scope 1 + 2, the institution's Scope 3 category 15, reported here
+    and not added to ``totals.scope3``; ``projected_lifetime``: project finance's attributed
+    projected lifetime scope 1 + 2, reported apart from Scope 3."""
+    currency: str
+    category15: float
+    projected_lifetime: float | None
+    by_asset_class: list[FinancedByAssetClass]
+    by_ifrs_class: list[FinancedByIfrsClass]
+    by_industry: list[FinancedByIndustry]
+    lines: list[ExposureLine]
+
+
+@with_config(_STRICT)
 class Prior(TypedDict):
     period: Period | None
     totals: dict[str, float | None]
@@ -399,6 +488,7 @@ class Results(TypedDict):
     energy: NotRequired[Energy | None]              # null until computed (issue 16)
     carbon_market: NotRequired[CarbonMarket]        # computed carbon-market figures (issue 16)
     targets: NotRequired[list[TargetProgress]]      # performance against the targets (compute.targets)
+    financed_emissions: NotRequired[Financed]      # with an exposures table (compute.financed)
     calculation_issues: IssueCounts
     # with --prior: the prior year's figures, the change and the base-year check (compute.years)
     prior: NotRequired[Prior]

@@ -79,6 +79,20 @@ COLUMNS = [
     "biogenic_co2", "co2e_gross",
     *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market",
 ]
+# The trace line of each financed exposure (compute.financed; results.json ``financed_emissions.lines``):
+# where the row was read, the attribution factor with its numerator (outstanding) and denominator
+# (the column it came from), the counterparty's emissions by scope and how each was had (reported,
+# estimated from an intensity × basis), the PCAF scores, and the financed emissions (factor ×
+# counterparty emissions), tCO2e. Amounts in the row's currency; gross_exposure in the presentation
+# currency (outstanding × fx_rate).
+EXPOSURE_COLUMNS = [
+    "exposure_id", "file", "sheet", "row", "counterparty", "asset_class", "industry", "currency",
+    "outstanding", "fx_rate", "gross_exposure", "denominator_column", "denominator", "attribution_factor",
+    "attribution_assumed", "scope1", "scope1_basis", "scope2", "scope2_basis", "scope3",
+    "intensity_scope1", "intensity_scope2", "intensity_basis", "intensity_unit", "intensity_source",
+    "pcaf_score", "pcaf_score_scope3", "financed_scope1", "financed_scope2", "financed_scope3",
+    "lifetime_emissions", "financed_lifetime", "status", "reason",
+]
 NUMBERS = frozenset({"share", "quantity", "factor_value", "fx_rate", "deflator", "converted_quantity", "density",
                      "ncv",
                      "carbon_content", "oxidation_rate", "energy_gj", "mb_factor", "t_CO2", "t_CH4", "t_N2O",

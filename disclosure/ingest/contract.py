@@ -75,7 +75,8 @@ def _enum(name: str) -> Enum:
 
 # the enumerations columns take (Column.enum), by their name in the vocabulary
 ENUMS: dict[str, Enum] = {name: _enum(name) for name in ("source", "scope3_method", "data_quality", "instrument_type",
-                                                             "allocation_basis", "counterparty_scopes")}
+                                                             "allocation_basis", "counterparty_scopes",
+                                                             "asset_class")}
 SOURCES = ENUMS["source"].values
 
 C = Column
@@ -187,6 +188,41 @@ TABLES: dict[str, Table] = {
         C("source", Kind.TEXT, ("来源",), nonempty=True),
         C("year", Kind.NUMBER, ("年份",)),
         C("region", Kind.TEXT, ("地区",)),
+    )),
+    # financed emissions (PCAF Part A; compute.financed): one row an exposure, amounts in its ``currency``
+    "exposures": Table("exposures", vocab.label("table", "exposures"), required=False, key="exposure_id", columns=(
+        C("exposure_id", Kind.ID, ("敞口编号", "业务编号"), nonempty=True),
+        C("counterparty", Kind.TEXT, ("交易对手", "融资对象", "被投资方"), nonempty=True),
+        C("asset_class", Kind.ENUM, ("资产类别",), nonempty=True, enum="asset_class"),
+        C("industry", Kind.TEXT, ("行业", "行业代码"), help_en="GICS 6-digit industry or GB/T 4754 code",
+          help_zh="GICS 六位行业代码或《国民经济行业分类》代码"),
+        C("outstanding", Kind.AMOUNT, ("未偿金额", "余额", "投资金额"), nonempty=True,
+          help_en="outstanding amount at the reporting date (gross carrying amount)", help_zh="报告日未偿金额（账面余额）"),
+        C("currency", Kind.TEXT, ("币种", "货币"), nonempty=True,
+          help_en="ISO 4217 code of every amount on the row", help_zh="本行各金额的币种（ISO 4217）"),
+        C("evic", Kind.AMOUNT, ("含现金企业价值", "EVIC"),
+          help_en="enterprise value including cash (listed counterparties)", help_zh="含现金企业价值（上市交易对手）"),
+        C("total_equity_debt", Kind.AMOUNT, ("权益与负债合计", "总权益加总负债"),
+          help_en="total equity + debt (private companies, projects)", help_zh="权益与负债合计（非上市企业、项目）"),
+        C("value_at_origination", Kind.AMOUNT, ("发放时价值", "发放时资产价值"),
+          help_en="property or vehicle value at origination", help_zh="贷款发放时的房产或车辆价值"),
+        C("scope1", Kind.AMOUNT, ("对手方范围一排放",), help_en="tCO2e", help_zh="tCO2e"),
+        C("scope2", Kind.AMOUNT, ("对手方范围二排放",), help_en="tCO2e", help_zh="tCO2e"),
+        C("scope3", Kind.AMOUNT, ("对手方范围三排放",), help_en="tCO2e", help_zh="tCO2e"),
+        C("intensity_scope1", Kind.AMOUNT, ("范围一排放强度",),
+          help_en="tCO2e per unit of intensity_basis (to estimate scope 1)", help_zh="每单位强度基数的 tCO2e（估算范围一）"),
+        C("intensity_scope2", Kind.AMOUNT, ("范围二排放强度",),
+          help_en="tCO2e per unit of intensity_basis (to estimate scope 2)", help_zh="每单位强度基数的 tCO2e（估算范围二）"),
+        C("intensity_basis", Kind.AMOUNT, ("强度基数",),
+          help_en="e.g. revenue or floor area", help_zh="例如营业收入或建筑面积"),
+        C("intensity_unit", Kind.TEXT, ("强度基数单位",)),
+        C("intensity_source", Kind.TEXT, ("强度来源",)),
+        C("pcaf_score", Kind.NUMBER, ("数据质量评分", "PCAF评分"), nonempty=True,
+          help_en="PCAF data-quality score 1-5 (scopes 1 and 2)", help_zh="PCAF 数据质量评分 1-5（范围一、二）"),
+        C("pcaf_score_scope3", Kind.NUMBER, ("范围三数据质量评分",)),
+        C("lifetime_emissions", Kind.AMOUNT, ("预计全生命周期排放",),
+          help_en="project finance financed this year: projected lifetime scope 1+2, tCO2e (reported apart)",
+          help_zh="本年新融资项目：预计全生命周期范围一、二排放，tCO2e（单独报告）"),
     )),
 }
 

@@ -64,6 +64,9 @@ _TABLE_HELP = {
                     "trades, PPAs …) for the Scope 2 market-based method."),
     "factors": ("可选。自定义排放因子，优先于内置因子库。",
                 "Optional. Custom emission factors; they take precedence over the built-in library."),
+    "exposures": ("可选。金融机构的投融资敞口（PCAF 资产类别），用于计算投融资排放（范围三类别 15）。",
+                  "Optional. A financial institution's exposures (PCAF asset classes), for its financed "
+                  "emissions (Scope 3 category 15)."),
 }
 
 # Short descriptions for the columns whose contract entry has no help text.

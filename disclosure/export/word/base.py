@@ -526,6 +526,7 @@ def _metrics(w: _Writer) -> None:
     w.table("cap_dq", "r in m.dq", [
         ("t.col_item", "r.label", 12.4, False), ("t.col_value", "r.value", 3.2, True)])
     w.figure("charts.scope3", "fig_scope3")
+    _financed(w)
 
     w.h2("h2_gas")
     w.table("cap_gas", "r in m.gas", [
@@ -610,6 +611,24 @@ def _metrics(w: _Writer) -> None:
         ("t.col_item", "r.label", 9.6, False), ("t.col_value", "r.value", 4.0, True),
         ("t.col_unit", "r.unit", 2.0, False)], keep=True)
     w.runs([("{{ t.market_accounting }}", True), ("{{ m.market_accounting }}", False)])
+
+
+def _financed(w: _Writer) -> None:
+    """Financed emissions (a bank's, an insurer's: results.json ``financed_emissions``), only when
+    there are exposures; a heading of level 3, as every part shown on a condition (not in the
+    contents)."""
+    w.tag("if m.financed")
+    w.p("{{ t.h3_financed }}", "Heading 3")
+    w.p("{{ m.financed.p }}")
+    w.table("cap_financed", "r in m.financed.rows", [
+        ("t.col_asset_class", "r.name", 2.2, False), ("m.financed.head_exposure", "r.exposure", 3.4, True),
+        ("t.col_covered", "r.covered", 1.7, True), ("t.col_financed_s1", "r.s1", 2.4, True),
+        ("t.col_financed_s2", "r.s2", 2.1, True), ("t.col_financed_s3", "r.s3", 2.1, True),
+        ("t.col_pcaf_score", "r.score", 1.6, True)],
+        total=["m.financed.total.name", "m.financed.total.exposure", "m.financed.total.covered",
+               "m.financed.total.s1", "m.financed.total.s2", "m.financed.total.s3", "m.financed.total.score"])
+    w.paras("m.financed.notes", "Note")
+    w.tag("endif")
 
 
 def _years(w: _Writer) -> None:

@@ -29,6 +29,7 @@ from ...core import yamlfile
 from ...core.text import pick
 from .. import methods
 from ..numbers import fmt
+from . import financed
 
 LANGS = ("zh-CN", "en")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -228,6 +229,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     trace = _read_trace(folder)
     scope2_location = _scope2_location(results, t, lang)
     m = _metrics(results, d, t, lang, e, approach, approach_key, currency, year, scope2_location)
+    m["financed"] = financed.section(results, {**t, "lang": lang})
     refs = _number_tables(t, m)
     if m["trend_note"]:
         m["trend_note"] = m["trend_note"].replace("{table}", refs["cap_yoy"])
@@ -679,6 +681,7 @@ METRIC_TABLES: tuple[tuple[str, Callable[[dict[str, Any]], Any] | None], ...] = 
     ("cap_totals", None), ("cap_yoy", lambda m: m["yoy"]),
     ("cap_base_year", lambda m: m["base_year"]["present"] and m["base_year"]["log"]),
     ("cap_basis", None), ("cap_instruments", lambda m: m["instruments"]), ("cap_scope3", None), ("cap_dq", None),
+    ("cap_financed", lambda m: m["financed"]),
     ("cap_gas", None), ("cap_entity", None), ("cap_province", None), ("cap_facility", None),
     ("cap_biogenic", lambda m: m["biogenic"]),
     ("cap_intensity", lambda m: m["intensity"]), ("cap_trend", lambda m: m["trend"]),

@@ -23,7 +23,7 @@ from ...core import units
 from ...core import vocabulary as vocab
 from ...core.text import has_cjk, split_bilingual
 from ..numbers import decimals, rounded
-from . import narrative, statements
+from . import financed, narrative, statements
 from .entity import EntityExtension, entity_extension, kind_member
 from .taxonomy import Spec, spec
 
@@ -32,7 +32,7 @@ Path_ = tuple[str | int, ...]
 # results.json lists, and the field that identifies an element (a path names it by that value)
 LIST_KEYS = {"by_entity": "entity_id", "by_facility": "facility_id", "by_province": "province",
              "scope3_categories": "category", "scope2_instruments": "instrument_id", "factor_datasets": "id",
-             "targets": "id"}
+             "targets": "id", "by_ifrs_class": "ifrs_class"}
 
 # the members and concepts of the enumerations, from the vocabulary (core/vocabulary.yaml)
 GASES = vocab.members("gas")
@@ -256,6 +256,7 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
 
     _pillars(b, disc, ext)
     _metrics(b, r, s, fs)
+    financed.facts(b, r, PURE)
     _targets(b, r, disc, ext)
     _market_and_assurance(b, disc, s)
     # --- the report pack: the digest of its inputs (a string in no language) ---

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from ...core import vocabulary as vocab
 from ..numbers import fmt
+from . import financed
 from .facts import CATEGORIES, GASES, HORIZONS, SCOPE1_SOURCES, SCOPE2_SOURCES, Fact, FactSet
 from .instance import Registry, lexical, nsmap
 from .narrative import XHTML
@@ -139,9 +140,11 @@ class Page:
         """A text in zh-CN beside its English version, under the concept's label (or ``heading``)."""
         if facts[0] is None and facts[1] is None:
             return None
-        c = self.s.concept(concept)
         outer = etree.Element(f"{H}div")
-        zh, en = heading or (c.zh or c.name, c.en or c.name)
+        if heading is None:
+            c = self.s.concept(concept)
+            heading = (c.zh or c.name, c.en or c.name)
+        zh, en = heading
         outer.append(self.heading(zh, en))
         div = etree.SubElement(outer, f"{H}div", attrib={"class": "bilingual"})
         for el, lang in ((facts[0], "zh-CN"), (facts[1], "en")):
@@ -164,7 +167,8 @@ class Page:
             if en:
                 etree.SubElement(th, f"{H}span", attrib={"class": "en", f"{{{XML_NS}}}lang": "en"}).text = en
         body = etree.SubElement(t, f"{H}tbody")
-        for row in rows:
+        # XHTML's tbody holds at least one row: a table with nothing to show shows one of dashes
+        for row in rows or [[None] * len(head)]:
             tr = etree.SubElement(body, f"{H}tr")
             for j, cell in enumerate(row):
                 td = etree.SubElement(tr, f"{H}td")
@@ -449,6 +453,7 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
     if share_rows:
         blocks.append(p.table([("范围三计量", "Scope 3 measurement"), ("取值", "Value")], share_rows, {1}))
     blocks += [p.bilingual("text/scope3"), p.bilingual("text/scope3_primary"), p.bilingual("text/scope3_verified")]
+    blocks += financed.page_blocks(p, results)
     section("514000", blocks)
 
     # 515000 intensity

@@ -81,7 +81,8 @@ class Registry:
             if key.dims:
                 sc = etree.SubElement(c, _q(XBRLI, "scenario"))
                 for axis, member in key.dims:
-                    if self.s.concept(axis).kind == "typed-axis":
+                    # an axis the extension does not declare (the IFRS financed-emissions axis) is explicit
+                    if axis in self.s.concepts and self.s.concept(axis).kind == "typed-axis":
                         tm = etree.SubElement(sc, _q(XBRLDI, "typedMember"), dimension=axis)
                         etree.SubElement(tm, qname(self.s.concept(axis).domain, self.s)).text = member
                     else:
