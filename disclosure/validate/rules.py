@@ -11,6 +11,7 @@ from ..core import units
 from ..core.issues import Issue, Location, issue
 from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS, TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
+from . import carbon_market
 
 
 def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | None,
@@ -240,6 +241,7 @@ def _paired(t: TableData, value: str, unit: str) -> list[Issue]:
 
 RULES: list[Callable[[Inventory], list[Issue]]] = [
     unique_ids, entity_tree, facility_refs, provinces, scope3_categories, periods, unit_dimensions,
+    carbon_market.check,
 ]
 
 
