@@ -215,3 +215,65 @@ def test_without_a_ledger_nothing_is_computed(tmp_path: Path) -> None:
                                                                    "not_covered_reason": "未纳入 / not covered"}})
     cm = compute(inv).results["carbon_market"]
     assert cm["covered"] is False and cm["not_covered_reason"] == "未纳入 / not covered"
+
+
+# --- the Word report's section 5.12 ----------------------------------------------------------------------
+
+def _section(doc) -> list[str]:
+    """The paragraphs of 5.12 (after its heading, up to the next heading)."""
+    from disclosure.export.word.context import texts
+
+    paras = [(p.style.name, p.text) for p in doc.paragraphs]
+    heads = {texts(lang)["h2_market"] for lang in ("zh-CN", "en")}
+    start = next(i for i, (s, t) in enumerate(paras) if s.startswith("Heading") and t in heads)
+    end = next(i for i in range(start + 1, len(paras)) if paras[i][0].startswith("Heading"))
+    return [t for _, t in paras[start + 1:end] if t]
+
+
+def _word(inv, folder: Path, lang: str):
+    from docx import Document
+
+    from disclosure.engines.inprocess import write_outputs
+    from disclosure.export.word import render
+
+    write_outputs(compute(inv), folder)
+    return Document(str(render(folder, folder / "report.docx", lang)))
+
+
+@pytest.mark.parametrize("how", ["setting", "disclosures", "nothing"])
+def test_a_company_outside_the_market_reads_not_applicable(tmp_path: Path, how: str) -> None:
+    """不适用 with one sentence of reason, never a table of 未披露 (issue 15's state model)."""
+    from disclosure.export.word.context import texts
+
+    report = {"carbon_market": {"covered": "否", "not_covered_reason": "本公司不属于重点排放单位 / the company is not "
+                                                                      "a key emitting unit"}} if how == "setting" else None
+    inv, _ = inventory(tmp_path / "inv", None, report)
+    if how == "disclosures":
+        (tmp_path / "inv" / "disclosures.yaml").write_text(
+            "carbon_market: {status: 不适用, reason: {zh: 本集团无纳入碳市场的设施, en: no facility of the group is in an "
+            "emissions trading scheme}}\n", encoding="utf-8")
+        inv, _ = load_inventory(tmp_path / "inv")
+    for lang in ("zh-CN", "en"):
+        doc = _word(inv, tmp_path / f"out-{lang}", lang)
+        t = texts(lang)
+        reason = {"setting": {"zh-CN": "本公司不属于重点排放单位", "en": "the company is not a key emitting unit"},
+                  "disclosures": {"zh-CN": "本集团无纳入碳市场的设施", "en": "no facility of the group is in an emissions "
+                                                                 "trading scheme"},
+                  "nothing": {"zh-CN": t["cm_na_default"], "en": t["cm_na_default"]}}[how][lang]
+        assert _section(doc) == [t["cm_na"].format(reason=reason)]
+        assert t["not_disclosed"] not in _section(doc)
+
+
+def test_the_ledger_in_the_word_report(demo_ledger, tmp_path: Path) -> None:
+    from disclosure.export.numbers import fmt
+    from disclosure.export.word.context import texts
+
+    inv, _, _ = demo_ledger
+    doc = _word(inv, tmp_path / "out", "en")
+    t = texts("en")
+    body = _section(doc)
+    assert body[0].startswith("In 2025, 1 of the group's facilities")
+    cells = [c.text for tbl in doc.tables for row in tbl.rows for c in row.cells]
+    assert fmt(120_000, "money") in cells and fmt(370_000, "money") in cells and fmt(45_000, "money") in cells
+    assert t["fs_other_current_assets"] in cells and t["fs_non_operating_expenses"] in cells
+    assert any("first-in first-out" in p for p in body)

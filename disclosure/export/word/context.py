@@ -28,8 +28,8 @@ from ...core import vocabulary as vocab
 from ...core import yamlfile
 from ...core.text import pick
 from .. import methods
-from . import carbon
 from ..numbers import fmt
+from . import carbon
 
 LANGS = ("zh-CN", "en")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -686,9 +686,9 @@ METRIC_TABLES: tuple[tuple[str, Callable[[dict[str, Any]], Any] | None], ...] = 
     ("cap_intensity", lambda m: m["intensity"]), ("cap_trend", lambda m: m["trend"]),
     ("cap_targets", lambda m: m["targets"]), ("cap_cross", None),
     ("cap_market", lambda m: not m["cm"]["na"] and not m["cm"]["ledger"]),
-    ("cap_cm_movements", lambda m: m["cm"]["ledger"]), ("cap_cm_obligations", lambda m: m["cm"]["obligations"]),
+    ("cap_cm_movements", lambda m: m["cm"]["ledger"]), ("cap_cm_obligations", lambda m: m["cm"].get("obligations")),
     ("cap_cm_money", lambda m: m["cm"]["ledger"]), ("cap_cm_tie_out", lambda m: m["cm"]["ledger"]),
-    ("cap_cm_recon", lambda m: m["cm"]["ledger"] and m["cm"]["recon"]),
+    ("cap_cm_recon", lambda m: m["cm"]["ledger"] and m["cm"].get("recon")),
 )
 
 
