@@ -621,9 +621,9 @@ def _carbon_market(w: _Writer) -> None:
         ("t.col_cm_ccer", "r.ccer", 4.0, True)], keep=True)
     w.tag("if m.cm.obligations")
     w.table("cap_cm_obligations", "r in m.cm.obligations", [
-        ("t.col_cm_entity", "r.entity", 4.2, False), ("t.col_cm_year", "r.year", 1.6, False),
-        ("t.col_cm_verified", "r.verified", 2.7, True), ("t.col_cm_allowance", "r.allowances", 2.7, True),
-        ("t.col_cm_ccer", "r.ccers", 1.8, True), ("t.col_cm_position", "r.position", 2.6, False)], keep=True)
+        ("t.col_cm_entity", "r.entity", 3.8, False), ("t.col_cm_year", "r.year", 1.5, False),
+        ("t.col_cm_verified", "r.verified", 2.75, True), ("t.col_cm_allowance", "r.allowances", 2.75, True),
+        ("t.col_cm_ccer", "r.ccers", 2.2, True), ("t.col_cm_position", "r.position", 2.6, False)], keep=True)
     w.tag("endif")
     w.table("cap_cm_money", "r in m.cm.money", [
         ("t.col_item", "r.label", 10.6, False), ("m.cm.money_header", "r.amount", 5.0, True)], keep=True)
@@ -634,9 +634,9 @@ def _carbon_market(w: _Writer) -> None:
     w.p("{{ m.cm.formula }}", "Note")
     w.tag("if m.cm.recon")
     w.table("cap_cm_recon", "r in m.cm.recon", [
-        ("t.col_facility", "r.facility", 4.6, False), ("t.col_cm_verified", "r.verified", 2.4, True),
-        ("t.col_cm_non_co2", "r.non_co2", 1.9, True), ("t.col_cm_outside", "r.outside", 2.0, True),
-        ("t.col_cm_boundary", "r.boundary", 2.0, True), ("t.col_cm_scope1", "r.scope1", 2.5, True)], keep=True)
+        ("t.col_facility", "r.facility", 4.0, False), ("t.col_cm_verified", "r.verified", 2.75, True),
+        ("t.col_cm_non_co2", "r.non_co2", 1.9, True), ("t.col_cm_outside", "r.outside", 1.9, True),
+        ("t.col_cm_boundary", "r.boundary", 2.1, True), ("t.col_cm_scope1", "r.scope1", 2.75, True)], keep=True)
     w.p("{{ t.cm_recon_note }}", "Note")
     w.tag("endif")
     w.runs([("{{ t.market_accounting }}", True), ("{{ m.market_accounting }}", False)])
