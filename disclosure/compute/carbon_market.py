@@ -185,7 +185,7 @@ def compute(inv: Inventory, parts: pd.DataFrame | None, totals: dict[str, float]
     out: dict[str, Any] = {"scope1_covered_share": None, "covered": covered,
                            "not_covered_reason": settings.not_covered_reason if not covered else None}
     end = inv.settings.period.end
-    if not covered or f is None or f.empty or end is None:
+    if not covered or f is None or f.empty or end is None or not ledger.finite(f):
         return out
     year = end.year
     rec = reconciliation(f, year, parts, by_facility)

@@ -190,12 +190,21 @@ def serial_issues(t: TableData, f: pd.DataFrame) -> list[Issue]:
             for r, s, fr in zip(e["row"][repeated], e["serial"][repeated], first[repeated], strict=True)]
 
 
+def finite(f: pd.DataFrame) -> bool:
+    """Whether the ledger's quantities and amounts add up to finite sums (each is finite, as read;
+    two near the largest float are not)."""
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(f[["quantity", "amount"]].abs().sum().to_numpy()).all())
+
+
 def check(inv: Inventory) -> list[Issue]:
     """Every check of the ledger (none without one)."""
     t = inv.tables.get(TABLE)
     if t is None or t.frame.empty:
         return []
     f = frame(t)
+    if not finite(f):   # the sums overflow: nothing can be checked, and the calculation leaves the ledger out
+        return [issue("carbon-ledger-overflow", t.location(), table=TABLE)]
     cap = inv.settings.carbon_market.ccer_cap
     return references(inv, t) + balance_issues(t, f) + oversold(t, f) + obligation_issues(t, f, cap) \
         + serial_issues(t, f)
