@@ -53,12 +53,12 @@ def inventory(root: Path, ledger: list[list[object]] | None, report: dict | None
         "F2,P,样例办公楼,河北,,\n", encoding="utf-8")
     (root / "activities.csv").write_text(ACTIVITIES, encoding="utf-8")
     if ledger is not None:
-        (root / "carbon_market.csv").write_text(_csv(ledger), encoding="utf-8")
+        (root / "carbon_ledger.csv").write_text(_csv(ledger), encoding="utf-8")
     return load_inventory(root)
 
 
 def ours(issues) -> list[tuple[str, int | None, str | None]]:
-    return [(i.code, i.location.row, i.location.column) for i in issues if i.table == "carbon_market"]
+    return [(i.code, i.location.row, i.location.column) for i in issues if i.table == "carbon_ledger"]
 
 
 # A power plant short for 2025: verified 100,000 t; free allocation 95,000; it buys 4,000 in two lots
@@ -149,14 +149,14 @@ def test_shortfall_and_the_ccer_cap(tmp_path: Path) -> None:
         ["L04", "P", "F1", 2025, 2025, "surrendered", "ccer", "2025-12-20", "6000", "", "B-1", ""],
     ]
     _, issues = inventory(tmp_path, rows)
-    found = {i.code: i for i in issues if i.table == "carbon_market"}
+    found = {i.code: i for i in issues if i.table == "carbon_ledger"}
     assert set(found) == {"ets-surrender-shortfall", "ccer-cap-exceeded"}
     assert dict(found["ets-surrender-shortfall"].params)["shortfall"] == 4000
     assert dict(found["ccer-cap-exceeded"].params)["limit"] == 5000
     assert found["ccer-cap-exceeded"].location.row == 6
     # the cap is a setting: at 10 % the same surrender is within it
     _, issues = inventory(tmp_path / "ten", rows, {"carbon_market": {"ccer_cap": "10%"}})
-    assert [i.code for i in issues if i.table == "carbon_market"] == ["ets-surrender-shortfall"]
+    assert [i.code for i in issues if i.table == "carbon_ledger"] == ["ets-surrender-shortfall"]
 
 
 def test_surplus_pending_unknown_facility_oversold_and_serials(tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ def test_surplus_pending_unknown_facility_oversold_and_serials(tmp_path: Path) -
         ("ccer-serial-duplicate", 10, "serials"),
     ])
     dup = next(i for i in issues if i.code == "ccer-serial-duplicate")
-    assert dict(dup.params) == {"table": "carbon_market", "value": "X-2", "first_row": 9}
+    assert dict(dup.params) == {"table": "carbon_ledger", "value": "X-2", "first_row": 9}
 
 
 def test_covered_share_and_reconciliation_add_up(demo_ledger) -> None:

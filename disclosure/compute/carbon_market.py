@@ -1,4 +1,4 @@
-"""The carbon market, computed from the ledger (table ``carbon_market``; issue 16).
+"""The carbon market, computed from the ledger (table ``carbon_ledger``; issue 16).
 
 Three results, all in ``results.json`` under ``carbon_market``:
 

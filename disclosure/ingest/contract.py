@@ -152,7 +152,7 @@ TABLES: dict[str, Table] = {
     # the carbon-market ledger (issue 16): one row per movement, as an accountant keeps the 台账 of
     # allowances and CCERs, so that each purchase, sale and surrender keeps its date, cost and serials
     # (the cost formula needs each lot) and a balance is a sum of rows, not a figure typed twice
-    "carbon_market": Table("carbon_market", vocab.label("table", "carbon_market"), required=False, key="entry_id",
+    "carbon_ledger": Table("carbon_ledger", vocab.label("table", "carbon_ledger"), required=False, key="entry_id",
                            columns=(
         C("entry_id", Kind.ID, ("台账编号", "记录编号"), nonempty=True),
         C("entity_id", Kind.ID, ("主体编号", "重点排放单位"), nonempty=True),

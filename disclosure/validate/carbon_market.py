@@ -1,4 +1,4 @@
-"""The checks of the carbon-market ledger (table ``carbon_market``, issue 16).
+"""The checks of the carbon-market ledger (table ``carbon_ledger``, issue 16).
 
 The ledger has one row per movement (``movement``: opening, allocated, issued, bought, sold,
 surrendered, closing) or per facility's verified emissions of a compliance year (``verified``). Its
@@ -31,7 +31,7 @@ import pandas as pd
 from ..core.issues import Issue, issue
 from ..ingest.inventory import ROW, Inventory, TableData
 
-TABLE = "carbon_market"
+TABLE = "carbon_ledger"
 ADDS = ("allocated", "issued", "bought")       # movements that add units to the holding
 TAKES = ("sold", "surrendered")                # movements that take units out of it
 SERIAL_SPLIT = re.compile(r"[;；,，、\s]+")

@@ -69,7 +69,10 @@ def context(results: dict[str, Any], d: Any, t: dict[str, Any], lang: str, curre
                "value": disc.get("compliance_period") or na, "unit": ""}]
     market += [{"label": vocab.label("carbon_market_item", k, lang, capital=True), "value": e(disc.get(k)),
                 "unit": t["unit_tco2e"]} for k in FIGURES]
-    out: dict[str, Any] = {"na": not_applicable(results, lang, t) or "", "ledger": False, "market": market}
+    # every key the template reads, empty unless there is a ledger
+    out: dict[str, Any] = {"na": not_applicable(results, lang, t) or "", "ledger": False, "market": market,
+                           "intro": "", "movements": [], "obligations": [], "money": [], "tie_out": [], "policy": "",
+                           "formula": "", "recon": [], "money_header": t["col_amount"].format(currency=currency)}
     if out["na"] or "accounting" not in cm:
         return out
 
