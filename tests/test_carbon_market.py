@@ -162,7 +162,7 @@ def test_shortfall_and_the_ccer_cap(tmp_path: Path) -> None:
 def test_surplus_pending_unknown_facility_oversold_and_serials(tmp_path: Path) -> None:
     rows = [
         ["V24", "P", "F1", 2024, 2024, "verified", "", "", "1000", "", "", ""],
-        ["V25", "P", "F9", 2025, 2025, "verified", "", "", "1000", "", "", ""],     # unknown facility; pending
+        ["V25", "P", "F9", 2025, 2025, "verified", "", "", "1000", "", "", ""],     # unknown facility
         ["V26", "P", "", 2025, 2025, "verified", "", "", "10", "", "", ""],         # no facility
         ["L01", "P", "F1", 2025, 2024, "allocated", "allowance", "2025-01-10", "1200", "", "", ""],
         ["L02", "P", "F1", 2025, 2024, "surrendered", "allowance", "2025-12-01", "1100", "", "", ""],  # surplus 100
@@ -171,6 +171,7 @@ def test_surplus_pending_unknown_facility_oversold_and_serials(tmp_path: Path) -
         ["L05", "P", "F1", 2025, 2024, "sold", "ccer", "2025-03-01", "10", "600", "X-1;X-2", ""],
         ["L06", "P", "F1", 2025, 2024, "sold", "ccer", "2025-03-02", "10", "600", "X-2", ""],        # X-2 again
         ["L07", "Q", "F1", 2025, "", "bought", "allowance", "2025-03-02", "1", "80", "", ""],       # unknown entity
+        ["V23", "P", "F1", 2023, 2023, "verified", "", "", "500", "", "", ""],     # a past year, nothing surrendered
     ]
     _, issues = inventory(tmp_path, rows)
     got = sorted(ours(issues))
@@ -180,7 +181,7 @@ def test_surplus_pending_unknown_facility_oversold_and_serials(tmp_path: Path) -
         ("carbon-ledger-unknown-entity", 11, "entity_id"),
         ("carbon-ledger-oversold", 7, "quantity"),
         ("ets-surrender-surplus", 6, "quantity"),
-        ("ets-surrender-pending", 4, "movement"),
+        ("ets-surrender-pending", 12, "movement"),      # 2023; 2025's obligation is not due in 2025
         ("ccer-serial-duplicate", 10, "serials"),
     ])
     dup = next(i for i in issues if i.code == "ccer-serial-duplicate")

@@ -14,8 +14,8 @@ checks, each a located issue with its own code:
   surrendered, i.e. of the verified emissions (``carbon_market.ccer_cap``, default 5 %: 碳排放权交易
   管理办法（试行）, MEE Order No. 19) (``ccer-cap-exceeded``);
 - the surrender against the obligation (= verified emissions) of each compliance year: a shortfall
-  (``ets-surrender-shortfall``), a surplus (``ets-surrender-surplus``) or nothing surrendered yet
-  (``ets-surrender-pending``);
+  (``ets-surrender-shortfall``), a surplus (``ets-surrender-surplus``) or, for a compliance year
+  before the reporting year, nothing surrendered yet (``ets-surrender-pending``);
 - each CCER serial is retired or sold once, across rows and years (``ccer-serial-duplicate``).
 
 The same functions give the figures the calculation and the report use (:func:`obligations`).
@@ -146,12 +146,17 @@ def obligations(f: pd.DataFrame) -> pd.DataFrame:
     return o.reset_index()
 
 
-def obligation_issues(t: TableData, f: pd.DataFrame, cap: float) -> list[Issue]:
+def obligation_issues(t: TableData, f: pd.DataFrame, cap: float, year: int | None) -> list[Issue]:
+    """The surrender against each compliance year's obligation. Nothing surrendered is said only for
+    a compliance year before the reporting year (``year``): the obligation of the reporting year itself
+    is verified and surrendered after it ends."""
     out: list[Issue] = []
     for r in obligations(f).itertuples(index=False):
         mine = (f["entity_id"] == r.entity_id) & (f["compliance_year"] == r.compliance_year)
         params = {"entity": r.entity_id, "year": _n(r.compliance_year), "verified": _n(r.verified)}
         if not r.surrenders:
+            if year is not None and r.compliance_year >= year:
+                continue
             at = f.loc[mine & (f["movement"] == "verified"), ROW].iloc[-1]
             out.append(_issue(t, "ets-surrender-pending", at, "movement", **params))
             continue
@@ -206,5 +211,6 @@ def check(inv: Inventory) -> list[Issue]:
     if not finite(f):   # the sums overflow: nothing can be checked, and the calculation leaves the ledger out
         return [issue("carbon-ledger-overflow", t.location(), table=TABLE)]
     cap = inv.settings.carbon_market.ccer_cap
-    return references(inv, t) + balance_issues(t, f) + oversold(t, f) + obligation_issues(t, f, cap) \
-        + serial_issues(t, f)
+    end = inv.settings.period.end
+    return references(inv, t) + balance_issues(t, f) + oversold(t, f) \
+        + obligation_issues(t, f, cap, end.year if end else None) + serial_issues(t, f)
