@@ -37,7 +37,7 @@ from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
-from . import aggregate, derive, financed, lines, market, targets
+from . import aggregate, carbon_market, derive, financed, lines, market, targets
 from .context import Context, build_context
 from .results import SCHEMA
 
@@ -171,7 +171,7 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "rows": row_counts(parts, inputs),
         # computed by the carbon-market and energy calculations (issue 16); None until they exist
         "energy": None,
-        "carbon_market": {"scope1_covered_share": None},
+        "carbon_market": carbon_market.compute(inv, parts, summary["totals"], summary["by_facility"]),
     }
     results["targets"] = targets.progress(inv.disclosures, results["published"]["totals"], results["intensity"])
     pins = inv.settings.factors.versions

@@ -325,10 +325,71 @@ class Energy(TypedDict):
 
 
 @with_config(_STRICT)
+class CarbonMoney(TypedDict):
+    """The money side of one kind of unit, or of all (CNY), under 财会〔2019〕22号 (compute.carbon_market)."""
+    opening_carrying: float          # carbon-emission assets at the start of the year
+    bought_cost: float               # purchases at cost, fees included
+    surrender_cost: float            # carrying amount of the units surrendered: 营业外支出
+    sale_proceeds: float             # net of fees
+    sale_cost: float                 # carrying amount of the units sold
+    sale_gains: float                # 营业外收入
+    sale_losses: float               # 营业外支出
+    carrying_amount: float           # carbon-emission assets at year end: 其他流动资产
+
+
+@with_config(_STRICT)
+class CarbonAccounting(CarbonMoney):
+    non_operating_income: float      # the sale gains
+    non_operating_expenses: float    # the surrender cost and the sale losses
+    by_unit: dict[str, CarbonMoney]  # allowance, ccer
+
+
+@with_config(_STRICT)
+class CarbonObligation(TypedDict):
+    """One entity's obligation for a compliance year (t): verified emissions against the surrender."""
+    entity_id: str
+    compliance_year: int
+    verified: float
+    allowances: float
+    ccers: float
+    difference: float                # surrendered − verified: a surplus above 0, a shortfall below
+
+
+@with_config(_STRICT)
+class EtsReconciliation(TypedDict):
+    """One ETS facility's verified emissions against its disclosed Scope 1 (tCO2e); ``difference`` =
+    scope1 − verified = non_co2_gases + sources_outside_ets + boundary_and_factors."""
+    facility_id: str
+    name: str | None
+    entity_id: str | None
+    verified: float
+    scope1: float
+    difference: float
+    non_co2_gases: float
+    sources_outside_ets: float
+    boundary_and_factors: float
+
+
+@with_config(_STRICT)
 class CarbonMarket(TypedDict):
-    """Computed carbon-market figures (issue 16): the share of gross Scope 1 emissions covered by
-    emissions-limiting regulations (the national ETS; EM-CM-110a.1), 0-1."""
+    """Computed carbon-market figures (issue 16, compute.carbon_market): the share of gross Scope 1
+    emissions covered by emissions-limiting regulations (the national ETS; EM-CM-110a.1), 0-1; whether
+    the entity is covered; with a ledger, the year's movements (t, per kind of unit), the money side,
+    the obligations and the reconciliation per facility."""
     scope1_covered_share: float | None
+    covered: NotRequired[bool]
+    not_covered_reason: NotRequired[str | None]
+    year: NotRequired[int]
+    cost_formula: NotRequired[str]
+    policy: NotRequired[dict[str, str]]
+    ccer_cap: NotRequired[float]
+    verified_emissions: NotRequired[float]
+    movements: NotRequired[dict[str, dict[str, float]]]
+    accounting: NotRequired[CarbonAccounting]
+    obligations: NotRequired[list[CarbonObligation]]
+    reconciliation: NotRequired[list[EtsReconciliation]]
+    ledger_rows: NotRequired[int]
+    ledger_first_row: NotRequired[int]
 
 
 @with_config(_STRICT)

@@ -387,6 +387,25 @@ class Options(Section):
         return True if self.category15_investees is None else self.category15_investees
 
 
+class CarbonMarket(Section):
+    """The carbon-market ledger's rules (issue 16): the CCER offset cap and the cost formula."""
+
+    ccer_cap: Annotated[float, SHARE] = setting(
+        0.05, "CCER 抵销比例上限：占应清缴碳排放配额的比例（《碳排放权交易管理办法（试行）》生态环境部令第19号：不得超过 5%）",
+        "the CCER offset cap, as a share of the allowances to be surrendered (Measures for the Administration of "
+        "Carbon Emission Trading (Trial), MEE Order No. 19: at most 5 %)")
+    cost_formula: Annotated[str, vocab_choice("cost_formula")] = setting(
+        "fifo", "碳排放权资产的成本计价方法（财会〔2019〕22号 按成本计量，未规定计价方法）",
+        "the cost formula of the carbon-emission assets (财会〔2019〕22号 measures them at cost and fixes no formula)")
+    covered: Annotated[bool | None, BOOL] = setting(
+        None, "是否纳入碳排放权交易市场（缺省：有碳排放权交易台账即为是）；选“否”时报告的碳排放权交易一节为“不适用”",
+        "whether the entity is covered by an emissions trading scheme (default: yes when there is a carbon-market "
+        "ledger); no makes the report's carbon-market section not applicable")
+    not_covered_reason: Annotated[str | None, TEXT] = setting(
+        None, "未纳入碳排放权交易市场的原因（“中文 / English”）",
+        "why the entity is not covered by an emissions trading scheme (\"中文 / English\")")
+
+
 class Xbrl(Section):
     ifrs_package: Annotated[str | None, ZIP] = setting(
         None, "IFRS 可持续披露分类标准包（ifrs_sds_2024-04-26.zip）的路径，用于校验 XBRL",
@@ -413,6 +432,7 @@ class Settings(Section):
     output: Output = setting(Output(), "产量", "output")
     factors: Factors = setting(Factors(), "排放因子数据集", "factor datasets")
     options: Options = setting(Options(), "计算选项", "calculation options")
+    carbon_market: CarbonMarket = setting(CarbonMarket(), "碳排放权交易", "carbon-emission trading")
     xbrl: Xbrl = setting(Xbrl(), "XBRL", "XBRL")
 
 

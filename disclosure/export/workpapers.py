@@ -430,6 +430,8 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
         ds = ds[first + [c for c in ds.columns if c not in first]]
     _write_frame(ws, ds, bold)
 
+    _carbon_market_sheet(wb, results, bold)
+
     by = results.get("base_year")
     if by:
         ws = wb.add_worksheet("Base year")
@@ -441,3 +443,32 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
         _write_frame(ws, pd.concat([head, log], axis=0, ignore_index=True) if not log.empty else head, bold)
     wb.close()
     return path
+
+
+def _carbon_market_sheet(wb: Any, results: dict[str, Any], bold: Any) -> None:
+    """The ETS sheet (issue 16), with a carbon-market ledger: per facility, the verified ETS
+    emissions against the disclosed Scope 1, the gap in its named parts (they add up to it: the
+    check column is the sum of the parts less the gap, zero), then the year's money side."""
+    cm = results.get("carbon_market") or {}
+    if "accounting" not in cm:
+        return
+    ws = wb.add_worksheet("ETS")
+    rec = pd.DataFrame(cm.get("reconciliation") or [], columns=[
+        "facility_id", "name", "entity_id", "verified", "non_co2_gases", "sources_outside_ets",
+        "boundary_and_factors", "difference", "scope1"])
+    rec["check"] = (rec["non_co2_gases"] + rec["sources_outside_ets"] + rec["boundary_and_factors"]
+                    - rec["difference"]).round(6) + 0.0
+    _write_frame(ws, rec, bold)
+    acc = cm["accounting"]
+    money = pd.DataFrame({"item": [k for k in acc if k != "by_unit"],
+                          "allowance": [(acc["by_unit"].get("allowance") or {}).get(k) for k in acc if k != "by_unit"],
+                          "ccer": [(acc["by_unit"].get("ccer") or {}).get(k) for k in acc if k != "by_unit"],
+                          "total": [acc[k] for k in acc if k != "by_unit"]})
+    start = len(rec) + 2
+    for j, c in enumerate(money.columns):
+        ws.write(start, j, c, bold)
+    for i, row in enumerate(money.itertuples(index=False), start=start + 1):
+        for j, v in enumerate(row):
+            ws.write(i, j, None if not isinstance(v, str) and pd.isna(v) else v)
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 36)

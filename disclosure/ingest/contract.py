@@ -76,7 +76,7 @@ def _enum(name: str) -> Enum:
 # the enumerations columns take (Column.enum), by their name in the vocabulary
 ENUMS: dict[str, Enum] = {name: _enum(name) for name in ("source", "scope3_method", "data_quality", "instrument_type",
                                                              "allocation_basis", "counterparty_scopes",
-                                                             "asset_class")}
+                                                             "asset_class", "carbon_movement", "carbon_unit")}
 SOURCES = ENUMS["source"].values
 
 C = Column
@@ -223,6 +223,34 @@ TABLES: dict[str, Table] = {
         C("lifetime_emissions", Kind.AMOUNT, ("预计全生命周期排放",),
           help_en="project finance financed this year: projected lifetime scope 1+2, tCO2e (reported apart)",
           help_zh="本年新融资项目：预计全生命周期范围一、二排放，tCO2e（单独报告）"),
+    )),
+    # the carbon-market ledger (issue 16): one row per movement, as an accountant keeps the 台账 of
+    # allowances and CCERs, so that each purchase, sale and surrender keeps its date, cost and serials
+    # (the cost formula needs each lot) and a balance is a sum of rows, not a figure typed twice
+    "carbon_ledger": Table("carbon_ledger", vocab.label("table", "carbon_ledger"), required=False, key="entry_id",
+                           columns=(
+        C("entry_id", Kind.ID, ("台账编号", "记录编号"), nonempty=True),
+        C("entity_id", Kind.ID, ("主体编号", "重点排放单位"), nonempty=True),
+        C("facility_id", Kind.ID, ("设施编号",), help_en="the ETS facility (required for verified emissions)",
+          help_zh="纳入碳市场的设施（经核查排放量必填）"),
+        C("year", Kind.NUMBER, ("台账年度", "年度"), nonempty=True,
+          help_en="the ledger year: opening at its start, closing at its end, movements during it",
+          help_zh="台账年度：期初为年初、期末为年末，变动发生在年内"),
+        C("compliance_year", Kind.NUMBER, ("履约年度",),
+          help_en="the emission year a surrender settles or a verified figure belongs to (default: the ledger year)",
+          help_zh="清缴所履约、核查排放量所属的排放年度（缺省为台账年度）"),
+        C("movement", Kind.ENUM, ("变动类型", "类型"), nonempty=True, enum="carbon_movement"),
+        C("unit_type", Kind.ENUM, ("品种",), enum="carbon_unit",
+          help_en="allowance (CEA) or CCER; default allowance", help_zh="碳排放配额或 CCER；缺省为配额"),
+        C("date", Kind.DATE, ("日期", "交易日期")),
+        C("quantity", Kind.AMOUNT, ("数量", "数量（吨）"), nonempty=True, help_en="t (1 unit = 1 tCO2e)",
+          help_zh="吨（1 个配额或 CCER = 1 tCO2e）"),
+        C("amount", Kind.AMOUNT, ("金额", "金额（元）"),
+          help_en="bought: cost incl. fees; sold: proceeds net of fees; opening/closing: carrying amount",
+          help_zh="购入：成本（含交易手续费）；出售：扣除手续费后的价款；期初、期末：账面余额"),
+        C("serials", Kind.TEXT, ("注册登记序列号", "序列号"),
+          help_en="CCER registry serials, separated by ; (each used once)", help_zh="CCER 注册登记序列号，以 ; 分隔（每个只能使用一次）"),
+        C("evidence", Kind.TEXT, ("凭证", "凭证编号")),
     )),
 }
 

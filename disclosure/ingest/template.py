@@ -62,6 +62,9 @@ _TABLE_HELP = {
     "instruments": ("可选。能源属性凭证（绿证、绿电交易、购电协议等），用于基于市场的范围二。",
                     "Optional. Energy attribute certificates (green certificates, green power "
                     "trades, PPAs …) for the Scope 2 market-based method."),
+    "carbon_ledger": ("可选。碳排放权交易台账：每行一笔变动（期初、免费分配、购入、出售、清缴、期末）或一个设施经核查的排放量。",
+                      "Optional. The carbon-market ledger: one movement a row (opening, free allocation, bought, "
+                      "sold, surrendered, closing) or one facility's verified emissions."),
     "factors": ("可选。自定义排放因子，优先于内置因子库。",
                 "Optional. Custom emission factors; they take precedence over the built-in library."),
     "exposures": ("可选。金融机构的投融资敞口（PCAF 资产类别），用于计算投融资排放（范围三类别 15）。",
@@ -110,6 +113,10 @@ _COLUMN_HELP: dict[tuple[str, str], tuple[str, str]] = {
     ("instruments", "period_start"): ("凭证对应期间的第一天", "first day of the period the instrument covers"),
     ("instruments", "period_end"): ("凭证对应期间的最后一天", "last day of the period the instrument covers"),
     ("instruments", "retired"): ("是否已为本报告主体注销", "whether retired (cancelled) for the reporting entity"),
+    ("carbon_ledger", "entry_id"): ("台账行的唯一编号", "unique id of the ledger row"),
+    ("carbon_ledger", "entity_id"): ("重点排放单位（法人主体）编号", "the key emitting unit (legal entity)"),
+    ("carbon_ledger", "movement"): ("变动类型", "kind of row"),
+    ("carbon_ledger", "evidence"): ("凭证编号（交易单、清缴通知、核查报告）", "voucher (trade note, surrender notice, verification report)"),
     ("factors", "factor_id"): ("因子的唯一编号", "unique id of the factor"),
     ("factors", "activity"): ("适用的活动（与活动数据表的 activity 对应）", "the activity it applies to (as in activities.activity)"),
     ("factors", "unit"): ("活动数据的单位", "unit of the activity data"),

@@ -11,6 +11,7 @@ from ..core import units
 from ..core.issues import Issue, Location, issue
 from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS, TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
+from . import carbon_market
 from .exposures import exposures
 from .methods import method_columns, scenario_weights
 
@@ -242,7 +243,7 @@ def _paired(t: TableData, value: str, unit: str) -> list[Issue]:
 
 RULES: list[Callable[[Inventory], list[Issue]]] = [
     unique_ids, entity_tree, facility_refs, provinces, scope3_categories, periods, unit_dimensions,
-    method_columns, scenario_weights, exposures,
+    method_columns, scenario_weights, exposures, carbon_market.check,
 ]
 
 

@@ -606,11 +606,47 @@ def _metrics(w: _Writer) -> None:
         ("t.col_metric", "r.label", 4.4, False), ("m.amount_header", "r.amount", 3.3, True),
         ("t.col_pct", "r.share", 1.7, True), ("t.col_description", "r.description", 6.2, False)])
 
+    _carbon_market(w)
+
+
+def _carbon_market(w: _Writer) -> None:
+    """5.12: not applicable (one sentence with its reason), or the ledger's tables (export/word/carbon.py),
+    or, without a ledger, the disclosed positions."""
     w.h2("h2_market")
-    w.table("cap_market", "r in m.market", [
+    w.tag("if m.cm.na")
+    w.p("{{ m.cm.na }}")
+    w.tag("elif m.cm.ledger")
+    w.p("{{ m.cm.intro }}")
+    w.table("cap_cm_movements", "r in m.cm.movements", [
+        ("t.col_item", "r.label", 7.6, False), ("t.col_cm_allowance", "r.allowance", 4.0, True),
+        ("t.col_cm_ccer", "r.ccer", 4.0, True)], keep=True)
+    w.tag("if m.cm.obligations")
+    w.table("cap_cm_obligations", "r in m.cm.obligations", [
+        ("t.col_cm_entity", "r.entity", 3.8, False), ("t.col_cm_year", "r.year", 1.5, False),
+        ("t.col_cm_verified", "r.verified", 2.75, True), ("t.col_cm_allowance", "r.allowances", 2.75, True),
+        ("t.col_cm_ccer", "r.ccers", 2.2, True), ("t.col_cm_position", "r.position", 2.6, False)], keep=True)
+    w.tag("endif")
+    w.table("cap_cm_money", "r in m.cm.money", [
+        ("t.col_item", "r.label", 10.6, False), ("m.cm.money_header", "r.amount", 5.0, True)], keep=True)
+    w.table("cap_cm_tie_out", "r in m.cm.tie_out", [
+        ("t.col_cm_line", "r.line", 5.6, False), ("t.col_item", "r.item", 5.6, False),
+        ("m.cm.money_header", "r.amount", 4.4, True)], keep=True)
+    w.p("{{ m.cm.policy }}")
+    w.p("{{ m.cm.formula }}", "Note")
+    w.tag("if m.cm.recon")
+    w.table("cap_cm_recon", "r in m.cm.recon", [
+        ("t.col_facility", "r.facility", 4.0, False), ("t.col_cm_verified", "r.verified", 2.75, True),
+        ("t.col_cm_non_co2", "r.non_co2", 1.9, True), ("t.col_cm_outside", "r.outside", 1.9, True),
+        ("t.col_cm_boundary", "r.boundary", 2.1, True), ("t.col_cm_scope1", "r.scope1", 2.75, True)], keep=True)
+    w.p("{{ t.cm_recon_note }}", "Note")
+    w.tag("endif")
+    w.runs([("{{ t.market_accounting }}", True), ("{{ m.market_accounting }}", False)])
+    w.tag("else")
+    w.table("cap_market", "r in m.cm.market", [
         ("t.col_item", "r.label", 9.6, False), ("t.col_value", "r.value", 4.0, True),
         ("t.col_unit", "r.unit", 2.0, False)], keep=True)
     w.runs([("{{ t.market_accounting }}", True), ("{{ m.market_accounting }}", False)])
+    w.tag("endif")
 
 
 def _financed(w: _Writer) -> None:

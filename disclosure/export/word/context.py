@@ -29,7 +29,7 @@ from ...core import yamlfile
 from ...core.text import pick
 from .. import methods
 from ..numbers import fmt
-from . import financed
+from . import carbon, financed
 
 LANGS = ("zh-CN", "en")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -541,6 +541,7 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
         "intensity": intensity, "trend": trend, "trend_note": trend_note, "targets": targets, "cross": cross,
         "amount_header": t["col_amount"].format(currency=currency),
         "market": market, "market_accounting": d.or_na(d.get("carbon_market_accounting")),
+        "cm": carbon.context(results, d, t, lang, currency, e),
         **_years(results, t, lang, year),
     }
 
@@ -685,7 +686,11 @@ METRIC_TABLES: tuple[tuple[str, Callable[[dict[str, Any]], Any] | None], ...] = 
     ("cap_gas", None), ("cap_entity", None), ("cap_province", None), ("cap_facility", None),
     ("cap_biogenic", lambda m: m["biogenic"]),
     ("cap_intensity", lambda m: m["intensity"]), ("cap_trend", lambda m: m["trend"]),
-    ("cap_targets", lambda m: m["targets"]), ("cap_cross", None), ("cap_market", None),
+    ("cap_targets", lambda m: m["targets"]), ("cap_cross", None),
+    ("cap_market", lambda m: not m["cm"]["na"] and not m["cm"]["ledger"]),
+    ("cap_cm_movements", lambda m: m["cm"]["ledger"]), ("cap_cm_obligations", lambda m: m["cm"].get("obligations")),
+    ("cap_cm_money", lambda m: m["cm"]["ledger"]), ("cap_cm_tie_out", lambda m: m["cm"]["ledger"]),
+    ("cap_cm_recon", lambda m: m["cm"]["ledger"] and m["cm"].get("recon")),
 )
 
 

@@ -259,6 +259,7 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
     financed.facts(b, r, PURE)
     _targets(b, r, disc, ext)
     _market_and_assurance(b, disc, s)
+    _carbon_ledger(b, r, disc, s)
     # --- the report pack: the digest of its inputs (a string in no language) ---
     if input_digest:
         b.section = "550000"
@@ -740,6 +741,31 @@ def _target_details(b: _Builder, t: dict[str, Any], base: Path_, d: list[tuple[s
                dims=d)
     if t.get("target_year"):
         b.text("csdsx:TargetYearOfClimateTarget", (*base, "target_year"), str(t["target_year"]), dims=d)
+
+
+def _carbon_ledger(b: _Builder, r: dict[str, Any], disc: dict[str, Any], s: Spec) -> None:
+    """The carbon market computed from the ledger (results.json ``carbon_market``, issue 16): the
+    verified emissions, the allowances held at the period's end (unless the disclosures give them),
+    the money side under 财会〔2019〕22号 in the presentation currency and the policy sentence."""
+    cm = r.get("carbon_market") if isinstance(r.get("carbon_market"), dict) else {}
+    if not isinstance(cm.get("accounting"), dict):
+        return
+    b.section = "540000"
+    money = ((f"iso4217:{(r.get('settings') or {}).get('currency') or 'CNY'}",), ())
+    b.num("csdsx:VerifiedEmissionsUnderEmissionsTradingScheme", ("carbon_market", "verified_emissions"), "emissions")
+    held = disc.get("carbon_market") if isinstance(disc.get("carbon_market"), dict) else {}
+    if not isinstance(held.get("allowances_held"), int | float):
+        b.num("csdsx:EmissionAllowancesHeld", ("carbon_market", "movements", "allowance", "closing"), "emissions",
+              period="instant")
+    for concept, key in (("csdsx:CarryingAmountOfCarbonEmissionAssets", "carrying_amount"),
+                         ("csdsx:CostOfCarbonEmissionAssetsPurchased", "bought_cost"),
+                         ("csdsx:CostOfCarbonEmissionAssetsSurrendered", "surrender_cost"),
+                         ("csdsx:GainsOnSalesOfCarbonEmissionAssets", "sale_gains"),
+                         ("csdsx:LossesOnSalesOfCarbonEmissionAssets", "sale_losses")):
+        b.num(concept, ("carbon_market", "accounting", key), "money", money, period=s.concept(concept).period)
+    for lang, text in _texts(cm.get("policy")):
+        b.text("csdsx:AccountingPolicyForCarbonEmissionTradingExplanatory", ("carbon_market", "policy", lang[:2]),
+               narrative.paragraph(text), lang=lang, text_block=True)
 
 
 def _market_and_assurance(b: _Builder, disc: dict[str, Any], s: Spec) -> None:
