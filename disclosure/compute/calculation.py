@@ -37,7 +37,7 @@ from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
-from . import aggregate, derive, lines, market, targets
+from . import aggregate, derive, energy, lines, market, targets
 from .context import Context, build_context
 from .results import SCHEMA
 
@@ -114,7 +114,9 @@ def trace_lines(table: TableData | None, ctx: Context) -> tuple[pd.DataFrame, li
         parts.append(lines.rejected_lines(table.frame.loc[table.rejected], table.file, table.sheet, reasons))
     order = _by_row(np.concatenate([p["row"] for p in parts]))
     del main
-    return lines.frame(parts, order), issues, grid
+    trace, e_issues = energy.annotate(lines.frame(parts, order), acts, ctx)
+    issues += e_issues
+    return trace, issues, grid
 
 
 def accepted_rows(t: TableData) -> pd.DataFrame:
@@ -168,8 +170,8 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "disclosures": inv.disclosures,  # passed through from disclosures.yaml for the exporters
         "inputs": inputs,
         "rows": row_counts(parts, inputs),
-        # computed by the carbon-market and energy calculations (issue 16); None until they exist
-        "energy": None,
+        # energy used in tce and GJ, from the same lines (compute/energy.py); the carbon market (issue 16)
+        "energy": energy.summarise(parts, instruments, ctx, _revenue(inv), inv.settings.output),
         "carbon_market": {"scope1_covered_share": None},
     }
     results["targets"] = targets.progress(inv.disclosures, results["published"]["totals"], results["intensity"])
@@ -423,6 +425,12 @@ def consistency(inv: Inventory, ctx: Context, parts: pd.DataFrame, results: dict
     return out
 
 
+def _revenue(inv: Inventory) -> float | None:
+    """The revenue in the presentation currency (the energy intensity's denominator), or None."""
+    r = inv.settings.revenue
+    return r.value if r.value and (r.unit or inv.settings.currency) == inv.settings.currency else None
+
+
 def _iso(d: Any) -> str | None:
     return d.isoformat() if d else None
 
@@ -455,7 +463,8 @@ def _datasets(texts: set[str], ctx: Context, lib: FactorLibrary) -> list[dict[st
         used.update(_REF.findall(text))
     if ctx.settings.grid_factor_level and ctx.residual_factor is not None:
         used.update(_REF.findall(" ".join(ctx.grid["dataset"].astype(str).unique())))
-    used.update((r.id, r.version) for r in ctx.refs.values() if r.kind in ("gwp", "blends", "footprint"))
+    used.update((r.id, r.version) for r in ctx.refs.values()
+                if r.kind in ("gwp", "blends", "footprint", "energy_coefficients"))
     out = []
     for ident, version in sorted(used):
         ds = lib.get(ident, version)

@@ -377,6 +377,23 @@ class Options(Section):
         return True if self.category15_investees is None else self.category15_investees
 
 
+class Energy(Section):
+    """Energy use in tonnes of standard coal (GB/T 2589-2020; compute/energy.py)."""
+    electricity_method: Annotated[str, choice("equivalent", "coal_equivalent")] = setting(
+        "equivalent", "电力折标准煤的方法：equivalent 当量值（0.1229 kgce/kWh，GB/T 2589-2020）或 coal_equivalent "
+        "等价值（当年火电发电标准煤耗，须在 coal_equivalent 中给出数值与来源）",
+        "how electricity converts to standard coal: equivalent, its equivalent calorific value (0.1229 kgce/kWh, "
+        "GB/T 2589-2020), or coal_equivalent, the year's thermal generation coal rate (its value and source in "
+        "coal_equivalent)")
+    coal_equivalent: Annotated[float | None, POSITIVE] = setting(
+        None, "等价值法所用的火电发电标准煤耗（kgce/kWh，如 0.300）", "the thermal generation coal rate of the "
+        "coal-equivalent method (kgce/kWh, e.g. 0.300)")
+    coal_equivalent_source: Annotated[str | None, TEXT] = setting(
+        None, "该煤耗数值的来源（发布机构、文件与年份）", "the source of that coal rate (publisher, document, year)")
+    coefficients: Annotated[str, DATASET] = setting(
+        "cn-energy-gbt2589-2020", "折标准煤系数数据集", "the dataset of coefficients to standard coal")
+
+
 class Xbrl(Section):
     ifrs_package: Annotated[str | None, ZIP] = setting(
         None, "IFRS 可持续披露分类标准包（ifrs_sds_2024-04-26.zip）的路径，用于校验 XBRL",
@@ -403,6 +420,7 @@ class Settings(Section):
     output: Output = setting(Output(), "产量", "output")
     factors: Factors = setting(Factors(), "排放因子数据集", "factor datasets")
     options: Options = setting(Options(), "计算选项", "calculation options")
+    energy: Energy = setting(Energy(), "能源消耗", "energy use")
     xbrl: Xbrl = setting(Xbrl(), "XBRL", "XBRL")
 
 

@@ -33,7 +33,8 @@ from disclosure.core.cells import xml_forbidden
 from disclosure.core.issues import Issue, Location, issue
 from disclosure.core.units import ambiguity, lookup
 
-Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint", "density"]
+Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint", "density",
+               "energy_coefficients"]
 
 GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
 GWP_GROUPS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
@@ -92,6 +93,13 @@ SCHEMAS: dict[str, Schema] = {
                         ("level", "region"), {"level": GRID_LEVELS}),
     # a liquid fuel's mass per volume (the fuel ids of the fuel datasets), for activities given as a volume
     "density": Schema({"fuel": TEXT, "value": NUMBER, "unit": UNIT}, ("fuel",)),
+    # energy to standard coal (GB/T 2589): kgce per physical unit of a carrier (compute/energy.py);
+    # min, max: the range a standard gives where the value is the entity's choice within it
+    "energy_coefficients": Schema(
+        {"carrier": TEXT, "name_zh": TEXT, "aliases": OPTIONAL_TEXT, "group": TEXT, "value": NUMBER, "unit": UNIT,
+         "min": OPTIONAL_NUMBER, "max": OPTIONAL_NUMBER, "renewable": TEXT, "clean": TEXT},
+        ("carrier",), {"group": ("coal", "oil", "gas", "electricity", "heat", "biomass", "other"),
+                       "renewable": ("yes", "no"), "clean": ("yes", "no")}),
 }
 
 # Other names of single gases: the ASHRAE 34 refrigerant numbers of the PFCs and their "PFC-n"
