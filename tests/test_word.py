@@ -49,7 +49,8 @@ def ROW(key: str, lang: str = "zh-CN") -> str:
 CHAPTERS = ("h_about", "h_governance", "h_strategy", "h_risk", "h_metrics", "h_method", "h_app_factors",
             "h_app_glossary")
 METRIC_SECTIONS = ("h2_totals", "h2_basis_split", "h2_scope2", "h2_scope3", "h2_gas", "h2_breakdown",
-                   "h2_biogenic", "h2_intensity", "h2_trend", "h2_targets", "h2_cross", "h2_market")
+                   "h2_biogenic", "h2_intensity", "h2_trend", "h2_targets", "h2_cross", "h2_market",
+                   "h2_energy")
 
 
 # --- shared fixtures ----------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..core import units
 from ..core.issues import Issue, Location, issue
+from ..core.rounding import rounded
 from . import keys
 
 if TYPE_CHECKING:
@@ -261,6 +262,8 @@ def summarise(parts: pd.DataFrame, instruments: pd.DataFrame, ctx: Any,
             "lines": int(g.loc[g["energy_basis"] != "gas_row", "lines"].sum()),
         })
     total = sum(x["tce"] for x in by)
+    for x in by:
+        x["share"] = x["tce"] / total if total > 0 else None
     total_gj = sum(x["gj"] for x in by)
     groups: dict[str, float] = {}
     for x in by:
@@ -298,6 +301,8 @@ def summarise(parts: pd.DataFrame, instruments: pd.DataFrame, ctx: Any,
         "renewable_share": share(ren_fuel_gj + ren_mwh * 3.6, total_gj),
         "alternative_share": share(ren_fuel_gj, total_gj),
         "total_tce": total,
+        # as published (Word, XBRL): the sum of the rounded direct and indirect figures
+        "published_total_tce": float(rounded(direct, "energy") + rounded(total - direct, "energy")),
         "direct_tce": direct,
         "indirect_tce": total - direct,
         "by_group": dict(sorted(groups.items())),

@@ -320,6 +320,7 @@ class EnergyCarrier(TypedDict):
     scope: int | None                    # 1: direct (fuels), 2: indirect (bought)
     tce: float
     gj: float
+    share: NotRequired[float | None]     # of the total tce
     measured_tce: float
     coefficient: float | None
     coefficient_unit: str | None
@@ -348,6 +349,7 @@ class Energy(TypedDict):
     renewable_share: float | None
     alternative_share: float | None
     total_tce: NotRequired[float]
+    published_total_tce: NotRequired[float]     # the sum of the rounded direct and indirect figures
     direct_tce: NotRequired[float]
     indirect_tce: NotRequired[float]
     by_group: NotRequired[dict[str, float]]

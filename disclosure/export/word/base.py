@@ -610,6 +610,26 @@ def _metrics(w: _Writer) -> None:
         ("t.col_item", "r.label", 9.6, False), ("t.col_value", "r.value", 4.0, True),
         ("t.col_unit", "r.unit", 2.0, False)], keep=True)
     w.runs([("{{ t.market_accounting }}", True), ("{{ m.market_accounting }}", False)])
+    _energy(w)
+
+
+def _energy(w: _Writer) -> None:
+    """Energy use in tonnes of standard coal (GB/T 2589-2020): by carrier, the totals, shares and
+    intensities, and the notes on method (``word/energy.py`` gives ``m.energy``)."""
+    w.h2("h2_energy")
+    w.tag("if m.energy.present")
+    w.p("{{ m.energy.p }}").paragraph_format.keep_with_next = True
+    w.table("cap_energy", "r in m.energy.rows", [
+        ("t.col_energy_carrier", "r.name", 3.4, False), ("t.col_energy_kind", "r.kind", 1.8, False),
+        ("t.col_tce", "r.tce", 2.6, True), ("t.col_pct", "r.share", 1.6, True),
+        ("t.col_coefficient", "r.coefficient", 3.6, False), ("t.col_energy_basis", "r.basis", 2.6, False)])
+    w.table("cap_energy_summary", "r in m.energy.summary", [
+        ("t.col_item", "r.label", 9.6, False), ("t.col_value", "r.value", 4.0, True),
+        ("t.col_unit", "r.unit", 2.0, False)], keep=True)
+    w.paras("m.energy.notes", "Note")
+    w.tag("else")
+    w.p("{{ t.energy_none }}", "Not Disclosed")
+    w.tag("endif")
 
 
 def _years(w: _Writer) -> None:

@@ -29,6 +29,7 @@ from ...core import yamlfile
 from ...core.text import pick
 from .. import methods
 from ..numbers import fmt
+from .energy import context as energy_section
 
 LANGS = ("zh-CN", "en")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -53,7 +54,7 @@ def texts(lang: str) -> dict[str, Any]:
     for key, v in catalogue().items():
         if key == "glossary":
             out[key] = [{"term": e[k][0], "definition": e[k][1]} for e in v]
-        elif key == "fields":
+        elif key == "fields" or (isinstance(v, dict) and "zh" not in v):   # a group of labels
             out[key] = {f: e[k] for f, e in v.items()}
         else:
             out[key] = v[k]
@@ -228,6 +229,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     trace = _read_trace(folder)
     scope2_location = _scope2_location(results, t, lang)
     m = _metrics(results, d, t, lang, e, approach, approach_key, currency, year, scope2_location)
+    m["energy"] = energy_section(results, t, lang, lambda ref: dataset_names(ref, results, lang))
     refs = _number_tables(t, m)
     if m["trend_note"]:
         m["trend_note"] = m["trend_note"].replace("{table}", refs["cap_yoy"])
@@ -683,6 +685,7 @@ METRIC_TABLES: tuple[tuple[str, Callable[[dict[str, Any]], Any] | None], ...] = 
     ("cap_biogenic", lambda m: m["biogenic"]),
     ("cap_intensity", lambda m: m["intensity"]), ("cap_trend", lambda m: m["trend"]),
     ("cap_targets", lambda m: m["targets"]), ("cap_cross", None), ("cap_market", None),
+    ("cap_energy", lambda m: m["energy"]["present"]), ("cap_energy_summary", lambda m: m["energy"]["present"]),
 )
 
 
