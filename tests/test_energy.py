@@ -258,3 +258,33 @@ def test_the_shipped_coefficients_are_the_standards_table() -> None:
     assert (rows.at["natural_gas", "min"], rows.at["natural_gas", "max"]) == (1.1, 1.33)
     # the kcal-based table: 10,200 / 7,000 = 1.4571 (diesel), 5,000 / 7,000 = 0.7143 (raw coal)
     assert round(10_200 / 7_000, 4) == rows.at["diesel", "value"] and round(5_000 / 7_000, 4) == rows.at["raw_coal", "value"]
+
+
+# --- the exchange profile (settings profile; core/profiles.yaml) -------------------------------------------
+
+def test_the_sse_profile_lists_what_the_inventory_lacks_at_the_setting(four: Computation, tmp_path: Path) -> None:
+    """FOUR has no disclosures.yaml (no targets, no carbon market): under the SSE profile check names
+    those items (art. 24 and 27 of the SSE text), at the profile setting; Scope 3 is there (category 3
+    of its electricity), and so are the energy items (art. 35). Under csds, nothing."""
+    from disclosure.export.word.context import build
+
+    assert [i for i in four.issues if i.code == "profile-item-missing"] == []
+    comp = run(tmp_path, FOUR, report={"profile": "sse"})
+    gaps = [i for i in comp.issues if i.code == "profile-item-missing"]
+    items = {dict(i.params)["item"].split(" / ")[0]: dict(i.params) for i in gaps}
+    assert set(items) == {"碳信用的来源和数量；参与碳排放权交易的，是否完成清缴", "减排目标、措施及其成效"}
+    assert items["减排目标、措施及其成效"]["needs"] == "reduction"
+    assert items["减排目标、措施及其成效"]["article"].startswith("第二十七条")
+    assert all(i.location.file == "report.yaml" and i.location.column == "profile" for i in gaps)
+    assert "SSE 指引第二十七条要求披露（应当披露）“减排目标、措施及其成效”" in next(
+        i.message("zh-CN") for i in gaps if "reduction" in str(i.params))
+    # the Word report's index: each item with its article, where disclosed or why not
+    idx = build(comp.results, "zh-CN")["m"]["profile_index"]
+    rows = {r["item"]: r for r in idx["rows"]}
+    assert rows["按品种的直接和间接能源消耗总量（吨标准煤）及能源结构"]["where"] == "（十三）能源消耗"
+    assert rows["按品种的直接和间接能源消耗总量（吨标准煤）及能源结构"]["article"] == "第三十五条"
+    assert rows["减排目标、措施及其成效"]["where"] == "未披露：清单缺少所需数据（reduction）"
+    assert rows["范围三排放"]["where"] == "（四）范围三：按类别"
+    # SZSE: the same items without article numbers (unconfirmed numbering)
+    szse = run(tmp_path / "szse", FOUR, report={"profile": "szse"})
+    assert {r["article"] for r in build(szse.results, "en")["m"]["profile_index"]["rows"]} == {"—"}

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core import units
+from ..core import profiles, units
 from ..core.cells import neutralise_frame
 from ..core.issues import Issue, Location, Severity, issue
 from ..core.rounding import published_totals
@@ -184,6 +184,7 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
             issues.append(issue("factor-unpinned", place.location("factors.versions"),
                                 id=d["id"], version=d["version"], setting=place.hint(path, value)))
     issues += consistency(inv, ctx, parts, results)
+    issues += profile_gaps(inv, results)
     # issues raised while calculating (no factor, instruments, fallbacks, consistency …); problems of
     # the input itself are counted by ``check`` and show here as rejected rows under "inputs"
     results["calculation_issues"] = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
@@ -431,6 +432,25 @@ def _revenue(inv: Inventory) -> float | None:
     return r.value if r.value and (r.unit or inv.settings.currency) == inv.settings.currency else None
 
 
+PROFILE_NAMES = {"sse": "上交所 / SSE", "szse": "深交所 / SZSE", "bse": "北交所 / BSE"}
+LEVELS = {"required": "应当披露 / required", "encouraged": "鼓励披露 / encouraged"}
+
+
+def profile_gaps(inv: Inventory, results: dict[str, Any]) -> list[Issue]:
+    """A notice per item the chosen exchange profile asks for and the results lack (core/profiles.yaml),
+    at the ``profile`` setting."""
+    profile = inv.settings.profile
+    out = []
+    for item in profiles.missing(results, profile):
+        out.append(issue("profile-item-missing", inv.setting_location("profile"),
+                         profile=profile.upper(), item=f"{item.zh} / {item.en}",
+                         article=f"{item.article} / (art. {profiles.article_number(item.article)})" if item.article
+                         else " / ",
+                         level=LEVELS[item.level],
+                         needs=", ".join(n for n in item.needs if not profiles.has(results, n))))
+    return out
+
+
 def _iso(d: Any) -> str | None:
     return d.isoformat() if d else None
 
@@ -451,6 +471,7 @@ def _settings(ctx: Context) -> dict[str, Any]:
         "precedence": list(lines.PRECEDENCE),
         # only when asked (results.json of a report without the stamp keeps its keys)
         **({"tool_stamp": True} if s.options.tool_stamp else {}),
+        **({"profile": s.profile} if s.profile != "csds" else {}),
     }
 
 

@@ -71,6 +71,7 @@ class Settings(TypedDict):
     factor_pins: dict[str, str]              # dataset id → version
     precedence: list[str]                    # the factor precedence, highest first
     tool_stamp: NotRequired[bool]            # options.tool_stamp: the Word cover names the tool (only when true)
+    profile: NotRequired[str]                # the exchange profile (only when not csds): sse, szse, bse
 
 
 @with_config(_STRICT)

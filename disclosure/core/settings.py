@@ -421,6 +421,11 @@ class Settings(Section):
     factors: Factors = setting(Factors(), "排放因子数据集", "factor datasets")
     options: Options = setting(Options(), "计算选项", "calculation options")
     energy: Energy = setting(Energy(), "能源消耗", "energy use")
+    profile: Annotated[str, choice("csds", "sse", "szse", "bse")] = setting(
+        "csds", "交易所可持续发展报告指引的披露口径：csds（仅 CSDS 第1号）、sse（上交所）、szse（深交所）、bse（北交所）；"
+        "check 列出该指引要求而清单缺少的项目（core/profiles.yaml）",
+        "the exchange's sustainability reporting guideline to disclose for: csds (CSDS No. 1 only), sse, szse or bse; "
+        "check lists what it asks for and the inventory lacks (core/profiles.yaml)")
     xbrl: Xbrl = setting(Xbrl(), "XBRL", "XBRL")
 
 

@@ -630,6 +630,14 @@ def _energy(w: _Writer) -> None:
     w.tag("else")
     w.p("{{ t.energy_none }}", "Not Disclosed")
     w.tag("endif")
+    # the exchange guideline's index (settings profile: sse, szse, bse)
+    w.tag("if m.profile_index.present")
+    w.p("{{ t.h3_profile_index }}", "Heading 3")
+    w.p("{{ m.profile_index.p }}").paragraph_format.keep_with_next = True
+    w.table("cap_profile_index", "r in m.profile_index.rows", [
+        ("t.col_item", "r.item", 6.0, False), ("t.col_article", "r.article", 2.2, False),
+        ("t.col_level", "r.level", 2.0, False), ("t.col_where", "r.where", 5.4, False)])
+    w.tag("endif")
 
 
 def _years(w: _Writer) -> None:

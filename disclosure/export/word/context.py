@@ -30,6 +30,7 @@ from ...core.text import pick
 from .. import methods
 from ..numbers import fmt
 from .energy import context as energy_section
+from .energy import index as profile_index
 
 LANGS = ("zh-CN", "en")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -230,6 +231,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     scope2_location = _scope2_location(results, t, lang)
     m = _metrics(results, d, t, lang, e, approach, approach_key, currency, year, scope2_location)
     m["energy"] = energy_section(results, t, lang, lambda ref: dataset_names(ref, results, lang))
+    m["profile_index"] = profile_index(results, t, lang)
     refs = _number_tables(t, m)
     if m["trend_note"]:
         m["trend_note"] = m["trend_note"].replace("{table}", refs["cap_yoy"])
@@ -686,6 +688,7 @@ METRIC_TABLES: tuple[tuple[str, Callable[[dict[str, Any]], Any] | None], ...] = 
     ("cap_intensity", lambda m: m["intensity"]), ("cap_trend", lambda m: m["trend"]),
     ("cap_targets", lambda m: m["targets"]), ("cap_cross", None), ("cap_market", None),
     ("cap_energy", lambda m: m["energy"]["present"]), ("cap_energy_summary", lambda m: m["energy"]["present"]),
+    ("cap_profile_index", lambda m: m["profile_index"]["present"]),
 )
 
 

@@ -73,3 +73,22 @@ def context(results: dict[str, Any], t: dict[str, Any], lang: str,
         "summary": [{"label": a, "value": b, "unit": u} for a, b, u in summary],
         "notes": notes,
     }
+
+
+def index(results: dict[str, Any], t: dict[str, Any], lang: str) -> dict[str, Any]:
+    """``m.profile_index``: for an exchange profile (settings ``profile``), each item its guideline asks
+    for (core/profiles.yaml) with the article, the level and where the report discloses it, or the
+    reason it is not (the inventory lacks what it needs)."""
+    from ...core import profiles
+
+    profile = (results.get("settings") or {}).get("profile")
+    if not profile or profile == "csds":
+        return {"present": False, "rows": [], "p": ""}
+    rows = []
+    for item in profiles.items(profile):
+        lacking = [n for n in item.needs if not profiles.has(results, n)]
+        rows.append({"item": item.en if lang == "en" else item.zh, "article": item.article or "—",
+                     "level": t["profile_levels"][item.level],
+                     "where": t["profile_lacking"].format(needs=t["energy_sep"].join(lacking)) if lacking
+                     else t[item.where]})
+    return {"present": True, "rows": rows, "p": t["profile_p"].format(name=t["profile_names"][profile])}
