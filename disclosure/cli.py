@@ -214,7 +214,10 @@ def compute(
             else:
                 code = _compute_streaming(inventory, out, staging, lang, force, engine, chunk_rows, scheduler)
     except outdir.OutFolderError as e:
-        typer.echo(f"disclosure compute: {e}", err=True)
+        from .loader import settings_language
+
+        language = (lang.value if lang else None) or settings_language(inventory)
+        typer.echo(f"disclosure compute: {_t('usage_out_refused', language, reason=e.text(language))}", err=True)
         raise typer.Exit(2) from None
     raise typer.Exit(code)
 

@@ -53,7 +53,9 @@ class ReportUsageError(Exception):
         self.key, self.params = key, params
 
     def text(self, lang: str) -> str:
-        return ui.text(self.key, lang, **self.params)
+        # a parameter that is itself said in a language (the --out refusal's reason) is said in this one
+        return ui.text(self.key, lang, **{k: v.text(lang) if isinstance(v, outdir.OutFolderError) else v
+                                          for k, v in self.params.items()})
 
 
 @dataclass

@@ -7,6 +7,7 @@ are checked in ``test_fixtures_broken.py`` and below; the cases that need a file
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -611,7 +612,7 @@ def test_report_refuses_a_folder_with_a_users_file_and_leaves_it_byte_identical(
     for cmd in ("report", "compute"):
         res = invoke(cmd, SMALL, "--out", user, "--force")
         assert res.exit_code == 2, res.output
-        assert "not a folder this tool wrote" in res.output and "nothing was touched" in res.output
+        assert "不是本工具写出的文件夹" in res.output and "未作任何改动" in res.output
     assert _digest(tmp_path) == before
 
 
@@ -687,7 +688,7 @@ def test_out_inside_the_inventory_is_refused(tmp_path: Path) -> None:
     for cmd in ("report", "compute"):
         for out in (inv / "out", inv, inv / "a" / "b"):
             res = invoke(cmd, inv, "--out", out)
-            assert res.exit_code == 2 and "inside the inventory folder" in res.output, (cmd, out, res.output)
+            assert res.exit_code == 2 and "位于清单文件夹" in res.output, (cmd, out, res.output)
     assert _digest(tmp_path) == before
 
 
@@ -707,3 +708,27 @@ def test_staging_is_removed_on_an_interruption_and_the_earlier_pack_kept(tmp_pat
     with pytest.raises(exc):
         pipeline.run_report(SMALL, pack)
     assert _digest(tmp_path) == before          # the earlier pack as it was, no staging folder left
+
+
+def test_the_out_refusal_is_said_in_the_runs_one_language(tmp_path: Path) -> None:
+    """The reason --out is refused reads in the run's language, in report and compute alike (the
+    marker's file name and the paths aside)."""
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "a.txt").write_text("mine", encoding="utf-8")
+    for cmd in ("report", "compute"):
+        zh = invoke(cmd, SMALL, "--out", user)
+        assert zh.exit_code == 2 and "不是本工具写出的文件夹（没有 .disclosure-output.json）；未作任何改动" in zh.output
+        words = re.sub(r"\.disclosure-output\.json|--out|disclosure (report|compute)", "", zh.output.replace(str(user), ""))
+        assert not re.search(r"[A-Za-z]{3,}", words), zh.output
+        en = invoke(cmd, SMALL, "--out", user, "--lang", "en")
+        assert en.exit_code == 2 and "(it holds no .disclosure-output.json); nothing was touched" in en.output
+        assert not re.search(r"[\u3400-\u9fff]", en.output), en.output
+    many = tmp_path / "many"
+    many.mkdir()
+    (many / ".disclosure-output.json").write_text('{"schema": "disclosure.output/1", "kind": "compute", "files": []}',
+                                                  encoding="utf-8")
+    for k in range(7):
+        (many / f"f{k}.txt").write_text("x", encoding="utf-8")
+    zh = invoke("compute", SMALL, "--out", many)
+    assert zh.exit_code == 2 and "（f0.txt、f1.txt、f2.txt、f3.txt、f4.txt 等另 2 个）" in zh.output, zh.output

@@ -230,3 +230,22 @@ def test_cli_json_of_thousands_of_bad_rows(tmp_path: Path) -> None:
     first = data["issues"][0]
     assert (first["code"], first["row"], first["column"], first["params"]["value"]) == (
         "unknown-facility", 2, "facility_id", "F9")
+
+
+def test_places_are_named_in_the_language_of_the_message() -> None:
+    """A province, a grid region and 全国 print in English in an English message (provinces.csv,
+    grid_regions.csv), as the datasets name them in a Chinese one; the parameter stays the value."""
+    from disclosure.core import geo
+
+    i = issue("no-grid-factor", Location("activities.csv", None, 7, "facility_id"), table="activities",
+              province="广东", region="南方", year=2023)
+    assert "(Guangdong, China Southern)" in i.message("en")
+    assert "（广东，南方）" in i.message("zh-CN")
+    assert dict(i.params)["province"] == "广东"
+    assert [geo.place_label(p, "en") for p in ("全国", "华北", "内蒙古", "新疆", "Atlantis")] == \
+        ["national", "North China", "Inner Mongolia", "Xinjiang", "Atlantis"]
+    assert geo.place_label("华北", "zh-CN") == "华北"
+    # every grid region a province belongs to has its English name
+    assert {geo.place_label(r, "en") for r in geo.provinces()["grid_region"] if r} <= \
+        {"North China", "Northeast China", "East China", "Central China", "Northwest China", "Southwest China",
+         "China Southern"}

@@ -1108,3 +1108,27 @@ def test_the_tool_stamp_only_where_asked(results_dir: Path, tmp_path: Path) -> N
     (folder / "results.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     doc = Document(str(render(folder, tmp_path / "r.docx", "zh-CN")))
     assert ZH["cover_generated"].format(version=data["tool"]["version"]) in [p.text for p in doc.paragraphs]
+
+
+def test_the_dataset_table_names_publishers_and_documents_in_the_readers_language(
+        zh_doc: Any, reports: dict[str, Path], results: dict[str, Any]) -> None:
+    """Table 6-1 in the Chinese report names every publisher and document in Chinese (the datasets'
+    ``publisher_zh``/``document_zh``), the English report in English: no "(MEE, NBS)", "IPCC Task
+    Force" or "Announcement on" in the Chinese table, no Chinese character in the English one."""
+    en_doc = Document(str(reports["en"]))
+    zh_rows = tables_by_caption(zh_doc)[cap(ZH["cap_datasets"])][1:]
+    en_rows = tables_by_caption(en_doc)[cap(EN["cap_datasets"])][1:]
+    assert len(zh_rows) == len(en_rows) == len(results["factor_datasets"])
+    by_id = {x["id"]: x for x in results["factor_datasets"]}
+    assert by_id["cn-grid-2023"]["publisher_zh"] == "生态环境部、国家统计局"
+    for row in zh_rows:
+        publisher_doc = row[1]
+        assert not re.search(r"\((MEE|NBS|NDRC)|Task Force|Announcement|Guidelines for", publisher_doc), row
+    zh_cells = "\n".join(r[1] for r in zh_rows)
+    assert "生态环境部、国家统计局\n关于发布2023年电力二氧化碳排放因子的公告" in zh_cells
+    assert "政府间气候变化专门委员会（IPCC）国家温室气体清单专题组" in zh_cells
+    for row in en_rows:
+        assert not re.search(r"[\u3400-\u9fff]", row[0] + row[1]), row
+    en_cells = "\n".join(r[1] for r in en_rows)
+    assert ("Ministry of Ecology and Environment (MEE); National Bureau of Statistics (NBS)\n"
+            "Announcement on the 2023 electricity CO2 emission factors") in en_cells

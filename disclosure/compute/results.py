@@ -236,7 +236,12 @@ class FactorDataset(TypedDict):
     title_en: str
     publisher: str
     document: str
+    publisher_zh: str | None
+    publisher_en: str | None
+    document_zh: str | None
+    document_en: str | None
     announcement: str | None
+    announcement_en: str | None
     year: int
     published: str | None
     region: str

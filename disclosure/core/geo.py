@@ -1,4 +1,5 @@
-"""Provincial-level divisions (GB/T 2260) and the regional grid each belongs to (data: provinces.csv)."""
+"""Provincial-level divisions (GB/T 2260) and the regional grid each belongs to (data: provinces.csv),
+and the names of the grid regions in English (grid_regions.csv)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,22 @@ def grid_region(name: str) -> str | None:
     p = provinces()
     row = p.loc[p["name"] == name, "grid_region"]
     return (row.iloc[0] or None) if len(row) else None
+
+
+@cache
+def _english() -> dict[str, str]:
+    with resources.files(__package__).joinpath("grid_regions.csv").open(encoding="utf-8") as fh:
+        regions = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    p = provinces()
+    return {**dict(zip(p["name"], p["name_en"], strict=True)),
+            **dict(zip(regions["name"], regions["name_en"], strict=True))}
+
+
+def place_label(name: object, lang: str = "zh-CN") -> str:
+    """A place as the datasets name it (a province's short name, a grid region, 全国) in ``lang``:
+    in English its English name (广东 → Guangdong, 华北 → North China, 全国 → national); anything
+    else, and every place in Chinese, as it is."""
+    text = str(name)
+    if not lang.lower().startswith("en"):
+        return text
+    return _english().get(text.strip(), text)

@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, TextIO
 
-from . import vocabulary, yamlfile
+from . import geo, vocabulary, yamlfile
 from .cells import visible
 from .text import pick
 
@@ -106,7 +106,7 @@ def catalogue() -> dict[str, dict[str, Any]]:
         for param, how in (entry.get("labels") or {}).items():
             names = how if isinstance(how, list) else [how]
             for name in names:
-                if name != "bilingual" and not str(name).startswith("@") and name not in vocabulary.vocabulary().enumerations:
+                if name not in ("bilingual", "place") and not str(name).startswith("@") and name not in vocabulary.vocabulary().enumerations:
                     raise ValueError(f"codes.yaml {code}: {param} names no enumeration of the vocabulary: {name!r}")
     return data
 
@@ -131,6 +131,9 @@ def _localise(how: dict[str, Any] | None, params: tuple[tuple[str, Any], ...], l
         v = given[name]
         if spec == "bilingual":
             out[name] = pick(str(v), lang)
+            continue
+        if spec == "place":
+            out[name] = geo.place_label(v, lang)
             continue
         names = tuple(given.get(n[1:]) if str(n).startswith("@") else n
                       for n in (spec if isinstance(spec, list) else [spec]))

@@ -30,6 +30,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from . import ui
 
 MARKER = ".disclosure-output.json"
 SCHEMA = "disclosure.output/1"
@@ -40,7 +43,22 @@ _NOTE = ("written by disclosure; the next `disclosure report` or `disclosure com
 
 
 class OutFolderError(Exception):
-    """``--out`` cannot be written: a usage error (exit code 2); nothing was touched."""
+    """``--out`` cannot be written: a usage error (exit code 2); nothing was touched. An entry of the
+    command line's words (``core/ui.yaml``, ``out_*``) and its parameters, said in a language by
+    :meth:`text` (in English by ``str``); a parameter ``why`` is itself such an entry's key."""
+
+    def __init__(self, key: str, **params: Any):
+        self.key, self.params = key, params
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        params = dict(self.params)
+        if "why" in params:
+            params["why"] = ui.text(params["why"], lang, marker=MARKER, manifest=MANIFEST,
+                                    error=params.pop("error", ""))
+        if "foreign" in params:
+            params["foreign"] = _show(params["foreign"], lang)
+        return ui.text(self.key, lang, **params)
 
 
 @dataclass(frozen=True)
@@ -61,17 +79,18 @@ def files_in(folder: Path) -> list[str]:
     return sorted(out)
 
 
-def _listed(folder: Path) -> tuple[set[str] | None, str]:
-    """The files the marker of ``folder`` lists (None when it has no readable marker), and why not."""
+def _listed(folder: Path) -> tuple[set[str] | None, tuple[str, str]]:
+    """The files the marker of ``folder`` lists (None when it has no readable marker), and why not
+    (a key of ``core/ui.yaml`` and the error's name)."""
     try:
         doc = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return None, f"it holds no {MARKER}"
+        return None, ("out_why_no_marker", "")
     except (OSError, ValueError) as e:
-        return None, f"its {MARKER} cannot be read ({type(e).__name__})"
+        return None, ("out_why_marker_unreadable", type(e).__name__)
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or doc.get("kind") not in KINDS \
             or not isinstance(doc.get("files"), list) or not all(isinstance(f, str) for f in doc["files"]):
-        return None, f"its {MARKER} is not this tool's"
+        return None, ("out_why_marker_foreign", "")
     listed = set(doc["files"])
     if doc["kind"] == "report":
         try:
@@ -80,37 +99,36 @@ def _listed(folder: Path) -> tuple[set[str] | None, str]:
             if not isinstance(files, dict):
                 raise ValueError("no files")
         except (OSError, ValueError) as e:
-            return None, f"its {MANIFEST} cannot be read ({type(e).__name__})"
+            return None, ("out_why_manifest_unreadable", type(e).__name__)
         listed &= {*files, MANIFEST}
-    return listed, ""
+    return listed, ("", "")
 
 
-def _show(names: list[str], n: int = 5) -> str:
-    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+def _show(names: list[str], lang: str, n: int = 5) -> str:
+    sep = ", " if lang == "en" else "、"
+    more = ui.text("out_more", lang, n=len(names) - n) if len(names) > n else ""
+    return sep.join(names[:n]) + more
 
 
 def target_of(out: Path, inventory: Path | None = None) -> Path:
     """The folder ``--out`` names, checked as the module says; raises :class:`OutFolderError`."""
     out = Path(out)
     if out.is_symlink() and not out.exists():
-        raise OutFolderError(f"--out {out} is a link to a folder that does not exist")
+        raise OutFolderError("out_dangling_link", out=out)
     target = Path(os.path.realpath(out))     # ".", "..", links: the folder itself
     if target.exists() and not target.is_dir():
-        raise OutFolderError(f"--out {out} is a file, not a folder")
+        raise OutFolderError("out_is_file", out=out)
     if inventory is not None:
         inv = Path(os.path.realpath(inventory))
         if inv.is_dir() and (target == inv or target.is_relative_to(inv)):
-            raise OutFolderError(f"--out {out} is inside the inventory folder {inventory}: the next run would copy "
-                                 "it into the pack's inputs/; choose a folder outside the inventory")
+            raise OutFolderError("out_inside_inventory", out=out, inventory=inventory)
     if target.is_dir() and any(target.iterdir()):
         listed, why = _listed(target)
         if listed is None:
-            raise OutFolderError(f"--out {out} is not empty and is not a folder this tool wrote ({why}); "
-                                 "nothing was touched: choose an empty or new folder")
+            raise OutFolderError("out_not_ours", out=out, why=why[0], error=why[1])
         foreign = [f for f in files_in(target) if f not in listed]   # walked only when it has our marker
         if foreign:
-            raise OutFolderError(f"--out {out} holds files this tool did not write ({_show(foreign)}); "
-                                 "nothing was touched: move them, or choose another folder")
+            raise OutFolderError("out_foreign", out=out, foreign=foreign)
     return target
 
 

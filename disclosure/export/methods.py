@@ -9,14 +9,57 @@ lines took regional ones. zh-CN or English; ``None`` or ``[]`` where there is no
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
+from ..core import geo
 from ..core import vocabulary as vocab
 from .numbers import fmt
 
 
 def _zh(lang: str) -> bool:
     return not lang.lower().startswith("en")
+
+
+# a dataset reference as results.json and the trace write it: ``cn-grid-2023@1``
+DATASET_REF = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9.-]*[a-z0-9])@([0-9A-Za-z.]+)")
+
+
+def dataset_title(x: dict[str, Any], lang: str) -> str:
+    """A dataset (an entry of results.json ``factor_datasets``) named as a reader knows it: its
+    title in the reader's language."""
+    first, other = ("title_zh", "title_en") if _zh(lang) else ("title_en", "title_zh")
+    return str(x.get(first) or x.get(other) or x.get("id"))
+
+
+def dataset_text(x: dict[str, Any], field: str, lang: str) -> str | None:
+    """A dataset's ``publisher``, ``document`` or ``announcement`` in the reader's language
+    (``publisher_zh`` …, ``announcement_en``), else as the dataset cites it."""
+    v = x.get(f"{field}_{'zh' if _zh(lang) else 'en'}") or x.get(field)
+    return None if v is None else str(v)
+
+
+def dataset_names(text: str, results: dict[str, Any], lang: str,
+                  shorten: Callable[[str], str] | None = None) -> str:
+    """``text`` with every dataset reference (``cn-grid-2023@1``) replaced by the dataset's title
+    (passed through ``shorten`` where given), the way a writer names a source; an unknown reference
+    is left as it is."""
+    by_id = {str(x.get("id")): x for x in results.get("factor_datasets") or []}
+
+    def title(m: re.Match[str]) -> str:
+        x = by_id.get(m.group(1))
+        if x is None:
+            return m.group(0)
+        name = dataset_title(x, lang)
+        return shorten(name) if shorten else name
+
+    return DATASET_REF.sub(title, text)
+
+
+def named(sentences: list[str], results: dict[str, Any], lang: str) -> list[str]:
+    """Method sentences with their datasets named by title."""
+    return [dataset_names(x, results, lang) for x in sentences]
 
 
 def raw(v: Any) -> str:
@@ -29,11 +72,13 @@ def _facilities(ms: list[dict[str, Any]], lang: str) -> str:
     return ("、" if _zh(lang) else ", ").join(names)
 
 
-def area(m: dict[str, Any]) -> str:
-    """Where a facility's grid factor is published for: its province, its grid region, or 全国."""
+def area(m: dict[str, Any], lang: str = "zh-CN") -> str:
+    """Where a facility's grid factor is published for: its province, its grid region, or 全国, named
+    in ``lang``."""
     level = m.get("grid_level")
-    return str((m.get("province") if level == "province" else m.get("grid_region") if level == "region"
-                else "全国") or "—")
+    place = (m.get("province") if level == "province" else m.get("grid_region") if level == "region"
+             else "全国") or "—"
+    return geo.place_label(place, lang)
 
 
 def grid(results: dict[str, Any], lang: str) -> list[str]:
@@ -53,7 +98,7 @@ def grid(results: dict[str, Any], lang: str) -> list[str]:
            f"{asked_l} factors asked for, of {year}:"]
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for m in used:
-        groups.setdefault((m["grid_level"], area(m), m["grid_factor"], m["grid_dataset"], bool(m["grid_fallback"])),
+        groups.setdefault((m["grid_level"], area(m, lang), m["grid_factor"], m["grid_dataset"], bool(m["grid_fallback"])),
                           []).append(m)
     for (level, place, value, dataset, fallback), ms in groups.items():
         long = vocab.label("grid_level", level, lang, long=True)
@@ -89,14 +134,14 @@ def market_above_location(results: dict[str, Any], lang: str) -> list[str]:
     if above:
         if zh:
             each = "；".join(f"{m['facility_id']} {m.get('name') or ''}：基于市场的平均因子 {_four(m['market_factor'])}，"
-                            f"电网因子 {raw(m['grid_factor'])}（{area(m)}）" for m in above)
+                            f"电网因子 {raw(m['grid_factor'])}（{area(m, lang)}）" for m in above)
             out.append(f"以下设施基于市场的范围二高于基于位置的范围二：{each}（tCO2/MWh）。原因是未被能源属性凭证覆盖的电量采用"
                        f"全国电力平均二氧化碳排放因子（不包括市场化交易的非化石能源电量）{residual} tCO2/MWh"
                        "作为剩余组合因子的替代，高于这些设施所在地的电网平均排放因子。")
         else:
             each = "; ".join(f"{m['facility_id']} {m.get('name') or ''}: market-based average "
                              f"{_four(m['market_factor'])} against the grid factor {raw(m['grid_factor'])} "
-                             f"({area(m)})" for m in above)
+                             f"({area(m, lang)})" for m in above)
             out.append(f"Market-based Scope 2 is above location-based at these facilities: {each} (tCO2/MWh). "
                        "Their electricity not covered by contractual instruments takes the national average "
                        f"electricity CO2 factor excluding market-traded non-fossil power, {residual} tCO2/MWh, in "

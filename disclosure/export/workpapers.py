@@ -425,7 +425,8 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
     ds = pd.DataFrame(results.get("factor_datasets") or [])
     if not ds.empty:
         first = [c for c in ("id", "version", "kind", "sha256", "file", "title_en", "title_zh", "publisher",
-                             "document", "year") if c in ds.columns]
+                             "publisher_zh", "publisher_en", "document", "document_zh", "document_en", "year")
+                 if c in ds.columns]
         ds = ds[first + [c for c in ds.columns if c not in first]]
     _write_frame(ws, ds, bold)
 

@@ -126,7 +126,14 @@ class DatasetMeta(BaseModel):
     title_en: str = Field(min_length=1)
     publisher: str = Field(min_length=1)
     document: str = Field(min_length=1)
+    # the publisher and document as a reader of each language names them (the report's factor
+    # table, the XBRL facts); ``publisher`` and ``document`` stay the citation as published
+    publisher_zh: str | None = Field(default=None, min_length=1)
+    publisher_en: str | None = Field(default=None, min_length=1)
+    document_zh: str | None = Field(default=None, min_length=1)
+    document_en: str | None = Field(default=None, min_length=1)
     announcement: str | None = None
+    announcement_en: str | None = Field(default=None, min_length=1)   # the number as English readers cite it
     year: int = Field(ge=1900, le=2200)
     published: date | None = None
     region: str = Field(min_length=1)

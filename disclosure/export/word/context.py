@@ -238,7 +238,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     method = _method(results, t, lang, approach, scope2_location, refs)
     appendix = {
         "factors": _factor_rows(trace, t, lang, results) if trace is not None else [],
-        "datasets": [{"name": t["dataset_version"].format(title=_dataset_title(x, lang), version=x.get("version")),
+        "datasets": [{"name": t["dataset_version"].format(title=methods.dataset_title(x, lang), version=x.get("version")),
                       "sha": _grouped(x.get("sha256")) or "—"}
                      for x in results.get("factor_datasets") or []],
         "glossary": t["glossary"],
@@ -345,7 +345,7 @@ def _scope2_location(results: dict[str, Any], t: dict[str, Any], lang: str) -> s
     """How the location-based figure was found, from what the lines used (results.json ``methods``,
     through ``export.methods``): the level asked for, then each grid factor taken and the facilities
     that took it, with the fallback where no factor of that level was published for the year."""
-    sentences = _named(methods.grid(results, lang), results, lang)
+    sentences = methods.named(methods.grid(results, lang), results, lang)
     if sentences:
         return t["sentence_sep"].join(sentences)
     settings = results.get("settings") or {}
@@ -387,7 +387,7 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
 
     scope2_p = t["sentence_sep"].join([scope2_location, t["scope2_market_p"].format(
         residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor"))),
-        *_named(methods.market_above_location(results, lang), results, lang)])
+        *methods.named(methods.market_above_location(results, lang), results, lang)])
     fac_names = {f.get("facility_id"): f.get("name") for f in results.get("by_facility") or []}
     instruments = []
     for x in results.get("scope2_instruments") or []:
@@ -709,7 +709,7 @@ def _number_tables(t: dict[str, Any], m: dict[str, Any]) -> dict[str, str]:
 def _basis_name(ident: str, results: dict[str, Any], lang: str) -> str:
     """The default fuel dataset by its title (the id where results.json does not list it)."""
     x = next((x for x in results.get("factor_datasets") or [] if x.get("id") == ident), None)
-    return f"“{_dataset_title(x, lang)}”" if x else ident
+    return f"“{methods.dataset_title(x, lang)}”" if x else ident
 
 
 def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str, scope2_location: str,
@@ -722,7 +722,7 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
         t["sentence_sep"].join([t["method_combustion"].format(
             basis=_basis_name(basis_id, results, lang),
             non_co2=t["method_non_co2_yes"] if settings.get("combustion_non_co2") else t["method_non_co2_no"]),
-            *_named(methods.combustion(results, lang), results, lang)]),
+            *methods.named(methods.combustion(results, lang), results, lang)]),
         t["method_precedence"].format(order=(" → ").join(lab("precedence", p, lang) for p in
                                                          settings.get("precedence") or [])),
     ]
@@ -730,15 +730,16 @@ def _method(results: dict[str, Any], t: dict[str, Any], lang: str, approach: str
         residual_basis=t["residual_basis"], residual=raw_number(settings.get("residual_factor")),
         table=refs["cap_instruments"],
         types=vocab.labels_of("instrument_type", ("gec", "green_power", "supplier_specific"), lang)),
-        *_named(methods.market_above_location(results, lang), results, lang)]))
+        *methods.named(methods.market_above_location(results, lang), results, lang)]))
     if settings.get("category3_electricity"):
-        paras.append(t["method_scope3_cat3"].format(note=dataset_names(settings["category3_electricity"], results, lang)))
+        paras.append(t["method_scope3_cat3"].format(note=methods.dataset_names(settings["category3_electricity"], results, lang)))
     rows = []
     for x in datasets:
         title = (x.get("title_en") if lang == "en" else x.get("title_zh")) or x.get("id")
-        doc = "；".join(str(v) for v in (x.get("document"), x.get("announcement")) if v) if lang != "en" \
-            else "; ".join(str(v) for v in (x.get("document"), x.get("announcement")) if v)
-        publisher = x.get("publisher") or "—"
+        sep = "; " if lang == "en" else "；"   # the parts of a citation, and of a list of document numbers
+        doc = sep.join(str(v).replace("; ", sep) for v in (methods.dataset_text(x, "document", lang),
+                                                           methods.dataset_text(x, "announcement", lang)) if v)
+        publisher = methods.dataset_text(x, "publisher", lang) or "—"
         rows.append({"name": t["dataset_version"].format(title=title, version=x.get("version")),
                      "publisher": f"{publisher}\n{doc}" if doc else publisher,
                      "year": str(x.get("year") or "—")})
@@ -823,7 +824,7 @@ def _factor_rows(tr: Any, t: dict[str, Any], lang: str, results: dict[str, Any])
         if ds.startswith("inventory:"):
             dataset = t["user_factor"].format(id=r.user_factor_id or "").strip()
         elif ds and ds not in order and ds not in ("row", "user_factor", "measured", "basis", "default"):
-            dataset = dataset_names(ds, results, lang, short=18)
+            dataset = methods.dataset_names(ds, results, lang, lambda n: _short(n, 18))
         elif _present(r.gas_other) and _present(r.gwp_other) and not _present(r.factor_value):
             dataset = t["gwp_dataset"]
         else:
@@ -832,35 +833,6 @@ def _factor_rows(tr: Any, t: dict[str, Any], lang: str, results: dict[str, Any])
         rows.append({"source": lab("source", r.source, lang, cell=True), "activity": str(r.activity),
                      "factor": factor, "dataset": dataset, "lines": f"{int(r.lines):,}"})
     return rows
-
-
-_DATASET_REF = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9.-]*[a-z0-9])@([0-9A-Za-z.]+)")
-
-
-def _dataset_title(x: dict[str, Any], lang: str) -> str:
-    """A dataset named as a reader knows it: its title in the report's language."""
-    return str((x.get("title_en") if lang == "en" else x.get("title_zh")) or x.get("title_zh") or x.get("title_en")
-               or x.get("id"))
-
-
-def dataset_names(text: str, results: dict[str, Any], lang: str, short: int | None = None) -> str:
-    """``text`` with every dataset reference (``cn-grid-2023@1``) replaced by the dataset's title (cut
-    to ``short`` characters), the way a writer names a source; an unknown reference is left as it is."""
-    by_id = {str(x.get("id")): x for x in results.get("factor_datasets") or []}
-
-    def title(m: re.Match[str]) -> str:
-        x = by_id.get(m.group(1))
-        if x is None:
-            return m.group(0)
-        name = _dataset_title(x, lang)
-        return _short(name, short) if short else name
-
-    return _DATASET_REF.sub(title, text)
-
-
-def _named(sentences: list[str], results: dict[str, Any], lang: str) -> list[str]:
-    """The method sentences (export.methods) with their datasets named by title."""
-    return [dataset_names(x, results, lang) for x in sentences]
 
 
 def _grouped(sha: str | None) -> str:

@@ -584,8 +584,14 @@ def _metrics(b: _Builder, r: dict[str, Any], s: Spec, fs: FactSet) -> None:
         if ds.get("year"):
             b.text("csdsx:ReferenceYearOfEmissionFactorDataset", ("factor_datasets", did, "year"), str(ds["year"]),
                    dims=d)
-        b.text("csdsx:PublisherOfEmissionFactorDataset", ("factor_datasets", did, "publisher"), ds.get("publisher"),
-               dims=d, lang="zh-CN" if has_cjk(str(ds.get("publisher") or "")) else "en")
+        if ds.get("publisher_zh") or ds.get("publisher_en"):   # named in each language
+            for key, lg in (("publisher_zh", "zh-CN"), ("publisher_en", "en")):
+                if ds.get(key):
+                    b.text("csdsx:PublisherOfEmissionFactorDataset", ("factor_datasets", did, key), ds[key],
+                           dims=d, lang=lg)
+        else:
+            b.text("csdsx:PublisherOfEmissionFactorDataset", ("factor_datasets", did, "publisher"), ds.get("publisher"),
+                   dims=d, lang="zh-CN" if has_cjk(str(ds.get("publisher") or "")) else "en")
         b.text("csdsx:DigestOfEmissionFactorDataset", ("factor_datasets", did, "sha256"), ds.get("sha256"), dims=d)
 
     # --- the prior period's totals (comparatives) and the base-year check (``report --prior``) ---

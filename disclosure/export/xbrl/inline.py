@@ -536,7 +536,9 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
         base = f"factor_datasets/{d.get('id')}"
         rows.append([str(d.get("id")), p.ix(f"{base}/version"), p.ix(f"{base}/year"),
                      [p.ix(f"{base}/title_zh@zh-CN"), p.ix(f"{base}/title_en@en")],
-                     p.first(f"{base}/publisher@zh-CN", f"{base}/publisher@en"), p.ix(f"{base}/sha256")])
+                     [p.ix(f"{base}/publisher_zh@zh-CN"), p.ix(f"{base}/publisher_en@en")]
+                     if f"{base}/publisher_zh@zh-CN" in p.index or f"{base}/publisher_en@en" in p.index
+                     else p.first(f"{base}/publisher@zh-CN", f"{base}/publisher@en"), p.ix(f"{base}/sha256")])
     if rows:
         blocks += [p.heading("排放因子数据集", "Emission factor datasets"),
                    p.table([("数据集", "Dataset"), ("版本", "Version"), ("年份", "Year"), ("名称", "Title"),

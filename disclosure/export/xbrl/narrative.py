@@ -123,7 +123,7 @@ def basis(r: dict[str, Any], lang: str) -> str | None:
     div = _div()
     market = _l("scope2_method", "market", lang)
     order = " > ".join(_l("precedence", p, lang) for p in st.get("precedence") or [])
-    for text in methods.combustion(r, lang) + methods.grid(r, lang):
+    for text in methods.named(methods.combustion(r, lang) + methods.grid(r, lang), r, lang):
         _p(div, text)
     if _zh(lang):
         if st.get("residual_factor") is not None:
@@ -134,18 +134,18 @@ def basis(r: dict[str, Any], lang: str) -> str | None:
             _p(div, f"{vocab.cap(market)} Scope 2 applies, to electricity not covered by contractual instruments, the national "
                     f"average factor excluding market-traded non-fossil electricity, {st['residual_factor']} tCO2/MWh "
                     "(China publishes no residual mix).")
-    for text in methods.market_above_location(r, lang):
+    for text in methods.named(methods.market_above_location(r, lang), r, lang):
         _p(div, text)
     if _zh(lang):
         if st.get("precedence"):
             _p(div, f"排放因子的优先顺序：{order}。")
         if st.get("category3_electricity"):
-            _p(div, f"范围三类别3（外购电力的上游排放）：{st['category3_electricity']}。")
+            _p(div, f"范围三类别3（外购电力的上游排放）：{methods.dataset_names(st['category3_electricity'], r, lang)}。")
     else:
         if st.get("precedence"):
             _p(div, f"Emission factor precedence: {order}.")
         if st.get("category3_electricity"):
-            _p(div, f"Scope 3 category 3 (upstream of purchased electricity): {st['category3_electricity']}.")
+            _p(div, f"Scope 3 category 3 (upstream of purchased electricity): {methods.dataset_names(st['category3_electricity'], r, lang)}.")
     return _text(div)
 
 
@@ -159,7 +159,7 @@ def factors(r: dict[str, Any], lang: str) -> str | None:
        "Emission factor datasets used (each line of the trace records the dataset it used):")
     head = ["数据集", "版本", "年份", "名称", "发布机构"] if zh else ["Dataset", "Version", "Year", "Title", "Publisher"]
     rows = [[str(d.get("id") or ""), str(d.get("version") or ""), str(d.get("year") or ""),
-             str(d.get("title_zh" if zh else "title_en") or d.get("title_en") or ""), str(d.get("publisher") or "")]
+             methods.dataset_title(d, lang), methods.dataset_text(d, "publisher", lang) or ""]
             for d in ds]
     _table(div, head, rows)
     return _text(div)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import vocabulary as vocab
+from .. import methods
 from ..numbers import fmt
 from .narrative import fragment as _div
 from .narrative import para as _p
@@ -119,8 +120,8 @@ def other_methods(r: dict[str, Any], lang: str) -> str | None:
     div = _div()
     _p(div, "除温室气体核算体系外，以下中国标准和主管部门发布的方法与数据用于计量相应排放：" if zh else
        "Besides the GHG Protocol, these Chinese standards and official methods and data measure the emissions concerned:")
-    rows = [[str(d.get("title_zh" if zh else "title_en") or d.get("title_en") or d.get("id")),
-             str(d.get("document") or ""), str(d.get("publisher") or "")] for d in ds]
+    rows = [[methods.dataset_title(d, lang), methods.dataset_text(d, "document", lang) or "",
+             methods.dataset_text(d, "publisher", lang) or ""] for d in ds]
     _table(div, ["数据集", "依据文件", "发布机构"] if zh else ["Dataset", "Document", "Publisher"], rows)
     return _text(div)
 
