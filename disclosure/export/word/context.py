@@ -230,7 +230,7 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     trace = _read_trace(folder)
     scope2_location = _scope2_location(results, t, lang)
     m = _metrics(results, d, t, lang, e, approach, approach_key, currency, year, scope2_location)
-    m["energy"] = energy_section(results, t, lang, lambda ref: dataset_names(ref, results, lang))
+    m["energy"] = energy_section(results, t, lang, lambda ref: methods.dataset_names(ref, results, lang))
     m["profile_index"] = profile_index(results, t, lang)
     refs = _number_tables(t, m)
     if m["trend_note"]:
