@@ -34,6 +34,7 @@ SHIPPED = {
     ("cn-electricity-footprint-2024", "1"): "footprint",
     ("cn-heat-default", "1"): "heat",
     ("ipcc2006-process", "1"): "process",
+    ("cn-energy-gbt2589-2020", "1"): "energy_coefficients",
 }
 
 

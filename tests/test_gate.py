@@ -148,6 +148,14 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "overflow": {"activities": f"OV,F1,{Y},stationary_combustion,,原煤,1e300,t,,,\n"
                                f"OK,F1,{Y},stationary_combustion,,原煤,500,t,,,\n",
                  "report": {"revenue": {"value": 1.0e-300}}},
+    # energy: an unknown coefficient dataset; the coal-equivalent method without its coal rate; a fuel
+    # with a factor of its own but no coefficient to standard coal and no calorific value
+    "energy-dataset": {**ONE_ROW, "report": {"energy": {"coefficients": "no-such-coefficients"}}},
+    "energy-method": {"activities": f"E1,F1,{Y},purchased_electricity,,电力,2000,MWh,,,\n"
+                                    f"W1,F1,{Y},stationary_combustion,,废轮胎,100,t,CO2,2.5,tCO2/t\n",
+                      "report": {"energy": {"electricity_method": "coal_equivalent"}}},
+    # the SSE profile on an inventory of one electricity row: no targets, no carbon market, no revenue …
+    "profile": {**ONE_ROW, "report": {"profile": "sse"}},
     "no-grid": {**ONE_ROW, "report": {"factors": {"grid_year": 2030}}, "datasets": {"my-grid-2030@1.yaml": GRID.format(
         id="my-grid-2030", year=2030, rows="  - [province, 上海, average, 0.5, tCO2/MWh]")}},
 }
@@ -176,6 +184,10 @@ WHERE: dict[str, tuple[str, str, int | None, str | None]] = {
     "factor-pin-missing": ("pin", "report.yaml", None, "factors.versions.cn-grid-2023"),
     "value-overflow": ("overflow", "activities.csv", 2, "quantity"),
     "intensity-overflow": ("overflow", "report.yaml", None, "revenue.value"),
+    "profile-item-missing": ("profile", "report.yaml", None, "profile"),
+    "energy-coefficients-unknown": ("energy-dataset", "report.yaml", None, "energy.coefficients"),
+    "energy-coal-equivalent-missing": ("energy-method", "report.yaml", None, "energy.coal_equivalent"),
+    "energy-not-converted": ("energy-method", "activities.csv", 3, "activity"),
     # F1 has no sector: its coal (row 8, the first stationary line with CH4/N2O) takes the default table
     "combustion-sector-default": ("many", "activities.csv", 8, "facility_id"),
 }

@@ -49,7 +49,8 @@ def ROW(key: str, lang: str = "zh-CN") -> str:
 CHAPTERS = ("h_about", "h_governance", "h_strategy", "h_risk", "h_metrics", "h_method", "h_app_factors",
             "h_app_glossary")
 METRIC_SECTIONS = ("h2_totals", "h2_basis_split", "h2_scope2", "h2_scope3", "h2_gas", "h2_breakdown",
-                   "h2_biogenic", "h2_intensity", "h2_trend", "h2_targets", "h2_cross", "h2_market")
+                   "h2_biogenic", "h2_intensity", "h2_trend", "h2_targets", "h2_cross", "h2_market",
+                   "h2_energy")
 
 
 # --- shared fixtures ----------------------------------------------------------------------------------
@@ -650,10 +651,10 @@ def test_tables_are_numbered_without_gaps(zh_doc: Any, prior_reports: dict[str, 
     keys = [k for k in ZH if k.startswith("cap_") and ZH[k].startswith("表 5-{n} ") and k not in ("cap_financed", "cap_market")]
     shown = [c for c in captions(zh_doc) if c.startswith("表 5-")]
     assert shown == [ZH[k].format(n=i) for i, k in enumerate(
-        [k for k in keys if k not in ("cap_yoy", "cap_base_year")], 1)]
+        [k for k in keys if k not in ("cap_yoy", "cap_base_year", "cap_profile_index")], 1)]  # index: sse, szse, bse
     en = Document(str(prior_reports["en"]))
     shown = [c for c in captions(en) if c.startswith("Table 5.")]
-    assert shown == [EN[k].format(n=i) for i, k in enumerate(keys, 1)]
+    assert shown == [EN[k].format(n=i) for i, k in enumerate([k for k in keys if k != "cap_profile_index"], 1)]
     assert shown[1] == EN["cap_yoy"].format(n=2)
     # the methodology points to the instruments' table by its number
     assert "supplier-specific emission factor; Table 5.5)" in all_text(en)

@@ -26,14 +26,16 @@ def _s(x: Any) -> float:
 # summary selects on, with their sums. Partials of chunks (or of Dask partitions) combine by adding
 # them up, so the in-process, chunked and Dask engines share this one path from lines to results.
 PARTIAL_KEYS = ["status", "reason", "scope", "scope3_category", "source", "entity_id", "facility_id",
-                "province", "consolidated", "method", "data_quality", "verified", "factor_dataset"]
+                "province", "consolidated", "method", "data_quality", "verified", "factor_dataset",
+                "energy_carrier", "energy_basis"]
 # ``measured_<gas>``: the lines that computed an amount of that gas (a mass of CO2, CH4 or N2O from a
 # factor for it, biogenic CO2, or CO2e in its bucket); a gas no line measured is left out of ``by_gas`` (the grid
 # factors are CO2-only: Scope 2's methane is not measured, which is not the same as zero)
 MEASURED = {g: f"measured_{g}" for g in GAS_BUCKETS}
-PARTIAL_SUMS = ["co2e", "co2e_market", *[f"co2e_{g}" for g in GAS_BUCKETS], "biogenic_co2", *MEASURED.values()]
+PARTIAL_SUMS = ["co2e", "co2e_market", *[f"co2e_{g}" for g in GAS_BUCKETS], "biogenic_co2", *MEASURED.values(),
+                "energy_tce", "energy_consumed_gj"]
 _TEXT_KEYS = ["status", "reason", "source", "entity_id", "facility_id", "province", "method",
-              "data_quality", "factor_dataset"]
+              "data_quality", "factor_dataset", "energy_carrier", "energy_basis"]
 
 
 def _normalise(p: pd.DataFrame) -> pd.DataFrame:

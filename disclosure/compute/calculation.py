@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core import units
+from ..core import profiles, units
 from ..core.cells import neutralise_frame
 from ..core.issues import Issue, Location, Severity, issue
 from ..core.rounding import published_totals
@@ -37,7 +37,7 @@ from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
-from . import aggregate, carbon_market, derive, financed, lines, market, targets
+from . import aggregate, carbon_market, derive, energy, financed, lines, market, targets
 from .context import Context, build_context
 from .results import SCHEMA
 
@@ -115,7 +115,9 @@ def trace_lines(table: TableData | None, ctx: Context) -> tuple[pd.DataFrame, li
         parts.append(lines.rejected_lines(table.frame.loc[table.rejected], table.file, table.sheet, reasons))
     order = _by_row(np.concatenate([p["row"] for p in parts]))
     del main
-    return lines.frame(parts, order), issues, grid
+    trace, e_issues = energy.annotate(lines.frame(parts, order), acts, ctx)
+    issues += e_issues
+    return trace, issues, grid
 
 
 def accepted_rows(t: TableData) -> pd.DataFrame:
@@ -169,8 +171,9 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         "disclosures": inv.disclosures,  # passed through from disclosures.yaml for the exporters
         "inputs": inputs,
         "rows": row_counts(parts, inputs),
-        # computed by the carbon-market and energy calculations (issue 16); None until they exist
-        "energy": None,
+        # energy used in tce and GJ, from the same lines (compute/energy.py); the carbon-market ledger's
+        # positions, money side and ETS reconciliation (compute/carbon_market.py)
+        "energy": energy.summarise(parts, instruments, ctx, _revenue(inv), inv.settings.output),
         "carbon_market": carbon_market.compute(inv, parts, summary["totals"], summary["by_facility"]),
     }
     results["targets"] = targets.progress(inv.disclosures, results["published"]["totals"], results["intensity"])
@@ -187,6 +190,7 @@ def assemble(inv: Inventory, ctx: Context, library: FactorLibrary, parts: pd.Dat
         results["financed_emissions"] = fin
     issues += f_issues
     issues += consistency(inv, ctx, parts, results)
+    issues += profile_gaps(inv, results)
     # issues raised while calculating (no factor, instruments, fallbacks, consistency …); problems of
     # the input itself are counted by ``check`` and show here as rejected rows under "inputs"
     results["calculation_issues"] = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
@@ -429,6 +433,31 @@ def consistency(inv: Inventory, ctx: Context, parts: pd.DataFrame, results: dict
     return out
 
 
+def _revenue(inv: Inventory) -> float | None:
+    """The revenue in the presentation currency (the energy intensity's denominator), or None."""
+    r = inv.settings.revenue
+    return r.value if r.value and (r.unit or inv.settings.currency) == inv.settings.currency else None
+
+
+PROFILE_NAMES = {"sse": "上交所 / SSE", "szse": "深交所 / SZSE", "bse": "北交所 / BSE"}
+LEVELS = {"required": "应当披露 / required", "encouraged": "鼓励披露 / encouraged"}
+
+
+def profile_gaps(inv: Inventory, results: dict[str, Any]) -> list[Issue]:
+    """A notice per item the chosen exchange profile asks for and the results lack (core/profiles.yaml),
+    at the ``profile`` setting."""
+    profile = inv.settings.profile
+    out = []
+    for item in profiles.missing(results, profile):
+        out.append(issue("profile-item-missing", inv.setting_location("profile"),
+                         profile=profile.upper(), item=f"{item.zh} / {item.en}",
+                         article=f"{item.article} / (art. {profiles.article_number(item.article)})" if item.article
+                         else " / ",
+                         level=LEVELS[item.level],
+                         needs=", ".join(n for n in item.needs if not profiles.has(results, n))))
+    return out
+
+
 def _iso(d: Any) -> str | None:
     return d.isoformat() if d else None
 
@@ -453,6 +482,7 @@ def _settings(ctx: Context) -> dict[str, Any]:
         **({"scope3_first_year_relief": True} if s.options.scope3_first_year_relief else {}),
         **({"scope3_value_chain_period": s.options.scope3_value_chain_period}
            if s.options.scope3_value_chain_period else {}),
+        **({"profile": s.profile} if s.profile != "csds" else {}),
     }
 
 
@@ -465,7 +495,8 @@ def _datasets(texts: set[str], ctx: Context, lib: FactorLibrary) -> list[dict[st
         used.update(_REF.findall(text))
     if ctx.settings.grid_factor_level and ctx.residual_factor is not None:
         used.update(_REF.findall(" ".join(ctx.grid["dataset"].astype(str).unique())))
-    used.update((r.id, r.version) for r in ctx.refs.values() if r.kind in ("gwp", "blends", "footprint"))
+    used.update((r.id, r.version) for r in ctx.refs.values()
+                if r.kind in ("gwp", "blends", "footprint", "energy_coefficients"))
     out = []
     for ident, version in sorted(used):
         ds = lib.get(ident, version)

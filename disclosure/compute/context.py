@@ -14,6 +14,7 @@ from ..core.issues import Issue, Location, issue
 from ..core.settings import Place, Settings
 from ..factors import FactorLibrary, normalise_gas
 from . import keys
+from .energy import energy_coefficients
 
 DEFAULT_FUEL_BASIS = "cn-fuel-gbt32150"
 
@@ -67,6 +68,9 @@ class Context:
     blend_dataset: str = ""              # the blend compositions' dataset (id@version)
     blends: frozenset[str] = frozenset()  # normalised names of the blends it holds
     place: Place = field(default_factory=Place)   # where the settings are written (the messages' hints)
+    # energy to standard coal (compute/energy.py): the coefficient dataset's rows indexed by carrier,
+    # its aliases, and its id@version (None: no such dataset)
+    energy: Any = None
 
 
 def boundary(entities: pd.DataFrame, approach: str) -> pd.DataFrame:
@@ -237,6 +241,8 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
         ref(ds)
     upstream_fuels = (pd.concat(uframes, ignore_index=True).drop_duplicates("fuel").set_index("fuel")[
         ["value", "unit", "dataset"]] if uframes else pd.DataFrame(columns=["value", "unit", "dataset"]))
+    coefficients, e_issues = energy_coefficients(lib, settings, pins, ref)
+    issues += e_issues
 
     uf = user_factors.copy()
     uf["key"] = keys.keys(uf["activity"]) if len(uf) else pd.Series([], dtype="str")
@@ -247,7 +253,7 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
         residual_factor=residual, upstream_electricity=upstream, upstream_note=note, user_factors=uf,
         refs=refs, entities=ents, densities=densities, upstream_fuels=upstream_fuels,
         gwp_dataset=gwp_ref.ref if gwp_ref else "", blend_dataset=blend_ref.ref if blend_ref else "",
-        blends=blend_names,
+        blends=blend_names, energy=coefficients,
     )
     return ctx, issues
 

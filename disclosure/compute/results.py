@@ -71,6 +71,7 @@ class Settings(TypedDict):
     factor_pins: dict[str, str]              # dataset id → version
     precedence: list[str]                    # the factor precedence, highest first
     tool_stamp: NotRequired[bool]            # options.tool_stamp: the Word cover names the tool (only when true)
+    profile: NotRequired[str]                # the exchange profile (only when not csds): sse, szse, bse
 
 
 @with_config(_STRICT)
@@ -315,13 +316,63 @@ class TargetProgress(TypedDict):
 
 
 @with_config(_STRICT)
+class EnergyCarrier(TypedDict):
+    """One energy carrier's use (compute/energy.py): tce by the coefficients, GJ of energy content,
+    the tce converted at a measured NCV, the reference coefficient (and the standard's range where
+    the value is a choice within one), the rules its lines took (``energy_basis``)."""
+    carrier: str
+    name_zh: str
+    group: str                           # coal, oil, gas, electricity, heat, biomass, other
+    scope: int | None                    # 1: direct (fuels), 2: indirect (bought)
+    tce: float
+    gj: float
+    share: NotRequired[float | None]     # of the total tce
+    measured_tce: float
+    coefficient: float | None
+    coefficient_unit: str | None
+    range: list[float] | None
+    bases: list[str]
+    renewable: bool
+    clean: bool
+    lines: int
+
+
+@with_config(_STRICT)
+class EnergyIntensity(TypedDict):
+    value: float
+    unit: str
+    unit_en: NotRequired[str]
+
+
+@with_config(_STRICT)
 class Energy(TypedDict):
-    """Energy consumed (issue 16 computes it; IFRS industry metric EM-CM-130a.1): GJ, and the shares
-    of grid electricity, renewable energy and alternative sources (0-1)."""
+    """Energy consumed (compute/energy.py; IFRS industry metric EM-CM-130a.1): GJ, and the shares
+    of grid electricity, renewable energy and alternative sources (0-1) on GJ; the same in tonnes of
+    standard coal (GB/T 2589-2020) by carrier and group, direct and indirect, the renewable and clean
+    shares on tce, the intensities, the electricity method and the coefficient dataset."""
     consumed_gj: float
     grid_electricity_share: float | None
     renewable_share: float | None
     alternative_share: float | None
+    total_tce: NotRequired[float]
+    published_total_tce: NotRequired[float]     # the sum of the rounded direct and indirect figures
+    direct_tce: NotRequired[float]
+    indirect_tce: NotRequired[float]
+    by_group: NotRequired[dict[str, float]]
+    by_carrier: NotRequired[list[EnergyCarrier]]
+    electricity_mwh: NotRequired[float]
+    renewable_electricity_mwh: NotRequired[float]
+    renewable_electricity_share: NotRequired[float | None]
+    renewable_tce: NotRequired[float]
+    renewable_tce_share: NotRequired[float | None]
+    clean_tce: NotRequired[float]
+    clean_share: NotRequired[float | None]
+    intensity_per_revenue: NotRequired[EnergyIntensity | None]
+    intensity_per_output: NotRequired[EnergyIntensity | None]
+    electricity_method: NotRequired[str]
+    electricity_coefficient: NotRequired[float]
+    electricity_source: NotRequired[str]
+    dataset: NotRequired[str]
 
 
 @with_config(_STRICT)

@@ -56,6 +56,9 @@ METHOD_TRACE = ("allocation_share", "allocation_basis",
 # the gases results.json splits emissions by (core/vocabulary.yaml)
 GAS_BUCKETS = tuple(str(k) for k in vocab.values("gas"))
 
+ENERGY_COLUMNS = ("energy_carrier", "energy_basis", "energy_coefficient", "energy_coefficient_unit",
+                  "energy_dataset", "energy_tce", "energy_consumed_gj")
+
 # The trace's columns, in order. Gas masses and co2e_gross are the facility's full (100 %) figures;
 # ``share`` is the entity's share under the consolidation approach; ``co2e`` and the co2e_<gas>
 # columns are the reported figures (gross × share). ``density`` (in ``density_unit``, from the
@@ -78,6 +81,8 @@ COLUMNS = [
     "t_CO2", "t_CH4", "t_N2O", "gas_other", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "gwp_dataset",
     "biogenic_co2", "co2e_gross",
     *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market",
+    # energy used (compute/energy.py): carrier, rule, coefficient and dataset, tce and GJ (× share)
+    *ENERGY_COLUMNS,
 ]
 # The trace line of each financed exposure (compute.financed; results.json ``financed_emissions.lines``):
 # where the row was read, the attribution factor with its numerator (outstanding) and denominator
@@ -97,7 +102,8 @@ NUMBERS = frozenset({"share", "quantity", "factor_value", "fx_rate", "deflator",
                      "ncv",
                      "carbon_content", "oxidation_rate", "energy_gj", "mb_factor", "t_CO2", "t_CH4", "t_N2O",
                      "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2", "co2e_gross",
-                     *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market", *METHOD_NUMBERS})
+                     *[f"co2e_{g}" for g in GAS_BUCKETS], "co2e", "co2e_market", *METHOD_NUMBERS,
+                     "energy_coefficient", "energy_tce", "energy_consumed_gj"})
 # each column's pandas type as read back (text: "str"; grid_fallback: Python booleans, see above)
 DTYPES: dict[str, Any] = {
     c: ("float64" if c in NUMBERS else "int64" if c == "row" else "Int64" if c in ("scope", "scope3_category")
@@ -110,7 +116,8 @@ DTYPES: dict[str, Any] = {
 _NULL_WHEN_EMPTY = frozenset({"entity_id", "province", "grid_region", "sheet", "reason", "rule", "precedence",
                               "factor_dataset", "factor_id", "factor_unit", "factor_source", "converted_unit",
                               "density_unit", "density_dataset", "ncv_unit", "non_co2_table", "grid_level", "grid_fallback",
-                              "gas_other", "gwp_dataset"})
+                              "gas_other", "gwp_dataset",
+                              "energy_carrier", "energy_basis", "energy_coefficient_unit", "energy_dataset"})
 CSV_BATCH_ROWS = 65_536
 BOM = b"\xef\xbb\xbf"   # trace.csv is UTF-8 with a BOM, so that Excel opens the Chinese text correctly
 PARQUET = "trace.parquet"

@@ -404,6 +404,21 @@ class CarbonMarket(Section):
     not_covered_reason: Annotated[str | None, TEXT] = setting(
         None, "未纳入碳排放权交易市场的原因（“中文 / English”）",
         "why the entity is not covered by an emissions trading scheme (\"中文 / English\")")
+class Energy(Section):
+    """Energy use in tonnes of standard coal (GB/T 2589-2020; compute/energy.py)."""
+    electricity_method: Annotated[str, choice("equivalent", "coal_equivalent")] = setting(
+        "equivalent", "电力折标准煤的方法：equivalent 当量值（0.1229 kgce/kWh，GB/T 2589-2020）或 coal_equivalent "
+        "等价值（当年火电发电标准煤耗，须在 coal_equivalent 中给出数值与来源）",
+        "how electricity converts to standard coal: equivalent, its equivalent calorific value (0.1229 kgce/kWh, "
+        "GB/T 2589-2020), or coal_equivalent, the year's thermal generation coal rate (its value and source in "
+        "coal_equivalent)")
+    coal_equivalent: Annotated[float | None, POSITIVE] = setting(
+        None, "等价值法所用的火电发电标准煤耗（kgce/kWh，如 0.300）", "the thermal generation coal rate of the "
+        "coal-equivalent method (kgce/kWh, e.g. 0.300)")
+    coal_equivalent_source: Annotated[str | None, TEXT] = setting(
+        None, "该煤耗数值的来源（发布机构、文件与年份）", "the source of that coal rate (publisher, document, year)")
+    coefficients: Annotated[str, DATASET] = setting(
+        "cn-energy-gbt2589-2020", "折标准煤系数数据集", "the dataset of coefficients to standard coal")
 
 
 class Xbrl(Section):
@@ -433,6 +448,12 @@ class Settings(Section):
     factors: Factors = setting(Factors(), "排放因子数据集", "factor datasets")
     options: Options = setting(Options(), "计算选项", "calculation options")
     carbon_market: CarbonMarket = setting(CarbonMarket(), "碳排放权交易", "carbon-emission trading")
+    energy: Energy = setting(Energy(), "能源消耗", "energy use")
+    profile: Annotated[str, choice("csds", "sse", "szse", "bse")] = setting(
+        "csds", "交易所可持续发展报告指引的披露口径：csds（仅 CSDS 第1号）、sse（上交所）、szse（深交所）、bse（北交所）；"
+        "check 列出该指引要求而清单缺少的项目（core/profiles.yaml）",
+        "the exchange's sustainability reporting guideline to disclose for: csds (CSDS No. 1 only), sse, szse or bse; "
+        "check lists what it asks for and the inventory lacks (core/profiles.yaml)")
     xbrl: Xbrl = setting(Xbrl(), "XBRL", "XBRL")
 
 

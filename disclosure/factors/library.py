@@ -34,7 +34,7 @@ from disclosure.core.issues import Issue, Location, issue
 from disclosure.core.units import ambiguity, lookup
 
 Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint", "density",
-               "upstream_fuel"]
+               "upstream_fuel", "energy_coefficients"]
 
 GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
 GWP_GROUPS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
@@ -98,6 +98,13 @@ SCHEMAS: dict[str, Schema] = {
     # per unit of the fuel burnt (CO2e per mass, volume or energy; fuel ids of the fuel datasets):
     # Scope 3 category 3, activity a, derived from the combustion lines (compute/derive.py)
     "upstream_fuel": Schema({"fuel": TEXT, "value": NUMBER, "unit": UNIT}, ("fuel",)),
+    # energy to standard coal (GB/T 2589): kgce per physical unit of a carrier (compute/energy.py);
+    # min, max: the range a standard gives where the value is the entity's choice within it
+    "energy_coefficients": Schema(
+        {"carrier": TEXT, "name_zh": TEXT, "aliases": OPTIONAL_TEXT, "group": TEXT, "value": NUMBER, "unit": UNIT,
+         "min": OPTIONAL_NUMBER, "max": OPTIONAL_NUMBER, "renewable": TEXT, "clean": TEXT},
+        ("carrier",), {"group": ("coal", "oil", "gas", "electricity", "heat", "biomass", "other"),
+                       "renewable": ("yes", "no"), "clean": ("yes", "no")}),
 }
 
 # Other names of single gases: the ASHRAE 34 refrigerant numbers of the PFCs and their "PFC-n"

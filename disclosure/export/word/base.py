@@ -647,6 +647,7 @@ def _carbon_market(w: _Writer) -> None:
         ("t.col_unit", "r.unit", 2.0, False)], keep=True)
     w.runs([("{{ t.market_accounting }}", True), ("{{ m.market_accounting }}", False)])
     w.tag("endif")
+    _energy(w)
 
 
 def _financed(w: _Writer) -> None:
@@ -664,6 +665,33 @@ def _financed(w: _Writer) -> None:
         total=["m.financed.total.name", "m.financed.total.exposure", "m.financed.total.covered",
                "m.financed.total.s1", "m.financed.total.s2", "m.financed.total.s3", "m.financed.total.score"])
     w.paras("m.financed.notes", "Note")
+    w.tag("endif")
+
+
+def _energy(w: _Writer) -> None:
+    """Energy use in tonnes of standard coal (GB/T 2589-2020): by carrier, the totals, shares and
+    intensities, and the notes on method (``word/energy.py`` gives ``m.energy``)."""
+    w.h2("h2_energy")
+    w.tag("if m.energy.present")
+    w.p("{{ m.energy.p }}").paragraph_format.keep_with_next = True
+    w.table("cap_energy", "r in m.energy.rows", [
+        ("t.col_energy_carrier", "r.name", 3.4, False), ("t.col_energy_kind", "r.kind", 1.8, False),
+        ("t.col_tce", "r.tce", 2.6, True), ("t.col_pct", "r.share", 1.6, True),
+        ("t.col_coefficient", "r.coefficient", 3.6, False), ("t.col_energy_basis", "r.basis", 2.6, False)])
+    w.table("cap_energy_summary", "r in m.energy.summary", [
+        ("t.col_item", "r.label", 9.6, False), ("t.col_value", "r.value", 4.0, True),
+        ("t.col_unit", "r.unit", 2.0, False)], keep=True)
+    w.paras("m.energy.notes", "Note")
+    w.tag("else")
+    w.p("{{ t.energy_none }}", "Not Disclosed")
+    w.tag("endif")
+    # the exchange guideline's index (settings profile: sse, szse, bse)
+    w.tag("if m.profile_index.present")
+    w.p("{{ t.h3_profile_index }}", "Heading 3")
+    w.p("{{ m.profile_index.p }}").paragraph_format.keep_with_next = True
+    w.table("cap_profile_index", "r in m.profile_index.rows", [
+        ("t.col_item", "r.item", 6.0, False), ("t.col_article", "r.article", 2.2, False),
+        ("t.col_level", "r.level", 2.0, False), ("t.col_where", "r.where", 5.4, False)])
     w.tag("endif")
 
 

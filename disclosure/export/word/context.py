@@ -30,6 +30,8 @@ from ...core.text import pick
 from .. import methods
 from ..numbers import fmt
 from . import carbon, financed
+from .energy import context as energy_section
+from .energy import index as profile_index
 
 LANGS = ("zh-CN", "en")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -54,7 +56,7 @@ def texts(lang: str) -> dict[str, Any]:
     for key, v in catalogue().items():
         if key == "glossary":
             out[key] = [{"term": e[k][0], "definition": e[k][1]} for e in v]
-        elif key == "fields":
+        elif key == "fields" or (isinstance(v, dict) and "zh" not in v):   # a group of labels
             out[key] = {f: e[k] for f, e in v.items()}
         else:
             out[key] = v[k]
@@ -230,6 +232,8 @@ def build(results: dict[str, Any], lang: str, folder: Path | None = None,
     scope2_location = _scope2_location(results, t, lang)
     m = _metrics(results, d, t, lang, e, approach, approach_key, currency, year, scope2_location)
     m["financed"] = financed.section(results, {**t, "lang": lang})
+    m["energy"] = energy_section(results, t, lang, lambda ref: methods.dataset_names(ref, results, lang))
+    m["profile_index"] = profile_index(results, t, lang)
     refs = _number_tables(t, m)
     if m["trend_note"]:
         m["trend_note"] = m["trend_note"].replace("{table}", refs["cap_yoy"])
@@ -691,6 +695,8 @@ METRIC_TABLES: tuple[tuple[str, Callable[[dict[str, Any]], Any] | None], ...] = 
     ("cap_cm_movements", lambda m: m["cm"]["ledger"]), ("cap_cm_obligations", lambda m: m["cm"].get("obligations")),
     ("cap_cm_money", lambda m: m["cm"]["ledger"]), ("cap_cm_tie_out", lambda m: m["cm"]["ledger"]),
     ("cap_cm_recon", lambda m: m["cm"]["ledger"] and m["cm"].get("recon")),
+    ("cap_energy", lambda m: m["energy"]["present"]), ("cap_energy_summary", lambda m: m["energy"]["present"]),
+    ("cap_profile_index", lambda m: m["profile_index"]["present"]),
 )
 
 

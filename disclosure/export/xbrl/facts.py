@@ -257,6 +257,7 @@ def build_facts(results: dict[str, Any], input_digest: str | None = None) -> Fac
     _pillars(b, disc, ext)
     _metrics(b, r, s, fs)
     financed.facts(b, r, PURE)
+    _energy(b, r, s)
     _targets(b, r, disc, ext)
     _market_and_assurance(b, disc, s)
     _carbon_ledger(b, r, disc, s)
@@ -654,9 +655,39 @@ def _metrics(b: _Builder, r: dict[str, Any], s: Spec, fs: FactSet) -> None:
             if en.get(key) is not None:
                 b.num("ifrs-ibg:EnergyConsumedPercentage", ("energy", key), "share", PURE, scale=-2,
                       dims=[("ifrs-ibg:EnergySourceAxis", member)])
-        if cm.get("scope1_covered_share") is None or not en:
-            b.notes.append("cement: the ETS coverage and the energy consumed (EM-CM-110a.1, EM-CM-130a.1) are "
-                           "not in results.json yet; they are tagged once the calculation computes them")
+        missing = [m for m, there in (("the ETS coverage (EM-CM-110a.1)", cm.get("scope1_covered_share") is not None),
+                                      ("the energy consumed (EM-CM-130a.1)", bool(en))) if not there]
+        if missing:
+            b.notes.append(f"cement: {' and '.join(missing)} not in results.json yet; tagged once the calculation "
+                           "computes them")
+
+
+def _energy(b: _Builder, r: dict[str, Any], s: Spec) -> None:
+    """Energy use in tonnes of standard coal (results.json ``energy``, GB/T 2589-2020): the extension
+    concepts anchored to the IFRS industry energy concepts; tce and kgce as extension measures (the
+    UTR has none). The total is the sum of the rounded direct and indirect figures (calculation 1.1)."""
+    en = r.get("energy") if isinstance(r.get("energy"), dict) else {}
+    if not en:
+        return
+    b.section = "522000"
+    tce: Unit = ((f"{s.prefix}:tce",), ())
+    for concept, key in (("EnergyConsumedInTonnesOfStandardCoalEquivalent", "published_total_tce"),
+                         ("DirectEnergyConsumedInTonnesOfStandardCoalEquivalent", "direct_tce"),
+                         ("IndirectEnergyConsumedInTonnesOfStandardCoalEquivalent", "indirect_tce"),
+                         ("RenewableEnergyConsumedInTonnesOfStandardCoalEquivalent", "renewable_tce"),
+                         ("CleanEnergyConsumedInTonnesOfStandardCoalEquivalent", "clean_tce")):
+        b.num(f"{s.prefix}:{concept}", ("energy", key), "energy", tce)
+    b.num(f"{s.prefix}:PercentageOfCleanEnergyConsumed", ("energy", "clean_share"), "share", PURE, scale=-2)
+    b.num(f"{s.prefix}:PercentageOfElectricityFromRenewableSources", ("energy", "renewable_electricity_share"),
+          "share", PURE, scale=-2)
+    # per CNY 10,000 in results.json, per CNY in the XBRL (as the GHG intensities per CNY)
+    b.num(f"{s.prefix}:EnergyIntensityPerRevenue", ("energy", "intensity_per_revenue", "value"), "intensity",
+          ((f"{s.prefix}:tce",), ("iso4217:CNY",)), raw_scale=-4)
+    per_output = en.get("intensity_per_output") if isinstance(en.get("intensity_per_output"), dict) else {}
+    out_unit = str(per_output.get("unit") or "").partition("/")[2]
+    if out_unit:
+        b.num(f"{s.prefix}:EnergyIntensityPerUnitOfOutput", ("energy", "intensity_per_output", "value"), "intensity",
+              ((f"{s.prefix}:kgce",), (output_measure(out_unit, s),)))
 
 
 def _targets(b: _Builder, r: dict[str, Any], disc: dict[str, Any], ext: EntityExtension) -> None:

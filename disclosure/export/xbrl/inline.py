@@ -615,6 +615,22 @@ def _sections(p: Page, results: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [r for r in rows if r[1] is not None]
     section("521000", [p.table([("指标", "Metric"), ("数值", "Value"), ("单位", "Unit")], rows, {1}) if rows else None])
 
+    # 522000 energy use in tonnes of standard coal (GB/T 2589-2020)
+    po = p.index.get("energy/intensity_per_output/value")
+    per_output = "kgce/" + p.fs.facts[po].unit[1][0].split(":")[-1] if po is not None else "kgce"
+    energy_rows = (("EnergyConsumedInTonnesOfStandardCoalEquivalent", "published_total_tce", "tce"),
+                   ("DirectEnergyConsumedInTonnesOfStandardCoalEquivalent", "direct_tce", "tce"),
+                   ("IndirectEnergyConsumedInTonnesOfStandardCoalEquivalent", "indirect_tce", "tce"),
+                   ("RenewableEnergyConsumedInTonnesOfStandardCoalEquivalent", "renewable_tce", "tce"),
+                   ("CleanEnergyConsumedInTonnesOfStandardCoalEquivalent", "clean_tce", "tce"),
+                   ("PercentageOfCleanEnergyConsumed", "clean_share", "%"),
+                   ("PercentageOfElectricityFromRenewableSources", "renewable_electricity_share", "%"),
+                   ("EnergyIntensityPerRevenue", "intensity_per_revenue/value", "tce/CNY"),
+                   ("EnergyIntensityPerUnitOfOutput", "intensity_per_output/value", per_output))
+    rows = [[_label(s, f"{s.prefix}:{c}"), p.ix(f"energy/{k}"), u] for c, k, u in energy_rows]
+    rows = [r for r in rows if r[1] is not None]
+    section("522000", [p.table([("指标", "Metric"), ("数值", "Value"), ("单位", "Unit")], rows, {1}) if rows else None])
+
     # 530000 targets, on the IFRS targets axis (the report's members), and the planned carbon credits
     tg = "disclosures/targets/"
     rows = []
