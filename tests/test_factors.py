@@ -22,6 +22,7 @@ SHIPPED = {
     ("ghgp-gwp100", "1"): "gwp",
     ("ghgp-gwp100", "2"): "gwp",
     ("refrigerant-blends", "1"): "blends",
+    ("cn-ets-grid-2022", "1"): "grid",
     ("cn-fuel-gbt32150", "1"): "fuel",
     ("cn-fuel-mee-guidelines", "1"): "fuel",
     ("ipcc2006-combustion-ch4-n2o", "1"): "combustion_non_co2",
@@ -386,6 +387,9 @@ def test_user_dataset_is_picked_up(tmp_path: Path) -> None:
     assert d is not None and d.path == str(tmp_path / "cn-grid-provinces-2023@1.yaml")
     assert d.rows["value"].tolist() == [0.5, 0.4]
     assert [x.meta.id for x in library.of_kind("grid")] == [
+        "cn-ets-grid-2022", "cn-grid-2021", "cn-grid-2022", "cn-grid-2023", "cn-grid-provinces-2023"]
+    # a user's dataset without a purpose is for the disclosure; the ETS's factor is not
+    assert [x.meta.id for x in library.of_kind("grid", purpose="disclosure")] == [
         "cn-grid-2021", "cn-grid-2022", "cn-grid-2023", "cn-grid-provinces-2023"]
 
 
@@ -538,7 +542,91 @@ def test_latest_and_pinned_versions(tmp_path: Path) -> None:
     assert library.get("cn-grid-2022", "3") is None
     assert library.get("no-such-dataset") is None
 
-    by_id = {d.meta.id: d.meta.version for d in library.of_kind("grid", {"cn-grid-2022": "1"})}
+    by_id = {d.meta.id: d.meta.version for d in library.of_kind("grid", {"cn-grid-2022": "1"}, purpose="disclosure")}
     assert by_id == {"cn-grid-2021": "1", "cn-grid-2022": "1", "cn-grid-2023": "1"}
     with pytest.raises(KeyError):
         library.of_kind("grid", {"cn-grid-2022": "3"})
+
+
+# --- purposes (issue 16): the statistical disclosure, the ETS's compliance reports, product footprints ---
+
+def test_every_shipped_dataset_states_its_purpose(lib: FactorLibrary) -> None:
+    from disclosure.factors.library import PURPOSES
+
+    folder = Path(__file__).resolve().parents[1] / "disclosure" / "factors" / "datasets"
+    for path in sorted(folder.glob("*.yaml")):
+        assert "\npurpose: " in path.read_text(encoding="utf-8"), path.name
+    by_purpose = {p: sorted(d.ref for d in lib.datasets.values() if d.meta.purpose == p) for p in PURPOSES}
+    assert by_purpose["product_footprint"] == ["cn-electricity-footprint-2023@1", "cn-electricity-footprint-2024@1"]
+    assert by_purpose["ets_compliance"] == ["cn-ets-grid-2022@1"]
+    assert all(d.meta.kind == "footprint" for d in lib.datasets.values() if d.meta.purpose == "product_footprint")
+
+
+def test_the_ets_grid_factor_dataset(lib: FactorLibrary) -> None:
+    """0.5703 tCO2/MWh, the 2022 national grid average the MEE General Office prescribes for the ETS's
+    emission reports (环办气候函〔2023〕43号, 2023-02-07, read from secondary copies: see its notes),
+    beside the MEE/NBS statistical 2022 national average 0.5366 (a different regime)."""
+    ets = lib.get("cn-ets-grid-2022")
+    assert ets is not None and ets.meta.purpose == "ets_compliance" and ets.meta.kind == "grid"
+    assert ets.meta.announcement == "环办气候函〔2023〕43号" and ets.meta.year == 2022
+    assert ets.rows[["level", "region", "variant", "value", "unit"]].values.tolist() == [
+        ["national", "全国", "average", 0.5703, "tCO2/MWh"]]
+    stat = lib.get("cn-grid-2022")
+    assert stat is not None and stat.meta.purpose == "disclosure"
+    assert stat.rows.loc[(stat.rows["level"] == "national") & (stat.rows["variant"] == "average"), "value"].tolist() == [0.5366]
+
+
+@pytest.mark.parametrize("kind, purpose", [("footprint", "disclosure"), ("footprint", "ets_compliance"),
+                                           ("grid", "product_footprint"), ("grid", "statistics")])
+def test_a_purpose_the_kind_cannot_have_is_refused(tmp_path: Path, kind: str, purpose: str) -> None:
+    text = USER_GRID.replace("kind: grid", f"kind: {kind}\npurpose: {purpose}").format(
+        rows="  - [province, 北京, average, 0.5, tCO2/MWh]")
+    if kind == "footprint":
+        text = text.replace("columns: [level, region, variant, value, unit]", "columns: [level, region, value, unit]") \
+            .replace("[province, 北京, average, 0.5, tCO2/MWh]", "[province, 北京, 0.5, kgCO2e/kWh]")
+    write(tmp_path, "cn-grid-provinces-2023@1.yaml", text)
+    library, issues = load_library([tmp_path])
+    assert codes(issues) == ["factor-dataset-invalid"] and "purpose" in issues[0].message("en"), issues
+    assert library.get("cn-grid-provinces-2023") is None
+
+
+@pytest.mark.parametrize("purpose, changed", [("ets_compliance", False), ("product_footprint", None),
+                                              ("disclosure", True)])
+def test_scope2_takes_the_statistical_grid_factors_only(tmp_path: Path, purpose: str, changed: bool | None) -> None:
+    """A 2023 national grid factor of 0.9999 in the user's datasets: as an ETS reporting factor (or a
+    footprint, refused for kind grid) it never reaches Scope 2 — the demo's location-based Scope 2 and
+    its grid datasets stay those of the MEE/NBS 2023 factors; declared for the disclosure it would take
+    part (a conflict with cn-grid-2023 the resolver reports), which shows the test can fail."""
+    import json
+    import shutil
+
+    from disclosure.engines.inprocess import compute
+    from disclosure.loader import load_inventory
+
+    demo = Path(__file__).resolve().parents[1] / "fixtures" / "demo-group"
+    inv_dir = tmp_path / "inv"
+    shutil.copytree(demo, inv_dir)
+    (inv_dir / "datasets").mkdir()
+    write(inv_dir / "datasets", "cn-grid-user-2023@1.yaml", USER_GRID.replace("cn-grid-provinces-2023", "cn-grid-user-2023")
+          .replace("kind: grid", f"kind: grid\npurpose: {purpose}")
+          .replace("year: 2023", "year: 2023").format(rows="  - [national, 全国, average, 0.9999, tCO2/MWh]"))
+    report = inv_dir / "report.yaml"
+    report.write_text(report.read_text(encoding="utf-8").replace("factors:\n", "factors:\n  datasets: [datasets]\n", 1),
+                      encoding="utf-8")
+    base_inv, _ = load_inventory(demo)
+    base = compute(base_inv).results
+    inv, issues = load_inventory(inv_dir)
+    run = compute(inv)
+    got = json.loads(json.dumps(run.results, default=str))
+    used = {d["id"] for d in got["factor_datasets"]}
+    if changed is None:
+        assert "factor-dataset-invalid" in codes(issues) + codes(run.issues)
+    if not changed:
+        assert got["totals"]["scope2_location"] == base["totals"]["scope2_location"]
+        assert "cn-grid-user-2023" not in used and "cn-ets-grid-2022" not in used
+        assert not any(i.code == "factor-conflict" for i in run.issues)
+    else:
+        assert "factor-conflict" in codes(run.issues) or got["totals"]["scope2_location"] != base["totals"]["scope2_location"]
+    # the footprint factors never reach Scope 2: its lines take grid datasets only
+    s2 = [m for m in got["methods"] if m.get("grid_dataset")]
+    assert s2 and all(not str(m["grid_dataset"]).startswith("cn-electricity-footprint") for m in s2)

@@ -185,7 +185,8 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
             if heat_frames else pd.DataFrame(columns=["value", "unit", "dataset"]))
 
     # grid: the chosen year (default: the latest published year not after the reporting year)
-    grids = lib.of_kind("grid", pins)
+    # Scope 2 takes the statistical grid factors, never an ETS's reporting factor (purpose)
+    grids = lib.of_kind("grid", pins, purpose="disclosure")
     years = sorted({int(ds.meta.year) for ds in grids if ds.meta.year is not None})
     grid_year = settings.factors.grid_year or max((y for y in years if y <= year), default=None)
     if grid_year is None or grid_year not in years:
@@ -208,7 +209,7 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
 
     # Scope 3 category 3, upstream of electricity: life-cycle footprint minus the combustion factor
     upstream, note = None, ""
-    fps = sorted(lib.of_kind("footprint", pins), key=lambda d: d.meta.year or 0)
+    fps = sorted(lib.of_kind("footprint", pins, purpose="product_footprint"), key=lambda d: d.meta.year or 0)
     for ds in reversed(fps):
         if ds.meta.year and ds.meta.year <= year:
             gavg = _national_average(lib, pins, int(ds.meta.year))
@@ -264,7 +265,7 @@ def _grid_value(grid: pd.DataFrame, level: str, region: str, variant: str) -> fl
 
 
 def _national_average(lib: FactorLibrary, pins: dict[str, str], year: int) -> tuple[float, str] | None:
-    for ds in lib.of_kind("grid", pins):
+    for ds in lib.of_kind("grid", pins, purpose="disclosure"):
         if ds.meta.year == year:
             r = ds.rows
             m = (r["level"] == "national") & (r["variant"] == "average")

@@ -232,6 +232,7 @@ class FactorDataset(TypedDict):
     id: str
     version: str
     kind: str
+    purpose: str
     title_zh: str
     title_en: str
     publisher: str

@@ -36,6 +36,17 @@ from disclosure.core.units import ambiguity, lookup
 Kind = Literal["gwp", "blends", "fuel", "combustion_non_co2", "grid", "heat", "process", "footprint", "density",
                "upstream_fuel", "energy_coefficients"]
 
+# What a dataset is for: the disclosure's statistical inventory (the MEE/NBS factors, national
+# standards, IPCC defaults), the ETS's compliance reporting (factors an ETS prescribes for its own
+# reports), or product carbon footprints (life-cycle factors). The calculation takes each kind of
+# factor from the purpose it needs: Scope 1 and 2 from ``disclosure`` only.
+Purpose = Literal["disclosure", "ets_compliance", "product_footprint"]
+PURPOSES: tuple[str, ...] = ("disclosure", "ets_compliance", "product_footprint")
+# the purposes a kind may have (else disclosure or ets_compliance): life-cycle electricity factors
+# are product footprints, never a combustion (Scope 2) factor, and a grid factor is never a footprint
+KIND_PURPOSES: dict[str, tuple[str, ...]] = {"footprint": ("product_footprint",),
+                                             "grid": ("disclosure", "ets_compliance")}
+
 GWP_SETS = ("SAR", "AR4", "AR5", "AR6")
 GWP_GROUPS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
 GRID_LEVELS = ("national", "region", "province")
@@ -127,6 +138,8 @@ class DatasetMeta(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     kind: Kind
+    # what the dataset is for (PURPOSES); a user's dataset without it is for the disclosure
+    purpose: Purpose = "disclosure"
     title_zh: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     publisher: str = Field(min_length=1)
@@ -191,11 +204,14 @@ class FactorLibrary:
             version = held[-1]
         return self.datasets.get((id, str(version)))
 
-    def of_kind(self, kind: str, pins: Mapping[str, str] | None = None) -> list[Dataset]:
-        """One dataset per id of this kind: the pinned version where ``pins`` names one, else the
-        latest. A pin to a version that is not held raises KeyError (never a silent substitute)."""
+    def of_kind(self, kind: str, pins: Mapping[str, str] | None = None,
+                purpose: str | None = None) -> list[Dataset]:
+        """One dataset per id of this kind (and of this ``purpose`` where given): the pinned version
+        where ``pins`` names one, else the latest. A pin to a version that is not held raises
+        KeyError (never a silent substitute)."""
         ids = sorted({i for (i, _), d in self.datasets.items() if d.meta.kind == kind})
-        return [self._pick(i, pins) for i in ids]
+        picked = [self._pick(i, pins) for i in ids]
+        return [d for d in picked if purpose is None or d.meta.purpose == purpose]
 
     def gwp_table(self, gwp_set: str, *, gwp: str = "ghgp-gwp100",
                   blends: str = "refrigerant-blends",
@@ -372,6 +388,10 @@ def read_dataset(name: str, data: bytes, path: str = "") -> tuple[Dataset | None
     issues: list[Issue] = []
     if name != f"{meta.id}@{meta.version}.yaml":
         issues.append(_invalid(where, f"the file name must be {meta.id}@{meta.version}.yaml"))
+    allowed = KIND_PURPOSES.get(meta.kind, ("disclosure", "ets_compliance"))
+    if meta.purpose not in allowed:
+        issues.append(_invalid(where, f"purpose: a dataset of kind {meta.kind} is for {' or '.join(allowed)}, "
+                                      f"not {meta.purpose}"))
     if not schema.accepts(meta.columns):
         optional = f" (the last, {', '.join(schema.optional)}, may be left out)" if schema.optional else ""
         issues.append(_invalid(where, f"columns must be [{', '.join(schema.columns)}] for kind "
