@@ -598,6 +598,64 @@ def test_without_a_well_to_tank_dataset_no_fuel_line_is_derived(tmp_path: Path) 
     assert not comp.trace["line_id"].str.endswith("#c3a").any()
 
 
+FUELS_AND_POWER = """
+    record_id,facility_id,source,activity,quantity,unit
+    C1,F1,stationary_combustion,原煤,1000,t
+    P1,F1,purchased_electricity,电网电力,1000,MWh
+"""
+
+
+def _category_3(comp) -> dict:
+    return next(c for c in comp.results["scope3_categories"] if c["category"] == 3)
+
+
+def test_category_3_without_a_well_to_tank_dataset_is_partial_and_says_why(tmp_path: Path) -> None:
+    """Fuels burnt, electricity bought, no ``upstream_fuel`` dataset: category 3 has activities b and
+    c (the electricity's upstream and its T&D losses) and lacks a (the fuels' upstream). Results,
+    the Word report and the XBRL narrative say so, each in its one language."""
+    from disclosure.export.word.context import build
+    from disclosure.export.xbrl import narrative
+
+    comp = run(tmp_path, FUELS_AND_POWER)
+    c3 = _category_3(comp)
+    assert (c3["included"], c3["coverage"]) == (True, "partial")
+    assert c3["co2e"] == pytest.approx(lines_sum(comp, "P1#c3")) and c3["co2e"] > 0
+    zh, en = c3["coverage_note"].split(" / ")
+    assert "外购电力的上游排放与输配电损耗（活动 b、c）" in zh and "未计入外购燃料的上游（井到油箱）排放" in zh
+    assert "activities b and c" in en and "not the upstream (well-to-tank) emissions of purchased fuels" in en
+    assert "upstream_fuel" in en
+    assert all(c["coverage"] is None and c["coverage_note"] is None
+               for c in comp.results["scope3_categories"] if c["category"] != 3)
+    for lang, note, other in (("zh-CN", zh, en), ("en", en, zh)):
+        word = build(comp.results, lang)["m"]["scope3_note"]
+        assert note in word and other not in word
+        text = narrative.scope3_inclusion(comp.results, lang)
+        assert note in text and other not in text
+
+
+def test_category_3_with_the_well_to_tank_example_dataset_is_complete(tmp_path: Path) -> None:
+    """The same inventory with the example ``upstream_fuel`` dataset: the coal's upstream line
+    (20,908 GJ × 10 kgCO2e/GJ, illustrative) joins category 3, which is complete, with no note."""
+    import shutil
+
+    from disclosure.export.word.context import build
+
+    shutil.copytree(WTT, tmp_path / "wtt")
+    comp = run(tmp_path, FUELS_AND_POWER, report={"factors": {"datasets": ["wtt"]}})
+    c3 = _category_3(comp)
+    assert (c3["coverage"], c3["coverage_note"]) == ("complete", None)
+    assert line(comp, "C1#c3a")["co2e"] == pytest.approx(209.08)
+    assert lines_sum(comp, "P1#c3") > 0
+    assert c3["co2e"] == pytest.approx(209.08 + lines_sum(comp, "P1#c3"))
+    assert build(comp.results, "en")["m"]["scope3_note"] == ""
+
+
+def test_category_3_of_electricity_alone_is_complete(tmp_path: Path) -> None:
+    """No fuel burnt: nothing upstream of fuels is missing."""
+    comp = run(tmp_path, "record_id,facility_id,source,activity,quantity,unit\nP1,F1,purchased_electricity,电网电力,1000,MWh\n")
+    assert _category_3(comp)["coverage"] == "complete"
+
+
 # --- spend-based factors from the user's own download of the EPA supply-chain factors ------------------
 
 EPA_HEADER = ("2017 NAICS Code,2017 NAICS Title,GHG,Unit,Supply Chain Emission Factors without Margins,"

@@ -111,6 +111,24 @@ def partials(trace: pd.DataFrame) -> pd.DataFrame:
     return combine([parts])
 
 
+# category 3 without its activity a: the one sentence the results, the Word report and the XBRL narrative show
+CATEGORY3_PARTIAL = (
+    "类别3为部分计量：已计入外购电力的上游排放与输配电损耗（活动 b、c），未计入外购燃料的上游（井到油箱）排放"
+    "（活动 a），因未提供燃料上游排放因子数据集（upstream_fuel） / Category 3 is measured in part: it covers the "
+    "upstream emissions of purchased electricity and its transmission and distribution losses (activities b and c), "
+    "not the upstream (well-to-tank) emissions of purchased fuels (activity a), as no dataset of upstream fuel "
+    "factors (upstream_fuel) was supplied")
+
+
+def _category3_coverage(inc: pd.DataFrame, ctx: Context) -> str:
+    """``partial`` when the inventory burns fuels (included combustion lines) and no well-to-tank
+    dataset was supplied, so category 3 lacks activity a of its four (a-d, GHG Protocol Scope 3 Standard);
+    else ``complete``."""
+    burns = bool(inc["source"].isin(("stationary_combustion", "mobile_combustion")).any())
+    wtt = ctx.upstream_fuels
+    return "partial" if burns and (wtt is None or wtt.empty) else "complete"
+
+
 def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
     """The results' sums, each a sum over the trace lines it selects (through their partials)."""
     p = parts
@@ -149,10 +167,12 @@ def summarise_partials(parts: pd.DataFrame, ctx: Context) -> dict[str, Any]:
             reason = stated_exclusion(ctx.settings, c) or (
                 "未提供活动数据 / no activity data supplied" if n_all == 0
                 else "活动数据均未计入（见排除清单） / all rows excluded (see exclusions)")
+        coverage = _category3_coverage(inc, ctx) if c == 3 and included else None
         cats.append({
             "category": c, "name_zh": SCOPE3_NAMES[c][0], "name_en": SCOPE3_NAMES[c][1],
             "co2e": _s(f["co2e"].sum()), "included": included, "reason": reason,
             "lines": n, "methods": sorted(set(f["method"].dropna().astype(str))),
+            "coverage": coverage, "coverage_note": CATEGORY3_PARTIAL if coverage == "partial" else None,
         })
     s3_total = scope3 or float("nan")
     dq = {

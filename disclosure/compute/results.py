@@ -125,6 +125,8 @@ class Scope3Category(TypedDict):
     reason: str | None           # why not included
     lines: int
     methods: list[str]
+    coverage: NotRequired[str | None]       # category 3 included: "complete", or "partial" (no upstream of fuels)
+    coverage_note: NotRequired[str | None]  # why partial, "中文 / English"
 
 
 @with_config(_STRICT)

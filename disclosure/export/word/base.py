@@ -523,6 +523,9 @@ def _metrics(w: _Writer) -> None:
         ("t.col_method", "r.methods", 2.7, False), ("t.col_emissions", "r.value", 2.4, True),
         ("t.col_reason", "r.reason", 5.0, False)],
         total=["t.row_scope3_total", "", "", "m.scope3_total", ""])
+    w.tag("if m.scope3_note")
+    w.p("{{ m.scope3_note }}", "Note")
+    w.tag("endif")
     w.table("cap_dq", "r in m.dq", [
         ("t.col_item", "r.label", 12.4, False), ("t.col_value", "r.value", 3.2, True)])
     w.figure("charts.scope3", "fig_scope3")

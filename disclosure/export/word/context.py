@@ -414,6 +414,8 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
             "value": e(c.get("co2e")) if c.get("included") else t["dash"],
             "reason": pick(c.get("reason"), lang) or "",
         })
+    scope3_note = " ".join(t["scope3_partial_note"].format(note=pick(c["coverage_note"], lang))
+                           for c in cats if c.get("coverage") == "partial" and c.get("coverage_note"))
     scope3_p = t["scope3_p"].format(included=sum(1 for c in cats if c.get("included")), total=e(totals.get("scope3")))
     dq = results.get("scope3_data_quality") or {}
     dq_rows = [{"label": t["row_primary_share"], "value": fmt(dq.get("primary_share"), "share", empty=t["dash"])},
@@ -534,7 +536,7 @@ def _metrics(results: dict[str, Any], d: Reader, t: dict[str, Any], lang: str, e
     return {
         "totals": total_rows, "basis": basis, "basis_note": basis_note, "scope2_p": scope2_p,
         "instruments": instruments, "scope3": scope3, "scope3_total": e(totals.get("scope3")),
-        "scope3_p": scope3_p, "dq": dq_rows, "gas": gases, "entities": entities,
+        "scope3_p": scope3_p, "scope3_note": scope3_note, "dq": dq_rows, "gas": gases, "entities": entities,
         "entity_total": {"s1": e(totals.get("scope1")), "s2l": e(totals.get("scope2_location")),
                          "s2m": e(totals.get("scope2_market")), "s3": e(totals.get("scope3"))},
         "provinces": provinces, "facilities": facilities,

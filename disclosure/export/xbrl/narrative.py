@@ -215,6 +215,9 @@ def scope3_inclusion(r: dict[str, Any], lang: str) -> str | None:
                      fmt(c.get("co2e"), "emissions") if c.get("included") else "—",
                      methods, reason])
     _table(div, head, rows)
+    for c in cats:
+        if c.get("coverage") == "partial" and c.get("coverage_note"):
+            _p(div, (pick(c["coverage_note"], lang) or "") + ("。" if zh else "."))
     return _text(div)
 
 
