@@ -105,9 +105,11 @@ def test_demo_validates_clean(validated) -> None:
     assert res.exit_code == 0, res.output
     assert report["validated"] is True
     assert report["errors"] == 0 and report["warnings"] == 0 and report["inconsistencies"] == 0
-    # the one notice: the cement metrics wait for the carbon-market and energy figures (null today)
-    assert [(i["code"], i["severity"]) for i in report["issues"]] == [("xbrl-not-tagged", "notice")]
-    assert "EM-CM-110a.1" in report["issues"][0]["message"]
+    # nothing left untagged: the cement metrics (EM-CM-110a.1 ETS coverage, EM-CM-130a.1 energy) are
+    # in results.json since the carbon-market and energy calculations (issue 16)
+    assert report["issues"] == []
+    instance = _file(out, ".xbrl").read_text(encoding="utf-8")
+    assert "GrossScope1GHGEmissionsPercentageCoveredByRegulation" in instance and "EnergyConsumed" in instance
     assert "0 errors, 0 warnings (0 inconsistencies)" in res.output
     for suffix in (".xbrl", ".xhtml", ".json", ".zip", "validation.json"):
         assert _file(out, suffix).stat().st_size > 0
@@ -526,8 +528,8 @@ def test_without_the_package_files_are_written_and_validation_is_not_claimed(dem
     monkeypatch.delenv(taxonomy.ENV_IFRS_PACKAGE, raising=False)
     exp = export_xbrl(demo_dir, tmp_path / "x")
     assert not exp.validated and not exp.valid
-    assert [i.code for i in exp.issues] == ["xbrl-not-tagged", "xbrl-not-validated"]   # the cement notice first
-    assert "DISCLOSURE_IFRS_PACKAGE" in exp.issues[1].message("en")
+    assert [i.code for i in exp.issues] == ["xbrl-not-validated"]
+    assert "DISCLOSURE_IFRS_PACKAGE" in exp.issues[0].message("en")
     assert exp.paths["inline"].is_file() and exp.paths["package"].is_file() and "viewer" not in exp.paths
     report = json.loads(exp.paths["report"].read_text(encoding="utf-8"))
     assert report["validated"] is False and report["roundtrip"] is None
