@@ -363,7 +363,7 @@ def test_every_figure_in_the_tables_is_from_results(zh_doc: Any, results: dict[s
     assert money[ZH["cm_carrying_amount"]] == [fmt(cm["accounting"]["carrying_amount"], "money")]
     assert money[ZH["cm_surrender_cost"]] == [fmt(cm["accounting"]["surrender_cost"], "money")]
     moves = rows_by_label(tables[cap(ZH["cap_cm_movements"])])
-    assert moves[ZH["cm_mv_surrendered"]] == [fmt(cm["movements"][u]["surrendered"]) for u in ("allowance", "ccer")]
+    assert moves[vocab.label("carbon_movement", "surrendered", "zh-CN")] == [fmt(cm["movements"][u]["surrendered"]) for u in ("allowance", "ccer")]
     assert [r[1] for r in tables[cap(ZH["cap_cm_recon"])][1:]] == [fmt(x["verified"]) for x in cm["reconciliation"]]
     cross = tables[cap(ZH["cap_cross"])][1:]
     m = d["metrics"]

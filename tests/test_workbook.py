@@ -66,7 +66,11 @@ def test_filled_template_reads_as_the_yaml_inventory(filled: Path) -> None:
     assert da == db and da["missing"] == []
     assert a.settings == b.settings
     for name in TABLES:
-        assert a.table(name).reset_index(drop=True).equals(b.table(name).reset_index(drop=True)), name
+        ta, tb = a.table(name).reset_index(drop=True), b.table(name).reset_index(drop=True)
+        if ta.empty and tb.empty:   # a table the demo does not have (exposures): absent = an empty sheet
+            assert list(ta.columns) == list(tb.columns), name
+            continue
+        assert ta.equals(tb), name
 
 
 def _docx_text(path: Path) -> list[str]:

@@ -621,12 +621,12 @@ def _carbon_market(w: _Writer) -> None:
     w.tag("elif m.cm.ledger")
     w.p("{{ m.cm.intro }}")
     w.table("cap_cm_movements", "r in m.cm.movements", [
-        ("t.col_item", "r.label", 7.6, False), ("t.col_cm_allowance", "r.allowance", 4.0, True),
+        ("t.col_item", "r.label", 7.6, False), ("m.cm.heads.allowance", "r.allowance", 4.0, True),
         ("t.col_cm_ccer", "r.ccer", 4.0, True)], keep=True)
     w.tag("if m.cm.obligations")
     w.table("cap_cm_obligations", "r in m.cm.obligations", [
         ("t.col_cm_entity", "r.entity", 3.8, False), ("t.col_cm_year", "r.year", 1.5, False),
-        ("t.col_cm_verified", "r.verified", 2.75, True), ("t.col_cm_allowance", "r.allowances", 2.75, True),
+        ("m.cm.heads.verified", "r.verified", 2.75, True), ("m.cm.heads.allowance", "r.allowances", 2.75, True),
         ("t.col_cm_ccer", "r.ccers", 2.2, True), ("t.col_cm_position", "r.position", 2.6, False)], keep=True)
     w.tag("endif")
     w.table("cap_cm_money", "r in m.cm.money", [
@@ -638,7 +638,7 @@ def _carbon_market(w: _Writer) -> None:
     w.p("{{ m.cm.formula }}", "Note")
     w.tag("if m.cm.recon")
     w.table("cap_cm_recon", "r in m.cm.recon", [
-        ("t.col_facility", "r.facility", 4.0, False), ("t.col_cm_verified", "r.verified", 2.75, True),
+        ("t.col_facility", "r.facility", 4.0, False), ("m.cm.heads.verified", "r.verified", 2.75, True),
         ("t.col_cm_non_co2", "r.non_co2", 1.9, True), ("t.col_cm_outside", "r.outside", 1.9, True),
         ("t.col_cm_boundary", "r.boundary", 2.1, True), ("t.col_cm_scope1", "r.scope1", 2.75, True)], keep=True)
     w.p("{{ t.cm_recon_note }}", "Note")

@@ -70,7 +70,11 @@ def context(results: dict[str, Any], d: Any, t: dict[str, Any], lang: str, curre
     market += [{"label": vocab.label("carbon_market_item", k, lang, capital=True), "value": e(disc.get(k)),
                 "unit": t["unit_tco2e"]} for k in FIGURES]
     # every key the template reads, empty unless there is a ledger
+    # column heads that are the vocabulary's labels (a ledger movement, a kind of unit)
+    heads = {"verified": vocab.label("carbon_movement", "verified", lang, capital=True),
+             "allowance": vocab.label("carbon_unit", "allowance", lang, capital=True)}
     out: dict[str, Any] = {"na": not_applicable(results, lang, t) or "", "ledger": False, "market": market,
+                           "heads": heads,
                            "intro": "", "movements": [], "obligations": [], "money": [], "tie_out": [], "policy": "",
                            "formula": "", "recon": [], "money_header": t["col_amount"].format(currency=currency)}
     if out["na"] or "accounting" not in cm:
@@ -104,7 +108,7 @@ def context(results: dict[str, Any], d: Any, t: dict[str, Any], lang: str, curre
         "ledger": True,
         "intro": t["cm_intro"].format(year=cm.get("year"), n=len(rec), verified=tonnes(cm.get("verified_emissions")),
                                       share=fmt(share, "share", empty=na)),
-        "movements": [{"label": t[f"cm_mv_{k}"], "allowance": tonnes((mv.get("allowance") or {}).get(k)),
+        "movements": [{"label": vocab.label("carbon_movement", k, lang, capital=True), "allowance": tonnes((mv.get("allowance") or {}).get(k)),
                        "ccer": tonnes((mv.get("ccer") or {}).get(k))} for k in MOVEMENTS],
         "obligations": obligations,
         "money": [{"label": t[f"cm_{k}"], "amount": money(acc.get(k))} for k in MONEY],
