@@ -127,19 +127,19 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     ncv_given = pd.to_numeric(by_row["ncv"].reindex(row), errors="coerce").notna().to_numpy() \
         if "ncv" in by_row.columns else np.zeros(len(pos), dtype=bool)
     gas = by_row["gas"].reindex(row).astype(object) if "gas" in by_row.columns else pd.Series([None] * len(pos))
-    gas = gas.map(lambda g: str(g).strip().upper() if isinstance(g, str) and g.strip() else "").to_numpy()
+    gas = _per_distinct(gas, lambda g: str(g).strip().upper() if isinstance(g, str) and g.strip() else "")
     s = src.iloc[pos].to_numpy()
     comb = np.isin(s, COMBUSTION)
 
     # the carrier: the source's (electricity, heat, steam), else the fuel's id or the activity's name
-    carrier = pd.Series([SOURCES.get(x) for x in s], dtype=object)
-    fid = t["factor_id"].astype(object).map(lambda v: keys.key(v) if isinstance(v, str) else "")
-    act = t["activity"].astype(object).map(keys.key)
-    by_fuel = fid.map(co.alias).to_numpy(dtype=object)
-    by_name = act.map(co.alias).to_numpy(dtype=object)
+    carrier = _per_distinct(pd.Series(s, dtype=object), SOURCES.get)
+    by_fuel = _per_distinct(t["factor_id"].astype(object),
+                            lambda v: co.alias.get(keys.key(v)) if isinstance(v, str) else co.alias.get(""))
+    by_name = _per_distinct(t["activity"].astype(object),
+                            lambda v: co.alias.get(keys.key(v)) if isinstance(v, str) else None)
     fuel_carrier = np.where(pd.notna(by_fuel), by_fuel, by_name)
-    carrier = np.where(comb, fuel_carrier, carrier.to_numpy(dtype=object))
-    carrier = np.array([c if isinstance(c, str) else None for c in carrier], dtype=object)
+    carrier = np.where(comb, fuel_carrier, carrier)
+    carrier[pd.isna(carrier)] = None
 
     qty = t["quantity"].to_numpy(dtype="float64")
     unit = t["unit"].astype(object).astype(str)
@@ -150,9 +150,10 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     as_gj = units.convert(pd.Series(qty), pd.Series(unit.to_numpy()), "GJ").to_numpy()
     carrier = np.where((carrier == "steam") & ~np.isnan(as_gj) & ("heat" in rows.index), "heat", carrier)
     by = carrier
-    known = pd.Series(by).isin(rows.index).to_numpy()
-    per_unit = pd.Series([rows.at[c, "per_unit"] if k else "" for c, k in zip(by, known, strict=True)])
-    tce_per = np.array([rows.at[c, "tce_per_unit"] if k else np.nan for c, k in zip(by, known, strict=True)])
+    by_s = pd.Series(by, dtype=object)
+    known = by_s.isin(rows.index).to_numpy()
+    per_unit = by_s.map(rows["per_unit"]).where(known, "")
+    tce_per = by_s.map(rows["tce_per_unit"]).where(known, np.nan).to_numpy(dtype="float64")
     in_unit = units.convert(pd.Series(qty), pd.Series(unit.to_numpy()), per_unit.where(known, "GJ")).to_numpy()
 
     tce = np.full(len(pos), np.nan)
@@ -177,8 +178,8 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     basis[measured] = "measured_ncv"
 
     tce[reference] = in_unit[reference] * tce_per[reference]
-    coef[reference] = [rows.at[c, "value"] for c in by[reference]]
-    coef_unit[reference] = [rows.at[c, "unit"] for c in by[reference]]
+    coef[reference] = by_s[reference].map(rows["value"]).to_numpy(dtype="float64")
+    coef_unit[reference] = by_s[reference].map(rows["unit"]).to_numpy(dtype=object)
     dataset[reference] = co.dataset
     basis[reference] = "reference"
     elec = reference & (carrier == "electricity")
@@ -213,19 +214,24 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     # a notice per carrier (activity) left unconverted, at its first line
     issues: list[Issue] = []
     left = np.flatnonzero(basis == "not_converted")
-    seen: set[str] = set()
-    for k in left:
-        name = str(t["activity"].iloc[k])
-        if name in seen:
-            continue
-        seen.add(name)
+    names = t["activity"].astype(object).astype(str).to_numpy()[left]
+    _, first, count = np.unique(names, return_index=True, return_counts=True)
+    for i in np.argsort(first, kind="stable"):  # in the order of each activity's first line
+        k = left[first[i]]
         sheet = t["sheet"].iloc[k]
         issues.append(issue("energy-not-converted",
                             Location(str(t["file"].iloc[k]), None if pd.isna(sheet) else str(sheet),
                                      int(row[k]), "activity"),
-                            table="activities", activity=name, unit=str(unit.iloc[k]),
-                            lines=int(sum(1 for j in left if str(t["activity"].iloc[j]) == name))))
+                            table="activities", activity=names[first[i]], unit=str(unit.iloc[k]),
+                            lines=int(count[i])))
     return out, issues
+
+
+def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
+    """``fn`` of each value, called once per distinct value (missing values: ``fn(None)``)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)
+    return mapped[codes]  # code -1 (missing) takes the last entry
 
 
 # --- the results -----------------------------------------------------------------------------------------
