@@ -192,6 +192,12 @@ SCHEDULER_OPTION = typer.Option(
          "without one a local cluster is started")
 
 
+TRACE_CSV_OPTION = typer.Option(
+    False, "--trace-csv",
+    help="总是写出 trace.csv（默认只在追溯表不超过 100,000 行时写出）/ always write trace.csv (by default only "
+         "for a trace of at most 100,000 lines)")
+
+
 @app.command()
 def compute(
     inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
@@ -201,6 +207,7 @@ def compute(
     engine: Engine = ENGINE_OPTION,
     chunk_rows: int = CHUNK_ROWS_OPTION,
     scheduler: str | None = SCHEDULER_OPTION,
+    trace_csv: bool = TRACE_CSV_OPTION,
 ) -> None:
     """计算排放并写出 results.json 与逐行追溯表 / Compute emissions; write results.json and the trace."""
     if scheduler and engine is not Engine.dask:
@@ -210,7 +217,7 @@ def compute(
     try:
         with outdir.staged(out, inventory) as staging:
             if engine is Engine.inprocess:
-                code = _compute_inprocess(inventory, out, staging, lang, force)
+                code = _compute_inprocess(inventory, out, staging, lang, force, trace_csv or None)
             else:
                 code = _compute_streaming(inventory, out, staging, lang, force, engine, chunk_rows, scheduler)
     except outdir.OutFolderError as e:
@@ -230,7 +237,8 @@ def _published(out: Path, staging: Staging, paths: list[Path]) -> list[Path]:
     return [out / p.relative_to(staging.folder) for p in paths]
 
 
-def _compute_inprocess(inventory: Path, out: Path, staging: Staging, lang: Lang | None, force: bool) -> int:
+def _compute_inprocess(inventory: Path, out: Path, staging: Staging, lang: Lang | None, force: bool,
+                       trace_csv: bool | None = None) -> int:
     from .engines.inprocess import compute as run
     from .engines.inprocess import write_outputs
     from .loader import inventory_blockers, load_inventory
@@ -254,13 +262,14 @@ def _compute_inprocess(inventory: Path, out: Path, staging: Staging, lang: Lang 
     text = render_text(all_issues, language)
     if text:
         typer.echo(text, err=True)
-    paths = _published(out, staging, write_outputs(comp, staging.folder))
+    paths = _published(out, staging, write_outputs(comp, staging.folder, trace_csv))
     t = comp.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
                   s3=t["scope3"]))
     typer.echo(check_summary(all_issues, comp.results["rows"], language))
     for p in paths:
         typer.echo(f"  {p}")
+    _trace_note(out, paths, len(comp.trace), language)
     return 1 if any(i.severity is Severity.ERROR for i in all_issues) else 0
 
 
@@ -296,6 +305,40 @@ def _compute_streaming(inventory: Path, out: Path, staging: Staging, lang: Lang 
     for p in paths:
         typer.echo(f"  {p}")
     return 1 if errors else 0
+
+
+def _trace_note(out: Path, paths: list[Path], lines: int, language: str) -> None:
+    """When the trace is Parquet only (above the row limit): where it is and how to export its CSV."""
+    from .compute import trace
+
+    names = {p.name for p in paths}
+    if trace.CSV not in names and trace.PARQUET in names:
+        typer.echo(_t("trace_csv_omitted", language, path=out / trace.PARQUET, lines=lines,
+                      limit=trace.CSV_MAX_LINES, folder=out))
+
+
+@app.command("trace")
+def trace_command(
+    folder: Path = typer.Argument(..., help="compute 或 report 的输出文件夹 / a folder written by compute or report"),
+    csv: bool = typer.Option(False, "--csv", help="导出 trace.csv / export trace.csv"),
+    out: Path | None = typer.Option(None, "--out", help="输出文件（默认：文件夹中的 trace.csv）/ the file to write "
+                                                       "(default: trace.csv in the folder)"),
+    lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en"),
+) -> None:
+    """由 Parquet 追溯表导出 trace.csv / Export trace.csv from a folder's Parquet trace, byte for byte the file
+    the engine writes."""
+    from .compute import trace
+
+    language = lang.value if lang else _pack_language(folder)
+    if not csv:
+        typer.echo(f"disclosure trace: {_t('trace_csv_only', language)}", err=True)
+        raise typer.Exit(2)
+    if trace.find(folder) is None:
+        typer.echo(f"disclosure trace: {_t('trace_not_found', language, path=folder)}", err=True)
+        raise typer.Exit(2)
+    target = out if out is not None else folder / trace.CSV
+    lines = trace.export_csv(folder, target)
+    typer.echo(_t("trace_exported", language, source=trace.find(folder), lines=lines, path=target))
 
 
 @app.command()
@@ -479,6 +522,7 @@ def report(
     typer.echo(_t("written_to", language, out=out, seconds=time.perf_counter() - t0))
     for p in sorted({str(p.relative_to(out)) for p in run.paths.values()}):
         typer.echo(f"  {p}")
+    _trace_note(out, list(run.paths.values()), int((run.results.get("lines") or {}).get("total") or 0), language)
     typer.echo(_t("copies", language, folders="inputs/, factors/" + (", prior/" if prior else "")))
     typer.echo(_t("input_digest", language, digest=run.input_digest))
     typer.echo(_t("pack_digest", language, digest=run.pack_digest))

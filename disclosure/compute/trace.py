@@ -119,6 +119,11 @@ _NULL_WHEN_EMPTY = frozenset({"entity_id", "province", "grid_region", "sheet", "
                               "gas_other", "gwp_dataset",
                               "energy_carrier", "energy_basis", "energy_coefficient_unit", "energy_dataset"})
 CSV_BATCH_ROWS = 65_536
+# trace.csv is written for a trace of at most this many lines (or when asked, ``csv=True``); above it
+# the Parquet trace alone: ``disclosure trace DIR --csv`` exports the same CSV from it (``export_csv``).
+# 100,000 lines: the demo's few hundred keep their trace.csv; a million-line CSV is 650 MB, 4.4 times
+# the input, and more than a spreadsheet opens.
+CSV_MAX_LINES = 100_000
 BOM = b"\xef\xbb\xbf"   # trace.csv is UTF-8 with a BOM, so that Excel opens the Chinese text correctly
 PARQUET = "trace.parquet"
 CSV = "trace.csv"
@@ -311,11 +316,21 @@ class Writer:
         return self.paths
 
 
-def write(trace: pd.DataFrame, out: Path) -> list[Path]:
-    """The whole trace as ``trace.parquet`` and ``trace.csv`` in ``out``. The Parquet file is
-    written in a thread while the CSV is made: both run mostly in Arrow, without the GIL."""
-    paths = [out / PARQUET, out / CSV]
+def csv_wanted(lines: int, csv: bool | None = None) -> bool:
+    """Whether trace.csv is written beside the Parquet trace: when asked (``csv``), else for a trace
+    of at most ``CSV_MAX_LINES`` lines."""
+    return bool(csv) if csv is not None else lines <= CSV_MAX_LINES
+
+
+def write(trace: pd.DataFrame, out: Path, csv: bool | None = None) -> list[Path]:
+    """The whole trace as ``trace.parquet`` and (``csv_wanted``) ``trace.csv`` in ``out``. The
+    Parquet file is written in a thread while the CSV is made: both run mostly in Arrow, without
+    the GIL."""
     cols = _checked(trace)
+    if not csv_wanted(len(trace), csv):
+        _write_parquet(cols, len(trace), out / PARQUET)
+        return [out / PARQUET]
+    paths = [out / PARQUET, out / CSV]
     with ThreadPoolExecutor(1, thread_name_prefix="disclosure-parquet") as pool:
         parquet = pool.submit(_write_parquet, cols, len(trace), paths[0])
         with open(paths[1], "wb") as fh:
@@ -323,6 +338,16 @@ def write(trace: pd.DataFrame, out: Path) -> list[Path]:
             _write_csv(cols, len(trace), fh, header=True)
         parquet.result()
     return paths
+
+
+def export_csv(source: Path, target: Path) -> int:
+    """trace.csv made from the Parquet trace of a results folder or report pack (or a trace file or
+    folder of parts): the bytes the engine writes as trace.csv. Returns the lines written."""
+    frame = read_trace(source)
+    with open(target, "wb") as fh:
+        fh.write(BOM)
+        write_csv(frame, fh, header=True)
+    return len(frame)
 
 
 # --- reading back ---------------------------------------------------------------------------------------

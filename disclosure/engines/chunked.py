@@ -45,9 +45,9 @@ from ..loader import force_blockers, load_inventory, reject, type_table
 from ..validate import rules
 
 DEFAULT_CHUNK_ROWS = 250_000
-# trace.csv is for people with a spreadsheet (Excel stops at 1,048,576 rows): above this many
-# activity rows the chunked engine writes the trace as Parquet only
-CSV_TRACE_MAX_ROWS = 1_000_000
+# trace.csv up to trace.CSV_MAX_LINES: the chunked engine decides before the lines are known, on
+# the activity rows read
+CSV_TRACE_MAX_ROWS = trace.CSV_MAX_LINES
 HEADER_CODES = frozenset({"unknown-column", "duplicate-column", "missing-column"})
 
 

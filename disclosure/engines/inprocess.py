@@ -67,12 +67,13 @@ def recompute_pack(inventory: Path, prior: dict[str, Any] | None, factors: Path
     return inv, issues, compute_pack(inv, prior, factors)
 
 
-def write_outputs(comp: Computation, out: Path) -> list[Path]:
-    """results.json, trace.parquet, trace.csv and instruments.csv in ``out``."""
+def write_outputs(comp: Computation, out: Path, trace_csv: bool | None = None) -> list[Path]:
+    """results.json, trace.parquet, trace.csv (``trace.csv_wanted``: up to ``trace.CSV_MAX_LINES``
+    lines, or as ``trace_csv`` says) and instruments.csv in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = [results.write_results(comp.results, out / results.FILE)]
     release_freed_memory()
-    paths += trace.write(comp.trace, out)
+    paths += trace.write(comp.trace, out, trace_csv)
     paths.append(calculation.write_instruments(comp.instruments, out / calculation.INSTRUMENTS))
     return paths
 
