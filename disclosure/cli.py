@@ -219,7 +219,8 @@ def compute(
             if engine is Engine.inprocess:
                 code = _compute_inprocess(inventory, out, staging, lang, force, trace_csv or None)
             else:
-                code = _compute_streaming(inventory, out, staging, lang, force, engine, chunk_rows, scheduler)
+                code = _compute_streaming(inventory, out, staging, lang, force, engine, chunk_rows, scheduler,
+                                          trace_csv)
     except outdir.OutFolderError as e:
         from .loader import settings_language
 
@@ -274,7 +275,7 @@ def _compute_inprocess(inventory: Path, out: Path, staging: Staging, lang: Lang 
 
 
 def _compute_streaming(inventory: Path, out: Path, staging: Staging, lang: Lang | None, force: bool, engine: Engine,
-                       chunk_rows: int, scheduler: str | None) -> int:
+                       chunk_rows: int, scheduler: str | None, trace_csv: bool = False) -> int:
     """compute --engine chunked | dask: the same outputs, the activities read a chunk at a time
     (the trace as trace.parquet, or trace/part-*.parquet on Dask); progress on stderr."""
     if engine is Engine.dask:
@@ -285,6 +286,7 @@ def _compute_streaming(inventory: Path, out: Path, staging: Staging, lang: Lang 
         from .engines.chunked import compute_chunked
 
         result = compute_chunked(inventory, staging.folder, chunk_rows=chunk_rows, force=force)
+    from .compute import trace
     from .pipeline import check_summary
 
     language = (lang.value if lang else None) or result.language or "zh-CN"
@@ -297,13 +299,18 @@ def _compute_streaming(inventory: Path, out: Path, staging: Staging, lang: Lang 
     text = render_text(result.issues, language)
     if text:
         typer.echo(text, err=True)
-    paths = _published(out, staging, list(result.paths))
+    written = list(result.paths)
+    if trace_csv and not any(p.name == trace.CSV for p in written):  # these engines decide before the end
+        written.append(staging.folder / trace.CSV)
+        trace.export_csv(staging.folder, written[-1])
+    paths = _published(out, staging, written)
     t = result.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
                   s3=t["scope3"]))
     typer.echo(check_summary(result.issues, result.results["rows"], language))
     for p in paths:
         typer.echo(f"  {p}")
+    _trace_note(out, paths, int((result.results.get("lines") or {}).get("total") or 0), language)
     return 1 if errors else 0
 
 
@@ -311,9 +318,13 @@ def _trace_note(out: Path, paths: list[Path], lines: int, language: str) -> None
     """When the trace is Parquet only (above the row limit): where it is and how to export its CSV."""
     from .compute import trace
 
-    names = {p.name for p in paths}
-    if trace.CSV not in names and trace.PARQUET in names:
-        typer.echo(_t("trace_csv_omitted", language, path=out / trace.PARQUET, lines=lines,
+    if any(p.name == trace.CSV for p in paths):
+        return
+    parquet = next((p for p in paths if p.name == trace.PARQUET), None)
+    if parquet is None and any(p.parent.name == trace.PARTS and p.suffix == ".parquet" for p in paths):
+        parquet = out / trace.PARTS   # the Dask engine's parts
+    if parquet is not None:
+        typer.echo(_t("trace_csv_omitted", language, path=parquet, lines=lines,
                       limit=trace.CSV_MAX_LINES, folder=out))
 
 
@@ -321,8 +332,9 @@ def _trace_note(out: Path, paths: list[Path], lines: int, language: str) -> None
 def trace_command(
     folder: Path = typer.Argument(..., help="compute 或 report 的输出文件夹 / a folder written by compute or report"),
     csv: bool = typer.Option(False, "--csv", help="导出 trace.csv / export trace.csv"),
-    out: Path | None = typer.Option(None, "--out", help="输出文件（默认：文件夹中的 trace.csv）/ the file to write "
-                                                       "(default: trace.csv in the folder)"),
+    out: Path | None = typer.Option(None, "--out", help="输出文件（默认：结果文件夹中的 trace.csv；报告包旁的 "
+                                                       "<包名>-trace.csv）/ the file to write (default: trace.csv in "
+                                                       "a results folder; <pack>-trace.csv beside a report pack)"),
     lang: Lang | None = typer.Option(None, "--lang", help="zh-CN | en"),
 ) -> None:
     """由 Parquet 追溯表导出 trace.csv / Export trace.csv from a folder's Parquet trace, byte for byte the file
@@ -336,8 +348,18 @@ def trace_command(
     if trace.find(folder) is None:
         typer.echo(f"disclosure trace: {_t('trace_not_found', language, path=folder)}", err=True)
         raise typer.Exit(2)
-    target = out if out is not None else folder / trace.CSV
-    lines = trace.export_csv(folder, target)
+    # a report pack stays as its manifest lists it (verify would find the file added): beside it
+    pack = (folder / "manifest.json").is_file()
+    target = out if out is not None else (folder.parent / f"{folder.name}-{trace.CSV}" if pack else folder / trace.CSV)
+    if pack and target.resolve().is_relative_to(folder.resolve()):
+        typer.echo(f"disclosure trace: {_t('trace_into_pack', language, path=target, pack=folder)}", err=True)
+        raise typer.Exit(2)
+    try:
+        lines = trace.export_csv(folder, target)
+    except OSError as e:
+        typer.echo(f"disclosure trace: {_t('trace_unwritable', language, path=target, reason=e.strerror or e)}",
+                   err=True)
+        raise typer.Exit(2) from None
     typer.echo(_t("trace_exported", language, source=trace.find(folder), lines=lines, path=target))
 
 

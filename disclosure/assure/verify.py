@@ -643,7 +643,9 @@ def _rerender_and_compare(folder: Path, work: Path, man: dict[str, Any], pack: A
         return engine != "inprocess" and (rel in (RESULTS, trace.PARQUET) or rel.startswith(trace.PARTS + "/"))
 
     def may_lack(rel: str) -> bool:
-        """The Dask engine writes no trace.csv, the chunked engine none past a million lines."""
+        """The Dask engine writes no trace.csv, the chunked engine none past ``trace.CSV_MAX_LINES``
+        activity rows (it decides on the rows read; the in-process engine on the lines, so its re-rendered
+        pack has the same files)."""
         return engine != "inprocess" and rel == trace.CSV
 
     def arelle_only(rel: str) -> bool:
