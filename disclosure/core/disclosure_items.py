@@ -29,9 +29,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from . import vocabulary as vocab
+from . import yamlfile
 
 LEAF_KINDS = ("text", "str", "number", "share", "year", "enum")
 STATES = tuple(str(k) for k in vocab.values("disclosure_state"))   # filled, missing, not_disclosed, not_applicable
@@ -160,7 +159,7 @@ class Tree:
 def tree() -> Tree:
     """The declarations, read once (a bad file is a programming error)."""
     text = resources.files(__package__).joinpath("disclosure_items.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yamlfile.load_package(text)
     roots = tuple(_node(k, v, "", "") for k, v in data["items"].items())
     sections = []
     for key, words in data["sections"].items():

@@ -98,7 +98,7 @@ def calculation_codes() -> frozenset[str]:
 @cache
 def catalogue() -> dict[str, dict[str, Any]]:
     text = resources.files(__package__).joinpath("codes.yaml").read_text(encoding="utf-8")
-    data = yamlfile.load_data(text)
+    data = yamlfile.load_package(text)
     for code, entry in data.items():
         if not {"severity", "zh", "en"} <= set(entry) <= {"severity", "zh", "en", "labels", "stage"} \
                 or entry["severity"] not in {s.value for s in Severity} or entry.get("stage", STAGES[0]) not in STAGES:

@@ -28,7 +28,7 @@ class Item:
 
 @cache
 def _data() -> dict[str, Any]:
-    return yamlfile.load_data(resources.files(__package__).joinpath("profiles.yaml").read_text(encoding="utf-8"))
+    return yamlfile.load_package(resources.files(__package__).joinpath("profiles.yaml").read_text(encoding="utf-8"))
 
 
 def items(profile: str) -> list[Item]:

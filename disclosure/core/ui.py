@@ -18,8 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from . import yamlfile
 from .vocabulary import lang_key
 
 
@@ -37,7 +36,7 @@ _FORMAT = _Formatter()
 
 @cache
 def catalogue() -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(resources.files(__package__).joinpath("ui.yaml").read_text(encoding="utf-8"))
+    data = yamlfile.load_package(resources.files(__package__).joinpath("ui.yaml").read_text(encoding="utf-8"))
     for key, entry in data.items():
         if set(entry) != {"zh", "en"}:
             raise ValueError(f"ui.yaml: {key!r} needs zh and en")

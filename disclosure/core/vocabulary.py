@@ -213,7 +213,7 @@ def _check(v: Vocabulary) -> None:
 
 def load(text: str) -> Vocabulary:
     """The vocabulary from the text of a vocabulary file, checked (a bad file is a programming error)."""
-    data = yamlfile.load_data(text)
+    data = yamlfile.load_package(text)
     enums: dict[str, Enumeration] = {}
     for name, raw in data.items():
         terms: list[Term] = []

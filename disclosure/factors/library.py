@@ -290,8 +290,8 @@ def load_library(extra_dirs: Sequence[str | Path] = ()) -> tuple[FactorLibrary, 
     """Load the shipped datasets, then every ``*.yaml`` of each folder in ``extra_dirs``."""
     issues: list[Issue] = []
     loaded: list[Dataset] = []
-    for name, data, path in _files(extra_dirs, issues):
-        dataset, found = read_dataset(name, data, path)
+    for name, data, path, ours in _files(extra_dirs, issues):
+        dataset, found = read_dataset(name, data, path, ours=ours)
         issues += found
         if dataset is not None:
             loaded.append(dataset)
@@ -330,11 +330,12 @@ def folder_library(folder: Path) -> tuple[FactorLibrary, list[Issue]]:
 
 
 def _files(extra_dirs: Sequence[str | Path],
-           issues: list[Issue]) -> Iterable[tuple[str, bytes, str]]:
+           issues: list[Issue]) -> Iterable[tuple[str, bytes, str, bool]]:
+    """Name, bytes, path of each dataset file, and whether it is one the package ships."""
     shipped = resources.files(__package__).joinpath("datasets")
     for entry in sorted(shipped.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            yield entry.name, entry.read_bytes(), str(entry)
+            yield entry.name, entry.read_bytes(), str(entry), True
     for folder in map(Path, extra_dirs):
         if not folder.is_dir():
             issues.append(_invalid(Location(file=str(folder)), "the folder does not exist"))
@@ -348,7 +349,7 @@ def _files(extra_dirs: Sequence[str | Path],
             except OSError as e:
                 issues.append(_invalid(Location(file=path.name), f"the file cannot be read: {e}"))
                 continue
-            yield path.name, data, str(path)
+            yield path.name, data, str(path), False
 
 
 def _control_character(v: Any) -> str | None:
@@ -363,11 +364,13 @@ def _control_character(v: Any) -> str | None:
     return None
 
 
-def read_dataset(name: str, data: bytes, path: str = "") -> tuple[Dataset | None, list[Issue]]:
-    """Parse and check one dataset file; None with the issues found when it is not usable."""
+def read_dataset(name: str, data: bytes, path: str = "", *, ours: bool = False) -> tuple[Dataset | None, list[Issue]]:
+    """Parse and check one dataset file; None with the issues found when it is not usable. ``ours``:
+    a dataset the package ships, read by ``yamlfile.load_package``; a user's by the bounded reader."""
     where = Location(file=name)
     try:
-        doc = yamlfile.load_data(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        doc = yamlfile.load_package(text) if ours else yamlfile.load_data(text)
     except UnicodeDecodeError as e:
         return None, [_invalid(where, f"not a UTF-8 YAML file: {' '.join(str(e).split())}")]
     except yamlfile.YamlError as e:

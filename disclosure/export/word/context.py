@@ -46,7 +46,7 @@ RISK_MANAGEMENT = ("identification", "assessment", "monitoring", "opportunities"
 
 @cache
 def catalogue() -> dict[str, Any]:
-    return yamlfile.load_data(resources.files(__package__).joinpath("text.yaml").read_text(encoding="utf-8"))
+    return yamlfile.load_package(resources.files(__package__).joinpath("text.yaml").read_text(encoding="utf-8"))
 
 
 def texts(lang: str) -> dict[str, Any]:

@@ -342,7 +342,7 @@ def _tree(text: str) -> list[tuple[int, str]]:
 
 @cache
 def spec() -> Spec:
-    data = yamlfile.load_data(resources.files(__package__).joinpath("concepts.yaml").read_text(encoding="utf-8"))
+    data = yamlfile.load_package(resources.files(__package__).joinpath("concepts.yaml").read_text(encoding="utf-8"))
     t = data["taxonomy"]
     prefix = t["prefix"]
     ifrs, ibg = data["ifrs"], data["ibg"]
