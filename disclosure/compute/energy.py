@@ -286,7 +286,7 @@ def summarise(parts: pd.DataFrame, instruments: pd.DataFrame, ctx: Any,
         ok = instruments["type"].isin(RENEWABLE_INSTRUMENTS) & instruments["facility_id"].isin(fac.index)
         ins = instruments.loc[ok]
         if len(ins):
-            consolidated = ins["facility_id"].map(fac["consolidated"]).fillna(False).astype(bool)
+            consolidated = ins["facility_id"].map(fac["consolidated"]).eq(True).fillna(False).astype(bool)
             sh = ins["facility_id"].map(fac["share"]).astype("float64").fillna(0.0)
             ren_mwh = float((pd.to_numeric(ins["mwh_used"], errors="coerce").fillna(0.0) * sh)[consolidated].sum())
     ren_mwh = min(ren_mwh, elec_mwh)
