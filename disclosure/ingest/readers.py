@@ -68,7 +68,7 @@ def read_csv(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
 
 
 # byte pairs that end a blank line: where a file holds one (even inside a quoted cell), pandas reads it
-BLANK_LINES = (b"\n\n", b"\r\r", b"\n\r\n")
+BLANK_LINES = (b"\n\n", b"\r\r", b"\n\r")   # "\n\r": a line ended by CR after one ended by LF
 
 
 def read_csv_arrow(path: Path, display: str) -> RawTable | None:
@@ -115,12 +115,28 @@ def read_csv_arrow(path: Path, display: str) -> RawTable | None:
     except (pa.ArrowException, OSError, UnicodeDecodeError):
         return None
     if table.num_rows == 0 or table.column_names != auto \
-            or [table.column(i)[0].as_py() for i in range(len(names))] != names:
+            or [table.column(i)[0].as_py() for i in range(len(names))] != names \
+            or unclosed_at_end(path, table.column(len(names) - 1)[-1].as_py()):
         return None
     body = table.slice(1).rename_columns(names)
     frame = body.to_pandas()
     rows = np.arange(2, len(frame) + 2, dtype=np.int64)
     return RawTable(frame, names, rows, display, None, 1)
+
+
+def unclosed_at_end(path: Path, last: str) -> bool:
+    """Whether the file may end inside a quoted cell, which Arrow reads as a cell running to the end
+    and pandas refuses: it does where the file ends with a quote and the last cell's text as it is
+    written in a quoted cell (quotes doubled), with no closing quote. (A file that ends otherwise
+    closed its last cell: only the last cell of the last row can run to the end, as any other
+    would leave its row short, which Arrow refuses.)"""
+    tail = ('"' + last.replace('"', '""')).encode("utf-8")
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        if size < len(tail):
+            return False
+        fh.seek(size - len(tail))
+        return fh.read() == tail
 
 
 def read_csv_pandas(path: Path, display: str, enc: str) -> tuple[RawTable | None, list[Issue]]:
