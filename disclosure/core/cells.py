@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -78,6 +79,40 @@ def visible(text: str) -> str:
                           else f"\\u{ord(m.group()):04x}", text)
 
 
+def _may_hold_forbidden(arr: Any) -> bool:
+    """Whether the UTF-8 bytes behind an Arrow text array hold a control character XML cannot hold
+    or the start of U+FFFE/U+FFFF (EF BF BE, EF BF BF): one pass over the bytes, so that the
+    regular expression runs only on the rare column that may hold one. (The bytes may include text
+    outside the array's slice: a false alarm only sends the column to the regular expression.)"""
+    import numpy as np
+    import pyarrow as pa
+
+    for chunk in getattr(arr, "chunks", [arr]):
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        b = np.frombuffer(data, dtype=np.uint8)
+        low = b < 0x20
+        if low.any() and _control_bytes()[b[low]].any():
+            return True
+        lead = np.flatnonzero(b[:-2] == 0xEF)
+        if len(lead) and ((b[lead + 1] == 0xBF) & (b[lead + 2] >= 0xBE)).any():
+            return True
+    return False
+
+
+@functools.cache
+def _control_bytes() -> Any:
+    """A table of the 256 byte values: True for the control characters XML cannot hold."""
+    import numpy as np
+
+    lut = np.zeros(256, dtype=bool)
+    lut[[c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]] = True
+    return lut
+
+
 def xml_forbidden_mask(s: Any) -> Any:
     """For a pandas text column, whether each value holds a character XML cannot hold (missing
     values: False); on whole columns (RE2 for Arrow text)."""
@@ -89,6 +124,8 @@ def xml_forbidden_mask(s: Any) -> Any:
         import pyarrow.compute as pc
 
         arr = pa.array(s.array)   # the column's own Arrow data (__arrow_array__)
+        if not _may_hold_forbidden(arr):
+            return pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
         hit = pc.match_substring_regex(arr, XML_FORBIDDEN_RE2).to_numpy(zero_copy_only=False)
         return pd.Series(np.asarray(pd.array(hit, dtype="boolean").fillna(False), dtype=bool), index=s.index)
     return s.map(lambda v: isinstance(v, str) and _FORBIDDEN.search(v) is not None).astype(bool)

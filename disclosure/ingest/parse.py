@@ -53,6 +53,20 @@ def number(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.
         return _finite(v, ~v.isna())   # NaN is a missing value; an infinite one is bad
     empty = is_empty(s) if empty is None else empty
     e = empty.to_numpy(dtype=bool)
+    plain = _plain_numbers(s, e)
+    if plain is None:
+        values = _text_numbers(s, e)
+    else:
+        values, rest = plain
+        if rest.any():   # the cells that are not plain numbers, read by the general reader
+            values[rest] = _text_numbers(s.iloc[np.flatnonzero(rest)], np.zeros(int(rest.sum()), dtype=bool))
+    # + 0.0: a zero typed as -0 reads as 0, as it does in a column of integers
+    return _finite(pd.Series(values + 0.0, index=s.index), ~empty)
+
+
+def _text_numbers(s: pd.Series, e: np.ndarray) -> np.ndarray:
+    """The numbers of a text column read by pandas (NaN where a cell is ``e``mpty or unreadable),
+    then, for the cells it cannot read, with separators and full-width digits cleaned."""
     if e.any():
         # only the cells with a value are parsed; a missing value among them makes to_numeric read
         # every one as a float, as it reads the whole column, where the empty cells are missing
@@ -62,14 +76,41 @@ def number(s: pd.Series, empty: pd.Series | None = None) -> tuple[pd.Series, pd.
         cells[-1] = np.nan
         values = np.full(len(s), np.nan)
         values[keep] = np.asarray(pd.to_numeric(cells, errors="coerce"), dtype="float64")[:-1]
-        v = pd.Series(values, index=s.index)
     else:
-        v = pd.to_numeric(s, errors="coerce").astype("float64")
-    retry = v.isna() & ~empty
-    if retry.any():
-        cleaned = s[retry].astype("str").map(clean_number_text)
-        v.loc[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    return _finite(v, ~empty)
+        values = np.asarray(pd.to_numeric(s, errors="coerce"), dtype="float64").copy()
+    retry = np.flatnonzero(np.isnan(values) & ~e)
+    if len(retry):
+        cleaned = s.iloc[retry].astype("str").map(clean_number_text)
+        values[retry] = np.asarray(pd.to_numeric(cleaned, errors="coerce"), dtype="float64")
+    return values
+
+
+# a number as a program writes it (the cells of an ERP export): digits, a point, an exponent
+PLAIN_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def _plain_numbers(s: pd.Series, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For an Arrow text column: the values of its plain numbers (``PLAIN_NUMBER``), read by Arrow's
+    cast (correctly rounded, as Python's ``float``), NaN elsewhere; and the mask of the other
+    non-empty cells, left to the general reader. None for a column that is not Arrow text."""
+    if not (isinstance(s.dtype, pd.ArrowDtype)
+            or (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow")):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    hit = pc.fill_null(pc.match_substring_regex(arr, PLAIN_NUMBER), False).to_numpy(zero_copy_only=False)
+    hit &= ~empty
+    values = np.full(len(s), np.nan)
+    at = np.flatnonzero(hit)
+    try:
+        values[at] = pc.cast(arr.take(pa.array(at)), pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        return None
+    return values, ~hit & ~empty
 
 
 def _finite(v: pd.Series, given: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -52,7 +52,95 @@ def detect_encoding(path: Path, probe_bytes: int = 1 << 22) -> str:
 
 
 def read_csv(path: Path, display: str) -> tuple[RawTable | None, list[Issue]]:
+    """A CSV file's cells as text. A plain UTF-8 file (the common one) is read by Arrow's
+    multi-threaded reader (:func:`read_csv_arrow`); any other (GB18030, blank lines, ragged rows,
+    headers that are blank, repeated or quoted) by pandas (:func:`read_csv_pandas`), which gives
+    the same table for every file Arrow reads."""
     enc = detect_encoding(path)
+    if enc in ("utf-8", "utf-8-sig"):
+        fast = read_csv_arrow(path, display)
+        if fast is not None:
+            unreadable = separators_problem(fast.headers)
+            if unreadable:
+                return None, [issue("unreadable-file", Location(display), reason=unreadable)]
+            return drop_blank_rows(fast), []
+    return read_csv_pandas(path, display, enc)
+
+
+# byte pairs that end a blank line: where a file holds one (even inside a quoted cell), pandas reads it
+BLANK_LINES = (b"\n\n", b"\r\r", b"\n\r")   # "\n\r": a line ended by CR after one ended by LF
+
+
+def read_csv_arrow(path: Path, display: str) -> RawTable | None:
+    """A UTF-8 CSV read by ``pyarrow.csv`` (every cell as text, none missing), or None where the file
+    is one pandas reads differently or Arrow cannot read: a header line that is blank (blank lines
+    above the header), holds a quote, a blank header or a repeated one (pandas renames them); a
+    blank line anywhere (pandas keeps it as a row, so that the rows after it keep their numbers);
+    a row with more or fewer cells than the header, text that is not UTF-8, an unclosed quote
+    (pandas reads or refuses them, and says why). The check for them is a scan of the bytes."""
+    import mmap
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        with open(path, "rb") as fh:
+            if fh.seek(0, 2) == 0:
+                return None
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                start = len(codecs.BOM_UTF8) if mm[:3] == codecs.BOM_UTF8 else 0
+                ends = [i for i in (mm.find(b"\n", start), mm.find(b"\r", start)) if i >= 0]
+                head = mm[start:min(ends)] if ends else mm[start:]
+                if any(mm.find(b) >= 0 for b in BLANK_LINES):
+                    return None
+    except (OSError, ValueError):
+        return None
+    if b'"' in head or not head.strip(b" \t\r\n,"):
+        return None
+    try:
+        names = [h.decode("utf-8") for h in head.split(b",")]
+    except UnicodeDecodeError:
+        return None
+    if any(not h for h in names) or len(set(names)) != len(names):
+        return None
+    auto = [f"f{i}" for i in range(len(names))]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(auto, pa.string()),
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowException, OSError, UnicodeDecodeError):
+        return None
+    if table.num_rows == 0 or table.column_names != auto \
+            or [table.column(i)[0].as_py() for i in range(len(names))] != names \
+            or unclosed_at_end(path, table.column(len(names) - 1)[-1].as_py()):
+        return None
+    body = table.slice(1).rename_columns(names)
+    frame = body.to_pandas()
+    rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+    return RawTable(frame, names, rows, display, None, 1)
+
+
+def unclosed_at_end(path: Path, last: str) -> bool:
+    """Whether the file may end inside a quoted cell, which Arrow reads as a cell running to the end
+    and pandas refuses: it does where the file ends with a quote and the last cell's text as it is
+    written in a quoted cell (quotes doubled), with no closing quote. (A file that ends otherwise
+    closed its last cell: only the last cell of the last row can run to the end, as any other
+    would leave its row short, which Arrow refuses.)"""
+    tail = ('"' + last.replace('"', '""')).encode("utf-8")
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        if size < len(tail):
+            return False
+        fh.seek(size - len(tail))
+        return fh.read() == tail
+
+
+def read_csv_pandas(path: Path, display: str, enc: str) -> tuple[RawTable | None, list[Issue]]:
+    """A CSV file read by pandas: the reader of every file Arrow's is not sure to read alike."""
     lead = leading_blank_lines(path, enc)
     for attempt in (enc, "gb18030"):
         try:

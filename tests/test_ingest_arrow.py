@@ -1,0 +1,168 @@
+"""Issue 18, ingest on Arrow: a plain UTF-8 CSV file is read by ``pyarrow.csv`` and its plain numbers
+cast by Arrow; every other file (and cell) takes the pandas path it took before. The two paths must
+give the same table, row numbers and values, so these tests compare them on generated files and on
+the cases where the Arrow path must step aside.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from disclosure.ingest import parse, readers
+
+# cells drawn from what ERP exports and hand-typed files hold: separators, quotes, both line ends,
+# spaces, full-width digits, CJK, numbers of every shape
+CELL_CHARS = st.sampled_from([*"ab1.0-e,\"\n\r \t天然气１２％%_x", "\u3000", "\xa0"])
+CELLS = st.one_of(
+    st.text(CELL_CHARS, max_size=6),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.integers(-10**20, 10**20).map(str),
+)
+
+
+def quote(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n\r') else cell
+
+
+def write(tmp: Path, text: str, bom: bool = False, encoding: str = "utf-8") -> Path:
+    p = tmp / "activities.csv"
+    p.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode(encoding))
+    return p
+
+
+def same(fast: readers.RawTable, slow: readers.RawTable) -> None:
+    assert fast.headers == slow.headers
+    assert list(fast.frame.columns) == list(slow.frame.columns)
+    assert fast.header_row == slow.header_row
+    assert np.array_equal(fast.rows, slow.rows)
+    for c in fast.frame.columns:
+        assert fast.frame[c].dtype == slow.frame[c].dtype
+    assert fast.frame.equals(slow.frame)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ncols=st.integers(1, 4), data=st.data(), bom=st.booleans(), crlf=st.booleans(), eol=st.booleans(),
+       raw=st.booleans())
+def test_arrow_reads_every_file_it_accepts_as_pandas_does(tmp_path: Path, ncols: int, data: st.DataObject,
+                                                          bom: bool, crlf: bool, eol: bool, raw: bool) -> None:
+    """``raw``: cells written as they are, unquoted: ragged rows, stray and unclosed quotes."""
+    headers = data.draw(st.lists(st.sampled_from(["a", "b", "数量", "unit", "x.y", "c d"]), min_size=ncols,
+                                 max_size=ncols, unique=True))
+    body = data.draw(st.lists(st.lists(CELLS, min_size=ncols, max_size=ncols), max_size=8))
+    nl = "\r\n" if crlf else "\n"
+    text = nl.join([",".join(headers)] + [",".join(c if raw else quote(c) for c in row) for row in body]) + (nl if eol else "")
+    p = write(tmp_path, text, bom=bom)
+    fast = readers.read_csv_arrow(p, p.name)
+    slow, issues = readers.read_csv_pandas(p, p.name, readers.detect_encoding(p))
+    if fast is None:   # stepped aside: read_csv gives what pandas gives
+        table, got = readers.read_csv(p, p.name)
+        assert got == issues
+        if slow is not None:
+            same(table, readers.drop_blank_rows(slow))
+        return
+    assert slow is not None and not issues
+    same(readers.drop_blank_rows(fast), readers.drop_blank_rows(slow))
+
+
+def test_quoted_newlines_keep_the_row_numbers_of_the_records(tmp_path: Path) -> None:
+    p = write(tmp_path, 'id,note\nA1,"two\nlines"\nA2,plain\nA3,"x\r\ny"\n')
+    fast = readers.read_csv_arrow(p, p.name)
+    assert fast is not None
+    assert fast.rows.tolist() == [2, 3, 4]
+    assert fast.frame["note"].tolist() == ["two\nlines", "plain", "x\r\ny"]
+    same(fast, readers.read_csv_pandas(p, p.name, "utf-8")[0])
+
+
+@pytest.mark.parametrize("text, why", [
+    ("\nid,q\nA,1\n", "a blank line above the header"),
+    ("id,q\nA,1\n\nB,2\n", "a blank line keeps its row number in pandas"),
+    ('"id",q\nA,1\n', "a quoted header"),
+    ("id,,q\nA,1,2\n", "a blank header"),
+    ("id,id\nA,1\n", "a repeated header (pandas renames it)"),
+    ("id,q\nA,1,9\n", "a row with more cells than the header"),
+    ('id,q\nA,"1\n', "an unclosed quote"),
+    ("", "an empty file"),
+])
+def test_arrow_steps_aside_where_pandas_reads_differently(tmp_path: Path, text: str, why: str) -> None:
+    p = write(tmp_path, text)
+    assert readers.read_csv_arrow(p, p.name) is None, why
+    table, issues = readers.read_csv(p, p.name)
+    slow, expected = readers.read_csv_pandas(p, p.name, readers.detect_encoding(p))
+    assert issues == expected
+    assert (table is None) == (slow is None)
+
+
+def test_a_gb18030_file_is_read_by_pandas_with_its_encoding(tmp_path: Path) -> None:
+    p = write(tmp_path, "设施,数量\n水泥厂,１２\n", encoding="gb18030")
+    assert readers.detect_encoding(p) == "gb18030"
+    table, issues = readers.read_csv(p, p.name)
+    assert not issues and table is not None
+    assert table.headers == ["设施", "数量"] and table.frame["设施"].tolist() == ["水泥厂"]
+
+
+def test_invalid_utf8_in_a_utf8_file_is_not_read_by_arrow(tmp_path: Path) -> None:
+    p = tmp_path / "activities.csv"
+    p.write_bytes(b"id,q\n" + b"A,\xff\xfe\n")
+    assert readers.read_csv_arrow(p, p.name) is None
+
+
+# --- numbers: Arrow's cast for the plain ones, the general reader for the rest ---------------------
+
+NUMBER_TEXT = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda f: f"{f:.12e}"),
+    st.integers(-10**25, 10**25).map(str),
+    st.decimals(allow_nan=False, allow_infinity=False, places=6).map(str),
+    st.text(st.sampled_from(list("0123456789.,+-eE ％%１２")), max_size=8),
+    st.sampled_from(["", " ", "-0", "+0", "1.", ".5", "1e400", "-1e-400", "inf", "nan", "1,234.5", "１２３"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(NUMBER_TEXT, min_size=1, max_size=30))
+def test_plain_numbers_read_by_arrow_equal_the_general_reader(cells: list[str]) -> None:
+    arrow = pd.Series(cells, dtype="str")
+    general = pd.Series(cells, dtype=object)    # not Arrow text: the general reader, as before
+    assume(isinstance(arrow.dtype, pd.StringDtype) and arrow.dtype.storage == "pyarrow")
+    va, ba = parse.number(arrow)
+    vg, bg = parse.number(general)
+    assert np.array_equal(va.to_numpy(), vg.to_numpy(), equal_nan=True)
+    assert ba.tolist() == bg.tolist()
+    # and the values are what Python reads from the same text, cleaned
+    for cell, v in zip(cells, va.tolist(), strict=True):
+        if isinstance(v, float) and not np.isnan(v):
+            assert v == float(parse.clean_number_text(cell)) + 0.0
+
+
+def test_number_reads_the_cells_it_is_given() -> None:
+    s = pd.Series(["1,234.5", " 7 ", "12", "-0", "1e400", "abc", "", "2.5e-3", "１２"], dtype="str")
+    v, bad = parse.number(s)
+    assert v.tolist()[:4] == [1234.5, 7.0, 12.0, 0.0]
+    assert str(v.tolist()[3]) == "0.0"          # not -0.0
+    assert np.isnan(v.iloc[4]) and np.isnan(v.iloc[5]) and np.isnan(v.iloc[6])
+    assert v.iloc[7] == 0.0025 and v.iloc[8] == 12.0
+    assert bad.tolist() == [False, False, False, False, True, True, False, False, False]
+
+
+# --- characters XML cannot hold: a pass over the bytes first, the regular expression where needed ---
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from(["a", "天", "\t", "\n", "\r", "\x00", "\x01", "\x1f", "\x7f", "\ufffe",
+                                         "\uffff", "\ufffd", "\uff10", "\uefbf", " "]), max_size=5), min_size=1,
+                max_size=12),
+       st.integers(0, 3))
+def test_xml_forbidden_mask_on_arrow_text_matches_python(cells: list[str], cut: int) -> None:
+    from disclosure.core.cells import xml_forbidden, xml_forbidden_mask
+
+    s = pd.Series(cells, dtype="str").iloc[min(cut, len(cells) - 1):]   # a slice: bytes outside it
+    assume(isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow")
+    got = xml_forbidden_mask(s)
+    assert got.tolist() == [xml_forbidden(c) is not None for c in s]
+    assert got.index.equals(s.index)
