@@ -121,7 +121,10 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     if not sel.any():
         return trace, []
     pos = np.flatnonzero(sel)
-    t = trace.iloc[pos]
+    # the selected lines of the columns read here only (the trace has ninety: a copy of them all
+    # cost 400 MB at a million rows)
+    t = trace[["row", "factor_id", "activity", "quantity", "unit", "energy_gj", "share", "file",
+               "sheet"]].iloc[pos]
     by_row = acts.set_index("_row") if "_row" in acts.columns else acts
     row = t["row"].to_numpy()
     ncv_given = pd.to_numeric(by_row["ncv"].reindex(row), errors="coerce").notna().to_numpy() \
@@ -147,14 +150,15 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     share = t["share"].to_numpy(dtype="float64")
     rows = co.rows
     # steam measured as energy (GJ) is heat (热力, 当量值 per MJ); the steam row is per kg of steam
-    as_gj = units.convert(pd.Series(qty), pd.Series(unit.to_numpy()), "GJ").to_numpy()
+    unit_s = pd.Series(unit.to_numpy())   # positional, as pd.Series(qty)
+    as_gj = units.convert(pd.Series(qty), unit_s, "GJ").to_numpy()
     carrier = np.where((carrier == "steam") & ~np.isnan(as_gj) & ("heat" in rows.index), "heat", carrier)
     by = carrier
     by_s = pd.Series(by, dtype=object)
     known = by_s.isin(rows.index).to_numpy()
     per_unit = by_s.map(rows["per_unit"]).where(known, "")
     tce_per = by_s.map(rows["tce_per_unit"]).where(known, np.nan).to_numpy(dtype="float64")
-    in_unit = units.convert(pd.Series(qty), pd.Series(unit.to_numpy()), per_unit.where(known, "GJ")).to_numpy()
+    in_unit = units.convert(pd.Series(qty), unit_s, per_unit.where(known, "GJ")).to_numpy()
 
     tce = np.full(len(pos), np.nan)
     coef = np.full(len(pos), np.nan)

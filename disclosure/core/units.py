@@ -344,8 +344,12 @@ def convert(values: pd.Series, units: pd.Series, to_text: str | pd.Series) -> pd
     """Convert ``values`` given in ``units`` (strings) to ``to_text``, one lookup per distinct
     pair of units. Rows whose unit cannot be converted come out as NaN."""
     values = pd.Series(values).astype("float64")
-    targets = to_text if isinstance(to_text, pd.Series) else pd.Series(to_text, index=values.index)
-    codes, uniques = distinct_pairs(pd.Series(units, index=values.index).astype(str), targets.astype(str))
+    given = pd.Series(units, index=values.index).astype(str)
+    if isinstance(to_text, pd.Series):
+        codes, uniques = distinct_pairs(given, to_text.astype(str))
+    else:   # one target: a lookup per distinct unit (no column of the target built)
+        codes, distinct = pd.factorize(given, use_na_sentinel=False)
+        uniques = [(u, str(to_text)) for u in distinct]
     mult = np.empty(len(uniques), dtype="float64")
     for k, (u, t) in enumerate(uniques):
         try:
