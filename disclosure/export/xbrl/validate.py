@@ -55,7 +55,8 @@ class ArelleRun:
         """Where the time went, summed over the entries: Arelle's import, per report document its
         load, validation and formula run (``load:<document>`` …), the rest of the sessions (opening
         the package, the viewer, closing), reading the facts back, and the worker process beyond
-        that (Python's start, the job and result files)."""
+        that (Python's start, the job and result files; meaningful with one worker process: with
+        more, their times overlap)."""
         out: dict[str, float] = {}
         inside = 0.0
         for r in self.results:
