@@ -67,6 +67,7 @@ class ReportRun:
     issues: list[Issue] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    xbrl_seconds: dict[str, float] = field(default_factory=dict)  # inside the XBRL stage (XbrlExport.seconds)
     xbrl_validated: bool = False
     problems: list[str] = field(default_factory=list)   # stage failures, one line each
     language: str = "zh-CN"                             # of the messages: --lang's, else report.yaml's
@@ -476,6 +477,7 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     run.xbrl_validated = exp.validated
     run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
     run.seconds["xbrl"] = time.perf_counter() - t
+    run.xbrl_seconds = exp.seconds
     xerr = exp.count(Severity.ERROR)
     say("xbrl", ui.text("xbrl_validated" if exp.validated else "xbrl_not_validated", msg,
                         facts=len(exp.facts.facts), errors=xerr))

@@ -487,6 +487,43 @@ def test_arelle_messages_become_issue_records(broken_runs) -> None:
     assert "u_money" in unit.message("en")
 
 
+def test_a_worker_that_dies_or_hangs_is_xbrl_arelle_failed(validated, demo_dir, ifrs_zip, tmp_path, monkeypatch) -> None:
+    """Arelle that cannot finish is an issue (xbrl-arelle-failed, an error), never a traceback, and
+    validation is not claimed: the real worker stopped at its time limit, and a worker process that
+    dies (a script raising in its place) with the last line of its error in the reason."""
+    _, out, _ = validated
+    hung = run_arelle([_file(out, ".zip")], [ifrs_zip], timeout=1)
+    assert hung.error == "Arelle did not finish within 1 s" and hung.results == []
+    (i,) = issues_from(hung)
+    assert i.code == "xbrl-arelle-failed" and i.severity is Severity.ERROR
+    assert "did not finish within 1 s" in i.message("en")
+
+    from disclosure.export.xbrl import validate
+
+    dying = tmp_path / "dying_worker.py"
+    dying.write_text("raise SystemExit('the worker ran out of memory')\n", encoding="utf-8")
+    monkeypatch.setattr(validate, "WORKER", dying)
+    exp = export_xbrl(demo_dir, tmp_path / "x", ifrs_package=ifrs_zip)
+    assert not exp.validated and not exp.valid and exp.roundtrip is None
+    (failed,) = [i for i in exp.issues if i.code == "xbrl-arelle-failed"]
+    assert "exit 1" in failed.message("en") and "the worker ran out of memory" in failed.message("en")
+    report = json.loads(exp.paths["report"].read_text(encoding="utf-8"))
+    assert report["validated"] is False and report["errors"] == 1
+
+
+def test_the_worker_reports_where_its_time_went(broken_runs) -> None:
+    """Per report document Arelle's load, validation and formula run (from Arelle's own timing
+    lines), the import and the rest; the parts add up to the run's wall time."""
+    by_name, run = broken_runs
+    r = by_name["wrong-total"]
+    assert set(r.seconds["documents"]["wrong-total.xbrl"]) == {"load", "validate", "formula"}
+    assert all(v >= 0 for v in r.seconds["documents"]["wrong-total.xbrl"].values())
+    b = run.breakdown()
+    assert b["import"] > 0 and b["load:wrong-total.xbrl"] > 0 and b["formula:cement.xbrl"] > 0
+    # two processes ran at once: the time inside them is at most twice the wall time
+    assert 0 < sum(v for k, v in b.items() if k != "process other") <= 2 * run.seconds
+
+
 # --- the project's own consistency checks -------------------------------------------------------------------
 
 def test_consistency_checks_pass_on_the_demo(results) -> None:

@@ -137,6 +137,7 @@ def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | P
         run = run_arelle([paths["package"]], [pkg], read_facts=True, viewer_dest=vdir)
         exp.arelle = run
         exp.seconds["arelle"] = run.seconds
+        exp.seconds.update({f"arelle {k}": v for k, v in run.breakdown().items()})
         issues += issues_from(run)
         if run.error is None:
             exp.validated = True

@@ -39,6 +39,7 @@ class EntryResult:
     messages: list[dict[str, Any]] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)   # read back from Inline XBRL documents
     documents: list[str] = field(default_factory=list)           # the report documents loaded
+    seconds: dict[str, Any] = field(default_factory=dict)        # the worker's own timings (arelle_worker)
 
     def codes(self) -> list[str]:
         return [m["code"] for m in self.messages if m["level"] != "INFO"]
@@ -49,6 +50,29 @@ class ArelleRun:
     results: list[EntryResult]
     seconds: float
     error: str | None = None     # Arelle could not be started or crashed
+
+    def breakdown(self) -> dict[str, float]:
+        """Where the time went, summed over the entries: Arelle's import, per report document its
+        load, validation and formula run (``load:<document>`` …), the rest of the sessions (opening
+        the package, the viewer, closing), reading the facts back, and the worker process beyond
+        that (Python's start, the job and result files; meaningful with one worker process: with
+        more, their times overlap)."""
+        out: dict[str, float] = {}
+        inside = 0.0
+        for r in self.results:
+            s = r.seconds or {}
+            out["import"] = out.get("import", 0.0) + float(s.get("import", 0.0))
+            timed = 0.0
+            for doc, steps in sorted((s.get("documents") or {}).items()):
+                for step, sec in steps.items():
+                    out[f"{step}:{doc}"] = out.get(f"{step}:{doc}", 0.0) + sec
+                    timed += sec
+            out["session other"] = out.get("session other", 0.0) + float(s.get("session", 0.0)) - timed
+            out["read facts"] = out.get("read facts", 0.0) + float(s.get("read", 0.0))
+            inside += float(s.get("import", 0.0)) + float(s.get("session", 0.0)) + float(s.get("read", 0.0))
+        if self.results:
+            out["process other"] = self.seconds - inside
+        return out
 
 
 def run_arelle(entries: list[str | Path], packages: list[str | Path], read_facts: bool = False,
