@@ -218,7 +218,7 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     # a notice per carrier (activity) left unconverted, at its first line
     issues: list[Issue] = []
     left = np.flatnonzero(basis == "not_converted")
-    names = t["activity"].astype(object).astype(str).to_numpy()[left]
+    names = t["activity"].iloc[left].astype(object).astype(str).to_numpy()
     _, first, count = np.unique(names, return_index=True, return_counts=True)
     for i in np.argsort(first, kind="stable"):  # in the order of each activity's first line
         k = left[first[i]]
