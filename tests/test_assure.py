@@ -470,7 +470,7 @@ def test_workpapers_are_formatted_as_an_assurer_expects(pack: Path) -> None:
         j = head.index(col) + 1
         return {ws.cell(r, j).number_format for r in range(2, n + 1) if ws.cell(r, j).value is not None}
 
-    # tCO2e to 2 decimals with thousands separators, on the first (xlsxwriter's) and the fast rows alike
+    # tCO2e to 2 decimals with thousands separators, on every row
     for col in ("co2e", "co2e_market", "co2e_gross", "co2e_CO2", "t_CO2", "biogenic_co2"):
         assert fmts(col) == {"#,##0.00"}, col
     assert fmts("t_CH4") == {"#,##0.000000"} and fmts("share") == {"0.00%"}

@@ -113,9 +113,9 @@ def number_text(x: float) -> str:
 
 
 def cell_value(v: Any) -> Any:
-    """What a Python value is written as: None (an empty cell: also NaN, ±inf and empty text), bool,
-    int, float or text (formula-like text neutralised, a mapping or list as sorted JSON, anything else
-    as its text)."""
+    """What a Python value is written as: None (an empty cell: also NaN and ±inf), bool, int, float
+    or text (formula-like text neutralised, a mapping or list as sorted JSON, anything else as its
+    text; empty text is a cell of empty text)."""
     if v is None:
         return None
     if isinstance(v, bool | np.bool_):
@@ -125,7 +125,7 @@ def cell_value(v: Any) -> Any:
     if isinstance(v, int | np.integer):
         return int(v)
     if isinstance(v, str):
-        return neutralise(v) if v else None
+        return neutralise(v)
     if isinstance(v, dict | list):
         return json.dumps(v, ensure_ascii=False, sort_keys=True)
     try:
@@ -157,10 +157,14 @@ class _Strings:
 
     def xml(self) -> Iterator[str]:
         yield f'{_HEAD}<sst xmlns="{_NS}" uniqueCount="{len(self.index)}">'
-        for s in self.index:
-            t = cell_text(s)
-            sp = ' xml:space="preserve"' if t[:1].isspace() or t[-1:].isspace() else ""
-            yield f"<si><t{sp}>{t}</t></si>"
+        items = list(self.index)
+        for k in range(0, len(items), 10_000):
+            out = []
+            for s in items[k:k + 10_000]:
+                t = cell_text(s)
+                sp = ' xml:space="preserve"' if t[:1].isspace() or t[-1:].isspace() else ""
+                out.append(f"<si><t{sp}>{t}</t></si>")
+            yield "".join(out)
         yield "</sst>"
 
 
@@ -330,8 +334,7 @@ def _present(s: pd.Series) -> np.ndarray:
     """Whether each value of a column writes a cell (numbers: finite; others: not missing)."""
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return np.isfinite(s.to_numpy(dtype="float64", na_value=np.nan))
-    if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(s.dtype) \
-            or pd.api.types.is_string_dtype(s.dtype):
+    if pd.api.types.is_bool_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype) or _arrow_text(s.dtype):
         return s.notna().to_numpy()
     return np.array([cell_value(v) is not None for v in s.to_numpy(dtype=object)], dtype=bool)
 
@@ -424,7 +427,7 @@ class Workbook:
     def _shared(self, text: pa.StringArray, style: int) -> pa.StringArray:
         """The cells of distinct texts (no nulls): each numbered in the shared strings."""
         number = self._strings
-        ids = pa.array([number(x) if x else None for x in text.to_pylist()], type=pa.int64())   # "": empty
+        ids = pa.array([number(x) for x in text.to_pylist()], type=pa.int64())
         return pc.binary_join_element_wise(f'<c{_style(style)} t="s"><v>', pc.cast(ids, pa.string()), "</v></c>", "")
 
     def _frame_rows(self, frame: pd.DataFrame, first: int, styles: dict[int, int]) -> Iterator[Any]:
