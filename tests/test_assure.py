@@ -24,7 +24,7 @@ import disclosure.pipeline
 from disclosure.assure.diff import explain
 from disclosure.assure.verify import verify
 from disclosure.cli import app
-from disclosure.export import manifest, workpapers
+from disclosure.export import manifest, workpapers, xlsx
 from disclosure.export.xbrl import stem_of
 from disclosure.factors import load_library
 from disclosure.pipeline import run_report
@@ -330,11 +330,9 @@ def _expected(v: object, dtype: object) -> object:
     elif pd.api.types.is_numeric_dtype(dtype):
         v = float(v)
     else:
-        v = workpapers._cell(v)
+        v = xlsx.cell_value(v)
     if isinstance(v, float) and not math.isfinite(v):
         return None
-    if isinstance(v, float):
-        return float(f"{v:.16G}")  # xlsxwriter writes numbers with 16 significant digits
     if isinstance(v, str):
         return v.replace("\x01", "_x0001_").replace("_x0041_", "_x005F_x0041_")
     return v
@@ -358,24 +356,55 @@ def test_workpapers_trace_cells_read_back_as_the_trace(pack: Path, tmp_path: Pat
                 (i, cols[j], got, exp)
     act, q, sh, unit = (cols.index(c) for c in ("activity", "quantity", "sheet", "unit"))
     assert rows[1][act] == "'=SUM(A1:A2)" and rows[3][unit] is None
-    assert rows[4][q] == -1.234567890123457e-300 and rows[6][q] is None
+    assert rows[4][q] == -1.2345678901234567e-300 and rows[6][q] is None   # every digit (shortest round trip)
+    assert rows[5][q] == 0
     assert rows[7][sh] == 1.5 and rows[8][sh] is True and rows[9][sh] == '{"a": [2], "b": 1}'
     assert isinstance(rows[1][cols.index("consolidated")], bool)
 
 
-def test_workpapers_fast_trace_writer_matches_the_cell_by_cell_writer(pack: Path, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    trace, results = _odd_trace(pack)
-    slow_sheets: list[str] = []
-    cell_by_cell = workpapers._write_frame
-    monkeypatch.setattr(workpapers, "_write_frame",
-                        lambda ws, *a, **k: (slow_sheets.append(ws.name), cell_by_cell(ws, *a, **k))[1])
-    fast = workpapers.write_workpapers(tmp_path / "fast.xlsx", trace, results, max_rows=60).read_bytes()
-    assert not [n for n in slow_sheets if n.startswith(("Trace", "Excluded"))]  # the fast path was taken
-    monkeypatch.setattr(workpapers, "_write_frame", cell_by_cell)
-    monkeypatch.setattr(workpapers, "_write_frame_fast", workpapers._write_frame)
-    slow = workpapers.write_workpapers(tmp_path / "slow.xlsx", trace, results, max_rows=60).read_bytes()
-    assert fast == slow
+def test_workpapers_sheets_as_computed(pack: Path, tmp_path: Path) -> None:
+    """Every sheet of the demo's workpapers read back with openpyxl against what was computed: the
+    trace's cells (values and number formats by column), each sheet's widths, frozen panes, filter
+    and order; the same inputs give the same bytes."""
+    trace = pd.read_parquet(pack / "trace.parquet")
+    results = json.loads((pack / "results.json").read_text(encoding="utf-8"))
+    issues = json.loads((pack / "issues.json").read_text(encoding="utf-8"))["issues"]
+    path = workpapers.write_workpapers(tmp_path / "w.xlsx", trace, results, issues)
+    assert path.read_bytes() == workpapers.write_workpapers(tmp_path / "again.xlsx", trace, results,
+                                                            issues).read_bytes()
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary", "Trace", "Excluded", "Issues", "Settings", "Factors", "ETS",
+                               *(["Base year"] if results.get("base_year") else [])]
+    ws = book["Trace"]
+    cols = list(trace.columns)
+    for j, c in enumerate(cols, start=1):
+        kind = "n" if pd.api.types.is_numeric_dtype(trace[c].dtype) else "x"
+        fmt = workpapers.number_format(c) if kind == "n" and not pd.api.types.is_bool_dtype(trace[c].dtype) else None
+        for i, v in enumerate(trace[c].tolist(), start=2):
+            cell = ws.cell(i, j)
+            assert cell.value == _expected(v, trace[c].dtype), (c, i)
+            if cell.value is not None:
+                assert cell.number_format == (fmt or "General"), (c, i)
+    # n characters are stored as n + 5/7 of a character, in 1/256 (Calibri 11's digit is 7 px wide)
+    widths = {j: d.width for d in ws.column_dimensions.values() if d.customWidth for j in range(d.min, d.max + 1)}
+    assert widths == {j: workpapers.column_width(c, "n" if pd.api.types.is_numeric_dtype(trace[c].dtype) else "x")
+                      + 182 / 256 for j, c in enumerate(cols, start=1)}
+    assert ws.freeze_panes == "B2" and ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(cols))}{len(trace) + 1}"
+    assert all(c.font.b for c in ws[1]) and not ws["A2"].font.b
+    excl = book["Excluded"]
+    n_excl = int((trace["status"] != "included").sum())
+    assert excl.auto_filter.ref == f"A1:L{n_excl + 1}" and excl.freeze_panes == "B2" and excl.max_row == n_excl + 1
+    iss = book["Issues"]
+    assert iss.max_row == len(issues) + 1 and [c.value for c in iss[1]][:2] == ["code", "severity"]
+    assert next(c.value for c in iss[2]) == issues[0]["code"]
+    st = book["Settings"]
+    assert st.freeze_panes == "A2" and st.column_dimensions["C"].width == 100 + 182 / 256
+    summary = book["Summary"]
+    assert summary.freeze_panes is None and summary.column_dimensions["A"].width == 44 + 182 / 256
+    assert summary["B2"].value == results["totals"]["scope1"] and summary["C2"].value.startswith("=SUMIFS(")
+    cached = openpyxl.load_workbook(path, data_only=True)["Summary"]
+    assert cached["C2"].value == workpapers.trace_sums(trace)["scope1"]
+    assert cached["D2"].value == results["totals"]["scope1"] - workpapers.trace_sums(trace)["scope1"]
 
 
 def test_workpapers_of_the_in_process_trace_equal_those_of_the_trace_file(tmp_path: Path) -> None:
@@ -441,7 +470,7 @@ def test_workpapers_are_formatted_as_an_assurer_expects(pack: Path) -> None:
         j = head.index(col) + 1
         return {ws.cell(r, j).number_format for r in range(2, n + 1) if ws.cell(r, j).value is not None}
 
-    # tCO2e to 2 decimals with thousands separators, on the first (xlsxwriter's) and the fast rows alike
+    # tCO2e to 2 decimals with thousands separators, on every row
     for col in ("co2e", "co2e_market", "co2e_gross", "co2e_CO2", "t_CO2", "biogenic_co2"):
         assert fmts(col) == {"#,##0.00"}, col
     assert fmts("t_CH4") == {"#,##0.000000"} and fmts("share") == {"0.00%"}

@@ -195,10 +195,13 @@ def test_scope1_in_the_word_report(pack: Path) -> None:
 
 def test_a_co2e_value_in_the_workpapers(pack: Path) -> None:
     wp = pack / "workpapers.xlsx"
-    sheet = zipfile.ZipFile(wp).read("xl/worksheets/sheet2.xml").decode("utf-8")  # the Trace sheet
-    cell = re.search(r'<c r="(A[0-9]+)"[^>]*t="inlineStr"><is><t>F03-SC-COAL-Q4</t>', sheet)
-    assert cell
-    row = cell.group(1)[1:]
+    z = zipfile.ZipFile(wp)
+    sheet = z.read("xl/worksheets/sheet2.xml").decode("utf-8")  # the Trace sheet
+    shared = re.findall(r"<si><t[^>]*>([^<]*)</t></si>", z.read("xl/sharedStrings.xml").decode("utf-8"))
+    # the line's row: its line_id (column A, a shared string) opens it
+    found = re.search(rf'<row r="([0-9]+)"><c t="s"><v>{shared.index("F03-SC-COAL-Q4")}</v></c>.*?</row>', sheet)
+    assert found
+    row = found.group(1)
     trace = pd.read_parquet(pack / "trace.parquet")
     col = list(trace.columns).index("co2e")
     letters = ""
@@ -206,10 +209,18 @@ def test_a_co2e_value_in_the_workpapers(pack: Path) -> None:
     while n:
         n, r = divmod(n - 1, 26)
         letters = chr(65 + r) + letters
-    value = re.search(rf'<c r="{letters}{row}"[^>]*><v>([^<]+)</v>', sheet)
-    assert value
+    # a cell names its column only after an empty one; otherwise it is the one after the cell before
+    k, value = 0, None
+    for c in re.finditer(r'<c( r="([A-Z]+)[0-9]+")?[^>]*>(?:<v>([^<]*)</v>)?</c>', found.group(0)):
+        k = sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(c.group(2)))) if c.group(2) else k + 1
+        if k == col + 1:
+            value = c
+            break
+    assert value is not None and value.group(3)
+    line = found.group(0)
+    tampered = value.group(0).replace(f"<v>{value.group(3)}<", f"<v>{value.group(3)}1<")
     edit_zip(wp, "xl/worksheets/sheet2.xml",
-             replace_once(value.group(0), value.group(0).replace(f"<v>{value.group(1)}<", f"<v>{value.group(1)}1<")))
+             replace_once(line, line[:value.start()] + tampered + line[value.end():]))
     assert_caught(pack, f"workpapers.xlsx/xl/worksheets/sheet2.xml cell {letters}{row}")
 
 

@@ -300,7 +300,13 @@ def _paragraphs(xml: bytes) -> list[str]:
 def _cells(xml: bytes, shared: list[str]) -> dict[str, Any]:
     root = etree.fromstring(xml)
     out: dict[str, Any] = {}
-    for c in root.iter(f"{S}c"):
+    row, col = 0, 0   # a row or cell without its reference is the next one (ECMA-376 Part 1, 18.3.1)
+    for c in root.iter(f"{S}row", f"{S}c"):
+        if c.tag == f"{S}row":
+            row, col = int(c.get("r") or row + 1), 0
+            continue
+        _, col, _ = _cell_order(c.get("r") or "A0") if c.get("r") else (row, col + 1, "")
+        ref = c.get("r") or f"{_letters(col)}{row}"
         v, f = c.find(f"{S}v"), c.find(f"{S}f")
         if c.get("t") == "inlineStr":
             value: Any = "".join(t.text or "" for t in c.iter(f"{S}t"))
@@ -308,7 +314,7 @@ def _cells(xml: bytes, shared: list[str]) -> dict[str, Any]:
             value = shared[int(v.text or 0)]
         else:
             value = v.text if v is not None else None
-        out[c.get("r") or ""] = (f"={f.text}" if f is not None and f.text else "") + ("" if value is None else str(value))
+        out[ref] = (f"={f.text}" if f is not None and f.text else "") + ("" if value is None else str(value))
     return out
 
 
@@ -366,6 +372,15 @@ def _shared(z: zipfile.ZipFile) -> list[str]:
     except (KeyError, etree.XMLSyntaxError):
         return []
     return ["".join(t.text or "" for t in si.iter(f"{S}t")) for si in root.iter(f"{S}si")]
+
+
+def _letters(col: int) -> str:
+    """The letters of 1-based column ``col``."""
+    s = ""
+    while col:
+        col, r = divmod(col - 1, 26)
+        s = chr(65 + r) + s
+    return s
 
 
 def _cell_order(ref: str) -> tuple[int, int, str]:

@@ -8,42 +8,26 @@ Summary's sums over every part), ``Excluded`` (the lines not counted, with the r
 and the settings model's description), ``Factors`` (the datasets used, with version and sha256),
 ``Base year`` (with --prior). Numbers are formatted by unit (:func:`number_format`); the trace and
 exclusion sheets have a filter, widths and frozen headers.
-Deterministic: a fixed creation date, no volatile metadata. User text that begins like a formula
+Written by :mod:`.xlsx`, the project's own OOXML writer. Deterministic: a fixed
+creation date, no volatile metadata. User text that begins like a formula
 (= + - @) is written as text, prefixed with an apostrophe.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import math
-import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import xlsxwriter
-from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
-from xlsxwriter.xmlwriter import XMLwriter
-
-try:  # xlsxwriter >= 3.2.1 counts Excel's text limit in UTF-16 units
-    from xlsxwriter.utility import _utf16_len, _utf16_truncate
-except ImportError:  # pragma: no cover - older xlsxwriter
-    def _utf16_len(string: str) -> int:
-        return len(string)
-
-    def _utf16_truncate(string: str, max_len: int) -> str:
-        return string[:max_len]
 
 from ..core import vocabulary as vocab
-from ..core.cells import FORMULA_CLASS, neutralise
 from ..core.settings import info
+from . import xlsx
 from .numbers import rounded
+from .xlsx import Formula, column_letter
 
-EXCEL_ROWS = 1_048_576
-FIXED_DATE = dt.datetime(2000, 1, 1)
-
+EXCEL_ROWS = xlsx.MAX_ROWS
 
 
 def _selection(key: str) -> list[tuple[int, str]]:
@@ -65,44 +49,6 @@ def trace_sums(trace: pd.DataFrame) -> dict[str, float]:
     for _, key, sel in TOTALS:
         out[key] = float(sum(float(inc.loc[scope == s, col].astype("float64").fillna(0).sum()) for s, col in sel))
     return out
-
-
-def _cell(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float | np.floating):
-        return None if math.isnan(v) or math.isinf(v) else float(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, bool | np.bool_):
-        return bool(v)
-    if isinstance(v, int):
-        return v
-    if isinstance(v, dict | list):
-        return json.dumps(v, ensure_ascii=False, sort_keys=True)
-    if isinstance(v, str):
-        return neutralise(v)
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return neutralise(str(v))
-
-
-def _column(s: pd.Series) -> tuple[str, list[Any]]:
-    """A column prepared once for writing: ('n', floats or None) or ('x', cells)."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return "x", [None if pd.isna(v) else bool(v) for v in s.to_numpy(dtype=object)]
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        a = s.to_numpy(dtype="float64", na_value=np.nan)
-        ok = np.isfinite(a)
-        return "n", [float(v) if k else None for v, k in zip(a.tolist(), ok.tolist(), strict=True)]
-    return "x", [_cell(v) for v in s.to_numpy(dtype=object)]
-
-
-BLOCK_ROWS = 50_000   # rows prepared as Python values at a time (a million lines × 60 columns would be 3 GB)
-FAST_BLOCK_ROWS = 10_000  # rows formatted as XML at a time by _write_frame_fast
 
 
 # number formats by what a column holds (the trace's columns; the rest keep Excel's General, which
@@ -128,160 +74,31 @@ def column_width(column: str, kind: str) -> float:
     return float(min(48, max(len(column) + 3, 14 if kind == "n" else 10)))
 
 
-def _formats(wb: Any, frame: pd.DataFrame, made: dict[str, Any]) -> dict[int, Any]:
-    """The number format of each numeric column of ``frame`` that has one, by position; ``made``: the
-    workbook's formats by number format, one object each (xlsxwriter gives a style index to the
-    first object of equal properties only)."""
-    out = {}
-    for j, c in enumerate(frame.columns):
-        f = number_format(str(c))
-        if f and pd.api.types.is_numeric_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype):
-            out[j] = made.setdefault(f, wb.add_format({"num_format": f}))
-    return out
+def _is_number(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
 
 
-def _layout(ws: Any, frame: pd.DataFrame, start: int = 0) -> None:
+def _formats(wb: xlsx.Workbook, frame: pd.DataFrame) -> dict[int, int]:
+    """The style of each numeric column of ``frame`` that has a number format, by position."""
+    return {j: wb.style(f) for j, c in enumerate(frame.columns)
+            if (f := number_format(str(c))) and _is_number(frame[c])}
+
+
+def _layout(ws: xlsx.Sheet, frame: pd.DataFrame, start: int = 0) -> None:
     """Widths, the header frozen (and the first column), a filter over the header row."""
     for j, c in enumerate(frame.columns):
         kind = "n" if pd.api.types.is_numeric_dtype(frame[c].dtype) else "x"
-        ws.set_column(j, j, column_width(str(c), kind))
+        ws.set_width(j, j, column_width(str(c), kind))
     ws.freeze_panes(start + 1, 1 if len(frame.columns) > 4 else 0)
     if len(frame.columns):
         ws.autofilter(start, 0, start + max(len(frame), 1), len(frame.columns) - 1)
 
 
-def _write_rows(ws: Any, frame: pd.DataFrame, formats: dict[int, Any], first: int) -> None:
-    """``frame``'s rows from sheet row ``first`` (0-based), cell by cell through xlsxwriter. An empty
-    cell of a formatted column in the frame's first row is written as a blank with its format, so
-    that every format has its style index once the row is written (``_write_frame_fast`` reads it)."""
-    write_number, write_string, write_boolean = ws.write_number, ws.write_string, ws.write_boolean
-    if len(frame):
-        first_row = frame.iloc[0]
-        for j, f in formats.items():
-            v = first_row.iloc[j]
-            if v is None or (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA:
-                ws.write_blank(first, j, None, f)
-    for b in range(0, len(frame), BLOCK_ROWS):
-        block = frame.iloc[b:b + BLOCK_ROWS]
-        columns = [_column(block[c]) for c in block.columns]
-        for i in range(len(block)):  # row by row: constant_memory mode writes rows in order
-            r = first + b + i
-            for j, (kind, values) in enumerate(columns):
-                x = values[i]
-                if x is None:
-                    continue
-                if kind == "n":
-                    write_number(r, j, x, formats.get(j))
-                elif isinstance(x, bool):
-                    write_boolean(r, j, x)
-                elif isinstance(x, int | float):
-                    write_number(r, j, x)
-                else:
-                    write_string(r, j, x)
-
-
-def _write_frame(ws: Any, frame: pd.DataFrame, header_fmt: Any, formats: dict[int, Any] | None = None,
+def _write_frame(ws: xlsx.Sheet, frame: pd.DataFrame, header_style: int, styles: dict[int, int] | None = None,
                  start: int = 0) -> None:
-    for j, c in enumerate(frame.columns):
-        ws.write_string(start, j, str(c), header_fmt)
-    _write_rows(ws, frame, formats or {}, start + 1)
+    """``frame`` with its header (bold) from row ``start``, then its layout."""
+    ws.write_frame(frame, start, header_style, styles)
     _layout(ws, frame, start)
-
-
-_STRMAX = 32767  # xlsxwriter's xls_strmax (Excel's cell text limit, in UTF-16 units)
-_escape_data = XMLwriter()._escape_data
-# text that needs more than the plain inline-string form: XML escapes, control characters, _xHHHH_,
-# leading/trailing whitespace (xml:space), a formula-like start (neutralise)
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$|^" + FORMULA_CLASS)
-
-
-def _fragment(x: Any) -> str | None:
-    """The XML of one cell after its ``<c r="A1"`` (what xlsxwriter writes in constant_memory mode)."""
-    if x is None:
-        return None
-    if isinstance(x, bool):
-        return f' t="b"><v>{int(x)}</v></c>'
-    if isinstance(x, int | float):
-        return f"><v>{x:.16G}</v></c>"
-    if len(x) > _STRMAX // 2 and _utf16_len(x) > _STRMAX:
-        x = _utf16_truncate(x, _STRMAX)
-    x = XMLwriter._escape_control_characters(x)
-    space = ' xml:space="preserve"' if _preserve_whitespace(x) else ""
-    return f' t="inlineStr"><is><t{space}>{_escape_data(x)}</t></is></c>'
-
-
-def _fragments(s: pd.Series, style: str = "") -> list[str | None]:
-    """A column's cell fragments (None for an empty cell), each distinct value formatted once;
-    ``style`` (`` s="N"``) goes on a numeric column's cells."""
-    if pd.api.types.is_bool_dtype(s.dtype):
-        yes, no = _fragment(True), _fragment(False)
-        return [None if v is None else yes if v else no
-                for v in s.astype("boolean").to_numpy(dtype=object, na_value=None)]
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        a = s.to_numpy(dtype="float64", na_value=np.nan)
-        ok = np.isfinite(a)
-        out = np.full(len(a), None, dtype=object)
-        if ok.any():
-            # distinct by bit pattern, so -0.0 stays "-0" as xlsxwriter writes it
-            bits, inverse = np.unique(a[ok].view(np.int64), return_inverse=True)
-            out[ok] = np.array([f"{style}><v>{v:.16G}</v></c>" for v in bits.view(np.float64).tolist()],
-                               dtype=object)[inverse]
-        return out.tolist()
-    if isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.infer_dtype(s.cat.categories) in ("string", "empty"):
-        codes, uniques = s.cat.codes.to_numpy(), s.cat.categories   # the in-process trace's text
-    elif pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    else:
-        return [_fragment(_cell(v)) for v in s.to_numpy(dtype=object)]
-    search = _SPECIAL.search
-    table = np.array([f' t="inlineStr"><is><t>{v}</t></is></c>'
-                      if type(v) is str and len(v) <= _STRMAX // 2 and not search(v) else _fragment(_cell(v))
-                      for v in uniques] + [None], dtype=object)
-    return table[codes].tolist()  # code -1 (missing) picks the trailing None
-
-
-def _write_frame_fast(ws: Any, frame: pd.DataFrame, header_fmt: Any, formats: dict[int, Any] | None = None) -> None:
-    """As :func:`_write_frame` (same bytes), but each block of rows is formatted column by column and
-    written to the worksheet's constant_memory row file as XML, not cell by cell through xlsxwriter.
-    The first data row goes through xlsxwriter, which gives each number format its style index
-    (``Format.xf_index``), written on the fast rows' numeric cells."""
-    formats = formats or {}
-    if (len(frame) < 2 or not getattr(ws, "constant_memory", False) or len(frame) >= ws.xls_rowmax
-            or getattr(ws, "row_data_fh", None) is None or not hasattr(ws, "_write_single_row")):
-        _write_frame(ws, frame, header_fmt, formats=formats)
-        return
-    for j, c in enumerate(frame.columns):
-        ws.write_string(0, j, str(c), header_fmt)
-    _write_rows(ws, frame.iloc[:1], formats, 1)
-    ws._write_single_row(2)  # flush the header and first rows; the other rows follow them in the row file
-    styles = {j: f' s="{f.xf_index}"' for j, f in formats.items()}
-    letters = [xl_col_to_name(j) for j in range(frame.shape[1])]
-    last = None
-    for b in range(1, len(frame), FAST_BLOCK_ROWS):
-        block = frame.iloc[b:b + FAST_BLOCK_ROWS]
-        numbers = [str(b + 2 + i) for i in range(len(block))]  # 1-based row numbers (header is row 1)
-        cells = []
-        for j, (L, c) in enumerate(zip(letters, block.columns, strict=True)):
-            ref = f'<c r="{L}'
-            frags = _fragments(block[c], styles.get(j, ""))
-            present = [i for i, f in enumerate(frags) if f is not None]
-            if len(present) == len(frags):
-                cells.append([ref + r + '"' + f for r, f in zip(numbers, frags, strict=True)])
-            else:  # sparse columns: touch only the filled cells
-                col = [""] * len(frags)
-                for i in present:
-                    col[i] = ref + numbers[i] + '"' + frags[i]
-                cells.append(col)
-        out = []
-        for r, row in zip(numbers, zip(*cells, strict=True), strict=True):
-            xml = "".join(row)
-            if xml:  # xlsxwriter writes no <row> for a row without cells
-                out.append(f'<row r="{r}">{xml}</row>')
-                last = r
-        ws.fh.write("".join(out))
-    if last is not None:
-        ws._check_dimensions(int(last) - 1, 0)
-    _layout(ws, frame)
 
 
 # what results.json records beside the settings of report.yaml (those take their label from the
@@ -348,21 +165,20 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
                      issues: list[dict[str, Any]] | None = None, max_rows: int = EXCEL_ROWS - 1) -> Path:
     """Write the workpapers; ``issues``: the entries of issues.json (the ``Issues`` sheet);
     ``max_rows`` data rows per trace sheet (tests lower it)."""
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_numbers": False, "strings_to_urls": False})
-    wb.set_properties({"title": "Workpapers / 工作底稿", "author": "disclosure",
-                       "created": FIXED_DATE, "comments": f"disclosure {results.get('tool', {}).get('version', '')}"})
-    bold = wb.add_format({"bold": True})
-    t2 = wb.add_format({"num_format": TONNES_CO2E})
-    made = {TONNES_CO2E: t2}
+    wb = xlsx.Workbook(title="Workpapers / 工作底稿", author="disclosure",
+                       comments=f"disclosure {results.get('tool', {}).get('version', '')}")
+    # the styles in a fixed order: 1 bold (headers), then the number formats
+    bold = wb.style(bold=True)
+    t2 = wb.style(TONNES_CO2E)
+    wb.style(SHARE)
+    wb.style(TONNES_GAS)
     n = len(trace)
     parts = max(1, math.ceil(n / max_rows))
     names = ["Trace" if k == 0 else f"Trace ({k + 1})" for k in range(parts)]
     cols = list(trace.columns)
-    status_col, scope_col = xl_col_to_name(cols.index("status")), xl_col_to_name(cols.index("scope"))
+    status_col, scope_col = column_letter(cols.index("status")), column_letter(cols.index("scope"))
 
-    # Summary first (constant_memory writes rows in order, sheet by sheet)
-    ws = wb.add_worksheet("Summary")
+    ws = wb.add_sheet("Summary")
     ws.write_row(0, 0, ["Figure / 指标", "results.json (tCO2e)", "Sum of trace lines (tCO2e)",
                         "Difference", "As disclosed (rounded)"], bold)
     sums = trace_sums(trace)
@@ -372,87 +188,82 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
     for r, (label, key, sel) in enumerate(TOTALS, start=1):
         terms = []
         for s, c in sel:
-            vc = xl_col_to_name(cols.index(c))
+            vc = column_letter(cols.index(c))
             for nm in names:
                 q = f"'{nm}'"
                 terms.append(f'SUMIFS({q}!{vc}:{vc},{q}!{status_col}:{status_col},"included",'
                              f'{q}!{scope_col}:{scope_col},{s})')
         reported = float(totals.get(key) or 0.0)
-        ws.write_string(r, 0, label)
-        ws.write_number(r, 1, reported, t2)
-        ws.write_formula(r, 2, "=" + "+".join(terms), t2, sums[key])
-        ws.write_formula(r, 3, f"=B{r + 1}-C{r + 1}", t2, reported - sums[key])
-        ws.write_number(r, 4, float(published.get(key, rounded(reported, "emissions"))), t2)
+        ws.write(r, 0, label)
+        ws.write(r, 1, reported, t2)
+        ws.write(r, 2, Formula("+".join(terms), sums[key]), t2)
+        ws.write(r, 3, Formula(f"B{r + 1}-C{r + 1}", reported - sums[key]), t2)
+        ws.write(r, 4, float(published.get(key, rounded(reported, "emissions"))), t2)
     r = len(TOTALS) + 2
-    ws.write_string(r, 0, "Trace lines / 追溯行", bold)
-    ws.write_number(r, 1, n)
-    ws.write_string(r + 1, 0, "Trace sheets / 追溯表")
-    ws.write_string(r + 1, 1, ", ".join(names))
-    ws.write_string(r + 2, 0, "Lines by status / 按状态")
+    ws.write(r, 0, "Trace lines / 追溯行", bold)
+    ws.write(r, 1, n)
+    ws.write(r + 1, 0, "Trace sheets / 追溯表")
+    ws.write(r + 1, 1, ", ".join(names))
+    ws.write(r + 2, 0, "Lines by status / 按状态")
     by_status = (results.get("lines") or {}).get("by_status") or {}
-    ws.write_string(r + 2, 1, ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, 4, 22)
+    ws.write(r + 2, 1, ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
+    ws.set_width(0, 0, 44)
+    ws.set_width(1, 4, 22)
 
-    trace_formats = _formats(wb, trace, made)
+    trace_formats = _formats(wb, trace)
     for k, nm in enumerate(names):
-        ws = wb.add_worksheet(nm)
-        _write_frame_fast(ws, trace.iloc[k * max_rows:(k + 1) * max_rows], bold, trace_formats)
+        _write_frame(wb.add_sheet(nm), trace.iloc[k * max_rows:(k + 1) * max_rows], bold, trace_formats)
 
-    ws = wb.add_worksheet("Excluded")
     excl = trace.loc[~trace["status"].astype(object).eq("included"),
                      ["line_id", "file", "sheet", "row", "facility_id", "source", "activity", "quantity", "unit",
                       "status", "reason", "co2e_gross"]]
-    _write_frame_fast(ws, excl.iloc[:max_rows], bold, _formats(wb, excl, made))
+    _write_frame(wb.add_sheet("Excluded"), excl.iloc[:max_rows], bold, _formats(wb, excl))
 
     # every issue of the run, as issues.json holds it (its two messages side by side)
-    ws = wb.add_worksheet("Issues")
     entries = (issues or [])[:max_rows]
     frame = pd.DataFrame({**{c: [e.get(c) for e in entries] for c in ISSUE_COLUMNS},
                           "message_zh": [e["message"]["zh-CN"] for e in entries],
                           "message_en": [e["message"]["en"] for e in entries],
                           "params": [e.get("params") or {} for e in entries]},
                          columns=[*ISSUE_COLUMNS, "message_zh", "message_en", "params"])
-    _write_frame(ws, frame, bold)
+    _write_frame(wb.add_sheet("Issues"), frame, bold)
 
-    ws = wb.add_worksheet("Settings")
+    ws = wb.add_sheet("Settings")
     _write_frame(ws, settings_rows(results), bold)
-    ws.set_column(0, 0, 40)
-    ws.set_column(1, 1, 44)
-    ws.set_column(2, 2, 100)
+    ws.set_width(0, 0, 40)
+    ws.set_width(1, 1, 44)
+    ws.set_width(2, 2, 100)
 
-    ws = wb.add_worksheet("Factors")
     ds = pd.DataFrame(results.get("factor_datasets") or [])
     if not ds.empty:
         first = [c for c in ("id", "version", "kind", "sha256", "file", "title_en", "title_zh", "publisher",
                              "publisher_zh", "publisher_en", "document", "document_zh", "document_en", "year")
                  if c in ds.columns]
         ds = ds[first + [c for c in ds.columns if c not in first]]
-    _write_frame(ws, ds, bold)
+    _write_frame(wb.add_sheet("Factors"), ds, bold)
 
     _carbon_market_sheet(wb, results, bold)
 
     by = results.get("base_year")
     if by:
-        ws = wb.add_worksheet("Base year")
         log = pd.DataFrame(by.get("log") or [])
         head = pd.DataFrame({"setting": ["base_period", "threshold", "structural_change_share",
                                          "recalculation_required"],
                              "value": [by.get("base_period"), by.get("threshold"),
                                        by.get("structural_change_share"), by.get("recalculation_required")]})
-        _write_frame(ws, pd.concat([head, log], axis=0, ignore_index=True) if not log.empty else head, bold)
-    wb.close()
-    return path
+        _write_frame(wb.add_sheet("Base year"), pd.concat([head, log], axis=0, ignore_index=True)
+                     if not log.empty else head, bold)
+    return wb.save(path)
 
 
-def _carbon_market_sheet(wb: Any, results: dict[str, Any], bold: Any) -> None:
+def _carbon_market_sheet(wb: xlsx.Workbook, results: dict[str, Any], bold: int) -> None:
     """The ETS sheet (issue 16), with a carbon-market ledger: per facility, the verified ETS
     emissions against the disclosed Scope 1, the gap in its named parts (they add up to it: the
     check column is the sum of the parts less the gap, zero), then the year's money side."""
     cm = results.get("carbon_market") or {}
     if "accounting" not in cm:
         return
-    ws = wb.add_worksheet("ETS")
+    ws = wb.add_sheet("ETS")
     rec = pd.DataFrame(cm.get("reconciliation") or [], columns=[
         "facility_id", "name", "entity_id", "verified", "non_co2_gases", "sources_outside_ets",
         "boundary_and_factors", "difference", "scope1"])
@@ -465,10 +276,8 @@ def _carbon_market_sheet(wb: Any, results: dict[str, Any], bold: Any) -> None:
                           "ccer": [(acc["by_unit"].get("ccer") or {}).get(k) for k in acc if k != "by_unit"],
                           "total": [acc[k] for k in acc if k != "by_unit"]})
     start = len(rec) + 2
-    for j, c in enumerate(money.columns):
-        ws.write(start, j, c, bold)
+    ws.write_row(start, 0, list(money.columns), bold)
     for i, row in enumerate(money.itertuples(index=False), start=start + 1):
-        for j, v in enumerate(row):
-            ws.write(i, j, None if not isinstance(v, str) and pd.isna(v) else v)
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, 1, 36)
+        ws.write_row(i, 0, row)
+    ws.set_width(0, 0, 24)
+    ws.set_width(1, 1, 36)
