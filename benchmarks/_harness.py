@@ -134,6 +134,24 @@ def time_and_peak() -> Iterator[dict]:
     figures.update(seconds=seconds, maxrss_kb=peak_rss_kb(), baseline_kb=before)
 
 
+def run_cli(argv: list[str]) -> dict:
+    """``disclosure *argv`` in this process, as the console script runs it (its ``main``), timed
+    with its peak memory (:func:`time_and_peak`); stdout goes wherever the parent sent it. The
+    figures, with the command's ``exit`` code."""
+    with time_and_peak() as figures:
+        sys.argv = ["disclosure", *argv]
+        code = 0
+        try:
+            from disclosure.cli import main as cli_main
+
+            cli_main()
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 3)
+        sys.stdout.flush()
+    figures["exit"] = code
+    return figures
+
+
 def child_command(script: str | Path, kind: str, folder: Path, *extra: str) -> list[str]:
     """The command that runs ``script --child kind --data folder *extra`` in a fresh interpreter."""
     return [sys.executable, str(script), "--child", kind, "--data", str(folder), *extra]

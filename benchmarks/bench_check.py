@@ -235,17 +235,7 @@ def child(kind: str, folder: Path) -> None:
 def child_cli(fmt: str, folder: Path) -> None:
     """``disclosure check folder --format fmt`` in this process, as the console script runs it (its
     ``main``), stdout to wherever the parent sent it; the figures go to stderr as JSON."""
-    with _harness.time_and_peak() as figures:
-        sys.argv = ["disclosure", "check", str(folder), "--format", fmt]
-        code = 0
-        try:
-            from disclosure.cli import main as cli_main
-
-            cli_main()
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 3)
-        sys.stdout.flush()
-    figures["exit"] = code
+    figures = _harness.run_cli(["check", str(folder), "--format", fmt])
     sys.stderr.write("\n" + json.dumps(figures) + "\n")
 
 

@@ -159,17 +159,7 @@ def child_cli(folder: Path) -> None:
     """``disclosure compute folder --out OUT`` in this process, as the console script runs it."""
     with tempfile.TemporaryDirectory(prefix="bench-compute-") as tmp:
         out = Path(tmp) / "out"
-        with _harness.time_and_peak() as figures:
-            sys.argv = ["disclosure", "compute", str(folder), "--out", str(out)]
-            code = 0
-            try:
-                from disclosure.cli import main as cli_main
-
-                cli_main()
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 3)
-            sys.stdout.flush()
-        figures["exit"] = code
+        figures = _harness.run_cli(["compute", str(folder), "--out", str(out)])
         figures["out_bytes"] = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     sys.stderr.write("\n" + json.dumps(figures) + "\n")
 
