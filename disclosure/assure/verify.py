@@ -50,6 +50,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..core.cells import column_letter
 from ..export import manifest
 
 REL_TOL = 1e-12  # float summation order across platforms; far below any disclosed digit
@@ -306,7 +307,7 @@ def _cells(xml: bytes, shared: list[str]) -> dict[str, Any]:
             row, col = int(c.get("r") or row + 1), 0
             continue
         _, col, _ = _cell_order(c.get("r") or "A0") if c.get("r") else (row, col + 1, "")
-        ref = c.get("r") or f"{_letters(col)}{row}"
+        ref = c.get("r") or f"{column_letter(col - 1)}{row}"
         v, f = c.find(f"{S}v"), c.find(f"{S}f")
         if c.get("t") == "inlineStr":
             value: Any = "".join(t.text or "" for t in c.iter(f"{S}t"))
@@ -372,15 +373,6 @@ def _shared(z: zipfile.ZipFile) -> list[str]:
     except (KeyError, etree.XMLSyntaxError):
         return []
     return ["".join(t.text or "" for t in si.iter(f"{S}t")) for si in root.iter(f"{S}si")]
-
-
-def _letters(col: int) -> str:
-    """The letters of 1-based column ``col``."""
-    s = ""
-    while col:
-        col, r = divmod(col - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _cell_order(ref: str) -> tuple[int, int, str]:

@@ -58,6 +58,18 @@ def neutralise_frame(frame: Any) -> Any:
     return out
 
 
+# --- spreadsheet columns -----------------------------------------------------------------------------
+
+def column_letter(j: int) -> str:
+    """The letters of 0-based spreadsheet column ``j`` (0 → A, 25 → Z, 26 → AA)."""
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
 # --- characters XML cannot hold ----------------------------------------------------------------------
 
 XML_FORBIDDEN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"   # for Python's re
@@ -131,5 +143,16 @@ def xml_forbidden_mask(s: Any) -> Any:
     return s.map(lambda v: isinstance(v, str) and _FORBIDDEN.search(v) is not None).astype(bool)
 
 
-__all__ = ["FORMULA_CLASS", "FORMULA_START", "XML_FORBIDDEN", "XML_FORBIDDEN_RE2", "neutralise", "neutralise_array",
-           "neutralise_frame", "visible", "xml_forbidden", "xml_forbidden_mask"]
+__all__ = [
+    "FORMULA_CLASS",
+    "FORMULA_START",
+    "XML_FORBIDDEN",
+    "XML_FORBIDDEN_RE2",
+    "column_letter",
+    "neutralise",
+    "neutralise_array",
+    "neutralise_frame",
+    "visible",
+    "xml_forbidden",
+    "xml_forbidden_mask",
+]

@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..core.cells import neutralise, neutralise_array
+from ..core.cells import column_letter, neutralise, neutralise_array
 
 MAX_ROWS = 1_048_576          # rows of a worksheet (Excel's limit)
 MAX_COLS = 16_384
@@ -67,16 +67,6 @@ _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # as XML parsers turn a bare one into a newline)
 _ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)|[\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]")
 _NEEDS = re.compile(r"[&<>_\x00-\x08\x0b-\x1f\ufffe\uffff\ud800-\udfff]|^\s|\s$")
-
-
-def column_letter(j: int) -> str:
-    """The letters of 0-based column ``j`` (0 → A, 26 → AA)."""
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def cell_ref(row: int, col: int, absolute: bool = False) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.cells import column_letter
 from ..core.issues import Issue, Location, issue
 from .contract import TABLES, Table, header_aliases, norm_header
 
@@ -345,18 +346,10 @@ def oversized(path: Path, sheet: str) -> str | None:
     cells, rows, cols = extent
     if rows * cols <= SPARSE_SLACK + SPARSE_FACTOR * cells:
         return None
-    last = f"{_column_name(cols)}{rows}"
+    last = f"{column_letter(cols - 1)}{rows}"
     return (f"工作表的使用范围延伸到单元格 {last}（{cols:,} 列 × {rows:,} 行），但只有 {cells:,} 个单元格有内容；"
             f"请删除表格以外的零散单元格 / the sheet's used range reaches cell {last} ({cols:,} columns × "
             f"{rows:,} rows) but only {cells:,} cells hold anything: delete the stray cells beyond the table")
-
-
-def _column_name(n: int) -> str:
-    out = ""
-    while n > 0:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
 
 
 def nested_columns(path: Path) -> str | None:
