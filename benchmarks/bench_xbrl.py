@@ -97,10 +97,12 @@ def measure(name: str, results: dict[str, Any], ifrs: Path, work: Path) -> dict[
     t_export = time.perf_counter() - t0
     assert exp.validated and exp.roundtrip is not None
     inst = w.paths["instance"]
-    pkgs = [ifrs, w.paths["taxonomy"]]
+    pkgs = [ifrs, w.paths["taxonomy"], w.paths["entity_taxonomy"]]
     v = run_arelle([inst], pkgs)
     lo = run_arelle([inst], pkgs, validate=False)
     assert v.error is None and lo.error is None, (v.error, lo.error)
+    # a run that could not load the instance would time nothing: both must have read it cleanly
+    assert v.results[0].ok and lo.results[0].ok, (v.results[0].codes(), lo.results[0].codes())
     v_loaded, v_validated = arelle_times(v)
     l_loaded, _ = arelle_times(lo)
     return {
