@@ -347,6 +347,26 @@ def _negative_emissions(root: etree._Element) -> None:
     f.text = "-" + f.text
 
 
+def _facility_sum_off(root: etree._Element) -> None:
+    """One facility's Scope 1 off by 100 t: only the facilities breakdown (a typed axis) sees it."""
+    _plus(_current(root, "AbsoluteGrossScope1GHGEmissions", {"csdsx:FacilityAxis": "F03"}), "100")
+
+
+def _gas_sum_off(root: etree._Element) -> None:
+    """Scope 1's CO2 off by 100 t: only the gases breakdown (an explicit IFRS axis) sees it."""
+    _plus(_current(root, "AbsoluteGrossScope1GHGEmissions", {
+        "ifrs-sds:ConstituentGreenhouseGasAxis": "ifrs-sds:CarbonDioxideCO2Member"}), "100")
+
+
+def _duplicate_part(root: etree._Element) -> None:
+    """A facility's Scope 1 fact twice, with the same value: a complete duplicate, which Arelle's
+    duplicate check (inconsistent ones only) lets pass; the facilities breakdown counts it twice."""
+    f = _current(root, "AbsoluteGrossScope1GHGEmissions", {"csdsx:FacilityAxis": "F03"})
+    g = copy.deepcopy(f)
+    g.set("id", "f_duplicate_part")
+    f.addnext(g)
+
+
 def _inconsistent_duplicate(root: etree._Element) -> None:
     f = _current(root, "AbsoluteGrossScope1GHGEmissions")
     g = copy.deepcopy(f)
@@ -376,6 +396,9 @@ BROKEN = {
     "wrong-total": (_wrong_total, "calc11e:inconsistentCalculationUsingRounding"),
     "category-sum-off": (_category_sum_off, "formula:assertionUnsatisfied"),
     "negative-emissions": (_negative_emissions, "formula:assertionUnsatisfied"),
+    "facility-sum-off": (_facility_sum_off, "formula:assertionUnsatisfied"),
+    "gas-sum-off": (_gas_sum_off, "formula:assertionUnsatisfied"),
+    "duplicate-part": (_duplicate_part, "formula:assertionUnsatisfied"),
     "inconsistent-duplicate": (_inconsistent_duplicate, "arelle:duplicateFacts"),
     "scope3-on-consolidated-group": (_on_consolidated_group("AbsoluteGrossScope3GHGEmissions"),
                                      "xbrldie:PrimaryItemDimensionallyInvalidError"),
@@ -423,6 +446,17 @@ def broken_runs(validated, ifrs_zip, results, tmp_path_factory):
     return {Path(r.entry).stem: r for r in run.results}, run
 
 
+# the formula assertions each broken sum fails, and only those (Arelle names an assertion by its id)
+UNSATISFIED = {
+    "category-sum-off": ["csdsx_scope3Categories_AbsoluteGrossScope3GHGEmissions"],
+    "facility-sum-off": ["csdsx_facilities_AbsoluteGrossScope1GHGEmissions"],
+    "gas-sum-off": ["csdsx_gases_AbsoluteGrossScope1GHGEmissions"],
+    "duplicate-part": ["csdsx_facilities_AbsoluteGrossScope1GHGEmissions"],
+    # a facility's negative Scope 2 (location-based) also leaves its facilities breakdown short
+    "negative-emissions": ["csdsx_facilities_AbsoluteGrossLocationbasedScope2GHGEmissions", "csdsx_nonNegativeEmissions"],
+}
+
+
 @pytest.mark.parametrize("name", list(BROKEN))
 def test_broken_output_is_caught(broken_runs, name: str) -> None:
     by_name, _ = broken_runs
@@ -430,6 +464,9 @@ def test_broken_output_is_caught(broken_runs, name: str) -> None:
     code = BROKEN[name][1]
     assert not r.ok
     assert code in r.codes(), r.codes()
+    if name in UNSATISFIED:
+        failed = sorted(m["message"].split()[0].rstrip(",") for m in r.messages if m["code"] == "formula:assertionUnsatisfied")
+        assert failed == UNSATISFIED[name]
     if name in ("wrong-unit", "missing-decimals", "instant-period-on-duration-concept", "member-not-allowed-on-axis",
                 "bad-enumeration-value", "scope3-on-consolidated-group", "biogenic-on-consolidated-group"):
         # Arelle names the fact it rejects
@@ -468,6 +505,52 @@ def test_the_good_documents_validated_alone_are_clean(broken_runs, results) -> N
         f["sector"] = "L7211 企业总部管理"
     assert not any(f.concept.startswith("ifrs-ibg:") and f.concept != "ifrs-ibg:ProductionWeight"
                    for f in build_facts(other).facts)
+
+
+# Arelle in a process of its own (as the worker runs it), asked to count each assertion's evaluations
+_COUNTS = """
+import json, re, sys
+from arelle.api.Session import Session
+from arelle.logging.handlers.StructuredMessageLogHandler import StructuredMessageLogHandler
+from arelle.RuntimeOptions import RuntimeOptions
+entry, *packages = sys.argv[1:]
+opts = RuntimeOptions(entrypointFile=entry, packages=packages, validate=True, workOffline=True,
+                      internetConnectivity="offline", baseTaxonomyValidationMode="none", disablePersistentConfig=True,
+                      keepOpen=True, logFile="logToBuffer", formulaAction="run", formulaAsserResultCounts=True)
+with Session() as session:
+    session.run(opts, logHandler=StructuredMessageLogHandler())
+    out = {}
+    for m in session.get_log_messages():
+        hit = re.match(r"Value Assertion (\\S+) evaluations : (\\d+) satisfied, (\\d+) not satisfied", m.get("msg", ""))
+        if m.get("messageCode") == "formula:trace" and hit:
+            out[hit[1]] = [int(hit[2]), int(hit[3])]
+print(json.dumps(out))
+"""
+
+
+def test_every_formula_assertion_is_evaluated_once_per_total(validated, ifrs_zip, results) -> None:
+    """No assertion holds for want of evaluations: on the demo instance each breakdown assertion is
+    evaluated once for each total that has parts on its axis (one per period so broken down), each
+    satisfied, and the non-negative assertion once per emission fact; the filters that keep a total
+    to the fact without any other axis (formulas.lone_axes) drop no evaluation."""
+    import subprocess
+    import sys
+
+    _, out, _ = validated
+    got = json.loads(subprocess.run([sys.executable, "-c", _COUNTS, str(_file(out, ".xbrl")), *map(str, _packages(ifrs_zip, out))],
+                                    check=True, capture_output=True, text=True, timeout=600).stdout)
+    s = taxonomy.spec()
+    facts = build_facts(results).facts
+    expected = {"csdsx_nonNegativeEmissions": [sum(1 for f in facts if f.concept in s.non_negative), 0]}
+    for b in s.breakdowns:
+        for concept in b["concepts"]:
+            periods = {f.period for f in facts if f.concept == concept and len(f.dims) == 1 and f.dims[0][0] == b["axis"]}
+            expected[f"csdsx_{b['id']}_{concept.split(':')[1]}"] = [len(periods), 0]
+    assert got == expected
+    # the demo breaks down this period's figures only: one evaluation for each of the 22 breakdown
+    # assertions, none without; 165 emission facts in all, this period's and the prior's
+    assert len(got) == 23 and all(got[k] == [1, 0] for k in got if k != "csdsx_nonNegativeEmissions")
+    assert got["csdsx_nonNegativeEmissions"] == [165, 0]
 
 
 def test_arelle_messages_become_issue_records(broken_runs) -> None:

@@ -49,7 +49,12 @@ class _Writer:
                                                          q(XLINK, "from"): frm, q(XLINK, "to"): to, **attrib})
 
     def variable(self, assertion: str, label: str, name: str, sequence: bool = False) -> None:
-        self.resource(VARIABLE, "factVariable", label, bindAsSequence="true" if sequence else "false")
+        # a sequence takes its facts as they are (``matches``, Variables 1.0 errata 4.1): without it
+        # a processor first sorts them into classes of facts equal in every aspect, comparing each
+        # fact with every class (500 facilities: 125,000 comparisons per assertion); a duplicate
+        # part then counts twice and fails the assertion, a duplicate being a defect of its own
+        extra = {"matches": "true"} if sequence else {}
+        self.resource(VARIABLE, "factVariable", label, bindAsSequence="true" if sequence else "false", **extra)
         self.arc(VARIABLE, "variableArc", VARIABLE_SET, assertion, label, name=name)
 
     def filter(self, variable: str, label: str, complement: bool = False) -> None:
@@ -81,6 +86,15 @@ def axis_members(s: Spec, axis: str) -> tuple[str | None, list[str]]:
                 domain = a["domain"]
                 members += [m for m in a["members"] if m not in members]
     return domain, members
+
+
+def lone_axes(s: Spec, concept: str, axis: str) -> list[str]:
+    """The axes the tables give ``concept`` that no table gives it together with ``axis``: a fact
+    of ``concept`` on one of them has no parts on ``axis`` (the tables are closed), so a total of
+    the breakdown on ``axis`` has each of them at its default."""
+    tables = [t for t in s.tables() if concept in t.items]
+    beside = {a["axis"] for t in tables if any(x["axis"] == axis for x in t.axes) for a in t.axes}
+    return sorted({a["axis"] for t in tables for a in t.axes} - beside)
 
 
 def formula_linkbase(s: Spec) -> etree._Element:
@@ -125,4 +139,16 @@ def formula_linkbase(s: Spec) -> etree._Element:
                 w.explicit(f"f_{name}_members", axis, members)
                 w.filter(f"v_{name}_total", f"f_{name}_default")
                 w.filter(f"v_{name}_parts", f"f_{name}_members")
+            # the total only where parts can be: without the axes that never come with this one
+            # (the same evaluations as without this filter; without it, every fact of the concept
+            # on another axis, a facility's say, is a candidate total whose parts are sought among
+            # all the concept's facts: a cost that grows with the square of the facts)
+            for other in lone_axes(s, concept, axis):
+                label = f"f_{name}_without_{other.split(':')[1]}"
+                if s.concept(other).kind == "typed-axis":
+                    w.typed(label, other)
+                    w.filter(f"v_{name}_total", label, complement=True)
+                else:
+                    w.explicit(label, other, [axis_members(s, other)[0]])
+                    w.filter(f"v_{name}_total", label)
     return root
