@@ -466,17 +466,43 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     say("compute", ui.text("computed_lines", msg, lines=len(comp.trace), s1=tt["scope1"], s2l=tt["scope2_location"],
                            s3=tt["scope3"]))
 
-    # 3 XBRL
-    t = time.perf_counter()
+    # 3 XBRL and 4 Word at once: the XBRL stage writes its documents (briefly), then waits on
+    # Arelle's worker process, which runs on another core while this thread renders the Word
+    # reports. Neither reads what the other writes (Word reads results.json and the trace). The
+    # issues, problems and messages are taken in the stages' order, XBRL's first.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .export.word import render as render_word
     from .export.xbrl import export_xbrl
 
     configured = resolve_path(settings.xbrl.ifrs_package, package_base)
-    exp = export_xbrl(out, out, ifrs_package=ifrs_package, configured=configured, validate=validate,
-                      input_digest=digest)
+
+    def xbrl_stage() -> tuple[Any, float]:
+        t = time.perf_counter()
+        exp = export_xbrl(out, out, ifrs_package=ifrs_package, configured=configured, validate=validate,
+                          input_digest=digest)
+        return exp, time.perf_counter() - t
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xbrl") as pool:
+        xbrl_job = pool.submit(xbrl_stage)
+        t = time.perf_counter()
+        word_paths: dict[str, Path] = {}
+        word_said: list[tuple[str, str]] = []
+        word_problems: list[str] = []
+        for lang in pack.langs:
+            target = out / f"report.{lang}.docx"
+            try:
+                word_paths[target.name] = render_word(out, target, lang, input_digest=digest)
+                word_said.append(("word", str(target.name)))
+            except Exception as e:  # the Word exporter failing must not lose the rest of the pack
+                word_problems.append(ui.text("problem_word", msg, lang=lang, error=f"{type(e).__name__}: {e}"))
+                word_said.append(("word", ui.text("word_failed", msg, lang=lang, error=e)))
+        run.seconds["word"] = time.perf_counter() - t
+        exp, run.seconds["xbrl"] = xbrl_job.result()
+
     run.add("xbrl", exp.issues)
     run.xbrl_validated = exp.validated
     run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
-    run.seconds["xbrl"] = time.perf_counter() - t
     run.xbrl_seconds = exp.seconds
     xerr = exp.count(Severity.ERROR)
     say("xbrl", ui.text("xbrl_validated" if exp.validated else "xbrl_not_validated", msg,
@@ -484,21 +510,12 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     if xerr:
         run.exit_code = 1
         run.problems.append(ui.text("problem_xbrl", msg, errors=xerr))
-
-    # 4 Word
-    t = time.perf_counter()
-    from .export.word import render as render_word
-
-    for lang in pack.langs:
-        target = out / f"report.{lang}.docx"
-        try:
-            run.paths[target.name] = render_word(out, target, lang, input_digest=digest)
-            say("word", str(target.name))
-        except Exception as e:  # the Word exporter failing must not lose the rest of the pack
-            run.exit_code = 1
-            run.problems.append(ui.text("problem_word", msg, lang=lang, error=f"{type(e).__name__}: {e}"))
-            say("word", ui.text("word_failed", msg, lang=lang, error=e))
-    run.seconds["word"] = time.perf_counter() - t
+    run.paths.update(word_paths)
+    if word_problems:
+        run.exit_code = 1
+        run.problems += word_problems
+    for stage, text in word_said:
+        say(stage, text)
 
     # 5 workpapers, and issues.json: every issue of the run
     t = time.perf_counter()
