@@ -97,16 +97,24 @@ def partials(trace: pd.DataFrame) -> pd.DataFrame:
     group, _ = pd.factorize(group)  # 0 … groups-1 in order of each group's first line
     # group g's first line: groups are numbered in order of their first line
     first = np.flatnonzero(np.r_[True, group[1:] > np.maximum.accumulate(group)[:-1]])
-    values = trace[[c for c in PARTIAL_SUMS if c not in MEASURED.values()]].copy()
-    for g, col in MEASURED.items():
+
+    def column(c: str) -> pd.Series:
+        g = next((g for g, m in MEASURED.items() if m == c), None)
+        if g is None:
+            return trace[c]
         mass = trace[f"t_{g}"].notna() if f"t_{g}" in trace.columns else False
         if g == "CO2":   # biomass: its CO2 was measured, and is zero in the scope (reported outside)
             mass = mass | trace["biogenic_co2"].fillna(0).ne(0)
-        values[col] = (mass | trace[f"co2e_{g}"].fillna(0).ne(0)).astype("float64")
-    sums = values.groupby(group, sort=True).sum(min_count=0)
+        return (mass | trace[f"co2e_{g}"].fillna(0).ne(0)).astype("float64")
+
     parts = trace[PARTIAL_KEYS].take(first).reset_index(drop=True)
-    for c in PARTIAL_SUMS:
-        parts[c] = sums[c].to_numpy()
+    # a few columns at a time: the sums are pandas' per column either way, and a frame of all of
+    # them would be a copy of the trace's sums (300 MB at a million lines) at compute's peak
+    for k in range(0, len(PARTIAL_SUMS), 4):
+        batch = PARTIAL_SUMS[k:k + 4]
+        sums = pd.DataFrame({c: column(c) for c in batch}).groupby(group, sort=True).sum(min_count=0)
+        for c in batch:
+            parts[c] = sums[c].to_numpy()
     parts["lines"] = np.bincount(group)
     return combine([parts])
 

@@ -212,9 +212,15 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
             "energy_coefficient_unit": coef_unit, "energy_dataset": dataset,
             "energy_tce": tce * share, "energy_consumed_gj": gj * share}
     for c, v in cols.items():
-        full = np.full(n, np.nan) if v.dtype.kind == "f" else np.full(n, None, dtype=object)
-        full[pos] = v
-        out[c] = full if v.dtype.kind == "f" else pd.Categorical(full)
+        if v.dtype.kind == "f":
+            full = np.full(n, np.nan)
+            full[pos] = v
+            out[c] = full
+        else:   # the categorical of the selected lines' values, its codes spread (-1: no value)
+            cat = pd.Categorical(v)
+            codes = np.full(n, -1, dtype=cat.codes.dtype)
+            codes[pos] = cat.codes
+            out[c] = pd.Categorical.from_codes(codes, dtype=cat.dtype)
     # a notice per carrier (activity) left unconverted, at its first line
     issues: list[Issue] = []
     left = np.flatnonzero(basis == "not_converted")
