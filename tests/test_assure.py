@@ -305,6 +305,31 @@ def test_workpapers_neutralise_formulas_and_split_long_traces(pack: Path, tmp_pa
     assert row[2] == pytest.approx(results["totals"]["scope1"], rel=1e-12)
 
 
+def test_workpapers_say_where_a_list_is_cut(pack: Path, tmp_path: Path) -> None:
+    """The Excluded and Issues sheets hold at most a sheet's rows; beyond, the Summary says how many
+    of how many are listed and where the rest are (nothing said when nothing is cut)."""
+    trace = pd.read_parquet(pack / "trace.parquet")
+    results = json.loads((pack / "results.json").read_text(encoding="utf-8"))
+    entries = json.loads((pack / "issues.json").read_text(encoding="utf-8"))["issues"]
+    excluded = int((trace["status"] != "included").sum())
+    assert excluded > 5 and len(entries) > 5
+    issues = [*entries, *entries]   # more issues than the sheet may hold here
+
+    def summary(path: Path) -> dict[str, str]:
+        rows = openpyxl.load_workbook(path, read_only=True)["Summary"].iter_rows(values_only=True)
+        return {str(r[0]): str(r[1]) for r in rows if r and r[0]}
+
+    got = summary(workpapers.write_workpapers(tmp_path / "cut.xlsx", trace, results, issues, max_rows=5))
+    assert got["Excluded sheet / 排除表"] == (
+        f"the first 5 of {excluded:,} rows; every line is in the Trace sheets and trace.parquet / "
+        f"仅列前 5 行（共 {excluded:,} 行）；每一行均在追溯表和 trace.parquet 中")
+    assert got["Issues sheet / 问题表"].startswith(f"the first 5 of {2 * len(entries):,} rows; every issue is in issues.json")
+    book = openpyxl.load_workbook(tmp_path / "cut.xlsx", read_only=True)
+    assert book["Excluded"].max_row == 6 and book["Issues"].max_row == 6
+    whole = summary(workpapers.write_workpapers(tmp_path / "whole.xlsx", trace, results, entries))
+    assert not any(k.startswith(("Excluded", "Issues")) for k in whole)
+
+
 def _odd_trace(pack: Path) -> tuple[pd.DataFrame, dict]:
     trace = pd.read_parquet(pack / "trace.parquet")
     results = json.loads((pack / "results.json").read_text(encoding="utf-8"))

@@ -207,6 +207,18 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
     ws.write(r + 2, 0, "Lines by status / 按状态")
     by_status = (results.get("lines") or {}).get("by_status") or {}
     ws.write(r + 2, 1, ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
+    # a list longer than a sheet holds is cut, and says so here (the Trace sheets are split instead)
+    excl = trace.loc[~trace["status"].astype(object).eq("included"),
+                     ["line_id", "file", "sheet", "row", "facility_id", "source", "activity", "quantity", "unit",
+                      "status", "reason", "co2e_gross"]]
+    cut = [(label, len(rows), en, zh) for label, rows, en, zh in (
+        ("Excluded sheet / 排除表", excl, "every line is in the Trace sheets and trace.parquet",
+         "每一行均在追溯表和 trace.parquet 中"),
+        ("Issues sheet / 问题表", issues or [], "every issue is in issues.json", "每个问题均在 issues.json 中"))
+        if len(rows) > max_rows]
+    for k, (label, total, en, zh) in enumerate(cut, start=r + 3):
+        ws.write(k, 0, label)
+        ws.write(k, 1, f"the first {max_rows:,} of {total:,} rows; {en} / 仅列前 {max_rows:,} 行（共 {total:,} 行）；{zh}")
     ws.set_width(0, 0, 44)
     ws.set_width(1, 4, 22)
 
@@ -214,9 +226,6 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
     for k, nm in enumerate(names):
         _write_frame(wb.add_sheet(nm), trace.iloc[k * max_rows:(k + 1) * max_rows], bold, trace_formats)
 
-    excl = trace.loc[~trace["status"].astype(object).eq("included"),
-                     ["line_id", "file", "sheet", "row", "facility_id", "source", "activity", "quantity", "unit",
-                      "status", "reason", "co2e_gross"]]
     _write_frame(wb.add_sheet("Excluded"), excl.iloc[:max_rows], bold, _formats(wb, excl))
 
     # every issue of the run, as issues.json holds it (its two messages side by side)
