@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from test_compute import line  # the one trace line of an id
 
 from disclosure import compute, load_inventory
 from disclosure.compute.results import check as check_results
@@ -77,12 +78,6 @@ def run(root: Path, activities: str, *, report: dict[str, Any] | None = None, in
     inv, issues = load_inventory(root)
     assert [i for i in issues if i.severity is Severity.ERROR] == []
     return compute(inv)
-
-
-def line(comp: Computation, line_id: str) -> pd.Series:
-    rows = comp.trace.loc[comp.trace["line_id"] == line_id]
-    assert len(rows) == 1, line_id
-    return rows.iloc[0]
 
 
 def carrier(comp: Computation, name: str) -> dict[str, Any]:
