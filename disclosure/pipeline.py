@@ -14,13 +14,14 @@ them, they never call back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .compute import results as results_file
 from .compute import trace, years
@@ -34,6 +35,9 @@ from .factors import FactorLibrary, folder_library, load_library
 from .ingest import readers
 from .ingest.inventory import Inventory
 from .loader import inventory_blockers, load_inventory, settings_language
+
+if TYPE_CHECKING:
+    from .export.xbrl import ArelleWorker
 
 STAGES = ["check", "compute", "xbrl", "word", "workpapers", "manifest"]
 WORKPAPERS = "workpapers.xlsx"
@@ -334,6 +338,17 @@ def _report_into(out: Path, final: Path, inventory: Path, prior_results: dict[st
     """The pack written into the staging folder ``out`` (``run_report`` publishes it as ``final``;
     a run that stops leaves it unpublished, and an earlier pack at ``--out`` as it was); ``lang``:
     the messages' language."""
+    from .export.xbrl import ArelleWorker
+
+    with ArelleWorker() as started:   # Arelle imported on the other core while the inventory is checked
+        return _report_staged(out, final, inventory, prior_results, pf, langs, ifrs_package, force, say, engine,
+                              chunk_rows, scheduler, lang, started)
+
+
+def _report_staged(out: Path, final: Path, inventory: Path, prior_results: dict[str, Any] | None, pf: Path | None,
+                   langs: tuple[str, ...] | None, ifrs_package: Path | None, force: bool,
+                   say: Callable[[str, str], None], engine: str, chunk_rows: int, scheduler: str | None,
+                   lang: str, started: ArelleWorker) -> ReportRun:
     run = ReportRun(final, language=lang)
     # report.yaml's package, relative to the inventory folder the user gave (not the pack's copy of it)
     package_base = inventory if inventory.is_dir() else inventory.parent
@@ -360,7 +375,7 @@ def _report_into(out: Path, final: Path, inventory: Path, prior_results: dict[st
             return run
         inv, comp = checked
         _compute_and_render(out, run, pack_settings(inv.settings), inv, comp, ifrs_package, package_base, say,
-                            validate=True)
+                            validate=True, started=started)
     else:
         t = time.perf_counter()
         say("check", ui.text("reading_chunks", lang, inventory=inventory, rows=chunk_rows, engine=engine))
@@ -377,7 +392,7 @@ def _report_into(out: Path, final: Path, inventory: Path, prior_results: dict[st
             run.paths[p.relative_to(out).as_posix()] = p
         pack = pack_settings(settings)
         _render_outputs(out, run, pack, pack.input_digest(out), comp, settings, ifrs_package, package_base, say,
-                        validate=True, t=t)
+                        validate=True, t=t, started=started)
     return run
 
 
@@ -398,12 +413,15 @@ def render(folder: Path, pack: PackSettings, ifrs_package: Path | None = None, v
     run = ReportRun(folder, carried=dict(carried or {}), language=lang or settings_language(folder / pack.inventory))
     prior_results = results_file.read_results(folder / pack.prior) if pack.prior else None
     inv_path = folder / pack.inventory
-    checked = _check(run, inv_path, folder, prior_results, pack.langs, pack.force, say, copy_library=False)
-    if checked is None:
-        return run
-    inv, comp = checked
-    _compute_and_render(folder, run, pack, inv, comp, ifrs_package, inv_path if inv_path.is_dir() else inv_path.parent,
-                        say, validate=validate)
+    from .export.xbrl import ArelleWorker
+
+    with ArelleWorker() if validate else contextlib.nullcontext() as started:
+        checked = _check(run, inv_path, folder, prior_results, pack.langs, pack.force, say, copy_library=False)
+        if checked is None:
+            return run
+        inv, comp = checked
+        _compute_and_render(folder, run, pack, inv, comp, ifrs_package,
+                            inv_path if inv_path.is_dir() else inv_path.parent, say, validate=validate, started=started)
     return run
 
 
@@ -441,21 +459,23 @@ def _check(run: ReportRun, inv_path: Path, out: Path, prior_results: dict[str, A
 
 def _compute_and_render(out: Path, run: ReportRun, pack: PackSettings, inv: Inventory,
                         comp: inprocess.Computation, ifrs_package: Path | None, package_base: Path,
-                        say: Callable[[str, str], None], validate: bool) -> None:
+                        say: Callable[[str, str], None], validate: bool, started: ArelleWorker | None = None) -> None:
     """Stage 2 in process: the computation checked in stage 1 written, then stages 3 to 6."""
     t = time.perf_counter()
     digest = pack.input_digest(out)   # the copies are complete: inputs, factors, prior
     for p in inprocess.write_outputs(comp, out):
         run.paths[p.name] = p
     _render_outputs(out, run, pack, digest, _Computed(comp.results, comp.trace, []), inv.settings, ifrs_package,
-                    package_base, say, validate, t)
+                    package_base, say, validate, t, started)
 
 
 def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, comp: _Computed,
                     settings: Settings, ifrs_package: Path | None, package_base: Path,
-                    say: Callable[[str, str], None], validate: bool, t: float) -> None:
+                    say: Callable[[str, str], None], validate: bool, t: float,
+                    started: ArelleWorker | None = None) -> None:
     """Stages 3 to 6 from the computation written in ``out``: XBRL, Word, workpapers and
-    issues.json, manifest. The check's and the library's issues are in ``run`` already."""
+    issues.json, manifest. The check's and the library's issues are in ``run`` already.
+    ``started``: the Arelle worker started with the run, which validates the XBRL."""
     run.input_digest = digest
     input_errors = run.count(Severity.ERROR) > 0   # forced past them
     run.add("report", base_year_issues(comp.results))
@@ -480,7 +500,7 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     def xbrl_stage() -> tuple[Any, float]:
         t = time.perf_counter()
         exp = export_xbrl(out, out, ifrs_package=ifrs_package, configured=configured, validate=validate,
-                          input_digest=digest)
+                          input_digest=digest, started=started)
         return exp, time.perf_counter() - t
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xbrl") as pool:

@@ -41,7 +41,7 @@ from disclosure.export.xbrl import checks, export_xbrl, taxonomy
 from disclosure.export.xbrl.facts import build_facts, resolve
 from disclosure.export.xbrl.inline import IX
 from disclosure.export.xbrl.instance import instance_bytes
-from disclosure.export.xbrl.validate import issues_from, run_arelle
+from disclosure.export.xbrl.validate import ArelleWorker, issues_from, run_arelle
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "fixtures" / "demo-group"
@@ -568,6 +568,42 @@ def test_arelle_messages_become_issue_records(broken_runs) -> None:
     assert params["concept"] == "ifrs-sds:AbsoluteGrossScope1GHGEmissions" and params["context"] == "c1"
     assert unit.location.file == "wrong-unit.xbrl" and unit.location.row
     assert "u_money" in unit.message("en")
+
+
+def test_a_worker_started_ahead_validates_as_one_started_then(validated, ifrs_zip, tmp_path, monkeypatch) -> None:
+    """A worker started ahead (``report`` starts one with the run, so that Arelle is imported on the
+    other core while the inventory is checked) gives what a worker started for the job gives: the
+    same messages and the same facts read back, with Arelle imported before the job came. It is
+    taken once; one never given a job is ended on close; one that died while it waited is replaced by
+    a worker started afresh."""
+    _, out, _ = validated
+    pkg = _file(out, ".zip")
+    fresh = run_arelle([pkg], [ifrs_zip], read_facts=True)
+    with ArelleWorker() as worker:
+        ahead = run_arelle([pkg], [ifrs_zip], read_facts=True, started=worker)
+        assert worker.take() is None
+    assert fresh.error is None and ahead.error is None
+    (f,), (a,) = fresh.results, ahead.results
+    assert a.ok and f.ok and a.documents == f.documents and len(a.documents) == 3
+    assert a.codes() == f.codes() and a.facts == f.facts and len(a.facts) > 100
+    assert a.seconds["import"] < f.seconds["import"]   # imported while it waited
+
+    unused = ArelleWorker()
+    proc = unused._proc
+    assert proc is not None
+    unused.close()
+    assert proc.poll() is not None and unused.take() is None
+
+    from disclosure.export.xbrl import validate
+
+    dying = tmp_path / "dying_worker.py"
+    dying.write_text("raise SystemExit('no Arelle here')\n", encoding="utf-8")
+    monkeypatch.setattr(validate, "WORKER", dying)
+    dead = ArelleWorker()
+    assert dead._proc is not None and dead._proc.wait(timeout=60) == 1
+    monkeypatch.undo()
+    again = run_arelle([pkg], [ifrs_zip], started=dead)
+    assert again.error is None and again.results[0].ok
 
 
 def test_a_worker_that_dies_or_hangs_is_xbrl_arelle_failed(validated, demo_dir, ifrs_zip, tmp_path, monkeypatch) -> None:

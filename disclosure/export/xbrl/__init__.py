@@ -36,10 +36,10 @@ from .facts import FactSet, build_facts, stem_of
 from .inline import inline_bytes
 from .instance import instance_bytes
 from .package import report_package_bytes
-from .validate import ArelleRun, issues_from, run_arelle
+from .validate import ArelleRun, ArelleWorker, issues_from, run_arelle
 from .xbrljson import json_bytes
 
-__all__ = ["VIEWER_PAGE", "XbrlExport", "export_xbrl", "stem_of", "viewer_page"]
+__all__ = ["VIEWER_PAGE", "ArelleWorker", "XbrlExport", "export_xbrl", "stem_of", "viewer_page"]
 
 VIEWER_PAGE = "viewer/xbrlviewer.html"   # the ixbrl-viewer page, relative to the output folder
 
@@ -85,11 +85,12 @@ class XbrlExport:
 
 def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | Path | None = None,
                 viewer: bool = True, validate: bool = True, configured: Path | None = None,
-                input_digest: str | None = None) -> XbrlExport:
+                input_digest: str | None = None, started: ArelleWorker | None = None) -> XbrlExport:
     """Write and validate the XBRL of a results folder (or of results in memory). The IFRS package:
     ``ifrs_package`` (the option), else ``DISCLOSURE_IFRS_PACKAGE``, else ``configured`` (the report
     settings' ``xbrl.ifrs_package``, resolved by the caller), see ``taxonomy.ifrs_package``.
-    ``input_digest``: a report pack's (tagged when given)."""
+    ``input_digest``: a report pack's (tagged when given). ``started``: an Arelle worker started
+    ahead, which validates (``validate.ArelleWorker``)."""
     t0 = time.perf_counter()
     if isinstance(results, Path | str):
         path = Path(results) / FILE if Path(results).is_dir() else Path(results)
@@ -134,7 +135,7 @@ def export_xbrl(results: dict[str, Any] | Path, out: Path, ifrs_package: str | P
         vdir = (out / VIEWER_PAGE).parent if viewer else None
         if vdir is not None:
             vdir.mkdir(exist_ok=True)
-        run = run_arelle([paths["package"]], [pkg], read_facts=True, viewer_dest=vdir)
+        run = run_arelle([paths["package"]], [pkg], read_facts=True, viewer_dest=vdir, started=started)
         exp.arelle = run
         exp.seconds["arelle"] = run.seconds
         exp.seconds.update({f"arelle {k}": v for k, v in run.breakdown().items()})

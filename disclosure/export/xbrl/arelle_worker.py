@@ -3,7 +3,9 @@
 It imports Arelle (and ixbrl-viewer when a viewer is asked for) and nothing of the disclosure
 package, so starting it costs only Arelle's own import. Usage:
 ``python arelle_worker.py JOB.json RESULT.json``; the job names the entries, the taxonomy packages,
-whether to read the facts back and where to write the viewer. Always offline.
+whether to read the facts back and where to write the viewer. Always offline. Started ahead of its
+job (``python arelle_worker.py --wait``), it imports Arelle, then reads one line from stdin, the
+two files' paths separated by a tab, and runs that job; an empty stdin ends it.
 
 Each result also carries the worker's own timings (``seconds``): Arelle's import, the whole session,
 the facts read back, and per report document the load, validation and formula run, as Arelle logs
@@ -36,14 +38,19 @@ def _viewer_options(dest: str) -> dict[str, Any]:
             "packageDownloadURL": None, "zipViewerOutput": False}
 
 
-def _worker(entries: list[str], packages: list[str], read_facts: bool,
-            viewer_dest: str | None = None, validate: bool = True) -> list[dict[str, Any]]:
-    t = time.perf_counter()
+def _import_arelle() -> tuple[Any, Any, Any]:
     from arelle.api.Session import Session
     from arelle.logging.handlers.StructuredMessageLogHandler import StructuredMessageLogHandler
     from arelle.RuntimeOptions import RuntimeOptions
 
-    imported = time.perf_counter() - t
+    return Session, StructuredMessageLogHandler, RuntimeOptions
+
+
+def _worker(entries: list[str], packages: list[str], read_facts: bool,
+            viewer_dest: str | None = None, validate: bool = True) -> list[dict[str, Any]]:
+    t = time.perf_counter()
+    Session, StructuredMessageLogHandler, RuntimeOptions = _import_arelle()
+    imported = time.perf_counter() - t   # about 0 in a worker started ahead: imported while it waited
     out = []
     for n, entry in enumerate(entries):
         if n:
@@ -183,6 +190,12 @@ def _date_text(ctx: Any, local: str) -> str:
 
 def main(argv: list[str]) -> int:
     gc.disable()
+    if argv[1:] == ["--wait"]:   # started ahead (validate.ArelleWorker): Arelle imported, then the job's files
+        _import_arelle()
+        line = sys.stdin.readline().rstrip("\n")
+        if not line:   # closed unused
+            return 0
+        argv = [argv[0], *line.split("\t")]
     job = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     result = _worker(job["entries"], job["packages"], job["read_facts"], job.get("viewer_dest"),
                      job.get("validate", True))

@@ -75,9 +75,44 @@ class ArelleRun:
         return out
 
 
+def _start(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-P", str(WORKER), *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+class ArelleWorker:
+    """A worker process started ahead of its job: it imports Arelle (about 0.3 s of a second core)
+    while the caller checks and computes, then runs the one job ``run_arelle`` hands it (the first
+    share of the entries). Used as a context manager; a worker not taken by then is ended on exit.
+    The job and its result are the same as a worker started by ``run_arelle`` itself."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[str] | None = _start("--wait")
+
+    def take(self) -> subprocess.Popen[str] | None:
+        """The waiting process, once (None: taken already, or it ended while it waited)."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is not None:   # it died importing: run_arelle starts one afresh
+            proc.communicate()
+            return None
+        return proc
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:   # never given a job: it has written nothing
+            proc.kill()
+            proc.communicate()
+
+    def __enter__(self) -> ArelleWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_arelle(entries: list[str | Path], packages: list[str | Path], read_facts: bool = False,
                viewer_dest: str | Path | None = None, timeout: float = 900, workers: int = 1,
-               validate: bool = True) -> ArelleRun:
+               validate: bool = True, started: ArelleWorker | None = None) -> ArelleRun:
     """Validate each entry (instance, Inline XBRL document or report package) in a worker process.
     ``read_facts`` reads back the facts of the Inline XBRL documents; ``viewer_dest`` (a folder)
     also writes the ixbrl-viewer page of the first entry there; ``workers`` > 1 shares the entries
@@ -85,7 +120,7 @@ def run_arelle(entries: list[str | Path], packages: list[str | Path], read_facts
 
     The worker is ``arelle_worker.py`` run as a script by this interpreter: it imports Arelle and
     nothing of this package (-P: its own folder is not put on sys.path), and talks through two
-    JSON files."""
+    JSON files. ``started``: a worker started ahead (``ArelleWorker``) runs the first share."""
     t0 = time.perf_counter()
     names = [str(e) for e in entries]
     n = max(1, min(workers, len(names)))
@@ -98,13 +133,16 @@ def run_arelle(entries: list[str | Path], packages: list[str | Path], read_facts
                    "viewer_dest": None if viewer_dest is None or k else str(viewer_dest)}
             job_file, result_file = Path(tmp) / f"job{k}.json", Path(tmp) / f"result{k}.json"
             job_file.write_text(json.dumps(job), encoding="utf-8")
-            procs.append((subprocess.Popen([sys.executable, "-P", str(WORKER), str(job_file), str(result_file)],
-                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), result_file))
+            waiting = started.take() if started is not None and k == 0 else None
+            if waiting is not None:
+                procs.append((waiting, result_file, f"{job_file}\t{result_file}\n"))
+            else:
+                procs.append((_start(str(job_file), str(result_file)), result_file, None))
         by_entry: dict[str, EntryResult] = {}
         error = None
-        for proc, result_file in procs:
+        for proc, result_file, given in procs:
             try:
-                _out, err = proc.communicate(timeout=max(1.0, timeout - (time.perf_counter() - t0)))
+                _out, err = proc.communicate(given, timeout=max(1.0, timeout - (time.perf_counter() - t0)))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.communicate()
