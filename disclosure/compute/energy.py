@@ -153,11 +153,16 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     unit_s = pd.Series(unit.to_numpy())   # positional, as pd.Series(qty)
     as_gj = units.convert(pd.Series(qty), unit_s, "GJ").to_numpy()
     carrier = np.where((carrier == "steam") & ~np.isnan(as_gj) & ("heat" in rows.index), "heat", carrier)
-    by = carrier
-    by_s = pd.Series(by, dtype=object)
-    known = by_s.isin(rows.index).to_numpy()
-    per_unit = by_s.map(rows["per_unit"]).where(known, "")
-    tce_per = by_s.map(rows["tce_per_unit"]).where(known, np.nan).to_numpy(dtype="float64")
+    # the coefficients' columns looked up once per distinct carrier, then spread by its codes
+    by_code, by_uniq = pd.factorize(pd.Series(carrier, dtype=object), use_na_sentinel=True)
+    known_uniq = np.append(pd.Index(by_uniq).isin(rows.index), False)   # the last slot: no carrier
+
+    def looked_up(col: str) -> np.ndarray:
+        return np.append(rows[col].reindex(by_uniq).to_numpy(dtype=object), None)[by_code]
+
+    known = known_uniq[by_code]
+    per_unit = pd.Series(np.where(known, looked_up("per_unit"), ""), dtype=object)
+    tce_per = np.where(known, looked_up("tce_per_unit"), np.nan).astype("float64")
     in_unit = units.convert(pd.Series(qty), unit_s, per_unit.where(known, "GJ")).to_numpy()
 
     tce = np.full(len(pos), np.nan)
@@ -182,8 +187,8 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     basis[measured] = "measured_ncv"
 
     tce[reference] = in_unit[reference] * tce_per[reference]
-    coef[reference] = by_s[reference].map(rows["value"]).to_numpy(dtype="float64")
-    coef_unit[reference] = by_s[reference].map(rows["unit"]).to_numpy(dtype=object)
+    coef[reference] = looked_up("value")[reference].astype("float64")
+    coef_unit[reference] = looked_up("unit")[reference]
     dataset[reference] = co.dataset
     basis[reference] = "reference"
     elec = reference & (carrier == "electricity")
