@@ -200,7 +200,7 @@ def type_table(spec: Table, raw: readers.RawTable) -> tuple[TableData, list[Issu
     parsed = _parse_columns([c for c in spec.columns if c.name in by_name],
                             {c.name: raw.frame[by_name[c.name]] for c in spec.columns if c.name in by_name}, col)
     typed = {c.name: parsed[c.name] if c.name in parsed else _empty(c, n) for c in spec.columns}
-    frame = pd.DataFrame(typed)
+    frame = pd.DataFrame(typed, copy=False)   # the parsed columns as they are: no block of them stacked (a copy)
     for e in extras:
         frame[f"extra:{raw.headers[list(raw.frame.columns).index(e)] or e}"] = raw.frame[e].to_numpy()
     frame[ROW] = raw.rows
