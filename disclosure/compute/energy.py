@@ -222,10 +222,7 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
             full[pos] = v
             out[c] = full
         else:   # the categorical of the selected lines' values, its codes spread (-1: no value)
-            cat = pd.Categorical(v)
-            codes = np.full(n, -1, dtype=cat.codes.dtype)
-            codes[pos] = cat.codes
-            out[c] = pd.Categorical.from_codes(codes, dtype=cat.dtype)
+            out[c] = _spread_categorical(v, pos, n)
     # a notice per carrier (activity) left unconverted, at its first line
     issues: list[Issue] = []
     left = np.flatnonzero(basis == "not_converted")
@@ -240,6 +237,17 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
                             table="activities", activity=names[first[i]], unit=str(unit.iloc[k]),
                             lines=int(count[i])))
     return out, issues
+
+
+def _spread_categorical(v: np.ndarray, pos: np.ndarray, n: int) -> pd.Categorical:
+    """``pd.Categorical(v)`` (text values, None missing) at the lines ``pos`` of ``n``, missing
+    elsewhere. The categories are found from the distinct values only: ``pd.Categorical`` of a
+    million objects makes Arrow strings of them all first (60 MB at a million lines)."""
+    codes, uniques = pd.factorize(v, use_na_sentinel=True)
+    small = pd.Categorical(uniques)      # the categories and their order, as of the whole
+    spread = np.full(n, -1, dtype=small.codes.dtype)
+    spread[pos] = np.append(small.codes, -1)[codes]
+    return pd.Categorical.from_codes(spread, dtype=small.dtype)
 
 
 def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
