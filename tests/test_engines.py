@@ -358,3 +358,45 @@ def test_report_pack_is_the_same_with_every_engine(tmp_path: Path, client: Any) 
         assert v.ok, [d.render() for d in v.differences]
     res = CliRunner().invoke(app, ["report", str(DEMO), "--out", str(tmp_path / "x"), "--scheduler", "tcp://h:1"])
     assert res.exit_code == 2 and "--scheduler" in res.output
+
+
+# --- a check over the whole table, run a chunk at a time ---------------------------------------------------
+
+SPLIT_GROUPS = """
+    record_id,facility_id,source,scope3_category,activity,quantity,unit,multiplier_1,multiplier_unit_1,multiplier_2,multiplier_unit_2,scenario_group,scenario_weight,ef_value,ef_unit,gas
+    W30,F1,scope3,11,wash at 30 C,2000,pcs,1000,use/pcs,0.40,kWh/use,detergent,20%,0.5,kgCO2e/kWh,CO2e
+    P1,F1,scope3,1,paper,10,t,,,,,,,1,tCO2e/t,CO2e
+    W40,F1,scope3,11,wash at 40 C,-2000,pcs,1000,use/pcs,0.50,kWh/use,detergent,40%,0.5,kgCO2e/kWh,CO2e
+    P2,F1,scope3,1,paper,10,t,,,,,,,1,tCO2e/t,CO2e
+    D1,F1,scope3,11,dry at 40 C,2000,pcs,1000,use/pcs,0.50,kWh/use,dryer,50%,0.5,kgCO2e/kWh,CO2e
+    P3,F1,scope3,1,paper,10,t,,,,,,,1,tCO2e/t,CO2e
+    W90,F1,scope3,11,wash at 90 C,2000,pcs,1000,use/pcs,1.20,kWh/use,detergent,30%,0.5,kgCO2e/kWh,CO2e
+    D2,F1,scope3,11,dry at 60 C,2000,pcs,1000,use/pcs,0.70,kWh/use,dryer,50%,0.5,kgCO2e/kWh,CO2e
+"""
+
+
+def test_scenario_weights_summed_over_chunks(tmp_path: Path, client: Any) -> None:
+    """A scenario group's weights sum to 1 over the whole table, wherever its rows are: chunks of two
+    rows split both groups. "detergent" (20% + 40% + 30%) is flagged at each of its rows and they
+    are rejected (W40 for its negative quantity too); "dryer" (50% + 50%, three chunks apart) is
+    not. The engines agree with the loader, and without --force the chunked run keeps nothing."""
+    from test_compute import category, inventory
+
+    root = tmp_path / "inv"
+    inventory(root, SPLIT_GROUPS)
+    runs = three_engines(root, tmp_path, client, chunk_rows=2)
+    for name in ("chunked", "dask"):
+        flagged = sorted((i.location.row, i.location.column, dict(i.params)["value"])
+                         for i in runs[name].issues if i.code == "scenario-weights-sum")
+        assert flagged == [(2, "scenario_weight", 0.9), (4, "scenario_weight", 0.9),
+                           (8, "scenario_weight", 0.9)], name
+        assert (runs[name].counts.accepted, runs[name].counts.rejected) == (5, 3), name
+    trace = pd.read_parquet(tmp_path / "chunked" / "trace.parquet").set_index("line_id")
+    assert trace.loc[["W30", "W40", "W90"], "status"].tolist() == ["rejected"] * 3
+    assert trace.loc[["W30", "W40", "W90"], "reason"].tolist() == [
+        "scenario-weights-sum", "negative-number; scenario-weights-sum", "scenario-weights-sum"]
+    assert trace.loc[["D1", "D2", "P1"], "status"].tolist() == ["included"] * 3
+    # category 11: the two dryer rows only, 2000 pcs × 1000 uses × (0.5 + 0.7) kWh × 0.5 kgCO2e/kWh × 50%
+    assert category(runs["comp"], 11) == category(runs["chunked"], 11) == pytest.approx(600.0)
+    stopped = compute_chunked(root, tmp_path / "stopped", chunk_rows=2)
+    assert stopped.results is None and not (tmp_path / "stopped").exists()

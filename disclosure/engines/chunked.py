@@ -7,7 +7,9 @@ The activities are read a chunk at a time (``ingest.chunks``) and go through two
    every earlier chunk's (a duplicate in a later chunk is found), rows with an error are rejected as
    ``load_inventory`` rejects them, and each facility's electricity MWh is added up: the additive
    first pass that the market-based method needs before any line can be calculated. The checked
-   chunk is kept, typed, in a temporary Parquet file (``spill``).
+   chunk is kept, typed, in a temporary Parquet file (``spill``). The weights of each scenario
+   group are added up too; a group whose weights do not sum to 1 has its rows flagged and rejected
+   in the kept chunks after the pass (``reweigh``), as the loader flags them over the whole table.
 2. **calculate**: each checked chunk, read back, goes through the one calculation
    (``compute.calculation``: ``trace_lines``, the step the in-process engine runs on the whole
    table) — its trace is appended to ``trace.parquet`` (``compute.trace.Writer``: a row group per
@@ -42,7 +44,7 @@ from ..ingest.contract import TABLES
 from ..ingest.inventory import ROW, Counts, Inventory, TableData
 from ..ingest.readers import RawTable
 from ..loader import force_blockers, load_inventory, reject, type_table
-from ..validate import rules
+from ..validate import methods, rules
 
 DEFAULT_CHUNK_ROWS = 250_000
 # trace.csv up to trace.CSV_MAX_LINES: the chunked engine decides before the lines are known, on
@@ -250,6 +252,30 @@ def unspill(frame: pd.DataFrame, file: str, sheet: str | None) -> TableData:
                      reasons=reasons if rejected.any() else None)
 
 
+def reweigh(path: Path, file: str, sheet: str | None, off: pd.Series) -> tuple[list[Issue], int]:
+    """The rows of a kept chunk in a scenario group whose weights do not sum to 1 (``off``: the
+    groups and their sums over every chunk): flagged as the loader flags them
+    (``scenario-weights-sum``) and rejected in the kept chunk, their other reasons kept. Returns
+    the issues and the number of rows newly rejected. A chunk without such a group is not read
+    beyond its group column."""
+    import pyarrow.parquet as pq
+
+    groups = pq.read_table(path, columns=["scenario_group"]).column(0).to_pandas()
+    if not groups.isin(off.index).any():
+        return [], 0
+    td = unspill(pd.read_parquet(path), file, sheet)
+    found = methods.flag_weights(td, off)
+    hit = td.frame[ROW].isin({i.location.row for i in found}).to_numpy()
+    was = td.rejected if td.rejected is not None else np.zeros(len(hit), dtype=bool)
+    reasons = td.reasons if td.reasons is not None else np.full(len(hit), None, dtype=object)
+    reasons = reasons.copy()
+    code = {"scenario-weights-sum"}
+    reasons[hit] = ["; ".join(sorted(code | (set(r.split("; ")) if isinstance(r, str) else set())))
+                    for r in reasons[hit]]
+    spill(dataclasses.replace(td, rejected=was | hit, reasons=reasons), path)
+    return found, int((hit & ~was).sum())
+
+
 # --- the chunked engine ----------------------------------------------------------------------------------
 
 @dataclass
@@ -386,6 +412,7 @@ def _check_files(files: list[ActivityFile], dropped: list[Issue], source: Activi
     read = rejected = 0
     spilled: list[tuple[Path, str, str | None, int]] = []
     mwh = pd.Series(dtype="float64")
+    weights = pd.Series(dtype="float64")   # each scenario group's weights, summed over the chunks
     header: list[Issue] = []
     last: ActivityFile | None = None
     behind = Behind()
@@ -403,12 +430,21 @@ def _check_files(files: list[ActivityFile], dropped: list[Issue], source: Activi
             e = calculation.electricity_mwh(td.accepted)
             if len(e):
                 mwh = mwh.add(e, fill_value=0.0)
+            w = methods.weight_sums(td.frame)
+            if len(w):
+                weights = weights.add(w, fill_value=0.0)
             path = work / f"chunk-{len(spilled):06d}.parquet"
             behind.submit(spill, td, path)
             spilled.append((path, td.file, td.sheet, len(td.frame)))
             bar.update(len(td.frame))
     finally:
         behind.close()
+    off = methods.weights_off(weights)
+    if len(off):
+        for path, file, sheet, _ in spilled:
+            more, newly = reweigh(path, file, sheet, off)
+            found += more
+            rejected += newly
     if files and source is not None:
         found += rules.empty_table("activities", read, Location(source.display, source.sheet))
     return _Checked(files, found, read, rejected, mwh, spilled)

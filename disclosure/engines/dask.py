@@ -46,7 +46,7 @@ from ..factors import FactorLibrary
 from ..ingest import chunks
 from ..ingest.chunks import ActivitySource, Piece
 from ..ingest.inventory import ROW, Counts, Inventory, TableData
-from ..validate import rules
+from ..validate import methods, rules
 from . import chunked
 
 ID_BUCKETS = 64
@@ -108,14 +108,19 @@ def _piece_duplicates(td: TableData, p: Piece, dups: pd.DataFrame) -> list[Issue
     return rules.duplicate_ids(td, "record_id", dup, first_rows)
 
 
+def _piece_path(work: Path, p: Piece) -> Path:
+    """Where a checked piece is kept, typed, for the calculation."""
+    return work / f"piece-{p.index:05d}.parquet"
+
+
 def _check_piece(p: Piece, header: list[Issue], small: Inventory, dups: pd.DataFrame, work: str) -> dict[str, Any]:
     """Type and check a piece; keep it, typed, with its rejected rows flagged, for the calculation."""
     raw = chunks.read_piece(p)
     td, cells = chunked.typed(raw)
     td, found = chunked.check(td, cells, header, small, _piece_duplicates(td, p, dups))
-    chunked.spill(td, Path(work) / f"piece-{p.index:05d}.parquet")
+    chunked.spill(td, _piece_path(Path(work), p))
     return {"issues": found, "read": len(td.frame), "n_rejected": int(td.rejected.sum()),
-            "mwh": calculation.electricity_mwh(td.accepted)}
+            "mwh": calculation.electricity_mwh(td.accepted), "weights": methods.weight_sums(td.frame)}
 
 
 def _spilled(path: str) -> pd.DataFrame:
@@ -329,7 +334,19 @@ def _check(client: Any, pieces: list[Piece], headers: Headers, small_f: Any, dup
         bar.update(rows[f.key])
     small = client.gather([client.submit(_pick, f, "issues", "read", "n_rejected", pure=False) for f in futs])
     mwh = _tree(client, [client.submit(_get, f, "mwh", pure=False) for f in futs], _add)
-    return [s[1] for s in small], [s[2] for s in small], mwh, [i for s in small for i in s[0]]
+    found = [i for s in small for i in s[0]]
+    n_rejected = [s[2] for s in small]
+    # a scenario group's weights summed over every piece; the rows of a group that is off are
+    # flagged and rejected in the kept pieces (chunked.reweigh)
+    off = methods.weights_off(_tree(client, [client.submit(_get, f, "weights", pure=False) for f in futs],
+                                    _add).result())
+    if len(off):
+        again = client.gather([client.submit(chunked.reweigh, _piece_path(work, p), p.file.display,
+                                             p.file.sheet, off, pure=False) for p in pieces])
+        for k, (more, newly) in enumerate(again):
+            found += more
+            n_rejected[k] += newly
+    return [s[1] for s in small], n_rejected, mwh, found
 
 
 def _calculate(client: Any, pieces: list[Piece], work: Path, ctx: Context, folder: Path, bar: chunked.Progress,
@@ -341,7 +358,7 @@ def _calculate(client: Any, pieces: list[Piece], work: Path, ctx: Context, folde
 
     if not pieces:
         return []
-    paths = [str(work / f"piece-{p.index:05d}.parquet") for p in pieces]
+    paths = [str(_piece_path(work, p)) for p in pieces]
     acts = dd.from_map(_spilled, paths, meta=_spilled(paths[0]).iloc[:0], enforce_metadata=False)
     ctx_f = client.scatter(ctx, broadcast=True)
     tasks = [delayed(_trace_piece, pure=False)(part, p, ctx_f, str(folder))

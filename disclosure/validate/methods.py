@@ -174,20 +174,42 @@ def _counterparty(t: TableData, s3: np.ndarray, inv: Inventory) -> list[Issue]:
 
 def scenario_weights(inv: Inventory) -> list[Issue]:
     """The weights of each scenario group sum to 1 (a check over the whole table: the rows of a
-    group may be anywhere in it). Each row of a group that does not is named."""
+    group may be anywhere in it). Each row of a group that does not is named. The chunked and Dask
+    engines run the same check in two steps, as the rows come: ``weight_sums`` of each chunk added
+    up, then ``weights_off`` of the totals flagged in each chunk (``flag_weights``)."""
     act = inv.tables.get("activities")
-    if act is None or "scenario_group" not in act.frame:
+    if act is None:
         return []
-    a = act.frame
-    g = a["scenario_group"]
-    w = a["scenario_weight"]
+    return flag_weights(act, weights_off(weight_sums(act.frame)))
+
+
+def weight_sums(a: pd.DataFrame) -> pd.Series:
+    """The sum of the weights of each scenario group over the rows of ``a`` that give both (float,
+    indexed by group; empty when none does). Sums of parts of a table add up to the table's."""
+    if "scenario_group" not in a:
+        return pd.Series(dtype="float64")
+    g, w = a["scenario_group"], a["scenario_weight"]
     has = (g.notna() & w.notna()).to_numpy()
     if not has.any():
+        return pd.Series(dtype="float64")
+    return w[has].astype("float64").groupby(g[has].to_numpy()).sum()
+
+
+def weights_off(sums: pd.Series) -> pd.Series:
+    """The groups whose weights do not sum to 1, with their sums."""
+    return sums[(sums - 1.0).abs() > WEIGHT_TOLERANCE]
+
+
+def flag_weights(t: TableData, off: pd.Series) -> list[Issue]:
+    """``scenario-weights-sum`` at each row of ``t`` that gives a weight in one of the groups ``off``
+    (their sums over the whole table)."""
+    a = t.frame
+    if off.empty or "scenario_group" not in a:
         return []
-    sums = w[has].astype("float64").groupby(g[has].to_numpy()).sum()
-    bad = sums[(sums - 1.0).abs() > WEIGHT_TOLERANCE]
+    g = a["scenario_group"]
+    has = (g.notna() & a["scenario_weight"].notna()).to_numpy()
     out: list[Issue] = []
-    for grp, total in bad.items():
-        out += _flag(act, "scenario-weights-sum", has & (g == grp).to_numpy(), "scenario_weight",
+    for grp, total in off.items():
+        out += _flag(t, "scenario-weights-sum", has & (g == grp).to_numpy(), "scenario_weight",
                      group=str(grp), value=round(float(total), 12))
     return out

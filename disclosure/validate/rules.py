@@ -249,9 +249,8 @@ RULES: list[Callable[[Inventory], list[Issue]]] = [
 
 # The checks of activity rows that read no other activity row: the chunked and Dask engines run them
 # on an inventory holding one chunk of the activities (and no other table), together with
-# ``activity_facility_refs``; they find duplicate ids across chunks themselves.
-# (The weights of a scenario group are summed over the whole table only: a group split across chunks
-# is not checked by those engines.)
+# ``activity_facility_refs``; they find duplicate ids across chunks themselves, and add up the
+# weights of each scenario group over the chunks (``methods.weight_sums``, then ``flag_weights``).
 ROW_RULES: list[Callable[[Inventory], list[Issue]]] = [scope3_categories, periods, unit_dimensions, method_columns]
 
 
