@@ -13,11 +13,14 @@ illustrative values, not published factors.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_compute import category, codes, inventory, line, run
 from typer.testing import CliRunner
 
@@ -695,3 +698,27 @@ def test_the_epa_converter_builds_a_factors_table_spend_rows_use(tmp_path: Path)
                    encoding="utf-8")
     with pytest.raises(ValueError, match="row 2"):
         epa.convert(bad, tmp_path / "x.csv")
+
+
+@given(rows=st.lists(st.tuples(st.sampled_from(["g1", "g2", "组3", None]),
+                               st.one_of(st.none(), st.integers(0, 100))), max_size=40),
+       cuts=st.lists(st.integers(0, 40), max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_scenario_weight_sums_of_chunks_add_up_to_the_table(rows, cuts) -> None:
+    """The chunked and Dask engines add ``weight_sums`` over chunks: for weights in whole percent
+    (as users write them) and any chunking, the groups found off are the table's, with its sums."""
+    from disclosure.validate.methods import weight_sums, weights_off
+
+    frame = pd.DataFrame({"scenario_group": pd.Series([g for g, _ in rows], dtype="str"),
+                          "scenario_weight": pd.Series([None if w is None else w / 100 for _, w in rows],
+                                                       dtype="float64")})
+    whole = weights_off(weight_sums(frame))
+    added = pd.Series(dtype="float64")
+    bounds = sorted({0, len(frame), *(c for c in cuts if c <= len(frame))})
+    for a, b in itertools.pairwise(bounds):
+        part = weight_sums(frame.iloc[a:b])
+        if len(part):
+            added = added.add(part, fill_value=0.0)
+    off = weights_off(added)
+    assert sorted(off.index) == sorted(whole.index)
+    assert off.reindex(whole.index).tolist() == pytest.approx(whole.tolist(), abs=1e-12)
