@@ -490,7 +490,7 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     # Arelle's worker process, which runs on another core while this thread renders the Word
     # reports. Neither reads what the other writes (Word reads results.json and the trace). The
     # issues, problems and messages are taken in the stages' order, XBRL's first.
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from .export.word import render as render_word
     from .export.xbrl import export_xbrl
@@ -503,46 +503,56 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
                           input_digest=digest, started=started)
         return exp, time.perf_counter() - t
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xbrl") as pool:
+    # 5 workpapers: written on a thread from here too, the trace sheets while XBRL and Word run;
+    # their Summary and Issues sheets wait for every issue of the run (known after Word, below)
+    known: Future[list[dict[str, Any]]] = Future()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage") as pool:
         xbrl_job = pool.submit(xbrl_stage)
-        t = time.perf_counter()
-        word_paths: dict[str, Path] = {}
-        word_said: list[tuple[str, str]] = []
-        word_problems: list[str] = []
-        for lang in pack.langs:
-            target = out / f"report.{lang}.docx"
-            try:
-                word_paths[target.name] = render_word(out, target, lang, input_digest=digest)
-                word_said.append(("word", str(target.name)))
-            except Exception as e:  # the Word exporter failing must not lose the rest of the pack
-                word_problems.append(ui.text("problem_word", msg, lang=lang, error=f"{type(e).__name__}: {e}"))
-                word_said.append(("word", ui.text("word_failed", msg, lang=lang, error=e)))
-        run.seconds["word"] = time.perf_counter() - t
-        exp, run.seconds["xbrl"] = xbrl_job.result()
+        papers_job = pool.submit(workpapers.write_workpapers, out / WORKPAPERS, comp.trace, comp.results, known.result)
+        try:
+            t = time.perf_counter()
+            word_paths: dict[str, Path] = {}
+            word_said: list[tuple[str, str]] = []
+            word_problems: list[str] = []
+            for lang in pack.langs:
+                target = out / f"report.{lang}.docx"
+                try:
+                    word_paths[target.name] = render_word(out, target, lang, input_digest=digest)
+                    word_said.append(("word", str(target.name)))
+                except Exception as e:  # the Word exporter failing must not lose the rest of the pack
+                    word_problems.append(ui.text("problem_word", msg, lang=lang, error=f"{type(e).__name__}: {e}"))
+                    word_said.append(("word", ui.text("word_failed", msg, lang=lang, error=e)))
+            run.seconds["word"] = time.perf_counter() - t
+            exp, run.seconds["xbrl"] = xbrl_job.result()
 
-    run.add("xbrl", exp.issues)
-    run.xbrl_validated = exp.validated
-    run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
-    run.xbrl_seconds = exp.seconds
-    xerr = exp.count(Severity.ERROR)
-    say("xbrl", ui.text("xbrl_validated" if exp.validated else "xbrl_not_validated", msg,
-                        facts=len(exp.facts.facts), errors=xerr))
-    if xerr:
-        run.exit_code = 1
-        run.problems.append(ui.text("problem_xbrl", msg, errors=xerr))
-    run.paths.update(word_paths)
-    if word_problems:
-        run.exit_code = 1
-        run.problems += word_problems
-    for stage, text in word_said:
-        say(stage, text)
+            run.add("xbrl", exp.issues)
+            run.xbrl_validated = exp.validated
+            run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
+            run.xbrl_seconds = exp.seconds
+            xerr = exp.count(Severity.ERROR)
+            say("xbrl", ui.text("xbrl_validated" if exp.validated else "xbrl_not_validated", msg,
+                                facts=len(exp.facts.facts), errors=xerr))
+            if xerr:
+                run.exit_code = 1
+                run.problems.append(ui.text("problem_xbrl", msg, errors=xerr))
+            run.paths.update(word_paths)
+            if word_problems:
+                run.exit_code = 1
+                run.problems += word_problems
+            for stage, text in word_said:
+                say(stage, text)
 
-    # 5 workpapers, and issues.json: every issue of the run
-    t = time.perf_counter()
-    entries = run.entries()
-    run.paths[ISSUES_FILE] = write_pack(entries, out / ISSUES_FILE)
-    run.paths[WORKPAPERS] = workpapers.write_workpapers(out / WORKPAPERS, comp.trace, comp.results, entries)
-    run.seconds["workpapers"] = time.perf_counter() - t
+            # issues.json and the workpapers' last sheets: every issue of the run; "workpapers" times
+            # what is left of them from here
+            t = time.perf_counter()
+            entries = run.entries()
+            run.paths[ISSUES_FILE] = write_pack(entries, out / ISSUES_FILE)
+            known.set_result(entries)
+            run.paths[WORKPAPERS] = papers_job.result()
+            run.seconds["workpapers"] = time.perf_counter() - t
+        finally:   # stopped before the issues were known: the workpapers' thread stops too
+            if not known.done():
+                known.set_exception(RuntimeError("the report stopped before its issues were known"))
     say("workpapers", WORKPAPERS)
 
     # 6 manifest

@@ -710,6 +710,40 @@ def test_staging_is_removed_on_an_interruption_and_the_earlier_pack_kept(tmp_pat
     assert _digest(tmp_path) == before          # the earlier pack as it was, no staging folder left
 
 
+def test_a_stage_failing_while_the_workpapers_wait_for_the_issues_stops_them_too(tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workpapers are written on a thread during XBRL and Word, their last sheets waiting for
+    the run's issues: an XBRL stage that fails instead stops that thread too (the run raises, it
+    does not hang), and the earlier pack is kept."""
+    import threading
+
+    from disclosure import pipeline
+    from disclosure.export import xbrl
+
+    pack = tmp_path / "pack"
+    assert pipeline.run_report(SMALL, pack).exit_code == 0
+    before = _digest(tmp_path)
+
+    def broken(*args, **kw):
+        raise RuntimeError("the XBRL stage broke")
+
+    monkeypatch.setattr(xbrl, "export_xbrl", broken)
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            pipeline.run_report(SMALL, pack)
+        except BaseException as e:   # what the run raised is the point
+            raised.append(e)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "the report hung"
+    assert [str(e) for e in raised] == ["the XBRL stage broke"]
+    assert _digest(tmp_path) == before
+
+
 def test_the_out_refusal_is_said_in_the_runs_one_language(tmp_path: Path) -> None:
     """The reason --out is refused reads in the run's language, in report and compute alike (the
     marker's file name and the paths aside)."""

@@ -166,7 +166,7 @@ def test_same_calls_same_bytes_and_well_formed_parts(tmp_path: Path) -> None:
     z = zipfile.ZipFile(io.BytesIO(a))
     assert [i.filename for i in z.infolist()] == [
         "[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "docProps/core.xml", "xl/_rels/workbook.xml.rels",
-        "xl/workbook.xml", "xl/styles.xml", "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"]
+        "xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml"]
     assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     for i in z.infolist():
         ElementTree.fromstring(z.read(i))
@@ -208,3 +208,32 @@ def test_libreoffice_reads_the_cells_where_they_are(tmp_path: Path) -> None:
                     "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=180)
     rows = list(csv.reader((out / "w.csv").read_text(encoding="utf-8").splitlines()))
     assert rows == [["a", "b", "c", "d"], ["x", "1.5", "", ""], ["", "2", "'=q", ""], ["z", "", "w", "4"]]
+
+
+def test_a_filled_sheet_is_written_after_the_others_with_what_its_fill_waited_for(tmp_path: Path) -> None:
+    """A sheet added with ``fill`` keeps its tab, is written after the sheets without one (its fill
+    runs then, once, and may add a style and a filter), and reads back as if written up front."""
+    calls: list[str] = []
+    wb = xlsx.Workbook()
+    bold = wb.style(bold=True)
+
+    def late(ws: xlsx.Sheet) -> None:
+        calls.append(ws.name)
+        ws.write_frame(pd.DataFrame({"code": ["a", "b"], "share": [0.25, 0.5]}), header_style=bold,
+                       styles={1: wb.style("0.0%")})
+        ws.autofilter(0, 0, 2, 1)
+
+    wb.add_sheet("Late", fill=late)
+    wb.add_sheet("S").write_frame(pd.DataFrame({"x": [1.5]}))
+    assert calls == []
+    z = zipfile.ZipFile(io.BytesIO(wb.save(tmp_path / "a.xlsx").read_bytes()))
+    names = [i.filename for i in z.infolist()]
+    assert names.index("xl/worksheets/sheet2.xml") < names.index("xl/worksheets/sheet1.xml") \
+        < names.index("xl/workbook.xml") < names.index("xl/styles.xml")
+    assert calls == ["Late"]
+    assert _read(tmp_path / "a.xlsx", "Late") == [("code", "share"), ("a", 0.25), ("b", 0.5)]
+    book = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    assert book.sheetnames == ["Late", "S"]
+    assert book["Late"].auto_filter.ref == "A1:B3" and book["Late"]["B2"].number_format == "0.0%"
+    wb.save(tmp_path / "b.xlsx")
+    assert calls == ["Late"] and (tmp_path / "b.xlsx").read_bytes() == (tmp_path / "a.xlsx").read_bytes()

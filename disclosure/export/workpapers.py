@@ -16,6 +16,7 @@ creation date, no volatile metadata. User text that begins like a formula
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -162,9 +163,12 @@ ISSUE_COLUMNS = ("code", "severity", "stage", "table", "file", "sheet", "row", "
 
 
 def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
-                     issues: list[dict[str, Any]] | None = None, max_rows: int = EXCEL_ROWS - 1) -> Path:
-    """Write the workpapers; ``issues``: the entries of issues.json (the ``Issues`` sheet);
-    ``max_rows`` data rows per trace sheet (tests lower it)."""
+                     issues: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]] | None = None,
+                     max_rows: int = EXCEL_ROWS - 1) -> Path:
+    """Write the workpapers; ``issues``: the entries of issues.json (the ``Issues`` sheet), or what
+    returns them, called once the other sheets are written (a report's issues are known at its
+    end: the trace sheets are written meanwhile); ``max_rows`` data rows per trace sheet (tests
+    lower it). The Summary and Issues sheets, which show the issues, are written last."""
     wb = xlsx.Workbook(title="Workpapers / 工作底稿", author="disclosure",
                        comments=f"disclosure {results.get('tool', {}).get('version', '')}")
     # the styles in a fixed order: 1 bold (headers), then the number formats
@@ -178,49 +182,60 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
     cols = list(trace.columns)
     status_col, scope_col = column_letter(cols.index("status")), column_letter(cols.index("scope"))
 
-    ws = wb.add_sheet("Summary")
-    ws.write_row(0, 0, ["Figure / 指标", "results.json (tCO2e)", "Sum of trace lines (tCO2e)",
-                        "Difference", "As disclosed (rounded)"], bold)
-    sums = trace_sums(trace)
-    totals = results.get("totals") or {}
-    # as disclosed: the published figure (a total of several scopes is the sum of its rounded parts)
-    published = (results.get("published") or {}).get("totals") or {}
-    for r, (label, key, sel) in enumerate(TOTALS, start=1):
-        terms = []
-        for s, c in sel:
-            vc = column_letter(cols.index(c))
-            for nm in names:
-                q = f"'{nm}'"
-                terms.append(f'SUMIFS({q}!{vc}:{vc},{q}!{status_col}:{status_col},"included",'
-                             f'{q}!{scope_col}:{scope_col},{s})')
-        reported = float(totals.get(key) or 0.0)
-        ws.write(r, 0, label)
-        ws.write(r, 1, reported, t2)
-        ws.write(r, 2, Formula("+".join(terms), sums[key]), t2)
-        ws.write(r, 3, Formula(f"B{r + 1}-C{r + 1}", reported - sums[key]), t2)
-        ws.write(r, 4, float(published.get(key, rounded(reported, "emissions"))), t2)
-    r = len(TOTALS) + 2
-    ws.write(r, 0, "Trace lines / 追溯行", bold)
-    ws.write(r, 1, n)
-    ws.write(r + 1, 0, "Trace sheets / 追溯表")
-    ws.write(r + 1, 1, ", ".join(names))
-    ws.write(r + 2, 0, "Lines by status / 按状态")
-    by_status = (results.get("lines") or {}).get("by_status") or {}
-    ws.write(r + 2, 1, ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
-    # a list longer than a sheet holds is cut, and says so here (the Trace sheets are split instead)
+    # the issues are taken when the Summary and Issues sheets are filled: after the other sheets
+    once: list[list[dict[str, Any]]] = []
+
+    def entries() -> list[dict[str, Any]]:
+        if not once:
+            once.append(list((issues() if callable(issues) else issues) or []))
+        return once[0]
+
     excl = trace.loc[~trace["status"].astype(object).eq("included"),
                      ["line_id", "file", "sheet", "row", "facility_id", "source", "activity", "quantity", "unit",
                       "status", "reason", "co2e_gross"]]
-    cut = [(label, len(rows), en, zh) for label, rows, en, zh in (
-        ("Excluded sheet / 排除表", excl, "every line is in the Trace sheets and trace.parquet",
-         "每一行均在追溯表和 trace.parquet 中"),
-        ("Issues sheet / 问题表", issues or [], "every issue is in issues.json", "每个问题均在 issues.json 中"))
-        if len(rows) > max_rows]
-    for k, (label, total, en, zh) in enumerate(cut, start=r + 3):
-        ws.write(k, 0, label)
-        ws.write(k, 1, f"the first {max_rows:,} of {total:,} rows; {en} / 仅列前 {max_rows:,} 行（共 {total:,} 行）；{zh}")
-    ws.set_width(0, 0, 44)
-    ws.set_width(1, 4, 22)
+
+    def summary(ws: xlsx.Sheet) -> None:
+        ws.write_row(0, 0, ["Figure / 指标", "results.json (tCO2e)", "Sum of trace lines (tCO2e)",
+                            "Difference", "As disclosed (rounded)"], bold)
+        sums = trace_sums(trace)
+        totals = results.get("totals") or {}
+        # as disclosed: the published figure (a total of several scopes is the sum of its rounded parts)
+        published = (results.get("published") or {}).get("totals") or {}
+        for r, (label, key, sel) in enumerate(TOTALS, start=1):
+            terms = []
+            for s, c in sel:
+                vc = column_letter(cols.index(c))
+                for nm in names:
+                    q = f"'{nm}'"
+                    terms.append(f'SUMIFS({q}!{vc}:{vc},{q}!{status_col}:{status_col},"included",'
+                                 f'{q}!{scope_col}:{scope_col},{s})')
+            reported = float(totals.get(key) or 0.0)
+            ws.write(r, 0, label)
+            ws.write(r, 1, reported, t2)
+            ws.write(r, 2, Formula("+".join(terms), sums[key]), t2)
+            ws.write(r, 3, Formula(f"B{r + 1}-C{r + 1}", reported - sums[key]), t2)
+            ws.write(r, 4, float(published.get(key, rounded(reported, "emissions"))), t2)
+        r = len(TOTALS) + 2
+        ws.write(r, 0, "Trace lines / 追溯行", bold)
+        ws.write(r, 1, n)
+        ws.write(r + 1, 0, "Trace sheets / 追溯表")
+        ws.write(r + 1, 1, ", ".join(names))
+        ws.write(r + 2, 0, "Lines by status / 按状态")
+        by_status = (results.get("lines") or {}).get("by_status") or {}
+        ws.write(r + 2, 1, ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
+        # a list longer than a sheet holds is cut, and says so here (the Trace sheets are split instead)
+        cut = [(label, len(rows), en, zh) for label, rows, en, zh in (
+            ("Excluded sheet / 排除表", excl, "every line is in the Trace sheets and trace.parquet",
+             "每一行均在追溯表和 trace.parquet 中"),
+            ("Issues sheet / 问题表", entries(), "every issue is in issues.json", "每个问题均在 issues.json 中"))
+            if len(rows) > max_rows]
+        for k, (label, total, en, zh) in enumerate(cut, start=r + 3):
+            ws.write(k, 0, label)
+            ws.write(k, 1, f"the first {max_rows:,} of {total:,} rows; {en} / 仅列前 {max_rows:,} 行（共 {total:,} 行）；{zh}")
+        ws.set_width(0, 0, 44)
+        ws.set_width(1, 4, 22)
+
+    wb.add_sheet("Summary", fill=summary)
 
     trace_formats = _formats(wb, trace)
     for k, nm in enumerate(names):
@@ -228,14 +243,17 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
 
     _write_frame(wb.add_sheet("Excluded"), excl.iloc[:max_rows], bold, _formats(wb, excl))
 
-    # every issue of the run, as issues.json holds it (its two messages side by side)
-    entries = (issues or [])[:max_rows]
-    frame = pd.DataFrame({**{c: [e.get(c) for e in entries] for c in ISSUE_COLUMNS},
-                          "message_zh": [e["message"]["zh-CN"] for e in entries],
-                          "message_en": [e["message"]["en"] for e in entries],
-                          "params": [e.get("params") or {} for e in entries]},
-                         columns=[*ISSUE_COLUMNS, "message_zh", "message_en", "params"])
-    _write_frame(wb.add_sheet("Issues"), frame, bold)
+    def issues_sheet(ws: xlsx.Sheet) -> None:
+        """Every issue of the run, as issues.json holds it (its two messages side by side)."""
+        rows = entries()[:max_rows]
+        frame = pd.DataFrame({**{c: [e.get(c) for e in rows] for c in ISSUE_COLUMNS},
+                              "message_zh": [e["message"]["zh-CN"] for e in rows],
+                              "message_en": [e["message"]["en"] for e in rows],
+                              "params": [e.get("params") or {} for e in rows]},
+                             columns=[*ISSUE_COLUMNS, "message_zh", "message_en", "params"])
+        _write_frame(ws, frame, bold)
+
+    wb.add_sheet("Issues", fill=issues_sheet)
 
     ws = wb.add_sheet("Settings")
     _write_frame(ws, settings_rows(results), bold)

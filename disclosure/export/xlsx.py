@@ -33,7 +33,7 @@ import re
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,10 +156,12 @@ class _Strings:
 
 
 class Sheet:
-    """A worksheet: frames and single cells, column widths, frozen panes, a filter."""
+    """A worksheet: frames and single cells, column widths, frozen panes, a filter. ``fill``: what
+    writes its content when the workbook is saved (see :meth:`Workbook.add_sheet`)."""
 
-    def __init__(self, book: Workbook, name: str):
-        self.book, self.name = book, name
+    def __init__(self, book: Workbook, name: str, fill: Callable[[Sheet], None] | None = None):
+        self.book, self.name, self.fill = book, name, fill
+        self._filled = False
         self._cells: dict[int, dict[int, str]] = {}
         self._frames: list[tuple[int, pd.DataFrame, dict[int, int], int]] = []
         self._widths: dict[int, float] = {}
@@ -342,10 +344,13 @@ class Workbook:
             self._styles.append(key)
         return self._styles.index(key)
 
-    def add_sheet(self, name: str) -> Sheet:
+    def add_sheet(self, name: str, fill: Callable[[Sheet], None] | None = None) -> Sheet:
+        """A sheet at the end of the workbook's tabs. ``fill(sheet)``, when given, writes the
+        sheet's content during :meth:`save`, after every sheet without one is written: it may wait
+        for what it shows (the workpapers' issues, known when the rest of the pack is done)."""
         if len(name) > 31 or re.search(r"[\[\]:*?/\\]", name) or name.lower() in {s.name.lower() for s in self.sheets}:
             raise ValueError(f"not a sheet name Excel accepts, or not unique: {name!r}")
-        ws = Sheet(self, name)
+        ws = Sheet(self, name, fill)
         self.sheets.append(ws)
         return ws
 
@@ -522,18 +527,27 @@ class Workbook:
                 ("docProps/core.xml", core), ("xl/_rels/workbook.xml.rels", wrels)]
 
     def save(self, path: Path) -> Path:
-        """Write the workbook to ``path``: the package's parts in a fixed order, each sheet's XML
-        streamed into its entry as it is built (deflated by a second thread meanwhile), the shared
-        strings last (they are known once every sheet is written)."""
+        """Write the workbook to ``path``, its parts in a fixed order: the package's parts, each
+        sheet's XML streamed into its entry as it is built (deflated by a second thread meanwhile),
+        first the sheets without a ``fill`` in tab order, then those with one in tab order (each
+        filled just before), then the workbook and the styles (the filters and styles the fills
+        set are known then), the shared strings last (known once every sheet is written)."""
         path = Path(path)
         if not self.sheets:
             raise ValueError("a workbook needs a sheet")
+        order = [k for k, ws in enumerate(self.sheets, start=1) if ws.fill is None] + \
+                [k for k, ws in enumerate(self.sheets, start=1) if ws.fill is not None]
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, text in [*self._package_parts(), ("xl/workbook.xml", self._workbook_xml()),
-                               ("xl/styles.xml", self._styles_xml())]:
+            for name, text in self._package_parts():
                 _put(z, name, [text], len(text) * 4)
-            for k, ws in enumerate(self.sheets, start=1):
+            for k in order:
+                ws = self.sheets[k - 1]
+                if ws.fill is not None and not ws._filled:
+                    ws.fill(ws)
+                    ws._filled = True
                 _put(z, f"xl/worksheets/sheet{k}.xml", ws._xml(selected=k == 1), ws._size_bound())
+            for name, text in [("xl/workbook.xml", self._workbook_xml()), ("xl/styles.xml", self._styles_xml())]:
+                _put(z, name, [text], len(text) * 4)
             with tempfile.SpooledTemporaryFile(max_size=64 << 20, dir=path.parent) as f:
                 for chunk in self._strings.xml():
                     f.write(chunk.encode("utf-8", "surrogatepass"))
