@@ -508,7 +508,8 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     known: Future[list[dict[str, Any]]] = Future()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage") as pool:
         xbrl_job = pool.submit(xbrl_stage)
-        papers_job = pool.submit(workpapers.write_workpapers, out / WORKPAPERS, comp.trace, comp.results, known.result)
+        papers_job = pool.submit(workpapers.write_workpapers, out / WORKPAPERS, comp.trace, comp.results, known.result,
+                                 stop=lambda: known.done() and known.exception() is not None)
         try:
             t = time.perf_counter()
             word_paths: dict[str, Path] = {}
@@ -550,7 +551,7 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
             known.set_result(entries)
             run.paths[WORKPAPERS] = papers_job.result()
             run.seconds["workpapers"] = time.perf_counter() - t
-        finally:   # stopped before the issues were known: the workpapers' thread stops too
+        finally:   # stopped before the issues were known: the workpapers' thread stops too, at its next block
             if not known.done():
                 known.set_exception(RuntimeError("the report stopped before its issues were known"))
     say("workpapers", WORKPAPERS)

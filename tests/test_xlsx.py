@@ -237,3 +237,21 @@ def test_a_filled_sheet_is_written_after_the_others_with_what_its_fill_waited_fo
     assert book["Late"].auto_filter.ref == "A1:B3" and book["Late"]["B2"].number_format == "0.0%"
     wb.save(tmp_path / "b.xlsx")
     assert calls == ["Late"] and (tmp_path / "b.xlsx").read_bytes() == (tmp_path / "a.xlsx").read_bytes()
+
+
+def test_a_stop_ends_the_writing_at_the_next_block_of_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``save(stop=…)`` asks between blocks of rows (the report stops its workpapers so when a stage
+    fails while they are written): the first yes raises ``Stopped``."""
+    monkeypatch.setattr(xlsx, "ROW_BLOCK", 10)
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    wb = xlsx.Workbook()
+    wb.add_sheet("S").write_frame(pd.DataFrame({"x": np.arange(100.0)}))
+    with pytest.raises(xlsx.Stopped):
+        wb.save(tmp_path / "a.xlsx", stop=stop)
+    assert len(asked) == 4
+    assert _read(wb.save(tmp_path / "b.xlsx", stop=lambda: False))[-1] == (99,)

@@ -164,11 +164,12 @@ ISSUE_COLUMNS = ("code", "severity", "stage", "table", "file", "sheet", "row", "
 
 def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
                      issues: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]] | None = None,
-                     max_rows: int = EXCEL_ROWS - 1) -> Path:
+                     max_rows: int = EXCEL_ROWS - 1, stop: Callable[[], bool] | None = None) -> Path:
     """Write the workpapers; ``issues``: the entries of issues.json (the ``Issues`` sheet), or what
     returns them, called once the other sheets are written (a report's issues are known at its
     end: the trace sheets are written meanwhile); ``max_rows`` data rows per trace sheet (tests
-    lower it). The Summary and Issues sheets, which show the issues, are written last."""
+    lower it). The Summary and Issues sheets, which show the issues, are written last. ``stop``:
+    asked between blocks of rows, stops the writing when it says so (``xlsx.Stopped``)."""
     wb = xlsx.Workbook(title="Workpapers / 工作底稿", author="disclosure",
                        comments=f"disclosure {results.get('tool', {}).get('version', '')}")
     # the styles in a fixed order: 1 bold (headers), then the number formats
@@ -280,7 +281,7 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
                                        by.get("structural_change_share"), by.get("recalculation_required")]})
         _write_frame(wb.add_sheet("Base year"), pd.concat([head, log], axis=0, ignore_index=True)
                      if not log.empty else head, bold)
-    return wb.save(path)
+    return wb.save(path, stop)
 
 
 def _carbon_market_sheet(wb: xlsx.Workbook, results: dict[str, Any], bold: int) -> None:

@@ -526,12 +526,14 @@ class Workbook:
         return [("[Content_Types].xml", types), ("_rels/.rels", rels), ("docProps/app.xml", app),
                 ("docProps/core.xml", core), ("xl/_rels/workbook.xml.rels", wrels)]
 
-    def save(self, path: Path) -> Path:
+    def save(self, path: Path, stop: Callable[[], bool] | None = None) -> Path:
         """Write the workbook to ``path``, its parts in a fixed order: the package's parts, each
         sheet's XML streamed into its entry as it is built (deflated by a second thread meanwhile),
         first the sheets without a ``fill`` in tab order, then those with one in tab order (each
         filled just before), then the workbook and the styles (the filters and styles the fills
-        set are known then), the shared strings last (known once every sheet is written)."""
+        set are known then), the shared strings last (known once every sheet is written).
+        ``stop``: asked between blocks of rows; when it says so, :class:`Stopped` is raised (the
+        file is left incomplete: its caller removes it)."""
         path = Path(path)
         if not self.sheets:
             raise ValueError("a workbook needs a sheet")
@@ -545,7 +547,7 @@ class Workbook:
                 if ws.fill is not None and not ws._filled:
                     ws.fill(ws)
                     ws._filled = True
-                _put(z, f"xl/worksheets/sheet{k}.xml", ws._xml(selected=k == 1), ws._size_bound())
+                _put(z, f"xl/worksheets/sheet{k}.xml", _until(ws._xml(selected=k == 1), stop), ws._size_bound())
             for name, text in [("xl/workbook.xml", self._workbook_xml()), ("xl/styles.xml", self._styles_xml())]:
                 _put(z, name, [text], len(text) * 4)
             with tempfile.SpooledTemporaryFile(max_size=64 << 20, dir=path.parent) as f:
@@ -555,6 +557,17 @@ class Workbook:
                 f.seek(0)
                 _put(z, "xl/sharedStrings.xml", iter(lambda: f.read(4 << 20), b""), size)
         return path
+
+
+class Stopped(Exception):
+    """:meth:`Workbook.save` stopped when its ``stop`` said so."""
+
+
+def _until(chunks: Iterable[Any], stop: Callable[[], bool] | None) -> Iterator[Any]:
+    for c in chunks:
+        if stop is not None and stop():
+            raise Stopped("the workbook was stopped before it was written")
+        yield c
 
 
 def _put(z: zipfile.ZipFile, name: str, chunks: Iterable[Any], bound: int) -> None:
@@ -598,5 +611,5 @@ def _quoted(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else "'" + name.replace("'", "''") + "'"
 
 
-__all__ = ["FIXED_DATE", "MAX_ROWS", "MAX_TEXT", "Formula", "Sheet", "Workbook", "cell_ref",
+__all__ = ["FIXED_DATE", "MAX_ROWS", "MAX_TEXT", "Formula", "Sheet", "Stopped", "Workbook", "cell_ref",
            "cell_text", "cell_value", "column_letter", "number_text"]
