@@ -52,8 +52,11 @@ def first_uses(ids: pd.Series) -> np.ndarray:
     ok = codes >= 0
     if not ok.any():   # no row has an id (each is reported missing): none is a first use
         return np.full(len(codes), -1, dtype=np.int64)
-    first = np.flatnonzero(ok)[np.unique(codes[ok], return_index=True)[1]]
-    return np.where(ok, first[np.where(ok, codes, 0)], -1)
+    # codes are numbered in order of first use: a row uses its id first where its code is above
+    # every code before it, so the k-th such row is code k's first use (no sort of the codes)
+    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    first = np.flatnonzero(codes > before)
+    return np.where(ok, first[np.maximum(codes, 0)], -1)
 
 
 def duplicate_ids(t: TableData, key: str, repeated: np.ndarray, first_row: np.ndarray) -> list[Issue]:
