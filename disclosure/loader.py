@@ -41,7 +41,7 @@ from .ingest.contract import (
 )
 from .ingest.disclosures import empty as empty_disclosures
 from .ingest.disclosures import load_disclosures
-from .ingest.inventory import ROW, Inventory, TableData
+from .ingest.inventory import ROW, Inventory, TableData, reason_text
 from .ingest.report import SHEET_NAMES, load_report, report_sheet, settings_and_place
 from .validate import empty_table, validate
 
@@ -432,10 +432,10 @@ def reject(inv: Inventory, issues: Iterable[Issue]) -> Inventory:
             rejected = np.zeros(n, dtype=bool)
         reasons = None
         if rejected.any():   # each rejected row's codes, sorted, the whole table's with each row's own
-            text = {r: "; ".join(sorted(c | (every or set()))) for r, c in rows.items()}
+            text = {r: reason_text(c | (every or set())) for r, c in rows.items()}
             reasons = t.frame[ROW].map(text).to_numpy(dtype=object)
             if every:
-                reasons = np.where(pd.isna(reasons), "; ".join(sorted(every)), reasons).astype(object)
+                reasons = np.where(pd.isna(reasons), reason_text(every), reasons).astype(object)
             reasons[~rejected] = None
         tables[name] = replace(t, rejected=rejected, reasons=reasons)
     return replace(inv, tables=tables)

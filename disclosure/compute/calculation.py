@@ -36,7 +36,7 @@ from ..core.rounding import published_totals
 from ..core.version import __version__
 from ..factors import FactorLibrary, load_library
 from ..ingest.contract import TABLES
-from ..ingest.inventory import ROW, Inventory, TableData
+from ..ingest.inventory import ROW, Inventory, TableData, reason_codes
 from . import aggregate, carbon_market, derive, energy, financed, lines, market, targets
 from .context import Context, build_context
 from .results import SCHEMA
@@ -282,7 +282,7 @@ def row_counts(parts: pd.DataFrame, inputs: dict[str, dict[str, Any]]) -> dict[s
     reasons: dict[str, int] = {}
     for frame in (excluded, rejected):
         for why, n in frame.groupby("reason", sort=True, dropna=False)["lines"].sum().items():
-            for code in str(why if why is not None else "rejected").split("; "):
+            for code in reason_codes(str(why if why is not None else "rejected")):
                 reasons[code] = reasons.get(code, 0) + int(n)
     n_excluded, n_rejected = int(excluded["lines"].sum()), int(act.get("rejected") or 0)
     return {"read": int(act.get("read") or 0),

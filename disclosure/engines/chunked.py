@@ -41,7 +41,7 @@ from ..factors import FactorLibrary
 from ..ingest import chunks
 from ..ingest.chunks import ACTIVITIES, ActivityFile, ActivitySource
 from ..ingest.contract import TABLES
-from ..ingest.inventory import ROW, Counts, Inventory, TableData
+from ..ingest.inventory import ROW, Counts, Inventory, TableData, reason_codes, reason_text
 from ..ingest.readers import RawTable
 from ..loader import force_blockers, load_inventory, reject, type_table
 from ..validate import methods, rules
@@ -269,8 +269,7 @@ def reweigh(path: Path, file: str, sheet: str | None, off: pd.Series) -> tuple[l
     was = td.rejected if td.rejected is not None else np.zeros(len(hit), dtype=bool)
     reasons = td.reasons if td.reasons is not None else np.full(len(hit), None, dtype=object)
     reasons = reasons.copy()
-    code = {"scenario-weights-sum"}
-    reasons[hit] = ["; ".join(sorted(code | (set(r.split("; ")) if isinstance(r, str) else set())))
+    reasons[hit] = [reason_text(["scenario-weights-sum", *(reason_codes(r) if isinstance(r, str) else [])])
                     for r in reasons[hit]]
     spill(dataclasses.replace(td, rejected=was | hit, reasons=reasons), path)
     return found, int((hit & ~was).sum())

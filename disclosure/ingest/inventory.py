@@ -8,7 +8,7 @@ at it, so ``read == accepted + rejected`` per table by construction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,18 @@ from ..core.settings import Place, Settings
 from .contract import TABLES
 
 ROW = "_row"  # the column holding each row's user-visible row number
+_REASON_SEP = "; "
+
+
+def reason_text(codes: Iterable[str]) -> str:
+    """A rejected row's reason as ``TableData.reasons`` and the trace hold it: the codes of the
+    errors that rejected it, sorted, once each ("bad-number; unknown-unit")."""
+    return _REASON_SEP.join(sorted(set(codes)))
+
+
+def reason_codes(text: str) -> list[str]:
+    """The codes of a reason written by ``reason_text``."""
+    return text.split(_REASON_SEP)
 
 
 @dataclass(frozen=True)
