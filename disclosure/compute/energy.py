@@ -242,7 +242,8 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
 def _spread_categorical(v: np.ndarray, pos: np.ndarray, n: int) -> pd.Categorical:
     """``pd.Categorical(v)`` (text values, None missing) at the lines ``pos`` of ``n``, missing
     elsewhere. The categories are found from the distinct values only: ``pd.Categorical`` of a
-    million objects makes Arrow strings of them all first (60 MB at a million lines)."""
+    million objects makes Arrow strings of them all first (90 MB for the 762,963 energy lines of
+    the demo repeated to 1,000,000 rows)."""
     codes, uniques = pd.factorize(v, use_na_sentinel=True)
     small = pd.Categorical(uniques)      # the categories and their order, as of the whole
     spread = np.full(n, -1, dtype=small.codes.dtype)
