@@ -661,6 +661,9 @@ def main() -> None:
     traceback)."""
     import os
 
+    from .core.memory import map_large_blocks
+
+    map_large_blocks()   # this process is the tool's: a freed column goes back to the system at once
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .core import cells, geo, units
+from .core import cells, geo, memory, units
 from .core.issues import Issue, Location, Severity, issue
 from .core.settings import Place, Settings, catalogue
 from .core.values import DATE_MAX, DATE_MIN
@@ -58,10 +58,13 @@ def load_inventory(path: str | Path, *, skip: tuple[str, ...] = ()) -> tuple[Inv
     settings, disclosures, found, place = load_settings(source)
     raws, read_issues = read(source, skip)
     tables, type_issues = type_tables(raws)
+    del raws   # the cells as read: typed now
     issues += found + _by_table(read_issues, type_issues) + unknown_sheets(source)
     inv = Inventory(source.root, settings, tables, disclosures, place)
     issues += validate(inv)
-    return reject(inv, issues), issues
+    inv = reject(inv, issues)
+    memory.release_freed_memory()   # what reading and typing freed, before a calculation allocates
+    return inv, issues
 
 
 # --- read ------------------------------------------------------------------------------------------------
@@ -199,7 +202,8 @@ def type_table(spec: Table, raw: readers.RawTable) -> tuple[TableData, list[Issu
     n = len(raw.frame)
     parsed = _parse_columns([c for c in spec.columns if c.name in by_name],
                             {c.name: raw.frame[by_name[c.name]] for c in spec.columns if c.name in by_name}, col)
-    typed = {c.name: parsed[c.name] if c.name in parsed else _empty(c, n) for c in spec.columns}
+    blanks = memory.Blanks(n)   # the columns left out: one blank column per type, shared
+    typed = {c.name: parsed[c.name] if c.name in parsed else blanks.of(_blank_type(c)) for c in spec.columns}
     frame = pd.DataFrame(typed, copy=False)   # the parsed columns as they are: no block of them stacked (a copy)
     for e in extras:
         frame[f"extra:{raw.headers[list(raw.frame.columns).index(e)] or e}"] = raw.frame[e].to_numpy()
@@ -255,11 +259,10 @@ def _parse_columns(columns: list[Column], cells: dict[str, pd.Series], col: _Col
     return {name: v for name, (v, _) in out.items()}
 
 
-def _empty(c: Column, n: int) -> pd.Series:
-    dtype = {Kind.NUMBER: "float64", Kind.AMOUNT: "float64", Kind.FRACTION: "float64",
-             Kind.DATE: "datetime64[ns]", Kind.BOOL: "boolean", Kind.CATEGORY: "Int64"}.get(c.kind, "str")
-    # a column of missing values of its type (built by taking, not from a list of n Nones)
-    return pd.Series(pd.Series([None], dtype=dtype).array.take(np.zeros(n, dtype=np.int64)), dtype=dtype)
+def _blank_type(c: Column) -> str:
+    """The type of a column the table leaves out (its values all missing)."""
+    return {Kind.NUMBER: "float64", Kind.AMOUNT: "float64", Kind.FRACTION: "float64",
+            Kind.DATE: "datetime64[ns]", Kind.BOOL: "boolean", Kind.CATEGORY: "Int64"}.get(c.kind, "str")
 
 
 def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:

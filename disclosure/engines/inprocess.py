@@ -4,9 +4,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,7 @@ import pandas as pd
 from ..compute import aggregate, calculation, results, trace, years
 from ..compute.context import Context
 from ..core.issues import Issue
+from ..core.memory import release_freed_memory
 from ..factors import FactorLibrary, folder_library
 from ..ingest.inventory import Inventory
 from ..loader import load_inventory
@@ -76,13 +74,3 @@ def write_outputs(comp: Computation, out: Path, trace_csv: bool | None = None) -
     paths += trace.write(comp.trace, out, trace_csv)
     paths.append(calculation.write_instruments(comp.instruments, out / calculation.INSTRUMENTS))
     return paths
-
-
-def release_freed_memory() -> None:
-    """Give the OS back the heap memory freed so far. glibc keeps freed memory for reuse by later
-    mallocs, but the trace writers allocate through Arrow's own allocator, which cannot reuse it:
-    without this, the memory the calculation used and freed stays counted under the writers'."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
-        ctypes.CDLL(None).malloc_trim(0)
