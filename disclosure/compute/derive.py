@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .context import Context
-from .lines import Lines, Text, View
+from .lines import Lines, Text, View, repeated
 from .trace import GAS_BUCKETS
 
 
@@ -20,7 +20,7 @@ def _derived(lines: Lines, m: np.ndarray, suffix: str) -> Lines:
     d["line_id"] = pc.binary_join_element_wise(d["line_id"], pa.scalar(suffix, pa.large_string()),
                                                pa.scalar("", pa.large_string()))
     d["source"] = Text.constant(d.n, "scope3")
-    d["scope"] = np.full(d.n, 3.0)
+    d["scope"] = repeated(d.n, 3.0)
     d["method"] = Text.constant(d.n, "average_data")
     return d
 
@@ -33,25 +33,25 @@ def category3_electricity(lines: Lines, ctx: Context) -> Lines | None:
         return None
     d = _derived(lines, m, "#c3")
     n = d.n
-    d["scope3_category"] = np.full(n, 3.0)
+    d["scope3_category"] = repeated(n, 3.0)
     d["rule"] = Text.constant(n, "MWh × (electricity footprint − grid average): " + ctx.upstream_note)
     d["precedence"] = Text.constant(n, "default")
-    d["factor_value"] = np.full(n, ctx.upstream_electricity, dtype="float64")
+    d["factor_value"] = repeated(n, ctx.upstream_electricity)
     d["factor_unit"] = Text.constant(n, "tCO2e/MWh")
     d["factor_dataset"] = Text.constant(n, ctx.upstream_note.split(" ")[0])
     d["factor_id"] = Text.constant(n, "electricity-upstream")
     d["grid_level"] = Text.missing(n)
-    d["grid_fallback"] = np.full(n, -1, dtype=np.int8)
+    d["grid_fallback"] = repeated(n, -1, np.int8)
     for c in ("mb_factor", "t_CO2", "t_CH4", "t_N2O", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2"):
-        d[c] = np.full(n, np.nan)
+        d[c] = repeated(n, np.nan)
     d["gas_other"] = Text.missing(n)
     gross = d["converted_quantity"] * ctx.upstream_electricity
     d["co2e_gross"] = gross
     for g in GAS_BUCKETS:
-        d[f"co2e_{g}"] = np.zeros(n)
+        d[f"co2e_{g}"] = repeated(n, 0.0)
     d["co2e_unspecified"] = gross * d["share"]
     d["co2e"] = gross * d["share"]
-    d["co2e_market"] = np.zeros(n)
+    d["co2e_market"] = repeated(n, 0.0)
     return d
 
 
@@ -69,18 +69,18 @@ def category15_investees(lines: Lines, ctx: Context) -> Lines | None:
     d = _derived(lines, m, "#c15")
     n = d.n
     share = d["facility_id"].lookup(lambda f: _ownership(own, f), "float64")
-    d["scope3_category"] = np.full(n, 15.0)
+    d["scope3_category"] = repeated(n, 15.0)
     d["rule"] = Text.constant(n, "investee's Scope 1/2 × equity share (category 15)")
     d["share"] = share
     d["status"].put(share > 0, "included")    # (take copied the column)
     d["status"].put(~(share > 0), "outside_boundary")
     d["reason"] = Text.missing(n)
     for g in GAS_BUCKETS:
-        d[f"co2e_{g}"] = np.zeros(n)
+        d[f"co2e_{g}"] = repeated(n, 0.0)
     d["co2e_unspecified"] = d["co2e_gross"] * share
     d["co2e"] = d["co2e_gross"] * share
-    d["co2e_market"] = np.zeros(n)
-    d["biogenic_co2"] = np.full(n, np.nan)
+    d["co2e_market"] = repeated(n, 0.0)
+    d["biogenic_co2"] = repeated(n, np.nan)
     return d
 
 
@@ -129,7 +129,7 @@ def category3_fuels(lines: Lines, ctx: Context) -> Lines | None:
             mult[sel] = units.factor(units.times(fu, qu), "tCO2e") * qty[sel]
     gross = value * mult
     ok = ~np.isnan(gross)
-    d["scope3_category"] = np.full(n, 3.0)
+    d["scope3_category"] = repeated(n, 3.0)
     d["rule"] = Text.constant(n, "fuel × well-to-tank factor (upstream of purchased fuels)")
     d["precedence"] = Text.constant(n, "default")
     d["factor_value"] = value
@@ -137,13 +137,13 @@ def category3_fuels(lines: Lines, ctx: Context) -> Lines | None:
     d["factor_dataset"] = Text.of_view(dataset)
     d["non_co2_table"] = Text.missing(n)
     for c in ("mb_factor", "t_CO2", "t_CH4", "t_N2O", "t_other", "gwp_CH4", "gwp_N2O", "gwp_other", "biogenic_co2"):
-        d[c] = np.full(n, np.nan)
+        d[c] = repeated(n, np.nan)
     d["gas_other"] = Text.missing(n)
     d["gwp_dataset"] = Text.missing(n)
     d["co2e_gross"] = np.where(ok, gross, np.nan)
     for g in GAS_BUCKETS:
-        d[f"co2e_{g}"] = np.zeros(n)
+        d[f"co2e_{g}"] = repeated(n, 0.0)
     d["co2e_unspecified"] = np.where(ok, gross * d["share"], 0.0)
     d["co2e"] = np.where(ok, gross * d["share"], 0.0)
-    d["co2e_market"] = np.zeros(n)
+    d["co2e_market"] = repeated(n, 0.0)
     return d.take(np.flatnonzero(ok))

@@ -30,7 +30,7 @@ import pandas as pd
 import pint
 import pyarrow as pa
 
-from ..core import units
+from ..core import memory, units
 from ..core import vocabulary as vocab
 from ..core.issues import Issue, Location, issue
 from . import keys
@@ -145,6 +145,13 @@ class View:
         return missing if c < 0 else self.values[c]
 
 
+def repeated(n: int, value: Any, dtype: Any = np.float64) -> np.ndarray:
+    """``n`` times ``value``, held once: a read-only view of one value (stride 0), for a number
+    that every line of a derived part has. ``frame`` copies it out with the part's other lines; a
+    write to it raises instead of changing every line."""
+    return np.broadcast_to(np.asarray(value, dtype=dtype), (n,))
+
+
 class Text(View):
     """A text column of the trace in the making: codes into its distinct values."""
 
@@ -241,13 +248,18 @@ class Lines:
         return self.n
 
     def take(self, pos: np.ndarray) -> Lines:
-        """A copy of the lines ``pos``."""
+        """A copy of the lines ``pos``; a column of numbers that is one value for all of them
+        (``repeated``) or NaN for all the lines is ``repeated`` in the copy (a derived part takes
+        every column of its lines, and most of those the lines leave empty)."""
         out: dict[str, Any] = {}
         for c, v in self.cols.items():
             if isinstance(v, Text):
                 out[c] = Text(v.codes[pos], list(v.values))
             elif isinstance(v, np.ndarray):
-                out[c] = v[pos]
+                if len(v) and (v.strides == (0,) or (v.dtype.kind == "f" and np.isnan(v).all())):
+                    out[c] = repeated(len(pos), v[0], v.dtype)
+                else:
+                    out[c] = v[pos]
             else:
                 out[c] = v.take(pa.array(pos, type=pa.int64()))
         return Lines(len(pos), out)
@@ -1240,7 +1252,8 @@ def frame(parts: Sequence[Lines], order: np.ndarray | None = None) -> pd.DataFra
     when given), text that repeats as categoricals, ids as Arrow-backed strings, scope and category
     as Int64, ``verified`` as boolean and ``grid_fallback`` as Python booleans (None when not
     electricity). Built a column at a time, each taken from the parts (which are left empty), so
-    that the lines are held about once, not three times."""
+    that the lines are held about once, not three times; a column of numbers no line has is one
+    shared column of NaN (``core.memory.Blanks``)."""
     parts = [p for p in parts if p is not None]
     n = sum(p.n for p in parts)
     untyped = frozenset().union(*(p.untyped for p in parts))
@@ -1248,6 +1261,7 @@ def frame(parts: Sequence[Lines], order: np.ndarray | None = None) -> pd.DataFra
         order = None                       # already in order
     taken = None if order is None else pa.array(order, type=pa.int64())
     data: dict[str, Any] = {}
+    blanks = memory.Blanks(n)
     for c in TRACE_COLUMNS:
         cols = [p.cols.pop(c) for p in parts]
         if c in untyped:
@@ -1273,6 +1287,8 @@ def frame(parts: Sequence[Lines], order: np.ndarray | None = None) -> pd.DataFra
             v = cols[0] if len(cols) == 1 else np.concatenate(cols)
             if order is not None:
                 v = v[order]
+            elif v.strides == (0,):
+                v = v.copy()               # a part's repeated() value: a column of its own
         else:
             v = cols[0] if len(cols) == 1 else pa.concat_arrays([x.cast(pa.large_string()) for x in cols])
             if taken is not None:
@@ -1287,6 +1303,8 @@ def frame(parts: Sequence[Lines], order: np.ndarray | None = None) -> pd.DataFra
         elif c == "grid_fallback":
             table = np.array([False, True, None], dtype=object)
             data[c] = table[np.where(v < 0, 2, v)]
+        elif v.dtype == np.float64 and n and np.isnan(v[0]) and np.isnan(v).all():
+            data[c] = blanks.of("float64")   # a number no line has: one column of NaN for all of them
         else:
             data[c] = v
     return pd.DataFrame(data, columns=TRACE_COLUMNS, copy=False)
