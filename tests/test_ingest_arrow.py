@@ -166,3 +166,33 @@ def test_xml_forbidden_mask_on_arrow_text_matches_python(cells: list[str], cut: 
     got = xml_forbidden_mask(s)
     assert got.tolist() == [xml_forbidden(c) is not None for c in s]
     assert got.index.equals(s.index)
+
+
+WHITESPACE_HEAVY = st.text(st.sampled_from([" ", "\t", "\n", "\u3000", "\u00a0", "\u2028", "\x1c", "\x85",
+                                            "\u200b", "\ufeff", "a", "电", "0"]), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), WHITESPACE_HEAVY), min_size=1, max_size=30), st.integers(0, 3))
+def test_blank_cells_of_arrow_text_are_those_whose_trim_is_empty(cells: list[str | None], cut: int) -> None:
+    """``is_empty`` classifies Arrow text in place; a cell is blank exactly when Arrow's trim leaves
+    nothing of it (what ``is_empty`` computed before, by stripping), a slice of a column included."""
+    s = pd.Series(cells, dtype="str").iloc[min(cut, len(cells) - 1):]
+    assume(isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow")
+    got = parse.is_empty(s)
+    assert got.dtype == bool and list(got.index) == list(s.index)
+    assert got.tolist() == (s.isna() | (s.str.strip() == "")).tolist()
+    assert got.tolist() == parse.is_empty(s.astype(object)).tolist()
+
+
+def test_arrow_whitespace_is_the_same_for_its_class_and_its_trim() -> None:
+    """Over every code point: ``utf8_is_space`` (what ``is_empty`` asks) holds exactly where
+    ``utf8_trim_whitespace`` leaves nothing (what blank meant before)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chars = pa.array([chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000])
+    space = pc.utf8_is_space(chars).to_numpy(zero_copy_only=False)
+    trimmed = pc.equal(pc.utf8_trim_whitespace(chars), "").to_numpy(zero_copy_only=False)
+    assert np.array_equal(space, trimmed)
+    assert space.sum() >= 25   # ASCII's six, U+3000 ideographic space, the Unicode spaces

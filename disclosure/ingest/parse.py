@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..core.values import (
     DATE_MAX,
@@ -26,6 +28,13 @@ from ..core.values import (
 
 
 def is_empty(s: pd.Series) -> pd.Series:
+    """Missing, or nothing but whitespace. Arrow text is classified where it lies (no stripped
+    copy of each cell): a cell is blank when it has no bytes or only whitespace, Arrow's whitespace
+    being the one its trim strips (checked over every code point in the tests)."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        a = pa.array(s.array)   # the column's own Arrow data
+        blank = pc.or_kleene(pc.equal(pc.binary_length(a), 0), pc.utf8_is_space(a)).fill_null(True)
+        return pd.Series(blank.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
     if pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
         return s.isna() | (s.astype("str").str.strip() == "")
     return s.isna()
