@@ -660,10 +660,6 @@ def main() -> None:
     does is a defect of the tool, shown in one line with exit code 3 (set DISCLOSURE_DEBUG=1 for the
     traceback)."""
     import os
-
-    from .core.memory import map_large_blocks
-
-    map_large_blocks()   # this process is the tool's: a freed column goes back to the system at once
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover

@@ -13,13 +13,6 @@ column gets its own values.
 **Freed memory.** glibc keeps freed heap memory for later mallocs, and Arrow's allocator (mimalloc)
 keeps the pages that its arrays freed: neither is used by the next stage's numpy arrays, which are
 allocated apart. ``release_freed_memory`` gives both back.
-
-**Large blocks.** glibc maps a block above its threshold on its own and unmaps it when freed, but
-it raises that threshold to the size of each such block freed (up to 32 MB): after the first
-columns are freed, later columns of a million rows (8 MB) come from the heap, and what they leave
-when freed stays counted until a trim. ``map_large_blocks`` fixes the threshold, so a freed column
-is given back at once; it acts on the whole process, so the command line sets it and a program that
-embeds the library chooses for itself.
 """
 
 from __future__ import annotations
@@ -65,20 +58,6 @@ class Blanks:
         if key not in self._made:
             self._made[key] = blank(dtype, self.n)
         return self._made[key]
-
-
-M_MMAP_THRESHOLD = -3       # mallopt's parameter (glibc's malloc.h)
-LARGE_BLOCK = 1 << 20       # bytes: a column of 131,072 numbers
-
-
-def map_large_blocks(threshold: int = LARGE_BLOCK) -> bool:
-    """Have glibc map each block of ``threshold`` bytes or more apart (see the module's doc).
-    Returns whether it did (False off glibc)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    with contextlib.suppress(OSError, AttributeError):  # AttributeError: not glibc
-        return ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, threshold) == 1
-    return False
 
 
 def release_freed_memory() -> None:
