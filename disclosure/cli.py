@@ -660,6 +660,7 @@ def main() -> None:
     does is a defect of the tool, shown in one line with exit code 3 (set DISCLOSURE_DEBUG=1 for the
     traceback)."""
     import os
+
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
