@@ -722,3 +722,46 @@ def test_scenario_weight_sums_of_chunks_add_up_to_the_table(rows, cuts) -> None:
     off = weights_off(added)
     assert sorted(off.index) == sorted(whole.index)
     assert off.reindex(whole.index).tolist() == pytest.approx(whole.tolist(), abs=1e-12)
+
+
+# --- the chain's unit found on codes ---------------------------------------------------------------
+
+def _spelled_by_text_key(unit, mults, divisor):
+    """The definition spell_columns keeps: a text key per row (each unit as text, a missing one as
+    itself), factorised in the order of first appearance, one spelling per distinct key."""
+    from disclosure.core import chain
+
+    rows = list(zip(unit, *mults, divisor, strict=True))
+    key = [tuple(None if chain._missing(v) and not isinstance(v, str) else str(v) for v in r) for r in rows]
+    order: dict[tuple, int] = {}
+    codes = [order.setdefault(k, len(order)) for k in key]
+    return codes, [chain.spelling(k[0], k[1:-1], k[-1]) for k in order]
+
+
+UNIT_CELL = st.sampled_from([None, float("nan"), "t", "km", "t", "1", "pcs", "use/pcs", "kWh/use", " ", "",
+                             "passenger", "passenger/vehicle", "tkm", "\x1f", "\x00", "ｋｍ"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(*[UNIT_CELL] * 5), min_size=0, max_size=40), st.booleans())
+def test_the_chain_unit_on_codes_is_the_unit_of_each_rows_text(rows, factorised) -> None:
+    """spell_columns numbers the combinations of units as a text key per row would, in the order
+    they first appear, with the same spelling each; given as Arrow text, object text or (codes,
+    values) pairs alike (the calculation hands the row's unit as its codes)."""
+    from disclosure.core import chain
+
+    cols = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(5)]
+    arrow = [pd.Series(c, dtype="str") if c else pd.Series([], dtype="str") for c in cols]
+    unit: object = arrow[0]
+    if factorised:
+        c, u = pd.factorize(arrow[0], use_na_sentinel=True)
+        unit = (c, list(u))
+    codes, spelled = chain.spell_columns(unit, arrow[1:4], arrow[4])
+    # Arrow text reads NaN and None as missing: the key of the text as Arrow holds it
+    held = [[None if v is None or v != v else v for v in c] for c in cols]
+    want_codes, want_spelled = _spelled_by_text_key(held[0], held[1:4], held[4])
+    assert list(codes) == want_codes
+    assert spelled == want_spelled
+    obj_codes, obj_spelled = chain.spell_columns(pd.Series(cols[0], dtype=object), [pd.Series(c, dtype=object)
+                                                 for c in cols[1:4]], pd.Series(cols[4], dtype=object))
+    assert list(obj_codes) == want_codes and obj_spelled == want_spelled

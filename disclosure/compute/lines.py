@@ -37,7 +37,7 @@ from . import keys
 from . import methods as scope3_methods
 from .context import Context, gas_key
 from .trace import COLUMNS as TRACE_COLUMNS
-from .trace import GAS_BUCKETS
+from .trace import GAS_BUCKETS, MULTIPLIER_UNITS
 from .trace import NUMBERS as _NUM
 
 C_TO_CO2 = 44.0 / 12.0
@@ -339,9 +339,9 @@ def _methods(L: Lines, acts: pd.DataFrame) -> None:
     other row that has them)."""
     for c in scope3_methods.CARRIED_TEXT:
         L[c] = Text.of(acts[c])
-    unit = L["unit"]
-    texts = np.array([*unit.values, None], dtype=object)[np.where(unit.codes < 0, len(unit.values), unit.codes)]
-    got = scope3_methods.product(acts, L["quantity"], list(texts))
+    # the units as the lines hold them (codes into distinct texts), not factorised again
+    units = [(L[c].codes, L[c].values) for c in ("unit", *MULTIPLIER_UNITS, "divisor_unit")]
+    got = scope3_methods.product(acts, L["quantity"], units)
     codes, spelled = got.pop("method_unit")
     got.pop("used")
     for c, v in got.items():

@@ -42,12 +42,13 @@ def shares(acts: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(given), derived, given)
 
 
-def product(acts: pd.DataFrame, quantity: np.ndarray, unit_texts: list) -> dict[str, object]:
+def product(acts: pd.DataFrame, quantity: np.ndarray, unit_columns: list[object]) -> dict[str, object]:
     """The method numbers of each row: ``allocation_share``, each multiplier, the divisor, the
     scenario weight, and ``method_quantity`` (quantity × multipliers ÷ divisor × share × weight,
     missing on a row with none of them); ``method_unit`` as (codes, spellings): the unit of the
-    chain, one spelling per distinct combination of units."""
-    len(acts)
+    chain, one spelling per distinct combination of units. ``unit_columns``: each row's unit, its
+    multipliers' units (``MULTIPLIER_UNITS``) and its divisor's unit, each a column of text or
+    (codes, distinct values) (``chain.spell_columns``)."""
     share = shares(acts)
     weight = _f(acts, "scenario_weight")
     divisor = _f(acts, "divisor")
@@ -67,7 +68,8 @@ def product(acts: pd.DataFrame, quantity: np.ndarray, unit_texts: list) -> dict[
         out[c] = m
     out["method_quantity"] = np.where(used, q, np.nan)
     # the chain's unit: one spelling per distinct (unit, multiplier units, divisor unit)
-    codes, spelled = chain.spell_columns(unit_texts, [acts[c] for c in MULTIPLIER_UNITS], acts["divisor_unit"])
+    unit, *multiplier_units, divisor_unit = unit_columns
+    codes, spelled = chain.spell_columns(unit, multiplier_units, divisor_unit)
     codes = np.where(used & (codes >= 0), codes, -1).astype(np.int32)
     out["method_unit"] = (codes, spelled)
     out["used"] = used

@@ -50,22 +50,53 @@ def known(u: Any) -> bool:
     return isinstance(u, str) and (units.normalise(u) == PURE or units.lookup(u) is not None)
 
 
-_SEP, _NONE = "\x1f", "\x00"
-
-
-def spell_columns(unit: Any, multiplier_units: list[Any], divisor_unit: Any) -> tuple[Any, list[str | None]]:
-    """The chain unit of every row of whole columns (pandas Series of text, aligned): codes (numpy,
-    int) into the distinct spellings, one :func:`spelling` per distinct combination of units."""
+def _text_codes(column: Any) -> tuple[Any, list[str]]:
+    """A column as codes (numpy integers, -1 where missing) into its distinct texts (``str`` of each
+    value: two values that read alike, 1 and "1", are one text). ``column``: a Series or array of
+    text, or a pair (codes, distinct values) of a column already factorised."""
     import numpy as np
     import pandas as pd
 
-    cols = [pd.Series(c, dtype=object).reset_index(drop=True) for c in (unit, *multiplier_units, divisor_unit)]
-    key = cols[0].where(cols[0].notna(), _NONE).astype(str)
-    for c in cols[1:]:
-        key = key + _SEP + c.where(c.notna(), _NONE).astype(str)
-    codes, uniq = pd.factorize(key)
+    if isinstance(column, tuple):
+        codes, values = column
+        vcodes, uniq = pd.factorize(np.asarray([*values], dtype=object), use_na_sentinel=True)
+        codes = np.asarray(codes, dtype=np.int64)
+        codes = np.where(codes < 0, -1, np.append(vcodes, -1)[codes])
+    else:
+        col = column if isinstance(column, pd.Series) else pd.Series(column, dtype=object)
+        codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    texts = [str(u) for u in uniq]
+    if len(set(texts)) < len(texts):
+        tcodes, tuniq = pd.factorize(np.asarray(texts, dtype=object))
+        codes = np.where(codes < 0, -1, np.append(tcodes, -1)[codes])
+        texts = [str(t) for t in tuniq]
+    # held while the other columns are read: the narrowest integers that hold them (a byte each for
+    # the handful of units a column has)
+    return np.asarray(codes).astype(np.min_scalar_type(-len(texts) - 1), copy=False), texts
+
+
+def spell_columns(unit: Any, multiplier_units: list[Any], divisor_unit: Any) -> tuple[Any, list[str | None]]:
+    """The chain unit of every row of whole columns (aligned by position; each a Series of text, or
+    a pair (codes, distinct values)): codes (numpy, int) into the distinct spellings, in the order
+    their combination of units first appears, one :func:`spelling` per distinct combination. The
+    combination is found on integer codes (each column factorised, then the pairs of codes), never
+    on a text built per row."""
+    import numpy as np
+    import pandas as pd
+
+    cols = [_text_codes(c) for c in (unit, *multiplier_units, divisor_unit)]
+    key = np.zeros(len(cols[0][0]), dtype=np.int64)
+    for codes, texts in cols:   # factorised after each column: the key stays below rows × (texts + 1)
+        key *= len(texts) + 1
+        key += codes
+        key += 1
+        key = pd.factorize(key)[0].astype(np.int64, copy=False)
+    # the first row of each combination: where the key passes every key before it (factorize
+    # numbers the combinations in the order they first appear)
+    top = np.maximum.accumulate(key)
+    first = np.flatnonzero(np.r_[True, top[1:] > top[:-1]]) if len(key) else key
     spelled = []
-    for k in uniq:
-        parts = [None if p == _NONE else p for p in str(k).split(_SEP)]
+    for r in first:
+        parts = [texts[codes[r]] if codes[r] >= 0 else None for codes, texts in cols]
         spelled.append(spelling(parts[0], tuple(parts[1:-1]), parts[-1]))
-    return np.asarray(codes), spelled
+    return key, spelled
