@@ -41,6 +41,7 @@ def compute(inv: Inventory, library: FactorLibrary | None = None) -> Computation
     issues += m_issues
     lines, l_issues, grid = calculation.trace_lines(act, ctx)
     issues += l_issues
+    release_freed_memory()   # the calculation's temporaries: given back before the sums need their own
     res = calculation.assemble(inv, ctx, library, aggregate.partials(lines), instruments,
                                calculation.inputs_of(inv), issues, grid)
     return Computation(res, lines, instruments, issues, ctx)
