@@ -96,15 +96,14 @@ def _text_numbers(s: pd.Series, e: np.ndarray) -> np.ndarray:
 
 # a number as a program writes it (the cells of an ERP export): digits, a point, an exponent
 PLAIN_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
-# a plain number with ASCII thousands separators (1,234.5; 1 234; 1'234; 1_234): ASCII, so NFKC
-# leaves it as it is, and clean_number_text only takes the separators out (SEPARATORS)
-SEPARATED_NUMBER = r"^[0-9+\-.eE,_' ]+$"
+# the ASCII thousands separators (1,234.5; 1 234; 1'234; 1_234): a plain number with them is ASCII,
+# so NFKC leaves it as it is, and clean_number_text only takes them out
 SEPARATORS = r"[,_' ]"
 
 
 def _plain_numbers(s: pd.Series, empty: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """For an Arrow text column: the values of its plain numbers (``PLAIN_NUMBER``), with or without
-    ASCII thousands separators (``SEPARATED_NUMBER``, as ERP exports write them), read by Arrow's
+    ASCII thousands separators (``SEPARATORS``, as ERP exports write them), read by Arrow's
     cast (correctly rounded, as Python's ``float``), NaN elsewhere; and the mask of the other
     non-empty cells, left to the general reader. None for a column that is not Arrow text."""
     if not (isinstance(s.dtype, pd.ArrowDtype)
@@ -125,19 +124,23 @@ def _plain_numbers(s: pd.Series, empty: np.ndarray) -> tuple[np.ndarray, np.ndar
     except pa.ArrowInvalid:
         return None
     rest = ~hit & ~empty
-    if rest.any():   # thousands separators: the same cast once they are taken out
-        at = np.flatnonzero(rest)
-        cells = arr.take(pa.array(at))
-        grouped = pc.fill_null(pc.match_substring_regex(cells, SEPARATED_NUMBER), False)
-        cleaned = pc.replace_substring_regex(cells, SEPARATORS, "")
-        plain = pc.and_(grouped, pc.fill_null(pc.match_substring_regex(cleaned, PLAIN_NUMBER), False))
-        ok = plain.to_numpy(zero_copy_only=False)
-        if ok.any():
+    # thousands separators: the same cast once they are taken out; the comma first (a literal
+    # replace, the separator nearly every export writes), then each separator for the cells left
+    at = np.flatnonzero(rest)
+    cells = arr.take(pa.array(at))
+    for strip in (lambda x: pc.replace_substring(x, ",", ""), lambda x: pc.replace_substring_regex(x, SEPARATORS, "")):
+        if not len(at):
+            break
+        cleaned = strip(cells)
+        ok = pc.fill_null(pc.match_substring_regex(cleaned, PLAIN_NUMBER), False)
+        done = ok.to_numpy(zero_copy_only=False)
+        if done.any():
             try:
-                values[at[ok]] = pc.cast(pc.filter(cleaned, plain), pa.float64()).to_numpy(zero_copy_only=False)
+                values[at[done]] = pc.cast(pc.filter(cleaned, ok), pa.float64()).to_numpy(zero_copy_only=False)
             except pa.ArrowInvalid:   # left to the general reader, which gives its own answer
                 return values, rest
-            rest[at[ok]] = False
+            rest[at[done]] = False
+            at, cells = at[~done], pc.filter(cells, pc.invert(ok))
     return values, rest
 
 
