@@ -114,9 +114,8 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     n = len(trace)
     if co is None or n == 0:
         return trace, []
-    src = trace["source"].astype(object)
-    status = trace["status"].astype(object)
-    sel = (src.isin(list(SOURCES)) & status.isin(["included", "outside_boundary"])
+    src = trace["source"]
+    sel = (src.isin(list(SOURCES)) & trace["status"].isin(["included", "outside_boundary"])
            & trace["derived_from"].isna()).to_numpy()
     if not sel.any():
         return trace, []
@@ -129,28 +128,28 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     row = t["row"].to_numpy()
     ncv_given = pd.to_numeric(by_row["ncv"].reindex(row), errors="coerce").notna().to_numpy() \
         if "ncv" in by_row.columns else np.zeros(len(pos), dtype=bool)
-    gas = by_row["gas"].reindex(row).astype(object) if "gas" in by_row.columns else pd.Series([None] * len(pos))
+    gas = by_row["gas"].reindex(row) if "gas" in by_row.columns else pd.Series([None] * len(pos))
     gas = _per_distinct(gas, lambda g: str(g).strip().upper() if isinstance(g, str) and g.strip() else "")
-    s = src.iloc[pos].to_numpy()
-    comb = np.isin(s, COMBUSTION)
+    s = src.iloc[pos]
+    comb = _per_distinct(s, lambda v: v in COMBUSTION).astype(bool)
 
     # the carrier: the source's (electricity, heat, steam), else the fuel's id or the activity's name
-    carrier = _per_distinct(pd.Series(s, dtype=object), SOURCES.get)
-    by_fuel = _per_distinct(t["factor_id"].astype(object),
+    carrier = _per_distinct(s, SOURCES.get)
+    by_fuel = _per_distinct(t["factor_id"],
                             lambda v: co.alias.get(keys.key(v)) if isinstance(v, str) else co.alias.get(""))
-    by_name = _per_distinct(t["activity"].astype(object),
+    by_name = _per_distinct(t["activity"],
                             lambda v: co.alias.get(keys.key(v)) if isinstance(v, str) else None)
     fuel_carrier = np.where(pd.notna(by_fuel), by_fuel, by_name)
     carrier = np.where(comb, fuel_carrier, carrier)
     carrier[pd.isna(carrier)] = None
 
     qty = t["quantity"].to_numpy(dtype="float64")
-    unit = t["unit"].astype(object).astype(str)
+    unit = t["unit"]
     gj_line = t["energy_gj"].to_numpy(dtype="float64")
     share = t["share"].to_numpy(dtype="float64")
     rows = co.rows
     # steam measured as energy (GJ) is heat (热力, 当量值 per MJ); the steam row is per kg of steam
-    unit_s = pd.Series(unit.to_numpy())   # positional, as pd.Series(qty)
+    unit_s = unit.reset_index(drop=True)   # positional, as pd.Series(qty)
     as_gj = units.convert(pd.Series(qty), unit_s, "GJ").to_numpy()
     carrier = np.where((carrier == "steam") & ~np.isnan(as_gj) & ("heat" in rows.index), "heat", carrier)
     # the coefficients' columns looked up once per distinct carrier, then spread by its codes
@@ -193,7 +192,7 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     basis[reference] = "reference"
     elec = reference & (carrier == "electricity")
     if co.electricity_method == "coal_equivalent" and elec.any():
-        kwh = units.convert(pd.Series(qty[elec]), pd.Series(unit.to_numpy()[elec]), "kWh").to_numpy()
+        kwh = units.convert(pd.Series(qty[elec]), unit_s[elec].reset_index(drop=True), "kWh").to_numpy()
         tce[elec] = kwh * co.electricity_value * 1e-3
         coef[elec] = co.electricity_value
         coef_unit[elec] = "kgce/kWh"
@@ -252,8 +251,12 @@ def _spread_categorical(v: np.ndarray, pos: np.ndarray, n: int) -> pd.Categorica
 
 
 def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
-    """``fn`` of each value, called once per distinct value (missing values: ``fn(None)``)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    """``fn`` of each value, called once per distinct value (missing values: ``fn(None)``); of a
+    categorical column, once per category (its codes are the factorisation)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), list(values.cat.categories)
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)
     return mapped[codes]  # code -1 (missing) takes the last entry
 

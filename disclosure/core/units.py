@@ -344,16 +344,26 @@ def convert(values: pd.Series, units: pd.Series, to_text: str | pd.Series) -> pd
     """Convert ``values`` given in ``units`` (strings) to ``to_text``, one lookup per distinct
     pair of units. Rows whose unit cannot be converted come out as NaN."""
     values = pd.Series(values).astype("float64")
-    given = pd.Series(units, index=values.index).astype(str)
+    given = pd.Series(units, index=values.index)
+    if isinstance(given.dtype, pd.CategoricalDtype):
+        # its codes are the distinct units (a missing one the last, NaN, as str reads it): no
+        # text column is built
+        codes = given.cat.codes.to_numpy().astype(np.int64)
+        distinct = [*given.cat.categories.astype(str)]
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(distinct), codes)
+            distinct.append(np.nan)
+    else:
+        codes, distinct = pd.factorize(given.astype(str), use_na_sentinel=False)
     if isinstance(to_text, pd.Series):
-        codes, uniques = distinct_pairs(given, to_text.astype(str))
+        codes, pairs = distinct_pairs(pd.Series(codes, index=values.index), to_text.astype(str))
+        uniques = [(distinct[u], t) for u, t in pairs]
     else:   # one target: a lookup per distinct unit (no column of the target built)
-        codes, distinct = pd.factorize(given, use_na_sentinel=False)
         uniques = [(u, str(to_text)) for u in distinct]
     mult = np.empty(len(uniques), dtype="float64")
     for k, (u, t) in enumerate(uniques):
         try:
-            mult[k] = factor(u, t)
+            mult[k] = factor(u, t) if isinstance(u, str) and isinstance(t, str) else np.nan
         except (pint.DimensionalityError, pint.UndefinedUnitError):
             mult[k] = np.nan
     return pd.Series(values.to_numpy() * mult[codes], index=values.index)
