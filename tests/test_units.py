@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_compute import inventory, line, run
 
 from disclosure.core import units
@@ -425,3 +427,28 @@ def test_an_intensity_per_item_validates_in_xbrl(tmp_path: Path) -> None:
     (xbrl,) = (tmp_path / "x").glob("*.xbrl")
     instance = xbrl.read_text(encoding="utf-8")
     assert 'decimals="7"' in instance and ">0.0001327<" in instance and "u_tCO2e_per_件" in instance
+
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["t", "kg", "GJ", "MWh", "kWh", "万Nm3", "tce", "桶", None]),
+                          st.floats(-1e6, 1e6, allow_nan=False)), min_size=1, max_size=25),
+       st.sampled_from(["GJ", "kg", "kWh"]), st.booleans())
+def test_convert_reads_a_categorical_column_as_its_text(rows, to, per_row) -> None:
+    """A categorical unit column (the trace's) converts as the same units as text do, a missing or
+    unknown unit giving NaN, to one target or to a target per row."""
+    import numpy as np
+    import pandas as pd
+
+    given = [u for u, _ in rows]
+    values = pd.Series([v for _, v in rows])
+    target = pd.Series([to if k % 2 else "t" for k in range(len(rows))]) if per_row else to
+    as_text = units.convert(values, pd.Series(given, dtype="str"), target).to_numpy()
+    as_cat = units.convert(values, pd.Series(pd.Categorical(given)), target).to_numpy()
+    assert np.array_equal(as_text, as_cat, equal_nan=True)
+    assert all(np.isnan(got) for (u, _), got in zip(rows, as_cat, strict=True) if u in (None, "桶"))
+    t = target if isinstance(target, str) else None
+    if t is not None:   # and each converted value is the value times the unit's factor
+        for (u, v), got in zip(rows, as_cat, strict=True):
+            if u not in (None, "桶") and units.convertible(u, t):
+                assert got == v * units.factor(u, t)
