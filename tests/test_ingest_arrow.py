@@ -223,3 +223,10 @@ def test_arrow_whitespace_is_the_same_for_its_class_and_its_trim() -> None:
     trimmed = pc.equal(pc.utf8_trim_whitespace(chars), "").to_numpy(zero_copy_only=False)
     assert np.array_equal(space, trimmed)
     assert space.sum() >= 25   # ASCII's six, U+3000 ideographic space, the Unicode spaces
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=40).map(lambda b: bytes(b"a\n\r,\""[x % 5] for x in b)), st.integers(1, 9))
+def test_the_blank_line_scan_finds_what_find_finds(data: bytes, chunk: int) -> None:
+    """One pass in chunks (pairs across two chunks included) says what a find of each pair says."""
+    assert readers.has_blank_line(data, chunk=chunk) == any(data.find(b) >= 0 for b in readers.BLANK_LINES)
