@@ -28,13 +28,21 @@ COUNTERPARTY_CATEGORIES = tuple(int(t.key) for t in vocab.enumeration("scope3_ca
 WEIGHT_TOLERANCE = 1e-9
 
 
+def values_at(values: pd.Series, mask: np.ndarray) -> np.ndarray:
+    """The values of the rows ``mask`` flags, as Python objects: only those rows converted, not
+    the column (a million Arrow strings made Python objects for the handful an issue names)."""
+    if isinstance(values, pd.Series):
+        return values.iloc[np.flatnonzero(mask)].to_numpy(dtype=object)
+    return values.to_numpy(dtype=object)[mask]
+
+
 def _flag(t: TableData, code: str, mask: np.ndarray, where: str | None, values: pd.Series | None = None,
           **params: object) -> list[Issue]:
     m = np.asarray(mask, dtype=bool)
     if not m.any():
         return []
     rows = t.frame[ROW].to_numpy()[m]
-    vals = None if values is None else values.to_numpy(dtype=object)[m]
+    vals = None if values is None else values_at(values, m)
     out = []
     for k, r in enumerate(rows):
         extra = dict(params)
@@ -154,13 +162,13 @@ def _counterparty(t: TableData, s3: np.ndarray, inv: Inventory) -> list[Issue]:
     out: list[Issue] = []
     cat = a["scope3_category"].to_numpy(dtype="float64", na_value=np.nan)
     wrong = co2e & ~np.isnan(cat) & ~np.isin(cat, COUNTERPARTY_CATEGORIES)
-    out += _flag(t, "counterparty-category", wrong, "scope3_category", a["scope3_category"].astype(object),
+    out += _flag(t, "counterparty-category", wrong, "scope3_category", a["scope3_category"],
                  unit="tCO2e", allowed=", ".join(map(str, COUNTERPARTY_CATEGORIES)))
     out += _flag(t, "counterparty-scopes-missing", co2e & ~wrong & ~_given(a, "reported_scopes"), "reported_scopes",
                  unit="tCO2e")
     for c in ("reported_scopes", "reported_year"):
         stray = _given(a, c) & s3 & ~co2e & a["unit"].notna().to_numpy()
-        out += _flag(t, "counterparty-columns-unused", stray, c, a["unit"].astype(object), column=c,
+        out += _flag(t, "counterparty-columns-unused", stray, c, a["unit"], column=c,
                      unit="")
     year = inv.settings.period.end.year if inv.settings.period.end else None
     relief = inv.settings.options.scope3_value_chain_period
@@ -168,7 +176,7 @@ def _counterparty(t: TableData, s3: np.ndarray, inv: Inventory) -> list[Issue]:
         ry = a["reported_year"].to_numpy(dtype="float64", na_value=np.nan)
         differs = co2e & ~wrong & ~np.isnan(ry) & (ry != year)
         out += _flag(t, "counterparty-year-differs", differs, "reported_year",
-                     a["reported_year"].astype(object), year=year)
+                     a["reported_year"], year=year)
     return out
 
 

@@ -13,7 +13,7 @@ from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS, TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
 from . import carbon_market
 from .exposures import exposures
-from .methods import method_columns, scenario_weights
+from .methods import method_columns, scenario_weights, values_at
 
 
 def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | None,
@@ -23,7 +23,7 @@ def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | No
     if not m.any():
         return out
     rows = t.frame[ROW].to_numpy()[m]
-    vals = None if values is None else values.to_numpy(dtype=object)[m]
+    vals = None if values is None else values_at(values, m)
     for k, r in enumerate(rows):
         extra = dict(params)
         if vals is not None:
@@ -64,10 +64,10 @@ def duplicate_ids(t: TableData, key: str, repeated: np.ndarray, first_row: np.nd
     used on an earlier row), naming that earlier row (``first_row``, one per row). ``unique_ids``
     finds the repeats within a whole table; the chunked and Dask engines find them across chunks
     and partitions, and call this for the rows of each."""
-    rows, ids = t.frame[ROW].to_numpy(), t.frame[key].to_numpy(dtype=object)
-    return [issue("duplicate-id", t.location(int(rows[i]), key), table=t.name, value=ids[i],
-                  first_row=int(first_row[i]))
-            for i in np.flatnonzero(repeated)]
+    at = np.flatnonzero(repeated)   # only these rows' ids as Python objects, not the table's
+    rows, ids = t.frame[ROW].to_numpy()[at], t.frame[key].iloc[at].to_numpy(dtype=object)
+    return [issue("duplicate-id", t.location(int(r), key), table=t.name, value=v, first_row=int(f))
+            for r, v, f in zip(rows, ids, first_row[at], strict=True)]
 
 
 def empty_table(name: str, rows: int, where: Location) -> list[Issue]:
