@@ -33,6 +33,7 @@ from functools import cache
 
 from docx import Document
 from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -232,21 +233,31 @@ class _Writer:
         self.doc = doc
         self.headings: list[tuple[int, str, str]] = []     # (level, text expression, bookmark) in order
         self.contents_heading = None                        # the paragraph the contents follow
+        self._style_ids: dict[str, str | None] = {}
+
+    def styled(self, para, style: str):
+        """``para.style = style``, the style's id looked up once per name: python-docx looks the
+        name up, and compares the style with the default one, by a pass over every style each time
+        (a third of the base report's build). The same id is written (None for the default)."""
+        if style not in self._style_ids:
+            self._style_ids[style] = self.doc.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        para._p.style = self._style_ids[style]
+        return para
 
     def p(self, text: str = "", style: str = "Normal"):
-        para = self.doc.add_paragraph(style=style)
+        para = self.doc.add_paragraph()
         if text:
             para.add_run(text)
-        return para
+        return self.styled(para, style)
 
     def runs(self, parts: Sequence[tuple[str, bool]], style: str = "Normal"):
         """One paragraph of several runs, (text, bold) each."""
-        para = self.doc.add_paragraph(style=style)
+        para = self.doc.add_paragraph()
         for text, bold in parts:
             r = para.add_run(text)
             if bold:
                 r.bold = True
-        return para
+        return self.styled(para, style)
 
     def tag(self, block: str) -> None:
         """A paragraph holding a docxtpl paragraph tag ({%p … %}), removed when rendered."""
@@ -381,10 +392,8 @@ class _Writer:
         # a paragraph after each table keeps consecutive tables apart
         self.p("", "Note")
 
-    @staticmethod
-    def _cell(cell, text: str, style: str) -> None:
-        para = cell.paragraphs[0]
-        para.style = cell.part.document.styles[style]
+    def _cell(self, cell, text: str, style: str) -> None:
+        para = self.styled(cell.paragraphs[0], style)
         if text:
             para.add_run(text)
 
