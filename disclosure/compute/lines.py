@@ -340,8 +340,8 @@ def _methods(L: Lines, acts: pd.DataFrame) -> None:
     for c in scope3_methods.CARRIED_TEXT:
         L[c] = Text.of(acts[c])
     # the units as the lines hold them (codes into distinct texts), not factorised again
-    units = [(L[c].codes, L[c].values) for c in ("unit", *MULTIPLIER_UNITS, "divisor_unit")]
-    got = scope3_methods.product(acts, L["quantity"], units)
+    unit_columns = [(L[c].codes, L[c].values) for c in ("unit", *MULTIPLIER_UNITS, "divisor_unit")]
+    got = scope3_methods.product(acts, L["quantity"], unit_columns)
     codes, spelled = got.pop("method_unit")
     got.pop("used")
     for c, v in got.items():
