@@ -28,26 +28,24 @@ COUNTERPARTY_CATEGORIES = tuple(int(t.key) for t in vocab.enumeration("scope3_ca
 WEIGHT_TOLERANCE = 1e-9
 
 
-def values_at(values: pd.Series, mask: np.ndarray) -> np.ndarray:
-    """The values of the rows ``mask`` flags, as Python objects: only those rows converted, not
-    the column (a million Arrow strings made Python objects for the handful an issue names)."""
-    if isinstance(values, pd.Series):
-        return values.iloc[np.flatnonzero(mask)].to_numpy(dtype=object)
-    return values.to_numpy(dtype=object)[mask]
-
-
-def _flag(t: TableData, code: str, mask: np.ndarray, where: str | None, values: pd.Series | None = None,
-          **params: object) -> list[Issue]:
+def flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | None,
+         values: pd.Series | None = None, **params: object) -> list[Issue]:
+    """``code`` at each row of ``t`` that ``mask`` flags, in column ``where``, with the row's value
+    (a date as its ISO day) when ``values`` is given. Only the flagged rows' values are made Python
+    objects, not the column's (a million Arrow strings for the handful an issue names). The one
+    row-issue helper of the validate stage (``rules`` uses it too)."""
     m = np.asarray(mask, dtype=bool)
     if not m.any():
         return []
-    rows = t.frame[ROW].to_numpy()[m]
-    vals = None if values is None else values_at(values, m)
-    out = []
+    at = np.flatnonzero(m)
+    rows = t.frame[ROW].to_numpy()[at]
+    vals = None if values is None else pd.Series(values, copy=False).iloc[at].to_numpy(dtype=object)
+    out: list[Issue] = []
     for k, r in enumerate(rows):
         extra = dict(params)
         if vals is not None:
-            extra["value"] = vals[k]
+            v = vals[k]
+            extra["value"] = v.date().isoformat() if isinstance(v, pd.Timestamp) else v
         out.append(issue(code, t.location(int(r), where), table=t.name, **extra))
     return out
 
@@ -59,8 +57,8 @@ def _given(a: pd.DataFrame, c: str) -> np.ndarray:
 def _paired(t: TableData, value: str, other: str) -> list[Issue]:
     a = t.frame
     v, o = _given(a, value), _given(a, other)
-    return (_flag(t, "unit-without-value", v & ~o, value, column=value, missing=other)
-            + _flag(t, "unit-without-value", o & ~v, other, column=other, missing=value))
+    return (flag(t, "unit-without-value", v & ~o, value, column=value, missing=other)
+            + flag(t, "unit-without-value", o & ~v, other, column=other, missing=value))
 
 
 def chain_units(a: pd.DataFrame) -> pd.Series:
@@ -93,7 +91,7 @@ def method_columns(inv: Inventory) -> list[Issue]:
         m = _given(a, c) & known_source & ~s3 & ~named
         named |= m
         for src in pd.unique(a.loc[m, "source"]):
-            out += _flag(t, "method-not-scope3", m & (a["source"] == src).to_numpy(), c, column=c, source=src)
+            out += flag(t, "method-not-scope3", m & (a["source"] == src).to_numpy(), c, column=c, source=src)
     # a multiplier and its unit, a divisor and its unit, scenario group and weight, part and total
     for v, u in zip(MULTIPLIER_COLUMNS, MULTIPLIER_UNITS, strict=True):
         out += _paired(t, v, u)
@@ -104,23 +102,23 @@ def method_columns(inv: Inventory) -> list[Issue]:
         col = a[u]
         codes, uniq = pd.factorize(col, use_na_sentinel=True)
         ok = np.array([chain.known(x) for x in uniq] + [True], dtype=bool)
-        out += _flag(t, "multiplier-unit-unknown", ~ok[np.where(codes < 0, len(uniq), codes)], u, col, column=u)
-    out += _flag(t, "divisor-zero", (a["divisor"] == 0).fillna(False).to_numpy(dtype=bool), "divisor")
+        out += flag(t, "multiplier-unit-unknown", ~ok[np.where(codes < 0, len(uniq), codes)], u, col, column=u)
+    out += flag(t, "divisor-zero", (a["divisor"] == 0).fillna(False).to_numpy(dtype=bool), "divisor")
     # allocation: a share, or a part of a total (with an occupancy), and its basis
     share, part = _given(a, "allocation_share"), _given(a, "allocation_part") | _given(a, "allocation_total")
-    out += _flag(t, "allocation-conflict", share & part, "allocation_share")
+    out += flag(t, "allocation-conflict", share & part, "allocation_share")
     occ = a["allocation_occupancy"].fillna(1.0).to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         derived = a["allocation_part"].to_numpy(dtype="float64") / (a["allocation_total"].to_numpy(dtype="float64") * occ)
     above = ~share & _given(a, "allocation_part") & _given(a, "allocation_total") & ~(derived <= 1.0)
     for i in np.flatnonzero(above):
-        out += _flag(t, "allocation-above-one", np.arange(len(a)) == i, "allocation_part",
+        out += flag(t, "allocation-above-one", np.arange(len(a)) == i, "allocation_part",
                      part=float(a["allocation_part"].iloc[i]), total=float(a["allocation_total"].iloc[i] * occ[i]),
                      value=float(derived[i]) if np.isfinite(derived[i]) else None)
-    out += _flag(t, "allocation-basis-missing", (share | part) & ~_given(a, "allocation_basis"), "allocation_basis")
-    out += _flag(t, "unit-without-value", _given(a, "allocation_basis") & ~share & ~part, "allocation_basis",
+    out += flag(t, "allocation-basis-missing", (share | part) & ~_given(a, "allocation_basis"), "allocation_basis")
+    out += flag(t, "unit-without-value", _given(a, "allocation_basis") & ~share & ~part, "allocation_basis",
                  column="allocation_basis", missing="allocation_share")
-    out += _flag(t, "unit-without-value", _given(a, "allocation_occupancy") & ~part, "allocation_occupancy",
+    out += flag(t, "unit-without-value", _given(a, "allocation_occupancy") & ~part, "allocation_occupancy",
                  column="allocation_occupancy", missing="allocation_total")
     out += _chains(t, s3)
     out += _counterparty(t, s3, inv)
@@ -145,9 +143,9 @@ def _chains(t: TableData, s3: np.ndarray) -> list[Issue]:
         rows = np.zeros(len(a), dtype=bool)
         rows[pos[idx.to_numpy()]] = True
         if base is not None and base.dimension == "currency" and u != chain.spelling(unit, ()):
-            out += _flag(t, "method-on-spend", rows, "multiplier_1", unit=unit)
+            out += flag(t, "method-on-spend", rows, "multiplier_1", unit=unit)
         elif info is not None and info.dimension not in allowed:
-            out += _flag(t, "method-dimension", rows, "unit", unit=u, expected=tuple(allowed))
+            out += flag(t, "method-dimension", rows, "unit", unit=u, expected=tuple(allowed))
     return out
 
 
@@ -162,20 +160,20 @@ def _counterparty(t: TableData, s3: np.ndarray, inv: Inventory) -> list[Issue]:
     out: list[Issue] = []
     cat = a["scope3_category"].to_numpy(dtype="float64", na_value=np.nan)
     wrong = co2e & ~np.isnan(cat) & ~np.isin(cat, COUNTERPARTY_CATEGORIES)
-    out += _flag(t, "counterparty-category", wrong, "scope3_category", a["scope3_category"],
+    out += flag(t, "counterparty-category", wrong, "scope3_category", a["scope3_category"],
                  unit="tCO2e", allowed=", ".join(map(str, COUNTERPARTY_CATEGORIES)))
-    out += _flag(t, "counterparty-scopes-missing", co2e & ~wrong & ~_given(a, "reported_scopes"), "reported_scopes",
+    out += flag(t, "counterparty-scopes-missing", co2e & ~wrong & ~_given(a, "reported_scopes"), "reported_scopes",
                  unit="tCO2e")
     for c in ("reported_scopes", "reported_year"):
         stray = _given(a, c) & s3 & ~co2e & a["unit"].notna().to_numpy()
-        out += _flag(t, "counterparty-columns-unused", stray, c, a["unit"], column=c,
+        out += flag(t, "counterparty-columns-unused", stray, c, a["unit"], column=c,
                      unit="")
     year = inv.settings.period.end.year if inv.settings.period.end else None
     relief = inv.settings.options.scope3_value_chain_period
     if year is not None and not relief:
         ry = a["reported_year"].to_numpy(dtype="float64", na_value=np.nan)
         differs = co2e & ~wrong & ~np.isnan(ry) & (ry != year)
-        out += _flag(t, "counterparty-year-differs", differs, "reported_year",
+        out += flag(t, "counterparty-year-differs", differs, "reported_year",
                      a["reported_year"], year=year)
     return out
 
@@ -218,6 +216,6 @@ def flag_weights(t: TableData, off: pd.Series) -> list[Issue]:
     has = (g.notna() & a["scenario_weight"].notna()).to_numpy()
     out: list[Issue] = []
     for grp, total in off.items():
-        out += _flag(t, "scenario-weights-sum", has & (g == grp).to_numpy(), "scenario_weight",
+        out += flag(t, "scenario-weights-sum", has & (g == grp).to_numpy(), "scenario_weight",
                      group=str(grp), value=round(float(total), 12))
     return out

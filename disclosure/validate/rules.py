@@ -13,24 +13,7 @@ from ..ingest.contract import CERTIFICATE_UNITS, SOURCE_DIMENSIONS, TABLES
 from ..ingest.inventory import ROW, Inventory, TableData
 from . import carbon_market
 from .exposures import exposures
-from .methods import method_columns, scenario_weights, values_at
-
-
-def _flag(t: TableData, code: str, mask: pd.Series | np.ndarray, where: str | None,
-          values: pd.Series | None = None, **params: object) -> list[Issue]:
-    m = np.asarray(mask, dtype=bool)
-    out: list[Issue] = []
-    if not m.any():
-        return out
-    rows = t.frame[ROW].to_numpy()[m]
-    vals = None if values is None else values_at(values, m)
-    for k, r in enumerate(rows):
-        extra = dict(params)
-        if vals is not None:
-            v = vals[k]
-            extra["value"] = v.date().isoformat() if isinstance(v, pd.Timestamp) else v
-        out.append(issue(code, t.location(int(r), where), table=t.name, **extra))
-    return out
+from .methods import flag, method_columns, scenario_weights
 
 
 def unique_ids(inv: Inventory) -> list[Issue]:
@@ -81,7 +64,7 @@ def entity_tree(inv: Inventory) -> list[Issue]:
         return []
     f = t.frame
     ids = set(f["entity_id"].dropna())
-    out = _flag(t, "unknown-entity", f["parent_id"].notna() & ~f["parent_id"].isin(ids), "parent_id",
+    out = flag(t, "unknown-entity", f["parent_id"].notna() & ~f["parent_id"].isin(ids), "parent_id",
                 f["parent_id"])
     if not f["parent_id"].isna().any():
         out.append(issue("no-root-entity", t.location(None, "parent_id"), table=t.name))
@@ -112,7 +95,7 @@ def facility_refs(inv: Inventory) -> list[Issue]:
     fac = inv.tables.get("facilities")
     if fac is not None and ent is not None:
         f = fac.frame
-        out += _flag(fac, "unknown-entity", f["entity_id"].notna() & ~f["entity_id"].isin(ent.frame["entity_id"]),
+        out += flag(fac, "unknown-entity", f["entity_id"].notna() & ~f["entity_id"].isin(ent.frame["entity_id"]),
                      "entity_id", f["entity_id"])
     fac_ids = fac.frame["facility_id"] if fac is not None else pd.Series([], dtype="str")
     act = inv.tables.get("activities")
@@ -121,7 +104,7 @@ def facility_refs(inv: Inventory) -> list[Issue]:
     ins = inv.tables.get("instruments")
     if ins is not None and fac is not None:
         i = ins.frame
-        out += _flag(ins, "instrument-unknown-facility",
+        out += flag(ins, "instrument-unknown-facility",
                      i["facility_id"].notna() & ~i["facility_id"].isin(fac_ids), "facility_id", i["facility_id"])
     return out
 
@@ -129,7 +112,7 @@ def facility_refs(inv: Inventory) -> list[Issue]:
 def activity_facility_refs(act: TableData, facility_ids: pd.Series) -> list[Issue]:
     """Activity rows naming a facility that is not in the facilities table (a whole table or a chunk)."""
     a = act.frame
-    return _flag(act, "unknown-facility", a["facility_id"].notna() & ~a["facility_id"].isin(facility_ids),
+    return flag(act, "unknown-facility", a["facility_id"].notna() & ~a["facility_id"].isin(facility_ids),
                  "facility_id", a["facility_id"])
 
 
@@ -140,7 +123,7 @@ def provinces(inv: Inventory) -> list[Issue]:
     if fac is None:
         return []
     f = fac.frame
-    return _flag(fac, "unknown-province", f["province"].notna() & f["province_name"].isna(), "province",
+    return flag(fac, "unknown-province", f["province"].notna() & f["province_name"].isna(), "province",
                  f["province"])
 
 
@@ -150,11 +133,11 @@ def scope3_categories(inv: Inventory) -> list[Issue]:
         return []
     a = act.frame
     s3 = a["source"] == "scope3"
-    out = _flag(act, "scope3-category-missing", s3 & a["scope3_category"].isna(), "scope3_category")
+    out = flag(act, "scope3-category-missing", s3 & a["scope3_category"].isna(), "scope3_category")
     other = a["source"].notna() & ~s3 & a["scope3_category"].notna()
     for src in a.loc[other, "source"].unique():
         m = other & (a["source"] == src)
-        out += _flag(act, "scope3-category-ignored", m, "scope3_category", a["scope3_category"], source=src)
+        out += flag(act, "scope3-category-ignored", m, "scope3_category", a["scope3_category"], source=src)
     return out
 
 
@@ -204,7 +187,7 @@ def unit_dimensions(inv: Inventory) -> list[Issue]:
             allowed = SOURCE_DIMENSIONS[src]
             if info.dimension not in allowed:
                 mask = a.index.isin(idx)
-                out += _flag(act, "wrong-dimension", mask, "unit", unit=unit, source=src, expected=tuple(allowed))
+                out += flag(act, "wrong-dimension", mask, "unit", unit=unit, source=src, expected=tuple(allowed))
         out += _paired(act, "ncv", "ncv_unit") + _paired(act, "ef_value", "ef_unit")
         out += _factor_units(act, "ef_unit")
     fac = inv.tables.get("factors")
@@ -218,7 +201,7 @@ def unit_dimensions(inv: Inventory) -> list[Issue]:
             if unit in CERTIFICATE_UNITS or info is None:
                 continue
             if info.dimension != "energy":
-                out += _flag(ins, "wrong-dimension", i.index.isin(idx), "unit", unit=unit, source="instruments",
+                out += flag(ins, "wrong-dimension", i.index.isin(idx), "unit", unit=unit, source="instruments",
                              expected=("energy", "certificate"))
     return out
 
@@ -231,16 +214,16 @@ def _factor_units(t: TableData, column: str) -> list[Issue]:
     known = np.array([units.lookup(u) is not None for u in uniques] + [True], dtype=bool)
     at = np.where(codes < 0, len(uniques), codes)
     unclear = {k: a for k, u in enumerate(uniques) if not known[k] and (a := units.ambiguity(u)) is not None}
-    out = _flag(t, "unknown-unit", ~known[at] & ~np.isin(codes, list(unclear)), column, col)
+    out = flag(t, "unknown-unit", ~known[at] & ~np.isin(codes, list(unclear)), column, col)
     for k, a in unclear.items():
-        out += _flag(t, "ambiguous-unit", codes == k, column, col, **a.params())
+        out += flag(t, "ambiguous-unit", codes == k, column, col, **a.params())
     return out
 
 
 def _paired(t: TableData, value: str, unit: str) -> list[Issue]:
     f = t.frame
-    out = _flag(t, "unit-without-value", f[value].notna() & f[unit].isna(), value, column=value, missing=unit)
-    out += _flag(t, "unit-without-value", f[unit].notna() & f[value].isna(), unit, column=unit, missing=value)
+    out = flag(t, "unit-without-value", f[value].notna() & f[unit].isna(), value, column=value, missing=unit)
+    out += flag(t, "unit-without-value", f[unit].notna() & f[value].isna(), unit, column=unit, missing=value)
     return out
 
 
