@@ -306,7 +306,7 @@ class _Writer:
         the fields (render asks it to on opening); until then the entry is the title alone."""
         after = self.contents_heading._p
         for level, expr, mark in self.headings:
-            para = self.doc.add_paragraph(style="Contents Entry" if level == 1 else "Contents Entry 2")
+            para = self.styled(self.doc.add_paragraph(), "Contents Entry" if level == 1 else "Contents Entry 2")
             link = parse_xml(
                 f'<w:hyperlink {nsdecls("w")} w:anchor="{mark}" w:history="1">'
                 '<w:r><w:t xml:space="preserve">{{ ' + expr + ' }}</w:t></w:r><w:r><w:tab/></w:r>'
