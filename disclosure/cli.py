@@ -8,8 +8,10 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from .core import ui
 from .core.issues import Severity, render_text, write_json
@@ -38,10 +40,30 @@ def _fold_long_words() -> None:
     rich_utils._make_rich_text = folding
 
 
-_fold_long_words()
+class _Group(TyperGroup):
+    """The command group, its help folded (``_fold_long_words``, applied when a help is shown:
+    typer's rich formatting is imported then, not by every run)."""
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _fold_long_words()
+        super().format_help(ctx, formatter)
+
+
+class _Command(TyperCommand):
+    """A command, its help folded as the group's."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _fold_long_words()
+        super().format_help(ctx, formatter)
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="企业气候信息披露工具 / Climate disclosure from a GHG inventory (CSDS No. 1, IFRS S2).")
+
+
+def _command(name: str | None = None) -> Any:
+    """``app.command``, the command's class the one that folds its help."""
+    return app.command(name, cls=_Command)
 
 
 class Fmt(StrEnum):
@@ -105,7 +127,7 @@ def _options(
     """企业气候信息披露工具 / Climate disclosure from a GHG inventory (CSDS No. 1, IFRS S2)."""
 
 
-@app.command()
+@_command()
 def check(
     inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
     fmt: Fmt = typer.Option(Fmt.text, "--format", help="text | json"),
@@ -198,7 +220,7 @@ TRACE_CSV_OPTION = typer.Option(
          "for a trace of at most 100,000 lines)")
 
 
-@app.command()
+@_command()
 def compute(
     inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
     out: Path = typer.Option(..., "--out", help="输出文件夹 / output folder"),
@@ -328,7 +350,7 @@ def _trace_note(out: Path, paths: list[Path], lines: int, language: str) -> None
                       limit=trace.CSV_MAX_LINES, folder=out))
 
 
-@app.command("trace")
+@_command("trace")
 def trace_command(
     folder: Path = typer.Argument(..., help="compute 或 report 的输出文件夹 / a folder written by compute or report"),
     csv: bool = typer.Option(False, "--csv", help="导出 trace.csv / export trace.csv"),
@@ -363,7 +385,7 @@ def trace_command(
     typer.echo(_t("trace_exported", language, source=trace.find(folder), lines=lines, path=target))
 
 
-@app.command()
+@_command()
 def template(
     out: Path = typer.Argument(..., help="输出的 .xlsx 文件 / the .xlsx file to write"),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="zh-CN | en：工作簿的语言 / the workbook's language"),
@@ -379,7 +401,7 @@ def template(
     typer.echo(_t("template_written", lang.value, path=out))
 
 
-@app.command()
+@_command()
 def xbrl(
     results_dir: Path = typer.Argument(..., help="compute 的输出文件夹（含 results.json）/ folder written by compute"),
     out: Path = typer.Option(..., "--out", help="输出文件夹 / output folder"),
@@ -434,7 +456,7 @@ def xbrl(
     raise typer.Exit(1 if failed else 0)
 
 
-@app.command()
+@_command()
 def word(
     results_dir: Path = typer.Argument(..., help="compute 的输出文件夹（含 results.json）/ folder written by compute"),
     out: Path = typer.Option(..., "--out", help="输出的 .docx 文件 / the .docx file to write"),
@@ -453,7 +475,7 @@ def word(
     typer.echo(str(path))
 
 
-@app.command("word-vars")
+@_command("word-vars")
 def word_vars(
     template: Path = typer.Argument(..., help="Word 模板 / the .docx template"),
     results_dir: Path | None = typer.Option(None, "--results",
@@ -480,7 +502,7 @@ class ReportLang(StrEnum):
     all = "all"
 
 
-@app.command()
+@_command()
 def report(
     inventory: Path = typer.Argument(..., help="清单文件夹或 XLSX 工作簿 / inventory folder or XLSX workbook"),
     out: Path = typer.Option(..., "--out", help="输出文件夹（空文件夹或以前的报告文件夹）/ output folder (empty, or an earlier report folder)"),
@@ -551,7 +573,7 @@ def report(
     raise typer.Exit(run.exit_code)
 
 
-@app.command()
+@_command()
 def verify(
     folder: Path = typer.Argument(..., help="disclosure report 的输出文件夹 / a folder written by `disclosure report`"),
     ifrs_package: Path | None = typer.Option(
@@ -603,7 +625,7 @@ def _pack_language(folder: Path) -> str:
     return lang if lang in ("zh-CN", "en") else "zh-CN"
 
 
-@app.command()
+@_command()
 def diff(
     folder_a: Path = typer.Argument(..., help="报告文件夹 A / report folder A"),
     folder_b: Path = typer.Argument(..., help="报告文件夹 B / report folder B"),
@@ -630,7 +652,7 @@ def diff(
     raise typer.Exit(1 if lines else 0)
 
 
-@app.command()
+@_command()
 def view(
     folder: Path = typer.Argument(..., help="disclosure report 的输出文件夹 / a folder written by `disclosure report`"),
     print_path: bool = typer.Option(False, "--print-path",

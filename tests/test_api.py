@@ -1,9 +1,12 @@
-"""The small things a user expects of the command and the Python API: --version, `view`, frames with
-the issues located by the DataFrame's index, and `disclosure.report` for the whole pack."""
+"""The small things a user expects of the command and the Python API: --version, the help, `view`,
+frames with the issues located by the DataFrame's index, and `disclosure.report` for the whole pack."""
 
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import webbrowser
 from pathlib import Path
 
@@ -33,6 +36,28 @@ def test_version() -> None:
     res = CliRunner().invoke(app, ["--version"])
     assert res.exit_code == 0
     assert res.output.strip() == f"disclosure {disclosure.__version__}"
+
+
+def _command_line(*args: str, code: str = "from disclosure.cli import main; main()") -> str:
+    """The command run in a fresh interpreter 60 columns wide (rich reads the width when it starts)."""
+    env = {**os.environ, "COLUMNS": "60", "NO_COLOR": "1"}
+    res = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120)
+    return res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("args", [("--help",), ("report", "--help"), ()])
+def test_help_folds_chinese_text_instead_of_cutting_it(args: tuple[str, ...]) -> None:
+    # 60 columns: the Chinese help texts are wider than their column; rich would cut them with "…"
+    out = _command_line(*args)
+    assert "Usage:" in out
+    assert "…" not in out
+    assert "企业气候信息披露工具" in out if not args or args == ("--help",) else "--prior" in out
+
+
+def test_the_command_imports_typers_rich_formatting_only_for_a_help() -> None:
+    # typer.rich_utils (with rich's markdown and traceback) costs about 0.08 s a run: only a help needs it
+    code = "import sys; import disclosure.cli; print('typer.rich_utils' in sys.modules)"
+    assert _command_line(code=code).strip() == "False"
 
 
 def test_frames_with_a_date_column_mixing_timestamps_and_text_give_located_issues() -> None:
