@@ -230,3 +230,23 @@ def test_arrow_whitespace_is_the_same_for_its_class_and_its_trim() -> None:
 def test_the_blank_line_scan_finds_what_find_finds(data: bytes, chunk: int) -> None:
     """One pass in chunks (pairs across two chunks included) says what a find of each pair says."""
     assert readers.has_blank_line(data, chunk=chunk) == any(data.find(b) >= 0 for b in readers.BLANK_LINES)
+
+
+def test_an_interrupt_during_the_blank_line_scan_stays_an_interrupt(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan looks at the file through an mmap. A Ctrl-C in the middle of it used to reach the
+    user as BufferError ("cannot close exported pointers exist": the traceback kept the scan's
+    views of the mmap), which the command reports as an internal error (exit 3), not exit 130."""
+    path = tmp_path / "activities.csv"
+    path.write_bytes(b"record_id,quantity\nA,1\nB,2\n")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "flatnonzero", interrupted)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        readers.read_csv_arrow(path, "activities.csv")
+    assert caught.value.__context__ is None
+    monkeypatch.undo()
+    raw = readers.read_csv_arrow(path, "activities.csv")   # and the file is read as ever afterwards
+    assert raw is not None and list(raw.frame["record_id"]) == ["A", "B"]

@@ -77,17 +77,22 @@ def has_blank_line(data: Any, chunk: int = 1 << 23) -> bool:
     """Whether ``data`` (bytes, or a buffer such as an mmap) holds one of ``BLANK_LINES``: one pass
     over the bytes a chunk at a time, each line end looked at with the byte after it (``bytes.find``
     stops at each of the million line ends of a 148 MB file, once per pair)."""
-    a = np.frombuffer(data, dtype=np.uint8)   # a view: the mmap closes once this call has returned
-    for off in range(0, len(a), chunk):
-        c = a[off:off + chunk + 1]          # one byte more: a pair across two chunks
-        after = c[1:]
-        at = np.flatnonzero(c[:-1] == 10)   # LF, then LF or CR
-        if at.size and ((after[at] == 10) | (after[at] == 13)).any():
-            return True
-        at = np.flatnonzero(c[:-1] == 13)   # CR, then CR
-        if at.size and (after[at] == 13).any():
-            return True
-    return False
+    a = c = after = np.frombuffer(data, dtype=np.uint8)   # views: the mmap closes once this call has returned
+    try:
+        for off in range(0, len(a), chunk):
+            c = a[off:off + chunk + 1]          # one byte more: a pair across two chunks
+            after = c[1:]
+            at = np.flatnonzero(c[:-1] == 10)   # LF, then LF or CR
+            if at.size and ((after[at] == 10) | (after[at] == 13)).any():
+                return True
+            at = np.flatnonzero(c[:-1] == 13)   # CR, then CR
+            if at.size and (after[at] == 13).any():
+                return True
+        return False
+    finally:
+        # an exception (a Ctrl-C) keeps this frame in its traceback: without the views dropped here,
+        # closing the mmap would raise BufferError in its place
+        del a, c, after
 
 
 def read_csv_arrow(path: Path, display: str) -> RawTable | None:
