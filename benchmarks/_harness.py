@@ -187,6 +187,40 @@ def median(runs: Iterable[dict], field: str) -> float:
     return statistics.median(r[field] for r in runs)
 
 
+def rounds(kinds: Sequence[str], runs: int, one: Callable[[str], dict]) -> dict[str, list[dict]]:
+    """``runs`` rounds of measurements, each round running every kind once (``one(kind)``), the
+    order turned by one place a round (a b c, then b c a, then c a b …). A machine whose speed
+    drifts over the minutes of a benchmark (seen here: the same command 5.5 s, then 7.8 s) then
+    weighs on every kind alike, and the runs of one round can be compared with each other
+    (:func:`paired_ratios`). Returns each kind's runs in round order."""
+    out: dict[str, list[dict]] = {k: [] for k in kinds}
+    n = len(kinds)
+    for i in range(runs):
+        for j in range(n):
+            k = kinds[(i + j) % n]
+            out[k].append(one(k))
+    return out
+
+
+def paired_ratios(tool: Sequence[dict], base: Sequence[dict], field: str = "process_seconds") -> list[float]:
+    """Round by round, ``field`` of the tool's run over that of the baseline's run of the same round."""
+    return [t[field] / b[field] for t, b in zip(tool, base, strict=True)]
+
+
+def verdict(ratios: Sequence[float], target: float) -> str:
+    """``ok`` when every round's ratio is within the target, else how many rounds missed it: a
+    target met in some rounds only is not called met."""
+    missed = sum(r > target for r in ratios)
+    return "ok" if not missed else f"MISSED in {missed} of {len(ratios)} rounds"
+
+
+def ratio_line(label: str, width: int, ratios: Sequence[float], target: float | None = None) -> str:
+    """One line of a ratio: its median over the rounds, the rounds' range, and (with a target) the
+    :func:`verdict`."""
+    line = f"  {label:<{width}}{statistics.median(ratios):6.2f}x  (rounds {min(ratios):.2f}-{max(ratios):.2f}"
+    return line + (f"; target <= {target:g}x: {verdict(ratios, target)})" if target is not None else ")")
+
+
 def profile(work: Callable[[], object], top: int) -> None:
     """Run ``work`` under cProfile and print the ``top`` functions by cumulative, then own time.
     What ``work`` returns is freed only after the profiler stops."""

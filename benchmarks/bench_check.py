@@ -4,8 +4,8 @@ Two data sets (``--dataset``): ``demo`` (default), the demo inventory's activiti
 (every source and Scope 3 category; 1,000,000 rows are 148 MB; ``baselines.demo_repeated``), and
 ``synthetic``, a generated inventory (~500 facilities, ~50 entities, dates in three forms, thousands
 separators, measured coal properties) which can also be spoiled (``--bad-share``). Data goes to
-``benchmarks/data/`` (reused when already generated). Then, each in a fresh subprocess, the median
-of several runs:
+``benchmarks/data/`` (reused when already generated). Then, each in a fresh subprocess, once a
+round over several rounds (``_harness.rounds``), with the median:
 
   (a) ``bare``:   ``pandas.read_csv(activities.csv, dtype=str, keep_default_na=False)``
   (b) ``duckdb``: DuckDB's CSV reader, every column text, into Arrow (skipped without duckdb)
@@ -15,7 +15,8 @@ of several runs:
 
 with wall time inside the process, the whole process's wall time (interpreter start and imports
 included: what a user waits for) and peak memory (``VmHWM``). The ratios are of whole processes:
-``disclosure check`` (d) over (a) and over (b). Targets (issue 18): at most 1.5x the pandas read
+``disclosure check`` (d) over (a) and over (b), taken round by round and called met only when every
+round meets them (their median and range printed). Targets (issue 18): at most 1.5x the pandas read
 and 5x the DuckDB read; the JSON output within 1.5x of the text output; peak under 2 GB.
 
 ``--bad-share 0.5`` (synthetic only) makes about that share of the activity rows invalid, in the
@@ -259,22 +260,18 @@ def output_facts(fmt: str, path: Path) -> dict:
     return {"sha256": h.hexdigest(), "bytes": size, "issues": issues}
 
 
-def measure(kind: str, folder: Path, runs: int) -> list[dict]:
-    """``runs`` runs of one measurement, each in a fresh process; ``text`` and ``json`` send the
-    output to ``<folder>/check.<kind>.out`` and add its facts."""
+def measure(kind: str, folder: Path) -> dict:
+    """One run of one measurement in a fresh process; ``text`` and ``json`` send the output to
+    ``<folder>/check.<kind>.out`` and add its facts."""
     cmd = _harness.child_command(__file__, kind, folder)
-    out = []
-    for _ in range(runs):
-        if kind in ("text", "json"):
-            target = folder / f"check.{kind}.out"
-            r, stderr = _harness.run_child(cmd, kind, stdout=target)
-            if r["exit"] not in (0, 1):
-                sys.exit(f"{kind} run failed (exit {r['exit']}):\n{stderr}")
-            r.update(output_facts(kind, target))
-        else:
-            r, _ = _harness.run_child(cmd, kind)
-        out.append(r)
-    return out
+    if kind in ("text", "json"):
+        target = folder / f"check.{kind}.out"
+        r, stderr = _harness.run_child(cmd, kind, stdout=target)
+        if r["exit"] not in (0, 1):
+            sys.exit(f"{kind} run failed (exit {r['exit']}):\n{stderr}")
+        r.update(output_facts(kind, target))
+        return r
+    return _harness.run_child(cmd, kind)[0]
 
 
 def profile(folder: Path, top: int = 30) -> None:
@@ -317,13 +314,14 @@ def main() -> None:
     folder = (baselines.ensure_demo(args.data, args.rows) if args.dataset == "demo"
               else ensure_data(args.data, args.rows, args.bad_share))
     size = (folder / "activities.csv").stat().st_size
-    results = {k: measure(k, folder, args.runs) for k in what}
+    results = _harness.rounds(what, args.runs, lambda k: measure(k, folder))
 
     def med(k: str, field: str) -> float:
         return _harness.median(results[k], field)
 
     print(f"\nactivities ({args.dataset}): {args.rows:,} rows ({args.bad_share:.0%} made invalid), {size / 1e6:.0f} MB CSV; "
-          f"medians of {args.runs} runs, each in a fresh process; python {_harness.python_version()}; "
+          f"medians of {args.runs} rounds, each running every measurement once in a fresh process (the order "
+          f"turned each round); python {_harness.python_version()}; "
           f"load average {_harness.load_average()} on {os.cpu_count()} CPUs")
     labels = KINDS
     _harness.print_table(
@@ -339,17 +337,17 @@ def main() -> None:
             print(f"{k} output: {last['issues']:,} issues, {last['bytes'] / 1e6:.1f} MB, sha256 {last['sha256']}"
                   f"{'' if same else ' (differs between runs!)'} → {folder / f'check.{k}.out'}")
     if "text" in results and "json" in results:
-        r = med("json", "seconds") / med("text", "seconds")
-        print(f"json / text: {r:.2f}x time (target <= 1.5x: {'ok' if r <= 1.5 else 'MISSED'}), "
-              f"{med('json', 'maxrss_kb') / med('text', 'maxrss_kb'):.2f}x peak memory")
+        print(_harness.ratio_line("json / text, time in process", 34,
+                                  _harness.paired_ratios(results["json"], results["text"], "seconds"), 1.5)
+              + f", {med('json', 'maxrss_kb') / med('text', 'maxrss_kb'):.2f}x peak memory")
     whole = "text" if "text" in results else "json" if "json" in results else None
     if whole:
         mem = med(whole, "maxrss_kb") / 1024
-        print(f"\ndisclosure check ({whole}), whole process, over:")
+        print(f"\ndisclosure check ({whole}), whole process, over (each round's runs paired):")
         for base, target in (("bare", TARGET_RATIO), ("duckdb", TARGET_DUCKDB_RATIO)):
             if base in results:
-                r = med(whole, "process_seconds") / med(base, "process_seconds")
-                print(f"  {KINDS[base]:<34}{r:6.2f}x  (target <= {target:g}x: {'ok' if r <= target else 'MISSED'})")
+                print(_harness.ratio_line(KINDS[base], 34, _harness.paired_ratios(results[whole], results[base]),
+                                          target))
         print(f"  peak {mem:.0f} MB (target < {TARGET_MEMORY_MB} MB: {'ok' if mem < TARGET_MEMORY_MB else 'MISSED'})")
     if "bare" in results and "check" in results:
         r = med("check", "seconds") / med("bare", "seconds")
