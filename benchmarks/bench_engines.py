@@ -15,7 +15,8 @@ the process and all its children (the Dask scheduler, nannies and workers), samp
     python benchmarks/bench_engines.py --rows 2000000 --inprocess-rows 200000   # a quicker run
     python benchmarks/bench_engines.py --engines dask         # one engine only
 
-Targets: 10 M rows end to end in under 2 minutes on a 2-core machine; peak memory under 4 GB.
+Targets: 10 M rows end to end in under 2 minutes on a 2-core machine; peak memory under 3 GB for the
+chunked engine (issue 18), under 4 GB for the Dask engine, its cluster included (issue 7).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ GENERATOR_VERSION = 1
 BLOCK = 1_000_000
 ROW_GROUP = 100_000
 TARGET_SECONDS = 120
-TARGET_MEMORY_MB = 4096
+TARGET_MEMORY_MB = {"chunked": 3072, "dask": 4096}   # issue 18 (chunked), issue 7 (Dask and its cluster)
 
 
 # --- data --------------------------------------------------------------------------------------------
@@ -227,9 +228,9 @@ def main() -> None:
         if e in results:
             r = results[e]
             ok_t = r["seconds"] < TARGET_SECONDS
-            ok_m = r["peak_mb"] < TARGET_MEMORY_MB
+            ok_m = r["peak_mb"] < TARGET_MEMORY_MB[e]
             print(f"{e}: {r['read']:,} rows in {r['seconds']:.0f} s (target < {TARGET_SECONDS} s: "
-                  f"{'ok' if ok_t else 'MISSED'}), peak {r['peak_mb']:,.0f} MB (target < {TARGET_MEMORY_MB} MB: "
+                  f"{'ok' if ok_t else 'MISSED'}), peak {r['peak_mb']:,.0f} MB (target < {TARGET_MEMORY_MB[e]} MB: "
                   f"{'ok' if ok_m else 'MISSED'})")
     if {"chunked", "dask"} <= set(results):
         a, b = results["chunked"], results["dask"]
