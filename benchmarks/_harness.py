@@ -207,11 +207,11 @@ def paired_ratios(tool: Sequence[dict], base: Sequence[dict], field: str = "proc
     return [t[field] / b[field] for t, b in zip(tool, base, strict=True)]
 
 
-def verdict(ratios: Sequence[float], target: float) -> str:
-    """``ok`` when every round's ratio is within the target, else how many rounds missed it: a
-    target met in some rounds only is not called met."""
-    missed = sum(r > target for r in ratios)
-    return "ok" if not missed else f"MISSED in {missed} of {len(ratios)} rounds"
+def verdict(values: Sequence[float], target: float, of: str = "rounds") -> str:
+    """``ok`` when every round's value (a ratio, seconds) is within the target, else how many of
+    them missed it: a target met in some rounds only is not called met."""
+    missed = sum(v > target for v in values)
+    return "ok" if not missed else f"MISSED in {missed} of {len(values)} {of}"
 
 
 def ratio_line(label: str, width: int, ratios: Sequence[float], target: float | None = None) -> str:

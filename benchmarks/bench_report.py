@@ -9,7 +9,8 @@ validate, and the table says so.
 
 ``--demo`` measures the demo group's report instead (``fixtures/demo-group``, as ``disclosure
 report fixtures/demo-group --out X`` runs it; issue 18's target: under 6 s), three runs by default,
-with the medians. Both print, after the stages, the size of the pack over the inventory's (the
+with the medians. The time targets (the demo under 6 s; the demo repeated to 1,000,000 rows under
+40 s) are judged on every run's whole process. Both print, after the stages, the size of the pack over the inventory's (the
 first run's, with its largest files) and the XBRL stage's own breakdown: writing the
 documents, then the Arelle worker's (its import, per report document the load, validation and
 formula run, the rest of its session, reading the facts back, the process beyond that), medians of
@@ -56,6 +57,10 @@ def child(folder: Path, engine: str, ifrs: str) -> None:
         shutil.rmtree(out.parent, ignore_errors=True)
 
 
+TARGET_DEMO_SECONDS = 6.0                  # the demo group's report (issue 18)
+TARGET_SECONDS = {1_000_000: 40.0}         # the demo repeated to that many rows (issue 18)
+
+
 def main() -> None:
     ap = _harness.parser(__doc__)
     _harness.add_size_options(ap, rows=1_000_000, runs=1)
@@ -99,6 +104,9 @@ def main() -> None:
                      *[statistics.median(r["stages"].get(s, 0.0) for r in runs) for s in STAGES],
                      _med(runs, "peak_mb"), ""])
     _harness.print_table(cols, rows)
+    limit = TARGET_DEMO_SECONDS if args.demo else TARGET_SECONDS.get(args.rows) if args.dataset == "demo" else None
+    if limit is not None:   # issue 18's targets, judged on every run's whole process
+        print(f"whole process under {limit:g} s: {_harness.verdict([r['process_seconds'] for r in runs], limit, 'runs')}")
     # the pack's size over the inventory's, as the pack's own copy of it (inputs/) holds it (issue 18:
     # at most twice the input at 1,000,000 rows)
     given = runs[0]["inputs_bytes"]
