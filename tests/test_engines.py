@@ -281,6 +281,39 @@ def test_seen_ids_across_many_chunks() -> None:
     assert found == expected and len(seen) == ids.nunique()
 
 
+def test_a_chunk_without_a_new_id_is_remembered_as_nothing() -> None:
+    seen = SeenIds()
+    none = np.array([], dtype=np.uint64)
+    seen.add(none, none, np.array([], dtype=np.int64))
+    h1, h2 = id_hashes(pd.Series(["A", "B"], dtype="str"))
+    assert seen.find(h1, h2).tolist() == [-1, -1] and len(seen) == 0
+    seen.add(h1, h2, np.array([2, 3]))
+    assert seen.find(h1[::-1], h2[::-1]).tolist() == [3, 2]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_first_chunk_of_blank_record_ids_is_reported_as_in_process(tmp_path: Path, fmt: str) -> None:
+    """Found by generated inventories (the in-process engine against the chunked one): a first chunk
+    whose record ids were all blank left an empty run in SeenIds, and the next chunk's duplicate check
+    raised IndexError (an internal error, exit 3) instead of reporting the blank ids."""
+    root = demo_copy(tmp_path / "inv")
+    path = root / "activities.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[:1, "record_id"] = ["", " "]   # the first chunk of two rows: no id at all
+    path.unlink()
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(root / "activities.parquet", index=False)
+    inv, loaded = load_inventory(root)
+    comp = compute(inv)
+    run = compute_chunked(root, tmp_path / "chunked", chunk_rows=2, force=True, progress=False)
+    assert run.results is not None and same(comp.results, run.results) == []
+    assert places(run.issues) == places(loaded + comp.issues)
+    blank = [i for i in run.issues if i.location.column == "record_id"]
+    assert sorted(i.location.row for i in blank) == [2, 3] and all(i.severity.value == "error" for i in blank)
+
+
 def test_partials_add_up(tmp_path: Path) -> None:
     """Results from the partial sums of two halves of the trace are the results of the whole."""
     inv, _ = load_inventory(DEMO)

@@ -131,6 +131,8 @@ class SeenIds:
         return out
 
     def add(self, h1: np.ndarray, h2: np.ndarray, rows: np.ndarray) -> None:
+        if not len(h1):   # a chunk with no new id (each blank, or seen before): no run, an empty one breaks find
+            return
         run = (h1, h2, rows.astype(np.int64))
         while self._runs and len(self._runs[-1][0]) <= len(run[0]) * 2:
             prev = self._runs.pop()
