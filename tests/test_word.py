@@ -471,6 +471,26 @@ def test_charts_are_deterministic_and_use_a_cjk_font_list() -> None:
         assert families[1] == "Noto Sans CJK SC"   # for a character outside the package's subset
 
 
+def test_cjk_fonts_installed_after_matplotlibs_font_cache_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """matplotlib lists the system's fonts once per user, in a cache; a CJK font installed after a
+    first run (seen here: the report run before fonts-noto-cjk was installed) was then never used,
+    and the font list depended on when the cache was written."""
+    from matplotlib import font_manager
+
+    fm = font_manager.fontManager
+    charts.font_families.cache_clear()
+    families = charts.font_families()
+    if not any(f.name in charts.CJK_FAMILIES for f in fm.ttflist):
+        pytest.skip("no CJK font installed")
+    files = {f.fname for f in fm.ttflist if f.name in charts.CJK_FAMILIES}   # a cache from before their install
+    monkeypatch.setattr(fm, "ttflist", [f for f in fm.ttflist if f.fname not in files])
+    charts.font_families.cache_clear()
+    try:
+        assert charts.font_families() == families and len(families) > 2
+    finally:
+        charts.font_families.cache_clear()
+
+
 # run in a fresh interpreter with a fresh matplotlib cache, the font manager limited to matplotlib's own
 # fonts (DejaVu: no CJK), as on a server without CJK fonts; prints what a test needs as JSON
 _NO_SYSTEM_FONTS = r"""
@@ -479,6 +499,7 @@ import numpy as np
 from matplotlib import font_manager
 fm = font_manager.fontManager
 fm.ttflist = [f for f in fm.ttflist if "mpl-data" in f.fname]
+font_manager.findSystemFonts = lambda *args, **kwargs: []   # and none on the system either
 assert not any("CJK" in f.name for f in fm.ttflist)
 from disclosure.export.word import charts
 from matplotlib.ft2font import FT2Font

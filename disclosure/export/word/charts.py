@@ -35,9 +35,22 @@ PALETTE = ("#1F5C4A", "#4E9A7E", "#9CCBB4", "#D9A441", "#7A8C99")
 def font_families() -> tuple[str, ...]:
     """The families to use, in order (a list, so a missing glyph falls back to the next): the
     package's font (added to matplotlib's font manager once), the installed CJK families, DejaVu."""
-    names = {f.name for f in font_manager.fontManager.ttflist}
+    fm = font_manager.fontManager
+    names = {f.name for f in fm.ttflist}
     if FONT_FAMILY not in names:
-        font_manager.fontManager.addfont(str(FONT))
+        fm.addfont(str(FONT))
+    if not all(f in names for f in CJK_FAMILIES):
+        # matplotlib's font list is a cache written once per user: fonts installed since it was
+        # written (a CJK font installed after a first run) are not in it. The system's fonts it
+        # does not know are added, so that the families used do not depend on when it was written.
+        known = {f.fname for f in fm.ttflist}
+        for path in sorted(font_manager.findSystemFonts()):
+            if path not in known:
+                try:
+                    fm.addfont(path)
+                except Exception:  # a font file matplotlib cannot read is no family here
+                    continue
+        names = {f.name for f in fm.ttflist}
     return (FONT_FAMILY, *[f for f in CJK_FAMILIES if f in names], "DejaVu Sans")
 
 
