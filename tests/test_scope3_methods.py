@@ -765,3 +765,19 @@ def test_the_chain_unit_on_codes_is_the_unit_of_each_rows_text(rows, factorised)
     obj_codes, obj_spelled = chain.spell_columns(pd.Series(cols[0], dtype=object), [pd.Series(c, dtype=object)
                                                  for c in cols[1:4]], pd.Series(cols[4], dtype=object))
     assert list(obj_codes) == want_codes and obj_spelled == want_spelled
+
+
+def test_a_total_past_float64_with_a_bad_occupancy_is_reported_without_a_warning(tmp_path: Path) -> None:
+    """Found by generated inventories: the check's part / (total × occupancy), with a total near
+    float64's largest and an occupancy above 100 % (an error of its own), overflowed, and numpy
+    printed a RuntimeWarning on the user's stderr. The row is reported, and nothing is printed."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # a RuntimeWarning fails the test
+        _, issues = inventory(tmp_path, """
+            record_id,facility_id,source,scope3_category,activity,quantity,unit,ef_value,ef_unit,gas,allocation_part,allocation_total,allocation_occupancy,allocation_basis
+            B,F1,scope3,8,building electricity,3000,kWh,0.7,kgCO2e/kWh,CO2e,200,1.7e308,150%,floor_area
+        """)
+    assert [(i.code, i.location.row, i.location.column) for i in issues if i.severity is Severity.ERROR] == [
+        ("fraction-range", 2, "allocation_occupancy")]

@@ -108,7 +108,9 @@ def method_columns(inv: Inventory) -> list[Issue]:
     share, part = _given(a, "allocation_share"), _given(a, "allocation_part") | _given(a, "allocation_total")
     out += flag(t, "allocation-conflict", share & part, "allocation_share")
     occ = a["allocation_occupancy"].fillna(1.0).to_numpy(dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a total × occupancy past float64 (an occupancy above 1 is an error of its own) is inf, its share
+    # 0: the limit, and no RuntimeWarning on stderr
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         derived = a["allocation_part"].to_numpy(dtype="float64") / (a["allocation_total"].to_numpy(dtype="float64") * occ)
     above = ~share & _given(a, "allocation_part") & _given(a, "allocation_total") & ~(derived <= 1.0)
     for i in np.flatnonzero(above):
