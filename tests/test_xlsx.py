@@ -69,6 +69,31 @@ def test_text_reads_back_as_written(tmp_path: Path, texts: list[str]) -> None:
         assert r[0] == r[1] == r[2]
 
 
+# white space as Python's str.isspace knows it (the shared strings' xml:space="preserve" is judged by it)
+SPACES = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u1680", "\u2003", "\u2028", "\u3000"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.characters() | st.sampled_from([*CONTROL, *SPACES, "_x0041_", "_x005F_", "&", "<", ">",
+                                                            "\ufffe", "\ud800", "=", "中"]),
+                         max_size=10).map("".join)
+                | st.integers(16_380, 16_390).map(lambda n: "中" * n),
+                min_size=1, max_size=40, unique=True))
+def test_shared_strings_built_on_arrow_are_those_built_one_at_a_time(texts: list[str]) -> None:
+    """The shared string table's XML, built on whole lists in Arrow, is exactly what the rule for one
+    text gives (escapes, cut, xml:space), lone surrogates included; numbers in order of first use."""
+    table = xlsx._Strings()
+    assert table.numbers(texts + texts[::-1]) == [*range(len(texts)), *range(len(texts))[::-1]]
+    got = b"".join(c.encode("utf-8", "surrogatepass") if isinstance(c, str) else bytes(c) for c in table.xml())
+    one = "".join(xlsx._item_xml(t) for t in texts)
+    want = (f'{xlsx._HEAD}<sst xmlns="{xlsx._NS}" uniqueCount="{len(texts)}">{one}</sst>').encode("utf-8", "surrogatepass")
+    assert got == want
+    # the rule itself, on a few texts
+    assert xlsx._item_xml(" a") == '<si><t xml:space="preserve"> a</t></si>'
+    assert xlsx._item_xml("a\u3000") == '<si><t xml:space="preserve">a\u3000</t></si>'
+    assert xlsx._item_xml("a<b>&_x0041_\x01") == "<si><t>a&lt;b&gt;&amp;_x005F_x0041__x0001_</t></si>"
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.integers(-2 ** 53, 2 ** 53).map(float),
                 min_size=1, max_size=50))

@@ -142,17 +142,52 @@ class _Strings:
             i = self.index[s] = len(self.index)
         return i
 
-    def xml(self) -> Iterator[str]:
+    def numbers(self, texts: list[str]) -> list[int]:
+        """The numbers of ``texts``, as calling the table on each in turn gives them (a text not
+        seen before numbered at its first use: the table's size before it is added)."""
+        index = self.index
+        number = index.setdefault
+        return [number(s, len(index)) for s in texts]
+
+    def xml(self) -> Iterator[str | memoryview]:
         yield f'{_HEAD}<sst xmlns="{_NS}" uniqueCount="{len(self.index)}">'
         items = list(self.index)
         for k in range(0, len(items), 10_000):
-            out = []
-            for s in items[k:k + 10_000]:
-                t = cell_text(s)
-                sp = ' xml:space="preserve"' if t[:1].isspace() or t[-1:].isspace() else ""
-                out.append(f"<si><t{sp}>{t}</t></si>")
-            yield "".join(out)
+            yield _items_xml(items[k:k + 10_000])
         yield "</sst>"
+
+
+def _item_xml(s: str) -> str:
+    """One shared string's ``<si>``: its text as :func:`cell_text` writes it, with
+    ``xml:space="preserve"`` when it starts or ends with white space."""
+    t = cell_text(s)
+    sp = ' xml:space="preserve"' if t[:1].isspace() or t[-1:].isspace() else ""
+    return f"<si><t{sp}>{t}</t></si>"
+
+
+# what may change a text in cell_text, in RE2 (Arrow's regular expressions): a superset of _NEEDS but
+# its white space, which is Python's (Unicode) and is judged on the first and last characters
+_MAY_NEED = r"[&<>_\x00-\x08\x0b-\x1f\x{FFFE}\x{FFFF}]"
+
+
+def _items_xml(items: list[str]) -> str | memoryview:
+    """The ``<si>`` of each text, one after the other (the bytes of ``"".join(map(_item_xml, items))``):
+    built on the whole list in Arrow, the texts that need escaping, cutting or ``xml:space`` (and
+    those Arrow cannot hold: a lone surrogate) by :func:`_item_xml` one at a time."""
+    try:
+        a = pa.array(items, type=pa.string())
+    except (pa.ArrowException, UnicodeError):
+        return "".join(map(_item_xml, items))
+    first, last = pc.utf8_slice_codeunits(a, 0, 1), pc.utf8_slice_codeunits(a, -1)
+    ends = pc.unique(pa.concat_arrays([first, last])).to_pylist()
+    space = pa.array([c for c in ends if c.isspace()], type=pa.string())
+    special = pc.or_(pc.or_(pc.greater(pc.binary_length(a), MAX_TEXT // 2), pc.match_substring_regex(a, _MAY_NEED)),
+                     pc.or_(pc.is_in(first, value_set=space), pc.is_in(last, value_set=space)))
+    out = pc.binary_join_element_wise("<si><t>", a, "</t></si>", "")
+    where = np.flatnonzero(special.to_numpy(zero_copy_only=False))
+    if len(where):
+        out = pc.replace_with_mask(out, special, pa.array([_item_xml(items[i]) for i in where.tolist()], type=pa.string()))
+    return _string_bytes(out)
 
 
 class Sheet:
@@ -418,8 +453,7 @@ class Workbook:
 
     def _shared(self, text: pa.StringArray, style: int) -> pa.StringArray:
         """The cells of distinct texts (no nulls): each numbered in the shared strings."""
-        number = self._strings
-        ids = pa.array([number(x) for x in text.to_pylist()], type=pa.int64())
+        ids = pa.array(self._strings.numbers(text.to_pylist()), type=pa.int64())
         return pc.binary_join_element_wise(f'<c{_style(style)} t="s"><v>', pc.cast(ids, pa.string()), "</v></c>", "")
 
     def _frame_rows(self, frame: pd.DataFrame, first: int, styles: dict[int, int]) -> Iterator[Any]:
@@ -552,7 +586,7 @@ class Workbook:
                 _put(z, name, [text], len(text) * 4)
             with tempfile.SpooledTemporaryFile(max_size=64 << 20, dir=path.parent) as f:
                 for chunk in self._strings.xml():
-                    f.write(chunk.encode("utf-8", "surrogatepass"))
+                    f.write(chunk.encode("utf-8", "surrogatepass") if isinstance(chunk, str) else chunk)
                 size = f.tell()
                 f.seek(0)
                 _put(z, "xl/sharedStrings.xml", iter(lambda: f.read(4 << 20), b""), size)
