@@ -462,20 +462,65 @@ def _compute_and_render(out: Path, run: ReportRun, pack: PackSettings, inv: Inve
                         say: Callable[[str, str], None], validate: bool, started: ArelleWorker | None = None) -> None:
     """Stage 2 in process: the computation checked in stage 1 written, then stages 3 to 6."""
     t = time.perf_counter()
-    digest = pack.input_digest(out)   # the copies are complete: inputs, factors, prior
-    for p in inprocess.write_outputs(comp, out):
-        run.paths[p.name] = p
-    _render_outputs(out, run, pack, digest, _Computed(comp.results, comp.trace, []), inv.settings, ifrs_package,
-                    package_base, say, validate, t, started)
+    # the workpapers need the computation only (not its files): begun now, on a thread, they are
+    # written while the trace, then the XBRL and the Word reports are
+    with _Workpapers(out, comp.trace, comp.results) as papers:
+        digest = pack.input_digest(out)   # the copies are complete: inputs, factors, prior
+        for p in inprocess.write_outputs(comp, out):
+            run.paths[p.name] = p
+        _render_outputs(out, run, pack, digest, _Computed(comp.results, comp.trace, []), inv.settings, ifrs_package,
+                        package_base, say, validate, t, started, papers)
+
+
+class _Workpapers:
+    """The workpapers written on a thread of their own from when they are begun (a context): the
+    trace sheets first; their Summary and Issues sheets wait for every issue of the run, given by
+    :meth:`finish`. Left without them (the run stopped), the thread stops at its next block of rows."""
+
+    def __init__(self, out: Path, trace: Any, results: dict[str, Any]):
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.known: Future[list[dict[str, Any]]] = Future()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workpapers")
+        known = self.known
+        self._job = self._pool.submit(workpapers.write_workpapers, out / WORKPAPERS, trace, results, known.result,
+                                      stop=lambda: known.done() and known.exception() is not None)
+
+    def finish(self, entries: list[dict[str, Any]]) -> Path:
+        """The workpapers written with the run's issues (issues.json's entries)."""
+        self.known.set_result(entries)
+        return self._job.result()
+
+    def __enter__(self) -> _Workpapers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.known.done():
+            self.known.set_exception(RuntimeError("the report stopped before its issues were known"))
+        self._pool.shutdown(wait=True)
 
 
 def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, comp: _Computed,
                     settings: Settings, ifrs_package: Path | None, package_base: Path,
                     say: Callable[[str, str], None], validate: bool, t: float,
-                    started: ArelleWorker | None = None) -> None:
+                    started: ArelleWorker | None = None, papers: _Workpapers | None = None) -> None:
     """Stages 3 to 6 from the computation written in ``out``: XBRL, Word, workpapers and
     issues.json, manifest. The check's and the library's issues are in ``run`` already.
-    ``started``: the Arelle worker started with the run, which validates the XBRL."""
+    ``started``: the Arelle worker started with the run, which validates the XBRL; ``papers``: the
+    workpapers begun already (else they are begun here)."""
+    if papers is not None:
+        _render_stages(out, run, pack, digest, comp, settings, ifrs_package, package_base, say, validate, t, started,
+                       papers)
+        return
+    with _Workpapers(out, comp.trace, comp.results) as begun:
+        _render_stages(out, run, pack, digest, comp, settings, ifrs_package, package_base, say, validate, t, started,
+                       begun)
+
+
+def _render_stages(out: Path, run: ReportRun, pack: PackSettings, digest: str, comp: _Computed,
+                   settings: Settings, ifrs_package: Path | None, package_base: Path,
+                   say: Callable[[str, str], None], validate: bool, t: float, started: ArelleWorker | None,
+                   papers: _Workpapers) -> None:
     run.input_digest = digest
     input_errors = run.count(Severity.ERROR) > 0   # forced past them
     run.add("report", base_year_issues(comp.results))
@@ -490,7 +535,7 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
     # Arelle's worker process, which runs on another core while this thread renders the Word
     # reports. Neither reads what the other writes (Word reads results.json and the trace). The
     # issues, problems and messages are taken in the stages' order, XBRL's first.
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
     from .export.word import render as render_word
     from .export.xbrl import export_xbrl
@@ -503,57 +548,49 @@ def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, 
                           input_digest=digest, started=started)
         return exp, time.perf_counter() - t
 
-    # 5 workpapers: written on a thread from here too, the trace sheets while XBRL and Word run;
+    # 5 workpapers: on their own thread (``papers``), the trace sheets while XBRL and Word run;
     # their Summary and Issues sheets wait for every issue of the run (known after Word, below)
-    known: Future[list[dict[str, Any]]] = Future()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="stage") as pool:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage") as pool:
         xbrl_job = pool.submit(xbrl_stage)
-        papers_job = pool.submit(workpapers.write_workpapers, out / WORKPAPERS, comp.trace, comp.results, known.result,
-                                 stop=lambda: known.done() and known.exception() is not None)
-        try:
-            t = time.perf_counter()
-            word_paths: dict[str, Path] = {}
-            word_said: list[tuple[str, str]] = []
-            word_problems: list[str] = []
-            for lang in pack.langs:
-                target = out / f"report.{lang}.docx"
-                try:
-                    word_paths[target.name] = render_word(out, target, lang, input_digest=digest)
-                    word_said.append(("word", str(target.name)))
-                except Exception as e:  # the Word exporter failing must not lose the rest of the pack
-                    word_problems.append(ui.text("problem_word", msg, lang=lang, error=f"{type(e).__name__}: {e}"))
-                    word_said.append(("word", ui.text("word_failed", msg, lang=lang, error=e)))
-            run.seconds["word"] = time.perf_counter() - t
-            exp, run.seconds["xbrl"] = xbrl_job.result()
+        t = time.perf_counter()
+        word_paths: dict[str, Path] = {}
+        word_said: list[tuple[str, str]] = []
+        word_problems: list[str] = []
+        for lang in pack.langs:
+            target = out / f"report.{lang}.docx"
+            try:
+                word_paths[target.name] = render_word(out, target, lang, input_digest=digest)
+                word_said.append(("word", str(target.name)))
+            except Exception as e:  # the Word exporter failing must not lose the rest of the pack
+                word_problems.append(ui.text("problem_word", msg, lang=lang, error=f"{type(e).__name__}: {e}"))
+                word_said.append(("word", ui.text("word_failed", msg, lang=lang, error=e)))
+        run.seconds["word"] = time.perf_counter() - t
+        exp, run.seconds["xbrl"] = xbrl_job.result()
 
-            run.add("xbrl", exp.issues)
-            run.xbrl_validated = exp.validated
-            run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
-            run.xbrl_seconds = exp.seconds
-            xerr = exp.count(Severity.ERROR)
-            say("xbrl", ui.text("xbrl_validated" if exp.validated else "xbrl_not_validated", msg,
-                                facts=len(exp.facts.facts), errors=xerr))
-            if xerr:
-                run.exit_code = 1
-                run.problems.append(ui.text("problem_xbrl", msg, errors=xerr))
-            run.paths.update(word_paths)
-            if word_problems:
-                run.exit_code = 1
-                run.problems += word_problems
-            for stage, text in word_said:
-                say(stage, text)
+        run.add("xbrl", exp.issues)
+        run.xbrl_validated = exp.validated
+        run.paths.update({f"xbrl:{k}": p for k, p in exp.paths.items()})
+        run.xbrl_seconds = exp.seconds
+        xerr = exp.count(Severity.ERROR)
+        say("xbrl", ui.text("xbrl_validated" if exp.validated else "xbrl_not_validated", msg,
+                            facts=len(exp.facts.facts), errors=xerr))
+        if xerr:
+            run.exit_code = 1
+            run.problems.append(ui.text("problem_xbrl", msg, errors=xerr))
+        run.paths.update(word_paths)
+        if word_problems:
+            run.exit_code = 1
+            run.problems += word_problems
+        for stage, text in word_said:
+            say(stage, text)
 
-            # issues.json and the workpapers' last sheets: every issue of the run; "workpapers" times
-            # what is left of them from here
-            t = time.perf_counter()
-            entries = run.entries()
-            run.paths[ISSUES_FILE] = write_pack(entries, out / ISSUES_FILE)
-            known.set_result(entries)
-            run.paths[WORKPAPERS] = papers_job.result()
-            run.seconds["workpapers"] = time.perf_counter() - t
-        finally:   # stopped before the issues were known: the workpapers' thread stops too, at its next block
-            if not known.done():
-                known.set_exception(RuntimeError("the report stopped before its issues were known"))
+        # issues.json and the workpapers' last sheets: every issue of the run; "workpapers" times
+        # what is left of them from here
+        t = time.perf_counter()
+        entries = run.entries()
+        run.paths[ISSUES_FILE] = write_pack(entries, out / ISSUES_FILE)
+        run.paths[WORKPAPERS] = papers.finish(entries)
+        run.seconds["workpapers"] = time.perf_counter() - t
     say("workpapers", WORKPAPERS)
 
     # 6 manifest

@@ -715,8 +715,6 @@ def test_a_stage_failing_while_the_workpapers_wait_for_the_issues_stops_them_too
     """The workpapers are written on a thread during XBRL and Word, their last sheets waiting for
     the run's issues: an XBRL stage that fails instead stops that thread too (the run raises, it
     does not hang), and the earlier pack is kept."""
-    import threading
-
     from disclosure import pipeline
     from disclosure.export import xbrl
 
@@ -728,6 +726,41 @@ def test_a_stage_failing_while_the_workpapers_wait_for_the_issues_stops_them_too
         raise RuntimeError("the XBRL stage broke")
 
     monkeypatch.setattr(xbrl, "export_xbrl", broken)
+    _raises_without_hanging(pack, "the XBRL stage broke")
+    assert _digest(tmp_path) == before
+
+
+def test_writing_the_computation_failing_while_the_workpapers_are_written_stops_them_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workpapers begin as soon as the computation is checked, before its files are written:
+    writing those failing stops the workpapers' thread too, and the earlier pack is kept."""
+    from disclosure import pipeline
+
+    pack = tmp_path / "pack"
+    assert pipeline.run_report(SMALL, pack).exit_code == 0
+    before = _digest(tmp_path)
+    begun: list[bool] = []
+    real = pipeline._Workpapers.__init__
+
+    def watched(self, *args, **kw):
+        real(self, *args, **kw)
+        begun.append(True)
+
+    def broken(*args, **kw):
+        assert begun, "the workpapers begin before the computation's files are written"
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr(pipeline._Workpapers, "__init__", watched)
+    monkeypatch.setattr(pipeline.inprocess, "write_outputs", broken)
+    _raises_without_hanging(pack, "the disk is full")
+    assert _digest(tmp_path) == before
+
+
+def _raises_without_hanging(pack: Path, message: str) -> None:
+    import threading
+
+    from disclosure import pipeline
+
     raised: list[BaseException] = []
 
     def run() -> None:
@@ -740,8 +773,7 @@ def test_a_stage_failing_while_the_workpapers_wait_for_the_issues_stops_them_too
     worker.start()
     worker.join(timeout=120)
     assert not worker.is_alive(), "the report hung"
-    assert [str(e) for e in raised] == ["the XBRL stage broke"]
-    assert _digest(tmp_path) == before
+    assert [str(e) for e in raised] == [message]
 
 
 def test_the_out_refusal_is_said_in_the_runs_one_language(tmp_path: Path) -> None:
