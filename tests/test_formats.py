@@ -123,6 +123,16 @@ def test_every_way_of_writing_the_trace_reads_back_the_same(demo: tuple[Any, Pat
     assert (tmp_path / "trace.csv").read_bytes() == (out / "trace.csv").read_bytes()
     # only some columns, in the trace's order
     assert list(read_trace(tmp_path / "d", ["co2e", "row"]).columns) == ["row", "co2e"]
+    # text as categoricals (what the Word report groups on), from each of the three: the same values
+    # (the demo's single file has text columns of nulls only: those stay text; parts of other
+    # categories are concatenated as text)
+    assert pq.read_schema(out / "trace.parquet").field("sheet").type == pa.null()
+    for path in (out, tmp_path, tmp_path / "d"):
+        cats = read_trace(path, categories=True)
+        if path != tmp_path / "d":
+            assert {c for c in cats if isinstance(cats[c].dtype, pd.CategoricalDtype)} >= {"source", "unit", "status"}
+        text = cats.astype({c: "str" for c in cats if isinstance(cats[c].dtype, pd.CategoricalDtype)})
+        pd.testing.assert_frame_equal(text, one, check_exact=True)
 
 
 def test_one_schema(demo: tuple[Any, Path]) -> None:

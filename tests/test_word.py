@@ -28,6 +28,8 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from disclosure.cli import app
@@ -1167,3 +1169,71 @@ def test_the_dataset_table_names_publishers_and_documents_in_the_readers_languag
     en_cells = "\n".join(r[1] for r in en_rows)
     assert ("Ministry of Ecology and Environment (MEE); National Bureau of Statistics (NBS)\n"
             "Announcement on the 2023 electricity CO2 emission factors") in en_cells
+
+
+def _factor_groups_by_pandas(tr: Any) -> Any:
+    """The factor appendix's groups as pandas' groupby gives them (the rule ``_factor_groups``
+    computes on codes): the included lines, their gas label and user factor id, grouped."""
+    import pandas as pd
+
+    tr = tr.loc[tr["status"] == "included"].astype({c: "str" for c in tr.columns
+                                                   if isinstance(tr[c].dtype, pd.CategoricalDtype)})
+    has = tr[["t_CO2", "t_CH4", "t_N2O"]].notna()
+    one = has.sum(axis=1) == 1
+    tr["gas_label"] = ""
+    for col, name in {"t_CO2": "CO₂", "t_CH4": "CH₄", "t_N2O": "N₂O"}.items():
+        tr.loc[one & has[col], "gas_label"] = name
+    tr.loc[~has.any(axis=1) & tr["biogenic_co2"].notna(), "gas_label"] = "CO₂"
+    user = tr["factor_dataset"].astype("str").str.startswith("inventory:")
+    tr["user_factor_id"] = tr["factor_id"].where(user, "")
+    from disclosure.export.word.context import _FACTOR_KEYS
+
+    return tr.groupby(list(_FACTOR_KEYS), dropna=False, sort=False).size().reset_index(name="lines")
+
+
+def _drawn_trace(draw: Any, n: int) -> Any:
+    import numpy as np
+    import pandas as pd
+    from hypothesis import strategies as st
+
+    def text(values: list[str | None]) -> Any:
+        return pd.Series(draw(st.lists(st.sampled_from(values), min_size=n, max_size=n)), dtype="str")
+
+    def number(values: list[float]) -> Any:
+        return pd.Series(draw(st.lists(st.sampled_from(values), min_size=n, max_size=n)), dtype="float64")
+
+    return pd.DataFrame({
+        "status": text(["included", "excluded", None]),
+        "scope": pd.array(draw(st.lists(st.sampled_from([1, 2, 3, None]), min_size=n, max_size=n)), dtype="Int64"),
+        "source": text(["stationary_combustion", "scope3", None]),
+        "activity": text(["柴油", "", "diesel", None]),
+        "factor_dataset": text(["inventory:factors", "cn-grid-2023@1", "row", None]),
+        "factor_id": text(["U-1", "", "diesel", None]),
+        "factor_value": number([0.5, 0.0, -0.0, np.nan, 1e-300]),
+        "factor_unit": text(["tCO2/MWh", None]),
+        "precedence": text(["row", "default", None]),
+        "ncv": number([np.nan, 43.3]), "ncv_unit": text(["GJ/t", None]),
+        "carbon_content": number([np.nan, 0.0202]), "oxidation_rate": number([np.nan, 0.98]),
+        "gas_other": text(["SF6", None]), "gwp_other": number([np.nan, 23500.0]),
+        "t_CO2": number([np.nan, 1.0]), "t_CH4": number([np.nan, 0.1]), "t_N2O": number([np.nan, 0.01]),
+        "biogenic_co2": number([np.nan, 2.0]),
+    })
+
+
+@given(st.data(), st.integers(0, 60), st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_the_factor_appendix_groups_are_pandas_groupby_on_codes(data: Any, n: int, categorical: bool) -> None:
+    """``_factor_groups`` (integer codes over the whole trace, no copy of its lines) gives the rows,
+    values, order and counts that pandas' groupby of the included lines gives, from text read as
+    categoricals (as the report reads its trace) or as text; -0.0, NaN and empty text included."""
+    import pandas as pd
+
+    from disclosure.export.word.context import _factor_groups
+
+    tr = _drawn_trace(data.draw, n)
+    given_tr = tr.astype({c: "category" for c in tr.columns if tr[c].dtype == "str"}) if categorical else tr
+    got, want = _factor_groups(given_tr), _factor_groups_by_pandas(tr)
+    pd.testing.assert_frame_equal(got.astype({"gas_label": "str"}), want.astype({"gas_label": "str"}),
+                                  check_index_type=False)
+    for c in ("factor_value",):   # the sign of a zero as the group's first value has it
+        assert [repr(v) for v in got[c]] == [repr(v) for v in want[c]]

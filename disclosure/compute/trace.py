@@ -365,10 +365,12 @@ def find(folder: Path) -> Path | None:
     return None
 
 
-def read_trace(path: Path, columns: Iterable[str] | None = None) -> pd.DataFrame:
+def read_trace(path: Path, columns: Iterable[str] | None = None, categories: bool = False) -> pd.DataFrame:
     """A trace as written by any engine: a results folder, a ``trace.parquet`` (one row group or
     many), or a folder of parts (read in their order), with the columns (all, or those asked, in
-    the trace's order) in the types of ``DTYPES``."""
+    the trace's order) in the types of ``DTYPES``; with ``categories``, the text that Parquet holds
+    as dictionaries as pandas categoricals of the same values (not a text per line: for readers
+    that group on them)."""
     path = Path(path)
     if path.is_dir() and path.name != PARTS:
         found = find(path)
@@ -376,24 +378,40 @@ def read_trace(path: Path, columns: Iterable[str] | None = None) -> pd.DataFrame
             raise FileNotFoundError(f"{path}: no {PARQUET} and no {PARTS}/part-*.parquet")
         path = found
     want = COLUMNS if columns is None else [c for c in COLUMNS if c in set(columns)]
-    if path.is_dir():
-        parts = sorted(path.glob("part-*.parquet"))
-        if not parts:
-            raise FileNotFoundError(f"{path}: no part-*.parquet")
-        frame = pd.concat([pd.read_parquet(p, columns=want) for p in parts], ignore_index=True)
-    else:
-        frame = pd.read_parquet(path, columns=want)
-    return normalise(frame)
+    files = sorted(path.glob("part-*.parquet")) if path.is_dir() else [path]
+    if not files:
+        raise FileNotFoundError(f"{path}: no part-*.parquet")
+
+    def one(p: Path) -> pd.DataFrame:
+        if not categories:
+            return pd.read_parquet(p, columns=want)
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(p)
+        text = [c for c in want if c in schema.names and pa_text(schema.field(c).type)]
+        return pd.read_parquet(p, columns=want, read_dictionary=text)
+
+    frame = one(files[0]) if len(files) == 1 else pd.concat([one(p) for p in files], ignore_index=True)
+    return normalise(frame, keep_categories=categories)
 
 
-def normalise(frame: pd.DataFrame) -> pd.DataFrame:
+def pa_text(typ: Any) -> bool:
+    """Whether an Arrow type is text (as the trace's Parquet stores its text columns)."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(typ) or pa.types.is_large_string(typ))
+
+
+def normalise(frame: pd.DataFrame, keep_categories: bool = False) -> pd.DataFrame:
     """Trace columns read from a file in the types of ``DTYPES`` (a null column or a categorical as
-    text; grid_fallback's text as booleans)."""
+    text, unless ``keep_categories``; grid_fallback's text as booleans)."""
     out = {}
     for c in frame.columns:
         s = frame[c]
         want = DTYPES.get(c)
-        if c == "grid_fallback":
+        if keep_categories and isinstance(s.dtype, pd.CategoricalDtype) and want == "str":
+            out[c] = s
+        elif c == "grid_fallback":
             s = s.astype(object).map({"True": True, "False": False, True: True, False: False}).astype(object)
             out[c] = s.where(s.notna(), None)
         elif want is None or s.dtype == want:

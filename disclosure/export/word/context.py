@@ -784,7 +784,7 @@ def _read_trace(folder: Path | None) -> Any:
     if folder is None or find_trace(folder) is None:
         return None
     try:
-        return read_trace(folder, _TRACE_COLUMNS)
+        return read_trace(folder, _TRACE_COLUMNS, categories=True)
     except Exception:  # an unreadable trace leaves the appendix to the datasets table
         return None
 
@@ -797,24 +797,68 @@ def _unit(u: Any) -> str:
     return str(u).replace("CO2", "CO₂") if _present(u) else ""
 
 
-def _factor_rows(tr: Any, t: dict[str, Any], lang: str, results: dict[str, Any]) -> list[dict[str, str]]:
-    """The factors applied to the lines counted: one row per source, activity and factor."""
-    tr = tr.loc[tr["status"] == "included"].copy()
-    # the gas a single-gas factor gives (a row factor for CH4, say); blank for combustion (all three)
-    gases = {"t_CO2": "CO₂", "t_CH4": "CH₄", "t_N2O": "N₂O"}
-    has = tr[list(gases)].notna()
+_FACTOR_KEYS = ("scope", "source", "activity", "factor_dataset", "user_factor_id", "factor_value", "factor_unit",
+                "precedence", "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "gas_other", "gwp_other", "gas_label")
+_GASES = {"t_CO2": "CO₂", "t_CH4": "CH₄", "t_N2O": "N₂O"}
+
+
+def _factor_groups(tr: Any) -> Any:
+    """The included lines by ``_FACTOR_KEYS``, a row per group with its number of ``lines``: what
+    ``groupby(keys, dropna=False, sort=False).size()`` gives of them (groups in order of their first
+    line, a missing value a key of its own, each key as its column's factorisation holds it), with
+    two keys of their own: ``gas_label``, the gas a single-gas factor gives (a row factor for CH4,
+    say; blank for combustion, which gives all three), and ``user_factor_id``, a user factor's id
+    (blank for other factors). Computed on integer codes, without a copy of the lines but the keys'
+    codes."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(tr)
+    rows = np.flatnonzero((tr["status"] == "included").to_numpy(dtype=bool, na_value=False))
+    has = np.column_stack([tr[c].notna().to_numpy() for c in _GASES]) if n else np.zeros((0, 3), dtype=bool)
     one = has.sum(axis=1) == 1
-    tr["gas_label"] = ""
-    for col, name in gases.items():
-        tr.loc[one & has[col], "gas_label"] = name
-    tr.loc[~has.any(axis=1) & tr["biogenic_co2"].notna(), "gas_label"] = "CO₂"
-    # a user factor is named by its id; other factors by their value (grid factors of several
-    # provinces that share one regional value are one row)
-    user = tr["factor_dataset"].astype("str").str.startswith("inventory:")
-    tr["user_factor_id"] = tr["factor_id"].where(user, "")
-    keys = ["scope", "source", "activity", "factor_dataset", "user_factor_id", "factor_value", "factor_unit", "precedence",
-            "ncv", "ncv_unit", "carbon_content", "oxidation_rate", "gas_other", "gwp_other", "gas_label"]
-    g = tr.groupby(keys, dropna=False, sort=False).size().reset_index(name="lines")
+    label = np.zeros(n, dtype=np.int64)   # 0 "", 1 CO₂, 2 CH₄, 3 N₂O
+    for k in range(3):
+        label[one & has[:, k]] = k + 1
+    label[~has.any(axis=1) & tr["biogenic_co2"].notna().to_numpy()] = 1
+    user = tr["factor_dataset"].astype("str").str.startswith("inventory:").fillna(False).to_numpy(dtype=bool)
+    fid = tr["factor_id"]
+    if isinstance(fid.dtype, pd.CategoricalDtype) and "" not in fid.cat.categories:
+        fid = fid.cat.add_categories([""])
+    keyed = {"gas_label": pd.Series(pd.Categorical.from_codes(label, ["", *_GASES.values()])),
+             "user_factor_id": fid.where(user, "")}
+    group = np.zeros(len(rows), dtype=np.int64)
+    bound = 1
+    levels = []
+    for k in _FACTOR_KEYS:
+        col = keyed[k] if k in keyed else tr[k]
+        # the included lines' values (a categorical's codes, numbers): the first of equal values
+        # stands for them, as in groupby (0.0 and -0.0 are one key, shown as the first line has it)
+        codes, uniques = pd.factorize(col if len(rows) == n else col.iloc[rows], use_na_sentinel=True)
+        codes = np.asarray(codes, dtype=np.int64)
+        levels.append((codes, uniques))
+        size = len(uniques) + 1
+        if bound * size >= 2**62:   # renumber before the codes could overflow
+            group, uniq = pd.factorize(group)
+            bound = len(uniq)
+        group = group * size + codes + 1
+        bound *= size
+    group, _ = pd.factorize(group)   # 0 … groups-1 in order of each group's first line
+    lines = np.bincount(group, minlength=int(group.max()) + 1 if len(group) else 0)
+    first = np.flatnonzero(np.r_[True, group[1:] > np.maximum.accumulate(group)[:-1]]) if len(group) else group
+    # each key's values as the trace's text ("str", a categorical's too), numbers and Int64 hold them
+    out = {k: pd.api.extensions.take(np.asarray(uniques, dtype=object) if k == "gas_label" else
+                                     uniques.astype("str") if isinstance(uniques.dtype, pd.CategoricalDtype) else uniques,
+                                     codes[first], allow_fill=True)
+           for k, (codes, uniques) in zip(_FACTOR_KEYS, levels, strict=True)}
+    return pd.DataFrame({**out, "lines": lines})
+
+
+def _factor_rows(tr: Any, t: dict[str, Any], lang: str, results: dict[str, Any]) -> list[dict[str, str]]:
+    """The factors applied to the lines counted: one row per source, activity and factor (a user
+    factor is named by its id; other factors by their value: grid factors of several provinces
+    that share one regional value are one row)."""
+    g = _factor_groups(tr)
     order = {s: i for i, s in enumerate(vocab.values("source"))}
     g["_o"] = g["source"].map(order).fillna(99)
     g = g.sort_values(["_o", "scope", "activity", "factor_value", "ncv"], kind="stable", na_position="last")
