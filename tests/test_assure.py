@@ -529,3 +529,24 @@ def test_workpapers_are_formatted_as_an_assurer_expects(pack: Path) -> None:
     assert by["reporting_year"][0] == 2025
     assert not [r for r in rows if any(isinstance(v, str) and v.startswith(("{", "[")) for v in r)]
     assert all(r[2] for r in rows[1:]), [r for r in rows if not r[2]]
+
+
+def test_the_trace_sums_take_the_included_lines_of_each_scope_in_their_order() -> None:
+    """``workpapers.trace_sums`` (the SUMIFS' cached values): per total, the included lines of its
+    scopes, a missing value as 0, lines without a status or a scope left out, whether the status is
+    text or categorical; the values summed in line order as pandas sums a Series (the same float)."""
+    import numpy as np
+
+    values = [0.1, 0.2, 0.3, np.nan, 1e16, 1.0, -1e16, 5.0, 7.0]
+    frame = pd.DataFrame({
+        "status": pd.Series(["included", "included", "included", "included", "included", "excluded", "included",
+                             None, "included"], dtype="str"),
+        "scope": pd.array([1, 1, 1, 1, 1, 1, 1, 1, None], dtype="Int64"),
+        "co2e": values, "co2e_market": values,
+    })
+    want = float(pd.Series([0.1, 0.2, 0.3, 0.0, 1e16, -1e16]).sum())   # pairwise, not left to right
+    for status in (frame["status"], frame["status"].astype("category")):
+        sums = workpapers.trace_sums(frame.assign(status=status))
+        assert sums["scope1"] == want
+        assert sums["scope2_location"] == sums["scope3"] == 0.0
+        assert sums["scope1_2_3_market"] == want

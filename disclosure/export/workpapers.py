@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core import vocabulary as vocab
@@ -44,12 +45,19 @@ TOTALS = [(" / ".join(reversed(vocab.pair("total", k))), k, _selection(k)) for k
 
 def trace_sums(trace: pd.DataFrame) -> dict[str, float]:
     """Each total as the sum of the included trace lines it selects (what the SUMIFS computes)."""
-    inc = trace.loc[trace["status"].astype(object).eq("included")]
-    scope = pd.to_numeric(inc["scope"], errors="coerce")
-    out = {}
-    for _, key, sel in TOTALS:
-        out[key] = float(sum(float(inc.loc[scope == s, col].astype("float64").fillna(0).sum()) for s, col in sel))
-    return out
+    inc = _included(trace)
+    scope = pd.to_numeric(trace["scope"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+    def total(s: int, col: str) -> float:   # the lines' values in their order, summed as a Series sums them
+        at = inc & (scope == s)
+        return float(pd.Series(trace[col].to_numpy(dtype="float64", na_value=np.nan)[at]).fillna(0).sum())
+
+    return {key: float(sum(total(s, col) for s, col in sel)) for _, key, sel in TOTALS}
+
+
+def _included(trace: pd.DataFrame) -> np.ndarray:
+    """Which trace lines are included (status ``included``; a line without a status is not)."""
+    return trace["status"].eq("included").to_numpy(dtype=bool, na_value=False)
 
 
 # number formats by what a column holds (the trace's columns; the rest keep Excel's General, which
@@ -191,7 +199,7 @@ def write_workpapers(path: Path, trace: pd.DataFrame, results: dict[str, Any],
             once.append(list((issues() if callable(issues) else issues) or []))
         return once[0]
 
-    excl = trace.loc[~trace["status"].astype(object).eq("included"),
+    excl = trace.loc[~_included(trace),
                      ["line_id", "file", "sheet", "row", "facility_id", "source", "activity", "quantity", "unit",
                       "status", "reason", "co2e_gross"]]
 
