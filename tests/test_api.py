@@ -60,6 +60,16 @@ def test_the_command_imports_typers_rich_formatting_only_for_a_help() -> None:
     assert _command_line(code=code).strip() == "False"
 
 
+def test_the_command_does_not_import_dask_through_pint() -> None:
+    # pint imports dask.base when dask is installed (about 0.1 s a run): the project hides it from
+    # pint's look; units still convert, and dask (the Dask engine's) imports afterwards
+    code = ("import sys; import disclosure.cli; from disclosure.core import units; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'dask'), "
+            "units.registry().Quantity(2, 'tonne').to('kg').magnitude); "
+            "import dask.dataframe; print(type(sys.modules['dask']).__name__)")
+    assert _command_line(code=code).split() == ["[]", "2000.0", "module"]
+
+
 def test_frames_with_a_date_column_mixing_timestamps_and_text_give_located_issues() -> None:
     report, frames = demo_frames()
     plain, plain_issues = disclosure.inventory_from_frames(report, frames)

@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pint
 import pyarrow as pa
 
 from ..core import memory, units
@@ -219,7 +218,7 @@ def _pairs(a: View, b: View) -> tuple[np.ndarray, list[tuple[Any, Any]]]:
 def _conv(u: Any, to: str) -> float:
     try:
         return units.factor(u, to)
-    except (pint.DimensionalityError, pint.UndefinedUnitError):  # as units.convert: not convertible → NaN
+    except (units.pint.DimensionalityError, units.pint.UndefinedUnitError):  # as units.convert: not convertible → NaN
         return float("nan")
 
 

@@ -28,9 +28,29 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pint
 
 from . import vocabulary
+
+
+def _import_pint() -> Any:
+    """pint, imported without dask. pint imports ``dask.base`` when dask is installed (it looks with
+    ``importlib.util.find_spec``), for its quantities of dask arrays, which this project does not
+    make: 0.1 s of every command's start, the Dask engine's dependency loaded by a check of a
+    workbook. dask is hidden from that one look; the Dask engine imports it when it runs."""
+    import sys
+
+    hidden = "dask" not in sys.modules
+    if hidden:
+        sys.modules["dask"] = None   # type: ignore[assignment]  (find_spec: None, not installed)
+    try:
+        import pint
+    finally:
+        if hidden and "dask" in sys.modules and sys.modules["dask"] is None:
+            del sys.modules["dask"]
+    return pint
+
+
+pint = _import_pint()
 
 # Readable names of the dimensions the contract talks about.
 DIMENSIONS: dict[str, str] = {
