@@ -73,7 +73,7 @@ def test_text_reads_back_as_written(tmp_path: Path, texts: list[str]) -> None:
 SPACES = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u1680", "\u2003", "\u2028", "\u3000"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.lists(st.lists(st.characters() | st.sampled_from([*CONTROL, *SPACES, "_x0041_", "_x005F_", "&", "<", ">",
                                                             "\ufffe", "\ud800", "=", "中"]),
                          max_size=10).map("".join)
