@@ -391,8 +391,9 @@ def _report_staged(out: Path, final: Path, inventory: Path, prior_results: dict[
         for p in paths:
             run.paths[p.relative_to(out).as_posix()] = p
         pack = pack_settings(settings)
-        _render_outputs(out, run, pack, pack.input_digest(out), comp, settings, ifrs_package, package_base, say,
-                        validate=True, t=t, started=started)
+        with _Workpapers(out, comp.trace, comp.results) as papers:
+            _render_outputs(out, run, pack, pack.input_digest(out), comp, settings, ifrs_package, package_base, say,
+                            validate=True, t=t, started=started, papers=papers)
     return run
 
 
@@ -503,24 +504,11 @@ class _Workpapers:
 def _render_outputs(out: Path, run: ReportRun, pack: PackSettings, digest: str, comp: _Computed,
                     settings: Settings, ifrs_package: Path | None, package_base: Path,
                     say: Callable[[str, str], None], validate: bool, t: float,
-                    started: ArelleWorker | None = None, papers: _Workpapers | None = None) -> None:
+                    started: ArelleWorker | None, papers: _Workpapers) -> None:
     """Stages 3 to 6 from the computation written in ``out``: XBRL, Word, workpapers and
     issues.json, manifest. The check's and the library's issues are in ``run`` already.
     ``started``: the Arelle worker started with the run, which validates the XBRL; ``papers``: the
-    workpapers begun already (else they are begun here)."""
-    if papers is not None:
-        _render_stages(out, run, pack, digest, comp, settings, ifrs_package, package_base, say, validate, t, started,
-                       papers)
-        return
-    with _Workpapers(out, comp.trace, comp.results) as begun:
-        _render_stages(out, run, pack, digest, comp, settings, ifrs_package, package_base, say, validate, t, started,
-                       begun)
-
-
-def _render_stages(out: Path, run: ReportRun, pack: PackSettings, digest: str, comp: _Computed,
-                   settings: Settings, ifrs_package: Path | None, package_base: Path,
-                   say: Callable[[str, str], None], validate: bool, t: float, started: ArelleWorker | None,
-                   papers: _Workpapers) -> None:
+    workpapers, begun already, given the run's issues here."""
     run.input_digest = digest
     input_errors = run.count(Severity.ERROR) > 0   # forced past them
     run.add("report", base_year_issues(comp.results))

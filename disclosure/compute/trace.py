@@ -385,21 +385,15 @@ def read_trace(path: Path, columns: Iterable[str] | None = None, categories: boo
     def one(p: Path) -> pd.DataFrame:
         if not categories:
             return pd.read_parquet(p, columns=want)
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         schema = pq.read_schema(p)
-        text = [c for c in want if c in schema.names and pa_text(schema.field(c).type)]
+        text = [c for c in want if c in schema.names and schema.field(c).type in (pa.string(), pa.large_string())]
         return pd.read_parquet(p, columns=want, read_dictionary=text)
 
     frame = one(files[0]) if len(files) == 1 else pd.concat([one(p) for p in files], ignore_index=True)
     return normalise(frame, keep_categories=categories)
-
-
-def pa_text(typ: Any) -> bool:
-    """Whether an Arrow type is text (as the trace's Parquet stores its text columns)."""
-    import pyarrow as pa
-
-    return bool(pa.types.is_string(typ) or pa.types.is_large_string(typ))
 
 
 def normalise(frame: pd.DataFrame, keep_categories: bool = False) -> pd.DataFrame:

@@ -808,8 +808,8 @@ def _factor_groups(tr: Any) -> Any:
     line, a missing value a key of its own, each key as its column's factorisation holds it), with
     two keys of their own: ``gas_label``, the gas a single-gas factor gives (a row factor for CH4,
     say; blank for combustion, which gives all three), and ``user_factor_id``, a user factor's id
-    (blank for other factors). Computed on integer codes, without a copy of the lines but the keys'
-    codes."""
+    (blank for other factors). Computed on integer codes, a key at a time, without a copy of the
+    lines (only each key's values on the included lines)."""
     import numpy as np
     import pandas as pd
 
