@@ -681,8 +681,15 @@ def main() -> None:
     """Entry point. Bad input never reaches here as an exception (it is reported as issues); what
     does is a defect of the tool, shown in one line with exit code 3 (set DISCLOSURE_DEBUG=1 for the
     traceback)."""
+    import gc
     import os
 
+    # What the imports made (modules, classes, tables: a few hundred thousand objects) lives as long
+    # as the process, which the command line owns: left out of the cyclic collector's later walks,
+    # so that its full collections walk only what the command makes. The demo group: collections
+    # took 0.13-0.14 s of a check and 0.39-0.44 s of a report, now 0.06-0.09 s and 0.18-0.20 s. A
+    # program that imports the package keeps its collector as it was.
+    gc.freeze()
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
