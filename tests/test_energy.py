@@ -15,9 +15,12 @@ from pathlib import Path
 from textwrap import dedent
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_compute import line  # the one trace line of an id
 
 from disclosure import compute, load_inventory
@@ -283,3 +286,33 @@ def test_the_sse_profile_lists_what_the_inventory_lacks_at_the_setting(four: Com
     # SZSE: the same items without article numbers (unconfirmed numbering)
     szse = run(tmp_path / "szse", FOUR, report={"profile": "szse"})
     assert {r["article"] for r in build(szse.results, "en")["m"]["profile_index"]["rows"]} == {"—"}
+
+
+_TEXTS = st.sampled_from(["kgce/kg", "kgce/GJ", "GB/T 2589", "b", "a", "", "热力", None, float("nan"), pd.NA])
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.booleans(), min_size=12, max_size=12), _TEXTS), max_size=6),
+       st.sampled_from([None, "not_converted"]), st.lists(st.booleans(), min_size=20, max_size=20))
+def test_coded_energy_text_is_the_categorical_of_its_values(puts, first, where) -> None:
+    """The energy columns' text (basis, coefficient unit, dataset) is kept as codes while the lines
+    are set a mask at a time; its categorical is the one ``pd.Categorical`` makes of the same values
+    held as Python objects, the way annotate built it before: the same categories, their order, the
+    codes; None, NaN and NA no value."""
+    from disclosure.compute.energy import _Coded
+
+    m = 12
+    pos = np.flatnonzero(where)[:m]
+    m = len(pos)
+    coded, objects = _Coded(m, first), np.full(m, first, dtype=object)
+    for mask, value in puts:
+        mask = np.array(mask[:m], dtype=bool)
+        coded.put(mask, value)
+        objects[mask] = value
+    got = coded.spread(pos, 20)
+    codes, uniques = pd.factorize(objects, use_na_sentinel=True)
+    small = pd.Categorical(uniques)
+    want = np.full(20, -1, dtype=small.codes.dtype)
+    want[pos] = np.append(small.codes, -1)[codes]
+    assert got.dtype == small.dtype
+    assert got.codes.tolist() == want.tolist()

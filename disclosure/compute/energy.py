@@ -156,8 +156,12 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     by_code, by_uniq = pd.factorize(pd.Series(carrier, dtype=object), use_na_sentinel=True)
     known_uniq = np.append(pd.Index(by_uniq).isin(rows.index), False)   # the last slot: no carrier
 
+    def per_carrier(col: str) -> np.ndarray:
+        """The coefficients' ``col`` of each distinct carrier, then None (no carrier)."""
+        return np.append(rows[col].reindex(by_uniq).to_numpy(dtype=object), None)
+
     def looked_up(col: str) -> np.ndarray:
-        return np.append(rows[col].reindex(by_uniq).to_numpy(dtype=object), None)[by_code]
+        return per_carrier(col)[by_code]
 
     known = known_uniq[by_code]
     per_unit = pd.Series(np.where(known, looked_up("per_unit"), ""), dtype=object)
@@ -166,9 +170,7 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
 
     tce = np.full(len(pos), np.nan)
     coef = np.full(len(pos), np.nan)
-    coef_unit = np.full(len(pos), None, dtype=object)
-    dataset = np.full(len(pos), None, dtype=object)
-    basis = np.full(len(pos), "not_converted", dtype=object)
+    coef_unit, dataset, basis = _Coded(len(pos)), _Coded(len(pos)), _Coded(len(pos), "not_converted")
 
     other_gas = comb & (gas != "") & (gas != "CO2")
     measured = comb & ncv_given & ~np.isnan(gj_line) & ~other_gas
@@ -181,30 +183,30 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
 
     tce[measured] = gj_line[measured] / GJ_PER_TCE
     coef[measured] = kgce_per_gj
-    coef_unit[measured] = "kgce/GJ"
-    dataset[measured] = "measured NCV"
-    basis[measured] = "measured_ncv"
+    coef_unit.put(measured, "kgce/GJ")
+    dataset.put(measured, "measured NCV")
+    basis.put(measured, "measured_ncv")
 
     tce[reference] = in_unit[reference] * tce_per[reference]
     coef[reference] = looked_up("value")[reference].astype("float64")
-    coef_unit[reference] = looked_up("unit")[reference]
-    dataset[reference] = co.dataset
-    basis[reference] = "reference"
+    coef_unit.put_each(reference, per_carrier("unit"), by_code)
+    dataset.put(reference, co.dataset)
+    basis.put(reference, "reference")
     elec = reference & (carrier == "electricity")
     if co.electricity_method == "coal_equivalent" and elec.any():
         kwh = units.convert(pd.Series(qty[elec]), unit_s[elec].reset_index(drop=True), "kWh").to_numpy()
         tce[elec] = kwh * co.electricity_value * 1e-3
         coef[elec] = co.electricity_value
-        coef_unit[elec] = "kgce/kWh"
-        dataset[elec] = co.electricity_source
-        basis[elec] = "coal_equivalent"
+        coef_unit.put(elec, "kgce/kWh")
+        dataset.put(elec, co.electricity_source)
+        basis.put(elec, "coal_equivalent")
 
     tce[content] = gj_line[content] / GJ_PER_TCE
     coef[content] = kgce_per_gj
-    coef_unit[content] = "kgce/GJ"
-    dataset[content] = "GB/T 2589: 1 kgce = 29,307.6 kJ"
-    basis[content] = "energy_content"
-    basis[other_gas] = "gas_row"
+    coef_unit.put(content, "kgce/GJ")
+    dataset.put(content, "GB/T 2589: 1 kgce = 29,307.6 kJ")
+    basis.put(content, "energy_content")
+    basis.put(other_gas, "gas_row")
 
     # GJ: the fuel's NCV energy, else the quantity's own energy unit, else the tce's
     gj = np.where(~np.isnan(gj_line), gj_line, as_gj)
@@ -212,19 +214,19 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     gj[np.isnan(tce)] = np.nan
 
     out = trace
-    cols = {"energy_carrier": carrier, "energy_basis": basis, "energy_coefficient": coef,
+    cols = {"energy_carrier": _Coded.of(by_code, list(by_uniq)), "energy_basis": basis, "energy_coefficient": coef,
             "energy_coefficient_unit": coef_unit, "energy_dataset": dataset,
             "energy_tce": tce * share, "energy_consumed_gj": gj * share}
     for c, v in cols.items():
-        if v.dtype.kind == "f":
+        if isinstance(v, _Coded):   # the categorical of the selected lines' values, its codes spread
+            out[c] = v.spread(pos, n)
+        else:
             full = np.full(n, np.nan)
             full[pos] = v
             out[c] = full
-        else:   # the categorical of the selected lines' values, its codes spread (-1: no value)
-            out[c] = _spread_categorical(v, pos, n)
     # a notice per carrier (activity) left unconverted, at its first line
     issues: list[Issue] = []
-    left = np.flatnonzero(basis == "not_converted")
+    left = np.flatnonzero(basis.codes == 0)   # "not_converted", the first value
     names = t["activity"].iloc[left].astype(object).astype(str).to_numpy()
     _, first, count = np.unique(names, return_index=True, return_counts=True)
     for i in np.argsort(first, kind="stable"):  # in the order of each activity's first line
@@ -238,16 +240,51 @@ def annotate(trace: pd.DataFrame, acts: pd.DataFrame, ctx: Any) -> tuple[pd.Data
     return out, issues
 
 
-def _spread_categorical(v: np.ndarray, pos: np.ndarray, n: int) -> pd.Categorical:
-    """``pd.Categorical(v)`` (text values, None missing) at the lines ``pos`` of ``n``, missing
-    elsewhere. The categories are found from the distinct values only: ``pd.Categorical`` of a
-    million objects makes Arrow strings of them all first (90 MB for the 762,963 energy lines of
-    the demo repeated to 1,000,000 rows)."""
-    codes, uniques = pd.factorize(v, use_na_sentinel=True)
-    small = pd.Categorical(uniques)      # the categories and their order, as of the whole
-    spread = np.full(n, -1, dtype=small.codes.dtype)
-    spread[pos] = np.append(small.codes, -1)[codes]
-    return pd.Categorical.from_codes(spread, dtype=small.dtype)
+class _Coded:
+    """A text column of the selected lines as codes into its distinct values (-1: no value), set
+    a mask at a time: no Python object per line (the demo repeated to 1,000,000 rows has 762,963
+    energy lines)."""
+
+    def __init__(self, m: int, first: str | None = None):
+        self.codes = np.full(m, -1 if first is None else 0, dtype=np.int32)
+        self.values: list[Any] = [] if first is None else [first]
+        self._at = {v: k for k, v in enumerate(self.values)}
+
+    @classmethod
+    def of(cls, codes: np.ndarray, values: list[Any]) -> _Coded:
+        """Codes and values as ``pd.factorize`` gives them (missing values: -1, not among them)."""
+        c = cls(0)
+        c.codes, c.values = codes, values
+        return c
+
+    def code(self, value: Any) -> int:
+        if pd.api.types.is_scalar(value) and pd.isna(value):   # None, NaN, NA: no value
+            return -1
+        if value not in self._at:
+            self._at[value] = len(self.values)
+            self.values.append(value)
+        return self._at[value]
+
+    def put(self, mask: np.ndarray, value: Any) -> None:
+        """The lines ``mask`` set to ``value``."""
+        self.codes[mask] = self.code(value)
+
+    def put_each(self, mask: np.ndarray, table: np.ndarray, index: np.ndarray) -> None:
+        """The lines ``mask`` set each to ``table[index]`` (``index`` -1: the table's last entry)."""
+        self.codes[mask] = np.array([self.code(v) for v in table], dtype=np.int32)[index[mask]]
+
+    def spread(self, pos: np.ndarray, n: int) -> pd.Categorical:
+        """``pd.Categorical`` of the values at the lines ``pos`` of ``n``, missing elsewhere: its
+        categories those of the values the lines have, in the order ``pd.Categorical`` gives them
+        (sorted) from the values in the order the lines first have them."""
+        seen = pd.unique(self.codes)                     # in the order of first appearance
+        seen = seen[seen >= 0]
+        small = pd.Categorical([self.values[k] for k in seen])
+        remap = np.full(len(self.values) + 1, -1, dtype=small.codes.dtype)   # the last slot: -1
+        remap[seen] = small.codes
+        spread = np.full(n, -1, dtype=small.codes.dtype)
+        spread[pos] = remap[self.codes]
+        return pd.Categorical.from_codes(spread, dtype=small.dtype)
 
 
 def _per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
