@@ -445,14 +445,15 @@ def unique_headers(headers: list[str]) -> list[str]:
 
 def drop_blank_rows(raw: RawTable) -> RawTable:
     """The table without its rows of no content at all: they are not data (a spreadsheet's trailing
-    rows)."""
+    rows). The columns are looked at until no row is left blank: where every row has its first
+    cell (an id), that one column."""
     if raw.frame.empty:
         return raw
     blank = np.ones(len(raw.frame), dtype=bool)
     for c in raw.frame.columns:
         blank &= (raw.frame[c] == "").to_numpy()
-    if not blank.any():
-        return raw
+        if not blank.any():
+            return raw
     keep = ~blank
     return replace(raw, frame=raw.frame.loc[keep].reset_index(drop=True), rows=raw.rows[keep])
 
