@@ -227,18 +227,25 @@ def _pint_definitions(reached: set[str]) -> list[str]:
     return fixed + [" = ".join(units[k]) for k in sorted(keep)]
 
 
-def _own_definitions() -> str:
-    return resources.files(__package__).joinpath("units.txt").read_text(encoding="utf-8")
+@cache
+def _own_definitions() -> tuple[tuple[str, str], ...]:
+    """units.txt's definitions, each as (the name it defines, the rest of its line), comments left out."""
+    text = resources.files(__package__).joinpath("units.txt").read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" in line:
+            name, rest = line.split("=", 1)
+            out.append((name.strip(), rest))
+    return tuple(out)
 
 
 def _reached() -> set[str]:
     """The names the project's units start from: the accepted units, the units of an ambiguity, and
     every name units.txt defines its units through."""
     names = set(ACCEPTED) | {unit for _, unit in AMBIGUOUS}
-    for line in _own_definitions().splitlines():
-        line = line.split("#", 1)[0]
-        if "=" in line:
-            names.update(_REFERENCE.findall(line.split("=", 1)[1]))
+    for _, rest in _own_definitions():
+        names.update(_REFERENCE.findall(rest))
     return names
 
 
@@ -271,13 +278,7 @@ def registry() -> pint.UnitRegistry:
 @cache
 def _own_units() -> frozenset[str]:
     """The names units.txt defines (the first name of each definition)."""
-    text = _own_definitions()
-    names = set()
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "=" in line:
-            names.add(line.split("=", 1)[0].strip())
-    return frozenset(names)
+    return frozenset(name for name, _ in _own_definitions())
 
 
 _SPACES = re.compile(r"\s+")
