@@ -147,6 +147,7 @@ def measure(engine: str, folder: Path, chunk_rows: int, workers: int) -> dict:
     """Run one engine in a fresh process; wall time and the peak of the process tree's memory."""
     import psutil
 
+    _harness.compile_package()
     with tempfile.TemporaryDirectory(prefix=f"bench-{engine}-") as out:
         t = time.perf_counter()
         p = subprocess.Popen(_harness.child_command(__file__, engine, folder, "--out", out, "--chunk-rows",
