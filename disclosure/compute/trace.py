@@ -221,9 +221,11 @@ def parquet_options() -> dict[str, Any]:
 
 
 def _indices(codes: np.ndarray) -> Any:
+    """A categorical's codes as Arrow indices in their own integer type (int8 for up to 127
+    values; not widened), -1 as null."""
     import pyarrow as pa
 
-    return pa.array(codes.astype(np.int32, copy=False), mask=codes < 0)
+    return pa.array(codes, mask=codes < 0)
 
 
 def _array(c: _Col, typ: Any, n: int, dictionary: bool = False) -> Any:
@@ -232,7 +234,9 @@ def _array(c: _Col, typ: Any, n: int, dictionary: bool = False) -> Any:
 
     if c.kind == "dict":
         values = pa.array(c.data, type=typ)
-        return pa.DictionaryArray.from_arrays(_indices(c.codes), values) if dictionary else values.take(
+        # unchecked (safe=False): a categorical's codes are each -1 (null) or a position in its
+        # categories, which ``values`` holds in order; checking them was a pass over every line
+        return pa.DictionaryArray.from_arrays(_indices(c.codes), values, safe=False) if dictionary else values.take(
             _indices(c.codes))
     if c.kind == "null":
         return pa.nulls(n, typ)
