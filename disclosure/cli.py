@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from .core import ui
-from .core.issues import Severity, render_text, write_json
+from .core.issues import Issue, Severity, render_text, write_json
 from .core.outdir import Staging
 
 
@@ -262,8 +262,8 @@ def _published(out: Path, staging: Staging, paths: list[Path]) -> list[Path]:
 
 def _compute_inprocess(inventory: Path, out: Path, staging: Staging, lang: Lang | None, force: bool,
                        trace_csv: bool | None = None) -> int:
+    from .engines.inprocess import TraceWriter, write_outputs
     from .engines.inprocess import compute as run
-    from .engines.inprocess import write_outputs
     from .loader import inventory_blockers, load_inventory
     from .pipeline import check_summary
 
@@ -275,17 +275,23 @@ def _compute_inprocess(inventory: Path, out: Path, staging: Staging, lang: Lang 
         typer.echo(render_text(issues, language))
         typer.echo(_t("stopped", language), err=True)
         return 1
-    comp = run(inv)   # what check runs: its errors (input or calculation) stop here without --force
-    all_issues = issues + comp.issues
-    if any(i.severity is Severity.ERROR for i in all_issues) and not force:
-        typer.echo(render_text(all_issues, language))
-        typer.echo(check_summary(all_issues, comp.results["rows"], language), err=True)
-        typer.echo(_t("stopped", language), err=True)
-        return 1
-    text = render_text(all_issues, language)
-    if text:
-        typer.echo(text, err=True)
-    paths = _published(out, staging, write_outputs(comp, staging.folder, trace_csv))
+
+    def wanted(so_far: list[Issue]) -> bool:   # the trace begun only where it will be published
+        return force or not any(i.severity is Severity.ERROR for i in issues + so_far)
+
+    # the trace written while the sums are made (TraceWriter), into the staging folder
+    with TraceWriter(staging.folder, trace_csv, wanted) as written:
+        comp = run(inv, on_trace=written)   # what check runs: its errors (input or calculation) stop here without --force
+        all_issues = issues + comp.issues
+        if any(i.severity is Severity.ERROR for i in all_issues) and not force:
+            typer.echo(render_text(all_issues, language))
+            typer.echo(check_summary(all_issues, comp.results["rows"], language), err=True)
+            typer.echo(_t("stopped", language), err=True)
+            return 1
+        text = render_text(all_issues, language)
+        if text:
+            typer.echo(text, err=True)
+        paths = _published(out, staging, write_outputs(comp, staging.folder, trace_csv, written))
     t = comp.results["totals"]
     typer.echo(_t("computed", language, s1=t["scope1"], s2l=t["scope2_location"], s2m=t["scope2_market"],
                   s3=t["scope3"]))

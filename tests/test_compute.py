@@ -914,6 +914,72 @@ def test_without_the_user_folder_version_1_is_used(tmp_path: Path) -> None:
     assert len(sha) == 64
 
 
+# --- 11b. the trace written while the sums are made ---------------------------------------------------
+
+def test_the_trace_begun_before_the_sums_is_the_trace_written_after_them(tmp_path: Path) -> None:
+    """compute's on_trace hands the trace over before the sums (the compute command writes it on a
+    thread from there, TraceWriter): the files are those written after the whole computation."""
+    from disclosure.engines.inprocess import TraceWriter
+
+    inv, _ = load_inventory(DEMO)
+    handed: list[tuple[pd.DataFrame, list[Issue]]] = []
+    with TraceWriter(tmp_path / "early", None, lambda so_far: True) as early:
+        def hook(trace: pd.DataFrame, so_far: list[Issue]) -> None:
+            handed.append((trace, so_far))
+            early(trace, so_far)
+
+        comp = compute(inv, on_trace=hook)
+        written = write_outputs(comp, tmp_path / "early", None, early)
+    assert len(handed) == 1 and handed[0][0] is comp.trace and len(comp.trace) > 100
+    assert all(isinstance(i, Issue) for i in handed[0][1])
+    later = write_outputs(compute(inv), tmp_path / "later")
+    assert [p.name for p in written] == [p.name for p in later] == [
+        "results.json", "trace.parquet", "trace.csv", "instruments.csv"]
+    for a, b in zip(written, later, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    # not wanted (an inventory with errors, not forced): nothing begun, write_outputs writes it
+    with TraceWriter(tmp_path / "no", None, lambda so_far: False) as refused:
+        comp = compute(inv, on_trace=refused)
+        assert refused.paths() is None and not (tmp_path / "no").exists()
+        assert write_outputs(comp, tmp_path / "no", None, refused)[1].read_bytes() == later[1].read_bytes()
+
+
+def test_compute_begins_the_trace_only_when_it_will_be_published(tmp_path: Path, monkeypatch) -> None:
+    """An inventory with errors: compute stops (exit 1) before writing a trace, unless forced;
+    a failure writing it on its thread fails the command with nothing published."""
+    from disclosure.compute import trace as trace_module
+
+    real, calls = trace_module.write, []
+
+    def counted(*args: Any, **kwargs: Any) -> list[Path]:
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trace_module, "write", counted)
+    root = tmp_path / "inv"
+    _, issues = inventory(root, """
+        record_id,facility_id,source,activity,quantity,unit
+        C1,F1,stationary_combustion,原煤,1000,t
+        C2,F1,stationary_combustion,原煤,abc,t
+    """)
+    assert [i.code for i in issues if i.severity is Severity.ERROR] == ["bad-number"]
+    r = CliRunner().invoke(app, ["compute", str(root), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 1 and calls == [] and not (tmp_path / "out").exists(), r.output
+    r = CliRunner().invoke(app, ["compute", str(root), "--out", str(tmp_path / "out"), "--force"])
+    assert r.exit_code == 1 and len(calls) == 1, r.output
+    assert (tmp_path / "out" / "trace.parquet").is_file()
+    lines = pd.read_parquet(tmp_path / "out" / "trace.parquet")
+    assert lines["record_id"].tolist() == ["C1", "C2"] and lines["status"].tolist() == ["included", "rejected"]
+
+    def full(*args: Any, **kwargs: Any) -> list[Path]:
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr(trace_module, "write", full)
+    r = CliRunner().invoke(app, ["compute", str(DEMO), "--out", str(tmp_path / "demo")])
+    assert r.exit_code != 0 and not (tmp_path / "demo").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".demo")] == []   # no staging left
+
+
 # --- 12. determinism ---------------------------------------------------------------------------------
 
 def test_compute_twice_gives_identical_files(tmp_path: Path) -> None:
