@@ -267,11 +267,13 @@ def _blank_type(c: Column) -> str:
 
 def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
     s = s.reset_index(drop=True)
-    empty = parse.is_empty(s)
+    # text is read first where the column is text: its blank cells are those it leaves missing
+    # (trimmed to nothing), the cells is_empty finds, without a second pass over the column
+    t = parse.text(s) if c.kind in (Kind.TEXT, Kind.ID, Kind.UNIT) else None
+    empty = parse.is_empty(s) if t is None else t.isna()
     if c.nonempty:
         col.flag("missing-value", empty, c.name, column=c.name)
-    if c.kind in (Kind.TEXT, Kind.ID):
-        t = parse.text(s)
+    if t is not None and c.kind in (Kind.TEXT, Kind.ID):
         bad = cells.xml_forbidden_mask(t)
         if bad.any():   # text the XBRL and the Word report cannot hold: refused here, at its cell
             col.flag("control-character", bad, c.name, t.where(bad, "").map(cells.visible),
@@ -309,8 +311,7 @@ def _parse_column(c: Column, s: pd.Series, col: _Collector) -> pd.Series:
         v, bad, out = parse.category(s, empty)
         col.flag("scope3-category-range", bad | out, c.name, s)
         return v
-    if c.kind is Kind.UNIT:
-        t = parse.text(s)
+    if t is not None and c.kind is Kind.UNIT:
         codes, uniques = pd.factorize(t, use_na_sentinel=True)
         certs = CERTIFICATE_UNITS if col.table == "instruments" else set()
         known = np.array([u in certs or units.lookup(u) is not None for u in uniques], dtype=bool)

@@ -210,6 +210,22 @@ def test_blank_cells_of_arrow_text_are_those_whose_trim_is_empty(cells: list[str
     assert got.dtype == bool and list(got.index) == list(s.index)
     assert got.tolist() == (s.isna() | (s.str.strip() == "")).tolist()
     assert got.tolist() == parse.is_empty(s.astype(object)).tolist()
+    # the loader takes a text column's blank cells from its text (what parse.text leaves missing)
+    assert parse.text(s).isna().tolist() == got.tolist()
+    assert parse.text(s.astype(object)).isna().tolist() == got.tolist()
+
+
+@pytest.mark.parametrize("s", [
+    pd.Series([pd.NaT, pd.Timestamp("2024-01-01")]),            # a text column Excel or Parquet typed
+    pd.Series([True, None], dtype="boolean"),
+    pd.Series([1.0, np.nan, 1001.0]),                           # Parquet ids with gaps
+    pd.Series([1, None], dtype="Int64"),
+    pd.Series([None, " ", "a", 3, 2.5, "\u3000", np.nan], dtype=object),
+])
+def test_a_typed_text_columns_blank_cells_are_those_its_text_leaves_missing(s: pd.Series) -> None:
+    """What the loader takes for a text column's blank cells (``parse.text(s).isna()``) is
+    ``is_empty`` for columns a workbook or a Parquet file typed, too."""
+    assert parse.text(s).isna().tolist() == parse.is_empty(s).tolist()
 
 
 def test_arrow_whitespace_is_the_same_for_its_class_and_its_trim() -> None:
