@@ -330,6 +330,18 @@ def test_refrigerant_numbers_and_groups(lib: FactorLibrary) -> None:
         lib.gwp_table("AR7")
 
 
+def test_the_groups_of_a_whole_table_are_each_gases_group(lib: FactorLibrary) -> None:
+    """gwp_groups (the context's, the tables read once) gives every gas and blend of a GWP table,
+    and spellings of them, the group gwp_group gives it alone."""
+    names = [*lib.gwp_table("AR6").index, "R-410A", "r-134a", "PFC-14", "CH4_fossil"]
+    groups = lib.gwp_groups(names)
+    assert groups == {n: lib.gwp_group(n) for n in names}
+    assert groups["R410A"] == groups["R-410A"] == "HFCs" and groups["PFC-14"] == "PFCs"
+    assert set(groups.values()) == {"CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"}
+    with pytest.raises(KeyError):
+        lib.gwp_groups(["SF6", "R-22"])
+
+
 def test_gas_without_a_value_stays_nan(lib: FactorLibrary) -> None:
     """NF3 has no SAR GWP (GHG Protocol table): NaN, not 0."""
     assert math.isnan(lib.gwp_table("SAR")["NF3"])

@@ -120,7 +120,7 @@ def build_context(settings: Settings, entities: pd.DataFrame, facilities: pd.Dat
     gwp = lib.gwp_table(settings.gwp, pins=pins).dropna()  # a gas without a value in the set is unknown
     for ds in lib.of_kind("gwp", pins) + lib.of_kind("blends", pins):
         ref(ds)
-    groups = {g: lib.gwp_group(g, pins=pins) for g in gwp.index}
+    groups = lib.gwp_groups(gwp.index, pins=pins)
     # which datasets a line's GWP comes from, for the trace: the GWP set, and for a blend also the
     # blend compositions its GWP is computed from
     gwp_ref = next((r for r in refs.values() if r.kind == "gwp"), None)

@@ -245,17 +245,33 @@ class FactorLibrary:
         """The gas group (CO2, CH4, N2O, HFCs, PFCs, SF6, NF3) of a gas or blend; a blend whose
         components fall in one group is in that group, one that mixes groups is ``"mixed"``
         (split it by component). KeyError for a name that is neither."""
+        return self.gwp_groups([gas], gwp=gwp, blends=blends, pins=pins)[gas]
+
+    def gwp_groups(self, names: Iterable[str], *, gwp: str = "ghgp-gwp100",
+                   blends: str = "refrigerant-blends",
+                   pins: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The gas group of each of ``names``, as :meth:`gwp_group` gives it, the two tables read
+        once for all of them (the calculation's context asks for every gas of its GWP table)."""
         gases = self._gases(gwp, pins)
-        key = normalise_gas(gas)
-        key = self._aliases(gases).get(key, key) if key not in gases.index else key
-        if key in gases.index:
-            return str(gases.at[key, "group"])
-        parts = self._blend_parts(blends, pins)
-        components = parts.loc[parts["blend"] == key, "component"]
-        if components.empty:
-            raise KeyError(f"unknown gas or blend {gas!r}")
-        groups = set(components.map(gases["group"]).dropna())
-        return groups.pop() if len(groups) == 1 else "mixed"
+        aliases = self._aliases(gases)
+        group = gases["group"]
+        by_blend: dict[str, pd.Series] | None = None
+        out: dict[str, str] = {}
+        for gas in names:
+            key = normalise_gas(gas)
+            key = aliases.get(key, key) if key not in gases.index else key
+            if key in gases.index:
+                out[gas] = str(gases.at[key, "group"])
+                continue
+            if by_blend is None:
+                parts = self._blend_parts(blends, pins)
+                by_blend = dict(tuple(parts.groupby("blend", sort=False)["component"]))
+            components = by_blend.get(key)
+            if components is None or components.empty:
+                raise KeyError(f"unknown gas or blend {gas!r}")
+            groups = set(components.map(group).dropna())
+            out[gas] = groups.pop() if len(groups) == 1 else "mixed"
+        return out
 
     # --- helpers ------------------------------------------------------------------------------
 
