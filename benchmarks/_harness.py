@@ -159,7 +159,8 @@ def child_command(script: str | Path, kind: str, folder: Path, *extra: str) -> l
 
 def compile_package() -> None:
     """Compile the package's modules to bytecode (``__pycache__``, gitignored) where it is missing
-    or older than the source, as an install from a wheel does.
+    or stale, as an install from a wheel does (``compileall`` decides which, as Python's import
+    would).
 
     A machine that sets ``PYTHONDONTWRITEBYTECODE`` (this one does) never caches the bytecode of an
     editable install: every measured run would then compile the package's modules from source
@@ -173,20 +174,12 @@ def compile_package() -> None:
     if spec is None or not spec.submodule_search_locations:
         return
     folder = Path(next(iter(spec.submodule_search_locations)))
-    sources = list(folder.rglob("*.py"))
-    stale = [p for p in sources if not _cached(p)]
-    if stale:
-        with contextlib.redirect_stdout(io.StringIO()):
-            compileall.compile_dir(str(folder), quiet=1)
-        print(f"compiled the bytecode of {len(stale)} of the package's {len(sources)} modules first",
-              file=sys.stderr)
-
-
-def _cached(source: Path) -> bool:
-    import importlib.util
-
-    pyc = Path(importlib.util.cache_from_source(str(source)))
-    return pyc.exists() and pyc.stat().st_mtime >= source.stat().st_mtime
+    listed = io.StringIO()
+    with contextlib.redirect_stdout(listed):
+        compileall.compile_dir(str(folder), quiet=0)   # names each file it compiles, and only those
+    compiled = sum(1 for line in listed.getvalue().splitlines() if line.startswith("Compiling "))
+    if compiled:
+        print(f"compiled the bytecode of {compiled} of the package's modules first", file=sys.stderr)
 
 
 def run_child(cmd: list[str], what: str, stdout: Path | None = None) -> tuple[dict, str]:
