@@ -265,9 +265,9 @@ class FactorLibrary:
                 continue
             if by_blend is None:
                 parts = self._blend_parts(blends, pins)
-                by_blend = dict(tuple(parts.groupby("blend", sort=False)["component"]))
+                by_blend = {b: comps for b, comps in parts.groupby("blend", sort=False)["component"]}
             components = by_blend.get(key)
-            if components is None or components.empty:
+            if components is None:
                 raise KeyError(f"unknown gas or blend {gas!r}")
             groups = set(components.map(group).dropna())
             out[gas] = groups.pop() if len(groups) == 1 else "mixed"
