@@ -976,6 +976,8 @@ def test_compute_begins_the_trace_only_when_it_will_be_published(tmp_path: Path,
 
     monkeypatch.setattr(trace_module, "write", full)
     r = CliRunner().invoke(app, ["compute", str(DEMO), "--out", str(tmp_path / "demo")])
+    # the write's own error, raised from its thread (the console script reports it and exits 3)
+    assert isinstance(r.exception, OSError) and "the disk is full" in str(r.exception)
     assert r.exit_code != 0 and not (tmp_path / "demo").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".demo")] == []   # no staging left
 
